@@ -1,0 +1,1 @@
+"""Singer tap for the TikTok API for Business v1.3."""

@@ -1,0 +1,254 @@
+"""The base stream that owns TikTok's envelope, errors, retries, pagination and auth header.
+
+Stream classes stay declarative: they say which path and parameters to send and how to turn
+a row into a record; everything about talking to TikTok lives here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import backoff
+import msgspec
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.pagination import PageNumberPaginator
+
+from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
+
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable, Generator, Iterable
+
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+    from tap_tiktok_ads.runtime import Runtime
+
+_BODY_ATTRIBUTE = "_tiktok_body"
+_DECODER = msgspec.json.Decoder()
+
+
+class RetriesExhaustedError(TikTokFatalError):
+    """A transient failure that did not go away within the retry budget."""
+
+
+def response_body(response: requests.Response) -> dict[str, Any]:
+    """The decoded JSON envelope, decoded once per response however often it is read."""
+    body = getattr(response, _BODY_ATTRIBUTE, None)
+    if body is None:
+        body = _DECODER.decode(response.content)
+        if not isinstance(body, dict):
+            msg = "TikTok answered with JSON that is not an object"
+            raise TikTokRetriableError(msg)
+        setattr(response, _BODY_ATTRIBUTE, body)
+    return body
+
+
+def response_data(response: requests.Response) -> dict[str, Any]:
+    """The envelope's `data` object (empty when TikTok sent none)."""
+    data = response_body(response).get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def encode_param(value: Any) -> Any:  # noqa: ANN401
+    """TikTok wants arrays and objects as JSON text inside one query value (reference 1.3)."""
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, separators=(",", ":"))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+class TikTokPaginator(PageNumberPaginator):
+    """`page`/`page_size` pagination that trusts `page_info` but never loops forever.
+
+    The first page fixes how many pages there are; if a later page disagrees (TikTok's
+    totals changed while we read), we warn and stop at the first count.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        """Start at page 1."""
+        super().__init__(1)
+        self._logger = logger
+        self._total_pages: int | None = None
+
+    def has_more(self, response: requests.Response) -> bool:
+        """Whether `page_info` says a further page exists."""
+        page_info = response_data(response).get("page_info") or {}
+        page = int(page_info.get("page") or self.current_value)
+        total_pages = int(page_info.get("total_page") or 0)
+        if self._total_pages is None:
+            self._total_pages = total_pages
+        elif total_pages != self._total_pages:
+            self._logger.warning(
+                "TikTok's page count changed from %d to %d while paging; "
+                "reading the first %d pages only",
+                self._total_pages,
+                total_pages,
+                self._total_pages,
+            )
+        return page < self._total_pages
+
+
+class TikTokStream(RESTStream[int]):
+    """Base stream for TikTok API for Business v1.3 endpoints."""
+
+    records_jsonpath = "$.data.list[*]"
+    # Only these paths carry `page_info`; others answer in one page.
+    paginated = True
+
+    def __init__(self, tap: Any, runtime: Runtime, **kwargs: Any) -> None:  # noqa: ANN401
+        """Keep the run-wide runtime (advertisers, rate limiter, redactor)."""
+        self.runtime = runtime
+        super().__init__(tap, **kwargs)
+
+    @property
+    def url_base(self) -> str:
+        """The API base URL: the configured one, or the sandbox host."""
+        return self.runtime.settings.api_base_url
+
+    @property
+    def timeout(self) -> int:
+        """Seconds before a request that hangs counts as failed (and is retried)."""
+        return int(self.runtime.settings.request_timeout_seconds)
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        """The Access-Token header (reference 1.2: not `Authorization: Bearer`)."""
+        token = self.access_token()
+        return {"Access-Token": token} if token else {}
+
+    def access_token(self) -> str | None:
+        """The token for this stream's calls; organic streams use per-account tokens."""
+        return self.runtime.settings.access_token
+
+    @cached_property
+    def requests_session(self) -> requests.Session:
+        """Every stream shares the run's session, and so its rate limit."""
+        return self.runtime.session
+
+    def get_new_paginator(self) -> TikTokPaginator | None:
+        """Page through `page_info` on paginated endpoints."""
+        return TikTokPaginator(self.logger) if self.paginated else None
+
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """The endpoint's parameters for this context; streams override this."""
+        del context
+        return {}
+
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """Build the request with TikTok's JSON-in-query encoding."""
+        request = super().get_http_request(page=page)
+        params = self.request_params(page.stream_context)
+        if self.paginated:
+            params["page"] = page.next_page_token or 1
+            params["page_size"] = self.runtime.settings.page_size
+        request.params = {key: encode_param(value) for key, value in params.items()}
+        return request
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Raise for HTTP faults and for a non-zero TikTok `code` in an HTTP 200 body."""
+        where = self.path
+        if response.status_code == 429 or response.status_code >= 500:  # noqa: PLR2004
+            msg = f"HTTP {response.status_code} from TikTok on {where}; will retry"
+            raise TikTokRetriableError(msg)
+        if response.status_code >= 400:  # noqa: PLR2004
+            msg = f"HTTP {response.status_code} from TikTok on {where}: check `api_base_url`"
+            raise TikTokFatalError(msg)
+        try:
+            body = response_body(response)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            msg = f"TikTok sent a body that is not JSON on {where} (truncated?); will retry"
+            raise TikTokRetriableError(msg) from None
+        code = body.get("code")
+        if code in (0, None) and isinstance(body.get("data"), dict):
+            self.runtime.limiter.succeeded()
+            return
+        if not isinstance(code, int):
+            msg = f"TikTok sent an envelope without a valid `code` on {where}; will retry"
+            raise TikTokRetriableError(msg)
+        error = classify(
+            code,
+            self.runtime.redactor(str(body.get("message", ""))),
+            where,
+            body.get("request_id"),
+        )
+        if isinstance(error, TikTokRetriableError) and error.is_rate_limit:
+            self.runtime.limiter.slow_down()
+            self.runtime.stats.rate_limited += 1
+        raise error
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        """The rows of `data.list`."""
+        rows = response_data(response).get("list") or []
+        yield from rows
+
+    def request_decorator(self, func: Callable) -> Callable:
+        """Retry transient faults with exponential backoff and jitter, within a time budget."""
+        settings = self.runtime.settings
+        retrying = backoff.on_exception(
+            self.backoff_wait_generator,
+            (
+                ConnectionResetError,
+                RetriableAPIError,
+                requests.exceptions.Timeout,
+                requests.exceptions.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ),
+            max_tries=settings.max_retries + 1,
+            max_time=settings.max_retry_seconds,
+            on_backoff=self.backoff_handler,
+            jitter=self.backoff_jitter,
+            logger=None,
+        )(func)
+
+        def call(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
+            started = time.monotonic()
+            try:
+                return retrying(*args, **kwargs)  # type: ignore[no-any-return]
+            except FatalAPIError:
+                raise
+            except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
+                seconds = time.monotonic() - started
+                msg = (
+                    f"Gave up on {self.path} after {seconds:.0f} s of retries "
+                    f"(settings `max_retries`, `max_retry_seconds`): {exc}. TikTok or the "
+                    "network kept failing; run the tap again later, it resumes from its state."
+                )
+                raise RetriesExhaustedError(self.runtime.redactor(msg)) from None
+
+        return call
+
+    def backoff_wait_generator(self) -> Generator[float, None, None]:
+        """Exponential waits starting at `retry_initial_wait_seconds`."""
+        return backoff.expo(base=2, factor=self.runtime.settings.retry_initial_wait_seconds)  # type: ignore[return-value]
+
+    def backoff_handler(self, details: Any) -> None:  # noqa: ANN401
+        """Log each retry with the cause, never the request (its URL may hold a secret)."""
+        self.runtime.stats.retries += 1
+        self.logger.warning(
+            "Retrying %s in %.1f s (attempt %d): %s",
+            self.path,
+            details.get("wait") or 0.0,
+            details.get("tries") or 0,
+            self.runtime.redactor(str(details.get("exception"))),
+        )
+
+    def response_error_message(self, response: requests.Response) -> str:
+        """Status and path only: bodies and URLs may carry secrets."""
+        return f"HTTP {response.status_code} on {self.path}"
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """Records for one context (advertiser or account); see `request_records`."""
+        yield from self.request_records(context)
+
+    def log_sync_costs(self) -> None:
+        """Log the run's totals once, after every stream has synced."""
+        super().log_sync_costs()
+        self.runtime.log_totals_once(self.logger.parent or self.logger)

@@ -1,0 +1,120 @@
+"""Dates: relative config dates, advertiser time zones, report windows and finality.
+
+TikTok reads `start_date`/`end_date` in the ad account's time zone (reference section 5), so
+every calendar computation here takes the advertiser's zone; the clock is `utc_now`, which
+tests replace to run the tap at a chosen moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pendulum
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+_RELATIVE = re.compile(r"^(today|yesterday)(?:\s*-\s*(\d+))?$")
+_DAYS_BACK = re.compile(r"^\d+$")
+
+DATE_FORMAT_HELP = "YYYY-MM-DD, 'today', 'yesterday', 'today-N' or a number N of days back"
+
+
+def utc_now() -> dt.datetime:
+    """The current time (aware, UTC). Tests patch this to freeze the clock."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def local_now(timezone: str) -> dt.datetime:
+    """The current wall-clock time in an advertiser's time zone."""
+    return pendulum.instance(utc_now()).in_timezone(timezone)
+
+
+def local_today(timezone: str) -> dt.date:
+    """Today's calendar date in an advertiser's time zone."""
+    return local_now(timezone).date()
+
+
+def is_valid_timezone(timezone: str) -> bool:
+    """Whether pendulum knows the zone name (TikTok sends IANA names, incl. `Etc/GMT+8`)."""
+    try:
+        pendulum.timezone(timezone)
+    except (pendulum.tz.exceptions.InvalidTimezone, ValueError):  # type: ignore[attr-defined]
+        return False
+    return True
+
+
+class DateSettingError(ValueError):
+    """A date setting that cannot be understood."""
+
+
+def parse_date_setting(value: str, today: dt.date) -> dt.date:
+    """Resolve a `start_date`/`end_date` value against `today` (the advertiser's today).
+
+    Accepts `YYYY-MM-DD`, `today`, `yesterday`, `today-N`, `yesterday-N` and `N` (N days back).
+    """
+    text = str(value).strip().lower()
+    if _DAYS_BACK.match(text):
+        return today - dt.timedelta(days=int(text))
+    relative = _RELATIVE.match(text)
+    if relative:
+        base = today if relative.group(1) == "today" else today - dt.timedelta(days=1)
+        return base - dt.timedelta(days=int(relative.group(2) or 0))
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = f"'{value}' is not a date; use {DATE_FORMAT_HELP}"
+        raise DateSettingError(msg) from None
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """An inclusive range of local calendar days sent as one report request."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        """How many days the window covers (both ends included)."""
+        return (self.end - self.start).days + 1
+
+
+def windows(start: dt.date, end: dt.date, max_days: int) -> Iterator[DateWindow]:
+    """Consecutive windows of at most `max_days` days covering start..end exactly once."""
+    if max_days < 1:
+        msg = f"max_days must be at least 1, not {max_days}"
+        raise ValueError(msg)
+    current = start
+    step = dt.timedelta(days=max_days - 1)
+    while current <= end:
+        window_end = min(current + step, end)
+        yield DateWindow(current, window_end)
+        current = window_end + dt.timedelta(days=1)
+
+
+def last_final_day(timezone: str, lookback_hours: float) -> dt.date:
+    """The latest local day whose data is final: its end plus `lookback_hours` has passed.
+
+    A day D ends at midnight local time, so D is final once now >= D + 1 day + lookback.
+    """
+    shifted = local_now(timezone) - dt.timedelta(hours=lookback_hours)
+    return shifted.date() - dt.timedelta(days=1)
+
+
+def format_day(day: dt.date) -> str:
+    """A day as TikTok writes `stat_time_day`."""
+    return f"{day.isoformat()} 00:00:00"
+
+
+def format_hour(day: dt.date, hour: int) -> str:
+    """An hour as TikTok writes `stat_time_hour`."""
+    return f"{day.isoformat()} {hour:02d}:00:00"
+
+
+def day_of(time_value: str) -> dt.date:
+    """The calendar day of a `stat_time_*` value or a bookmark (`YYYY-MM-DD[ HH:MM:SS]`)."""
+    return dt.date.fromisoformat(str(time_value)[:10])

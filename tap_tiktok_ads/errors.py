@@ -1,0 +1,99 @@
+"""TikTok return codes and what the tap does with each.
+
+TikTok answers most errors with HTTP 200 and a non-zero `code` in the body (reference 1.5 and
+1.7). This module turns a code into a decision: retry, refresh a token, or stop with a message
+that tells the user what to do.
+"""
+
+from __future__ import annotations
+
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+# Rate limiting: app QPS (40100), advertiser QPS per path (40133), endpoint (40016),
+# field value (40132), blacklist (61000). Reference 1.7.
+RATE_LIMIT_CODES = frozenset({40016, 40100, 40132, 40133, 61000})
+
+# Transient server-side conditions that succeed when repeated (reference 1.7).
+TRANSIENT_CODES = frozenset(
+    {40200, 40201, 40202, 40700, 50000, 50002, 51000, 51001, 51002, 51010, 52000, 60001}
+)
+
+# The TikTok-account access token has expired: refresh it, then repeat the call.
+EXPIRED_TOKEN_CODES = frozenset({40102})
+
+_AUTH_HELP = (
+    "Check `access_token`: it must be the long-term token of a TikTok for Business app "
+    "authorised for this advertiser (re-authorise the app in TikTok's developer portal if "
+    "the token was revoked)."
+)
+_PERMISSION_HELP = (
+    "The token is valid but not authorised for this advertiser or operation: remove the "
+    "advertiser from `advertiser_ids`, or re-authorise the app with the advertiser's "
+    "Business Center and the reporting scope."
+)
+_REFRESH_HELP = (
+    "The refresh token was rejected: re-authorise the TikTok account and put its new "
+    "`refresh_token` in `tiktok_accounts`."
+)
+_APP_HELP = "Check `app_id` and `secret`: they must be your TikTok for Business app's values."
+
+FATAL_HELP: dict[int, str] = {
+    40104: "No access token was sent. Set `access_token`.",
+    40105: "The access token is invalid or revoked. " + _AUTH_HELP,
+    40106: "The access token does not belong to this advertiser. " + _PERMISSION_HELP,
+    40001: _PERMISSION_HELP,
+    40003: _PERMISSION_HELP,
+    40118: _PERMISSION_HELP,
+    40119: _PERMISSION_HELP,
+    40125: _PERMISSION_HELP,
+    40130: _PERMISSION_HELP,
+    40300: "The advertiser does not exist or was deleted: remove it from `advertiser_ids`.",
+    40301: "The advertiser does not exist or was deleted: remove it from `advertiser_ids`.",
+    40101: _APP_HELP,
+    40113: _APP_HELP,
+    40103: _REFRESH_HELP,
+    40107: _REFRESH_HELP,
+    40002: "TikTok rejected a request parameter; see TikTok's message above.",
+    40000: "TikTok rejected a request parameter; see TikTok's message above.",
+}
+
+
+class TikTokRetriableError(RetriableAPIError):
+    """A TikTok answer that is expected to succeed when the request is repeated."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        """Keep the TikTok code so the rate limiter can react to throttling."""
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def is_rate_limit(self) -> bool:
+        """Whether TikTok said the app or advertiser sends too many requests."""
+        return self.code in RATE_LIMIT_CODES
+
+
+class TikTokTokenExpiredError(TikTokRetriableError):
+    """A TikTok-account access token expired; refreshing it makes the call succeed."""
+
+
+class TikTokFatalError(FatalAPIError):
+    """A TikTok answer that repeating cannot fix; the message says what to do."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        """Keep the TikTok code for callers that treat some codes specially."""
+        super().__init__(message)
+        self.code = code
+
+
+def classify(code: int, message: str, where: str, request_id: str | None) -> Exception:
+    """The exception for a non-zero TikTok `code` returned by the call `where`."""
+    reference = f" (request_id {request_id})" if request_id else ""
+    text = f"TikTok error {code} on {where}: {message}{reference}"
+    if code in EXPIRED_TOKEN_CODES:
+        return TikTokTokenExpiredError(text, code)
+    if code in RATE_LIMIT_CODES or code in TRANSIENT_CODES or 50000 <= code < 60000:  # noqa: PLR2004
+        return TikTokRetriableError(text, code)
+    help_text = FATAL_HELP.get(code)
+    if help_text:
+        text = f"{text}. {help_text}"
+    return TikTokFatalError(text, code)

@@ -1,0 +1,298 @@
+"""The tap's settings: their JSON schema, their typed form, and checks with clear messages.
+
+Every check names the setting and the value and says what to do, and runs before any
+request is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from singer_sdk import typing as th
+
+from tap_tiktok_ads.dates import DATE_FORMAT_HELP, DateSettingError, parse_date_setting
+
+PRODUCTION_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3"
+SANDBOX_BASE_URL = "https://sandbox-ads.tiktok.com/open_api/v1.3"  # reference 1.1
+
+MAX_PAGE_SIZE = 1000  # report and entity endpoints: page_size 1-1000 (reference 2.1, 3.3)
+MAX_AUDIENCE_LOOKBACK_HOURS = 168  # a week; audience data settles within ~24 h (reference 5)
+MAX_ATTRIBUTION_WINDOW_DAYS = 90
+
+CONFIG_SCHEMA = th.PropertiesList(
+    th.Property(
+        "access_token",
+        th.StringType,
+        secret=True,
+        title="Access token",
+        description="Long-term access token of your TikTok for Business app (Marketing API).",
+    ),
+    th.Property(
+        "advertiser_ids",
+        th.ArrayType(th.StringType),
+        title="Advertiser IDs",
+        description=(
+            "Advertiser (ad account) IDs to sync. Empty: every advertiser the token is "
+            "authorised for (needs `app_id` and `secret`)."
+        ),
+    ),
+    th.Property("app_id", th.StringType, title="App ID", description="Your TikTok app's ID."),
+    th.Property(
+        "secret",
+        th.StringType,
+        secret=True,
+        title="App secret",
+        description="Your TikTok app's secret.",
+    ),
+    th.Property(
+        "start_date",
+        th.StringType,
+        default="30",
+        title="Start date",
+        description=(
+            f"First day to read, in each advertiser's time zone: {DATE_FORMAT_HELP}. "
+            "Default: 30 days back."
+        ),
+    ),
+    th.Property(
+        "end_date",
+        th.StringType,
+        default="today",
+        title="End date",
+        description=f"Last day to read, in each advertiser's time zone: {DATE_FORMAT_HELP}.",
+    ),
+    th.Property(
+        "attribution_window_days",
+        th.IntegerType,
+        default=7,
+        title="Attribution window (days)",
+        description=(
+            "Days before the bookmark that every run reads again, because conversions are "
+            "attributed late."
+        ),
+    ),
+    th.Property(
+        "audience_lookback_hours",
+        th.NumberType,
+        default=12,
+        title="Audience lookback (hours)",
+        description=(
+            "Hours after a day ends before its audience data counts as final (0-168). "
+            "Days that are not final are read again on the next run."
+        ),
+    ),
+    th.Property(
+        "include_deleted",
+        th.BooleanType,
+        default=False,
+        title="Include deleted",
+        description="Also read deleted campaigns, ad groups and ads and their report rows.",
+    ),
+    th.Property(
+        "api_base_url",
+        th.StringType,
+        default=PRODUCTION_BASE_URL,
+        title="API base URL",
+        description="Base URL of the TikTok API for Business v1.3.",
+    ),
+    th.Property(
+        "sandbox",
+        th.BooleanType,
+        default=False,
+        title="Sandbox",
+        description="Use TikTok's sandbox host (when `api_base_url` is not set).",
+    ),
+    th.Property(
+        "page_size",
+        th.IntegerType,
+        default=MAX_PAGE_SIZE,
+        title="Page size",
+        description="Rows per request, 1-1000.",
+    ),
+    th.Property(
+        "max_requests_per_second",
+        th.NumberType,
+        default=10,
+        title="Max requests per second",
+        description="Requests per second for all streams together (TikTok's basic tier: 10).",
+    ),
+    th.Property(
+        "request_timeout_seconds",
+        th.NumberType,
+        default=300,
+        title="Request timeout (seconds)",
+        description="Seconds before a request that gets no answer is retried.",
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=8,
+        title="Max retries",
+        description="Retries of one request on rate limits and transient errors.",
+    ),
+    th.Property(
+        "max_retry_seconds",
+        th.NumberType,
+        default=600,
+        title="Max retry time (seconds)",
+        description="Time budget for the retries of one request before the run fails.",
+    ),
+    th.Property(
+        "retry_initial_wait_seconds",
+        th.NumberType,
+        default=1.0,
+        title="Initial retry wait (seconds)",
+        description="First wait before a retry; each further wait doubles (with jitter).",
+    ),
+).to_dict()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in typed form, with defaults applied."""
+
+    access_token: str | None = None
+    advertiser_ids: tuple[str, ...] = ()
+    app_id: str | None = None
+    secret: str | None = None
+    start_date: str = "30"
+    end_date: str = "today"
+    attribution_window_days: int = 7
+    audience_lookback_hours: float = 12.0
+    include_deleted: bool = False
+    api_base_url: str = PRODUCTION_BASE_URL
+    page_size: int = MAX_PAGE_SIZE
+    max_requests_per_second: float = 10.0
+    request_timeout_seconds: float = 300.0
+    max_retries: int = 8
+    max_retry_seconds: float = 600.0
+    retry_initial_wait_seconds: float = 1.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: Any) -> Settings:  # noqa: ANN401
+        """Read the config mapping; missing keys take their defaults."""
+        base_url = config.get("api_base_url") or (
+            SANDBOX_BASE_URL if config.get("sandbox") else PRODUCTION_BASE_URL
+        )
+        if config.get("sandbox") and base_url == PRODUCTION_BASE_URL:
+            base_url = SANDBOX_BASE_URL
+        defaults = cls()
+        return cls(
+            access_token=config.get("access_token") or None,
+            advertiser_ids=tuple(str(a) for a in config.get("advertiser_ids") or ()),
+            app_id=config.get("app_id") or None,
+            secret=config.get("secret") or None,
+            start_date=str(config.get("start_date") or defaults.start_date),
+            end_date=str(config.get("end_date") or defaults.end_date),
+            attribution_window_days=int(
+                config.get("attribution_window_days", defaults.attribution_window_days)
+            ),
+            audience_lookback_hours=float(
+                config.get("audience_lookback_hours", defaults.audience_lookback_hours)
+            ),
+            include_deleted=bool(config.get("include_deleted", False)),
+            api_base_url=base_url.rstrip("/"),
+            page_size=int(config.get("page_size", defaults.page_size)),
+            max_requests_per_second=float(
+                config.get("max_requests_per_second", defaults.max_requests_per_second)
+            ),
+            request_timeout_seconds=float(
+                config.get("request_timeout_seconds", defaults.request_timeout_seconds)
+            ),
+            max_retries=int(config.get("max_retries", defaults.max_retries)),
+            max_retry_seconds=float(config.get("max_retry_seconds", defaults.max_retry_seconds)),
+            retry_initial_wait_seconds=float(
+                config.get("retry_initial_wait_seconds", defaults.retry_initial_wait_seconds)
+            ),
+            extra=dict(config),
+        )
+
+    def secrets(self) -> list[str]:
+        """Every secret value in the settings, for redaction."""
+        values = [self.access_token, self.secret]
+        for account in self.extra.get("tiktok_accounts") or []:
+            if isinstance(account, dict):
+                values += [account.get("refresh_token"), account.get("access_token")]
+        return [v for v in values if v]
+
+
+def _range_error(key: str, value: float, low: float, high: float, fix: str) -> str | None:
+    if low <= value <= high:
+        return None
+    return f"`{key}` is {value}; it must be between {low:g} and {high:g}. {fix}"
+
+
+def check_settings(config: Any) -> list[str]:  # noqa: ANN401
+    """Problems with the values of the settings (types are checked by the JSON schema).
+
+    Credentials are not required here, so that `--discover` and `--about` work without them.
+    """
+    errors: list[str] = []
+    settings = Settings.from_config(config)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    resolved: dict[str, dt.date] = {}
+    for key in ("start_date", "end_date"):
+        try:
+            resolved[key] = parse_date_setting(getattr(settings, key), today)
+        except DateSettingError as exc:  # noqa: PERF203 - two settings, each with its message
+            errors.append(f"`{key}`: {exc}.")
+    if len(resolved) == 2 and resolved["start_date"] > resolved["end_date"]:  # noqa: PLR2004
+        errors.append(
+            f"`start_date` ({settings.start_date}) is after `end_date` ({settings.end_date}); "
+            "swap them or move `start_date` earlier."
+        )
+    checks = [
+        _range_error("page_size", settings.page_size, 1, MAX_PAGE_SIZE, "TikTok allows 1-1000."),
+        _range_error(
+            "attribution_window_days",
+            settings.attribution_window_days,
+            0,
+            MAX_ATTRIBUTION_WINDOW_DAYS,
+            "Use the days your conversions take to settle (TikTok: up to 28; default 7).",
+        ),
+        _range_error(
+            "audience_lookback_hours",
+            settings.audience_lookback_hours,
+            0,
+            MAX_AUDIENCE_LOOKBACK_HOURS,
+            "Audience data settles 6-16 hours after a day ends; the default is 12.",
+        ),
+        _range_error(
+            "max_requests_per_second",
+            settings.max_requests_per_second,
+            0.1,
+            1000,
+            "TikTok's basic tier allows 10.",
+        ),
+        _range_error("max_retries", settings.max_retries, 0, 100, "The default is 8."),
+        _range_error(
+            "request_timeout_seconds", settings.request_timeout_seconds, 1, 3600, "Default 300."
+        ),
+    ]
+    errors += [error for error in checks if error]
+    if not settings.api_base_url.startswith(("http://", "https://")):
+        errors.append(
+            f"`api_base_url` is '{settings.api_base_url}'; it must start with https:// "
+            f"(default {PRODUCTION_BASE_URL})."
+        )
+    return errors
+
+
+def check_credentials(settings: Settings) -> list[str]:
+    """What is missing to sync advertising data (checked when a sync starts)."""
+    errors = []
+    if not settings.access_token:
+        errors.append(
+            "`access_token` is not set: create a long-term token for your TikTok for "
+            "Business app (see the README, 'Real credentials') and set it."
+        )
+    if not settings.advertiser_ids and not (settings.app_id and settings.secret):
+        errors.append(
+            "`advertiser_ids` is empty and `app_id`/`secret` are not both set: list the "
+            "advertiser IDs to sync, or set `app_id` and `secret` to sync every advertiser "
+            "the token is authorised for."
+        )
+    return errors

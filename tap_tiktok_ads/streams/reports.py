@@ -1,0 +1,381 @@
+"""Report streams: one class, many report definitions (built-in and the user's own).
+
+A report is data, not code: a `ReportDefinition` says report type, data level, time grain and
+breakdowns; `ReportStream` turns any definition into requests to `report/integrated/get/`,
+typed records and per-advertiser date bookmarks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.dates import (
+    DateWindow,
+    day_of,
+    format_day,
+    format_hour,
+    last_final_day,
+    local_now,
+    parse_date_setting,
+    windows,
+)
+from tap_tiktok_ads.metrics import (
+    METRICS,
+    DataLevel,
+    Metric,
+    ReportType,
+    TimeDimension,
+    metrics_for,
+)
+from tap_tiktok_ads.records import RowTyper
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from singer_sdk import singerlib
+    from singer_sdk.helpers.types import Context, Record
+
+    from tap_tiktok_ads.runtime import Advertiser
+
+MAX_METRICS_PER_REQUEST = 100  # TikTok's guidance: about 100 metrics per request (2.1)
+DAILY_WINDOW_DAYS = 30  # stat_time_day: at most 30 days per request (2.5)
+HOURLY_WINDOW_DAYS = 1  # stat_time_hour: one day per request (2.5)
+AUDIENCE_WINDOW_DAYS = 7  # TikTok's advice for audience reports, to avoid timeouts (2.5)
+
+
+class Granularity(str, enum.Enum):
+    """The time grain of a report."""
+
+    DAY = "DAY"
+    HOUR = "HOUR"
+    LIFETIME = "LIFETIME"
+
+    @property
+    def suffix(self) -> str:
+        """The stream-name suffix of the built-in reports."""
+        return {"DAY": "daily", "HOUR": "hourly", "LIFETIME": "lifetime"}[self.value]
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    """What one report stream asks TikTok for."""
+
+    name: str
+    report_type: ReportType
+    level: DataLevel
+    granularity: Granularity
+    breakdowns: tuple[str, ...] = ()
+    default_metrics: tuple[str, ...] | None = None
+
+    @property
+    def time_dimension(self) -> str | None:
+        """`stat_time_day`, `stat_time_hour`, or None for lifetime reports."""
+        if self.granularity is Granularity.DAY:
+            return TimeDimension.DAY.value
+        if self.granularity is Granularity.HOUR:
+            return TimeDimension.HOUR.value
+        return None
+
+    @property
+    def dimensions(self) -> list[str]:
+        """The `dimensions` parameter: the level's ID, the time, then breakdowns."""
+        time = [self.time_dimension] if self.time_dimension else []
+        return [self.level.id_dimension, *time, *self.breakdowns]
+
+    @property
+    def key_properties(self) -> list[str]:
+        """`advertiser_id` plus every dimension: unique across advertisers."""
+        return list(dict.fromkeys(["advertiser_id", *self.dimensions]))
+
+    @property
+    def window_days(self) -> int:
+        """The longest date window one request may cover."""
+        if self.granularity is Granularity.HOUR:
+            return HOURLY_WINDOW_DAYS
+        if self.report_type is ReportType.AUDIENCE:
+            return AUDIENCE_WINDOW_DAYS
+        return DAILY_WINDOW_DAYS
+
+    @property
+    def metrics(self) -> list[Metric]:
+        """Every metric TikTok accepts for this report, in registry order."""
+        dimension_names = set(self.dimensions)
+        return [
+            metric
+            for metric in metrics_for(self.report_type, self.level)
+            if metric.name not in dimension_names
+        ]
+
+    def is_default(self, metric: Metric) -> bool:
+        """Whether a metric is selected unless the catalog says otherwise."""
+        if self.default_metrics is not None:
+            return metric.name in self.default_metrics
+        return metric.default
+
+
+_LEVEL_NAMES = {
+    DataLevel.ADVERTISER: "advertiser",
+    DataLevel.CAMPAIGN: "campaign",
+    DataLevel.ADGROUP: "adgroup",
+    DataLevel.AD: "ad",
+}
+AUDIENCE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
+    "age_gender": ("age", "gender"),
+    "country": ("country_code",),
+    "platform": ("platform",),
+}
+
+
+def builtin_reports() -> list[ReportDefinition]:
+    """The 12 performance and 12 audience report streams."""
+    reports = [
+        ReportDefinition(
+            f"{_LEVEL_NAMES[level]}_report_{grain.suffix}", ReportType.BASIC, level, grain
+        )
+        for level in DataLevel
+        for grain in Granularity
+    ]
+    reports += [
+        ReportDefinition(
+            f"{_LEVEL_NAMES[level]}_audience_{suffix}_daily",
+            ReportType.AUDIENCE,
+            level,
+            Granularity.DAY,
+            breakdowns,
+        )
+        for level in DataLevel
+        for suffix, breakdowns in AUDIENCE_BREAKDOWNS.items()
+    ]
+    return reports
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """The days one run reads for one advertiser, and where the bookmark may go."""
+
+    start: dt.date
+    end: dt.date
+    final_through: dt.date | None  # AUDIENCE: bookmark may not pass this day
+
+
+class ReportStream(TikTokStream):
+    """Any TikTok report, from its definition: schema, selection, windows, bookmarks."""
+
+    path = "/report/integrated/get/"
+    # Bookmarks move at window boundaries only (see `_increment_stream_state`), so the
+    # state in every STATE message is resumable even though rows arrive in no date order.
+    is_sorted = True
+    check_sorted = False
+
+    def __init__(self, tap: Any, runtime: Any, definition: ReportDefinition) -> None:  # noqa: ANN401
+        """Build the stream for one report definition."""
+        self.definition = definition
+        super().__init__(tap, runtime, name=definition.name, schema=self._build_schema())
+        self.primary_keys = definition.key_properties
+        self.replication_key = definition.time_dimension  # type: ignore[assignment]
+
+    # --- schema and selection -------------------------------------------------------
+
+    def _build_schema(self) -> dict[str, Any]:
+        definition = self.definition
+        properties: dict[str, Any] = {"advertiser_id": {"type": ["string"]}}
+        for dimension in definition.dimensions:
+            if dimension == definition.time_dimension:
+                properties[dimension] = {"type": ["string"], "format": "date-time"}
+            else:
+                properties[dimension] = {"type": ["string"]}
+        for metric in definition.metrics:
+            properties[metric.name] = {"type": [metric.json_type, "null"]}
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": definition.key_properties,
+        }
+
+    @property
+    def metadata(self) -> singerlib.MetadataMapping:
+        """Standard metadata, with metrics outside the default set deselected by default."""
+        metadata = super().metadata
+        for metric in self.definition.metrics:
+            if not self.definition.is_default(metric):
+                metadata[("properties", metric.name)].selected_by_default = False
+        return metadata
+
+    @cached_property
+    def selected_metrics(self) -> list[str]:
+        """The metrics the catalog selects: exactly what is requested from TikTok."""
+        mask = self.mask
+        return [
+            metric.name
+            for metric in self.definition.metrics
+            if mask.get(("properties", metric.name), False)
+        ]
+
+    @cached_property
+    def metric_chunks(self) -> list[list[str]]:
+        """Selected metrics split into requests of at most 100 metrics."""
+        selected = self.selected_metrics
+        if not selected:
+            return [[]]
+        return [
+            selected[i : i + MAX_METRICS_PER_REQUEST]
+            for i in range(0, len(selected), MAX_METRICS_PER_REQUEST)
+        ]
+
+    @cached_property
+    def typer(self) -> RowTyper:
+        """Types TikTok's string values by the registry."""
+        return RowTyper([METRICS[name] for name in self.selected_metrics])
+
+    # --- partitions and plans -------------------------------------------------------
+
+    @property
+    def partitions(self) -> list[dict] | None:
+        """One partition, and one bookmark, per advertiser."""
+        directory = self.runtime.directory
+        if directory is None:
+            return []
+        return [{"advertiser_id": a.advertiser_id} for a in directory.advertisers]
+
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        """No signpost: bookmarks are written at window ends, never past the data read."""
+        del context
+
+    def plan(self, advertiser: Advertiser, bookmark: str | None) -> ReadPlan:
+        """Which days to read for one advertiser on this run.
+
+        With a bookmark, the run starts `attribution_window_days` before it (late
+        conversions); without, at `start_date`. An absolute `start_date` is a floor.
+        """
+        settings = self.runtime.settings
+        today = local_now(advertiser.timezone).date()
+        start = parse_date_setting(settings.start_date, today)
+        end = min(parse_date_setting(settings.end_date, today), today)
+        if bookmark:
+            resumed = day_of(bookmark) - dt.timedelta(days=settings.attribution_window_days)
+            start = max(resumed, start) if _is_absolute(settings.start_date) else resumed
+        final_through = None
+        if self.definition.report_type is ReportType.AUDIENCE:
+            final_through = last_final_day(advertiser.timezone, settings.audience_lookback_hours)
+        return ReadPlan(start=start, end=end, final_through=final_through)
+
+    # --- requests -------------------------------------------------------------------
+
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """The report query for one advertiser, window and metric chunk."""
+        context = context or {}
+        definition = self.definition
+        params: dict[str, Any] = {
+            "advertiser_id": context["advertiser_id"],
+            "service_type": "AUCTION",
+            "report_type": definition.report_type.value,
+            "data_level": definition.level.api_value,
+            "dimensions": definition.dimensions,
+            "metrics": self.metric_chunks[context.get("metric_chunk", 0)],
+        }
+        if definition.granularity is Granularity.LIFETIME:
+            params["query_lifetime"] = True
+        else:
+            params["start_date"] = context["start_date"]
+            params["end_date"] = context["end_date"]
+        if self.runtime.settings.include_deleted and definition.level is not DataLevel.ADVERTISER:
+            params["filtering"] = [
+                {
+                    "field_name": f"{definition.level.value.lower()}_status",
+                    "filter_type": "IN",
+                    "filter_value": '["STATUS_ALL"]',
+                }
+            ]
+        return params
+
+    def _window_rows(self, advertiser_id: str, window: DateWindow | None) -> Iterator[dict]:
+        """Rows of one window; metric chunks are joined on the dimensions."""
+        base: dict[str, Any] = {"advertiser_id": advertiser_id}
+        if window is not None:
+            base |= {"start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
+        if len(self.metric_chunks) == 1:
+            yield from self.request_records(base)
+            return
+        joined: dict[tuple, dict] = {}
+        for index in range(len(self.metric_chunks)):
+            for row in self.request_records({**base, "metric_chunk": index}):
+                key = tuple(sorted((row.get("dimensions") or {}).items()))
+                existing = joined.get(key)
+                if existing is None:
+                    joined[key] = row
+                else:
+                    existing["metrics"] = {**existing.get("metrics", {}), **row.get("metrics", {})}
+        yield from joined.values()
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """Typed records of one advertiser, window by window, moving the bookmark."""
+        if context is None:
+            return
+        advertiser_id = context["advertiser_id"]
+        typer = self.typer
+        if self.definition.granularity is Granularity.LIFETIME:
+            for row in self._window_rows(advertiser_id, None):
+                yield typer.record(advertiser_id, row)
+            return
+        directory = self.runtime.directory
+        assert directory is not None  # noqa: S101 - partitions exist only with a directory
+        advertiser = directory.get(advertiser_id)
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        plan = self.plan(advertiser, bookmark)
+        for window in windows(plan.start, plan.end, self.definition.window_days):
+            for row in self._window_rows(advertiser_id, window):
+                yield typer.record(advertiser_id, row)
+            self._advance_bookmark(context, advertiser, window.end, plan)
+
+    # --- bookmarks ------------------------------------------------------------------
+
+    def _increment_stream_state(
+        self, latest_record: Record, *, context: Context | None = None
+    ) -> None:
+        """Records do not move the bookmark; `_advance_bookmark` does, at window ends.
+
+        TikTok returns a window's rows in no date order, so a bookmark taken from a record
+        could pass days of the same window that were not emitted yet.
+        """
+        del latest_record, context
+
+    def _advance_bookmark(
+        self, context: Context, advertiser: Advertiser, window_end: dt.date, plan: ReadPlan
+    ) -> None:
+        """After a window is fully emitted, move the bookmark (never backwards).
+
+        AUDIENCE bookmarks stop at the last final day, so unfinished days are read again.
+        """
+        through = window_end
+        if plan.final_through is not None:
+            through = min(through, plan.final_through)
+        value = self._bookmark_value(advertiser, through)
+        state = self.get_context_state(context)
+        current = state.get("replication_key_value")
+        if current is not None and str(current) >= value:
+            return
+        replication_key = str(self.replication_key)
+        super()._increment_stream_state({replication_key: value}, context=context)
+        self.finalize_state_progress_markers(state)
+
+    def _bookmark_value(self, advertiser: Advertiser, day: dt.date) -> str:
+        """A bookmark in the replication key's own format."""
+        if self.definition.granularity is Granularity.HOUR:
+            now = local_now(advertiser.timezone)
+            hour = now.hour if day >= now.date() else 23
+            return format_hour(day, hour)
+        return format_day(day)
+
+
+def _is_absolute(date_setting: str) -> bool:
+    """Whether a date setting is a calendar date rather than relative to today."""
+    try:
+        dt.date.fromisoformat(date_setting.strip())
+    except ValueError:
+        return False
+    return True

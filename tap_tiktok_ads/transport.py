@@ -1,0 +1,121 @@
+"""The HTTP transport shared by every stream: one rate limit, and no secrets in errors.
+
+TikTok limits requests per app (10 per second on the default tier, reference 1.8), so all
+streams of a run share one limiter. It sits in a `requests` transport adapter, the point every
+attempt (first try and retries alike) passes through.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+REDACTED = "***"
+
+
+class RateLimiter:
+    """Spaces requests to at most `rate` per second across threads and streams.
+
+    When TikTok still answers "too many requests", `slow_down` halves the rate for a while;
+    each success after that wins back a little, so the whole client adapts, not one request.
+    """
+
+    def __init__(self, rate: float, *, recovery_seconds: float = 30.0) -> None:
+        """Start at the configured rate; `recovery_seconds` is how long a slow-down lasts."""
+        self.configured_rate = rate
+        self.rate = rate
+        self._recovery_seconds = recovery_seconds
+        self._next_slot = time.monotonic()
+        self._lock = threading.Lock()
+        self.waited_seconds = 0.0
+        self.slow_downs = 0
+
+    def acquire(self) -> None:
+        """Block until this request may be sent."""
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + 1.0 / self.rate
+        delay = slot - now
+        if delay > 0:
+            self.waited_seconds += delay
+            time.sleep(delay)
+
+    def slow_down(self) -> None:
+        """TikTok throttled us: halve the rate (not below one request per 2 seconds)."""
+        with self._lock:
+            self.rate = max(self.rate / 2, 0.5)
+            self._next_slot = max(self._next_slot, time.monotonic() + 1.0)
+            self.slow_downs += 1
+
+    def succeeded(self) -> None:
+        """A request went through: move back toward the configured rate."""
+        if self.rate >= self.configured_rate:
+            return
+        with self._lock:
+            step = self.configured_rate / max(self._recovery_seconds * self.rate, 1.0)
+            self.rate = min(self.configured_rate, self.rate + step)
+
+
+class Redactor:
+    """Replaces known secret values in text (URLs with `secret=`, exception messages)."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        """Remember the secrets; short values are ignored so that no word gets masked."""
+        self._secrets: set[str] = set()
+        self.add(*secrets)
+
+    def add(self, *secrets: str | None) -> None:
+        """Add secrets learnt during the run (a refreshed token)."""
+        min_length = 4
+        self._secrets.update(s for s in secrets if s and len(s) >= min_length)
+
+    def __call__(self, text: str) -> str:
+        """The text with every secret replaced by `***`."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+class TikTokAdapter(HTTPAdapter):
+    """Waits for the shared rate limiter and redacts secrets from transport errors."""
+
+    def __init__(self, limiter: RateLimiter, redactor: Redactor) -> None:
+        """Share one limiter and one redactor with the whole run."""
+        super().__init__(pool_connections=4, pool_maxsize=16)
+        self.limiter = limiter
+        self.redactor = redactor
+        self.requests_sent = 0
+        self._count_lock = threading.Lock()
+
+    def send(  # type: ignore[override]
+        self,
+        request: requests.PreparedRequest,
+        *args: Any,  # noqa: ANN401
+        **kwargs: Any,  # noqa: ANN401
+    ) -> requests.Response:
+        """Send one attempt once the limiter allows it."""
+        self.limiter.acquire()
+        with self._count_lock:
+            self.requests_sent += 1
+        try:
+            return super().send(request, *args, **kwargs)
+        except requests.RequestException as exc:
+            # requests puts the full URL (query included) in its messages.
+            raise type(exc)(self.redactor(str(exc)), request=request) from None
+
+
+def build_session(adapter: TikTokAdapter, user_agent: str) -> requests.Session:
+    """A session whose every request goes through the shared adapter."""
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
