@@ -1,0 +1,374 @@
+"""The fake accounts: advertisers, campaigns, ad groups and ads derived from a seed.
+
+Each entity carries the record an entity endpoint would return (`record`), the strings of
+its report attribute metrics (`attributes`) and, for ads, the local days on which it ran.
+Deletion cascades: an entity under a deleted parent counts as deleted in reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from tap_tiktok_ads.metrics import DataLevel
+from tests.fake_api.hashing import hash_ints
+
+if TYPE_CHECKING:
+    from tests.fake_api.data import DataSpec
+
+_ID_BASE = {
+    DataLevel.ADVERTISER: 7_100_000_000_000_000_000,
+    DataLevel.CAMPAIGN: 7_200_000_000_000_000_000,
+    DataLevel.ADGROUP: 7_300_000_000_000_000_000,
+    DataLevel.AD: 7_400_000_000_000_000_000,
+}
+_LEVEL_CODE = {level: code for code, level in enumerate(DataLevel, start=1)}
+_CURRENCIES = ("USD", "EUR", "JPY")
+_COUNTRIES = ("US", "JP", "GB", "DE", "US")
+# `Etc/GMT+8` is how TikTok reports some US accounts; the UI shows them as Los Angeles (3.2).
+_DISPLAY_ZONES = {"Etc/GMT+8": "America/Los_Angeles"}
+_OBJECTIVES = ("TRAFFIC", "CONVERSIONS", "REACH", "VIDEO_VIEWS", "APP_PROMOTION")
+_OPTIMIZATION = ("CLICK", "CONVERT", "REACH", "ENGAGED_VIEW", "INSTALL")
+_BILLING = ("CPC", "OCPM", "CPM", "CPV", "OCPM")
+_CALLS_TO_ACTION = ("LEARN_MORE", "SHOP_NOW", "SIGN_UP", "DOWNLOAD", "CONTACT_US")
+_AD_FORMATS = ("SINGLE_VIDEO", "SINGLE_IMAGE", "SINGLE_VIDEO", "CAROUSEL_ADS")
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass(eq=False)
+class Entity:
+    """One advertiser, campaign, ad group or ad, as both reports and entity reads see it."""
+
+    level: DataLevel
+    entity_id: str
+    advertiser_id: str
+    key: int  # hash key for every value derived from this entity
+    deleted: bool  # itself or an ancestor is deleted: hidden from reports by default
+    enabled: bool  # operation_status ENABLE
+    record: dict[str, Any]  # the fields an entity endpoint returns
+    attributes: dict[str, str] = field(default_factory=dict)  # report attribute metrics
+    lineage: dict[str, str] = field(default_factory=dict)  # id dimension -> id, self included
+    ads: list[Entity] = field(default_factory=list)  # the ads below it (itself for an ad)
+    first_day: date | None = None  # ads only: first local day with delivery
+    last_day: date | None = None  # ads only: last local day with delivery
+    deleted_on: date | None = None  # the day this entity itself was deleted
+    active_from: int = 0  # ads only: first_day as a date ordinal (hot-path comparisons)
+    active_to: int = -1  # ads only: last_day as a date ordinal
+
+
+@dataclass
+class Catalog:
+    """Every entity of the fake world, indexed the ways reports and handlers need."""
+
+    advertisers: dict[str, Entity] = field(default_factory=dict)
+    by_id: dict[str, Entity] = field(default_factory=dict)
+    # (advertiser_id, level) -> entities sorted by id (ids have equal length)
+    by_level: dict[tuple[str, DataLevel], list[Entity]] = field(default_factory=dict)
+    zones: dict[str, ZoneInfo] = field(default_factory=dict)
+
+
+def _stamp(day: date, seconds: int) -> str:
+    moment = datetime.combine(day, time(), tzinfo=timezone.utc) + timedelta(seconds=seconds)
+    return moment.strftime(_TIME_FORMAT)
+
+
+class _Builder:
+    """Walks the account tree once, numbering entities per level."""
+
+    def __init__(self, spec: DataSpec) -> None:
+        self.spec = spec
+        self.catalog = Catalog()
+        self.counters = dict.fromkeys(DataLevel, 0)
+        self.span = (spec.last_day - spec.first_day).days + 1
+
+    def _next(self, level: DataLevel) -> tuple[int, str, int]:
+        self.counters[level] += 1
+        index = self.counters[level]
+        key = hash_ints(self.spec.seed, _LEVEL_CODE[level], index)
+        return index, str(_ID_BASE[level] + index), key
+
+    def _deletion(self, index: int, key: int) -> date | None:
+        """Every Nth entity is deleted, on a day in the second half of the data range."""
+        every = self.spec.deleted_every
+        if every <= 0 or index % every:
+            return None
+        half = self.span // 2
+        return self.spec.first_day + timedelta(days=half + key % max(1, self.span - half))
+
+    def _add(self, entity: Entity) -> None:
+        self.catalog.by_id[entity.entity_id] = entity
+        bucket = (entity.advertiser_id, entity.level)
+        self.catalog.by_level.setdefault(bucket, []).append(entity)
+
+    def build(self) -> Catalog:
+        for position in range(self.spec.advertisers):
+            self._advertiser(position)
+        for entities in self.catalog.by_level.values():
+            entities.sort(key=lambda entity: entity.entity_id)
+        return self.catalog
+
+    def _advertiser(self, position: int) -> None:
+        spec = self.spec
+        index, advertiser_id, key = self._next(DataLevel.ADVERTISER)
+        zone = spec.timezones[position % len(spec.timezones)]
+        name = f"Fake Advertiser {index}"
+        created = datetime.combine(spec.first_day, time(), tzinfo=timezone.utc) - timedelta(
+            days=400 + key % 300, seconds=key % 86_400
+        )
+        record = {
+            "advertiser_id": advertiser_id,
+            "name": name,
+            "company": f"Fake Company {index}",
+            "status": "STATUS_ENABLE",
+            "role": "ROLE_ADVERTISER",
+            "currency": _CURRENCIES[position % len(_CURRENCIES)],
+            "country": _COUNTRIES[position % len(_COUNTRIES)],
+            "timezone": zone,
+            "display_timezone": _DISPLAY_ZONES.get(zone, zone),
+            "language": "en",
+            "balance": round((key % 5_000_000) / 100, 2),
+            "create_time": int(created.timestamp()),
+            "advertiser_account_type": "AUCTION",
+            "email": "f***@***",
+            "telephone_number": "+1415****85",
+            "cellphone_number": "+1347****53",
+            "contacter": "Fa***er",
+            "address": f"{index} Fake Street",
+            "industry": "291905",
+            "license_no": "",
+            "license_url": None,
+            "description": "https://example.com",
+            "rejection_reason": "",
+            "promotion_area": "0",
+            "brand": None,
+            "owner_bc_id": None,
+        }
+        advertiser = Entity(
+            level=DataLevel.ADVERTISER,
+            entity_id=advertiser_id,
+            advertiser_id=advertiser_id,
+            key=key,
+            deleted=False,
+            enabled=True,
+            record=record,
+            lineage={"advertiser_id": advertiser_id},
+        )
+        self.catalog.advertisers[advertiser_id] = advertiser
+        self.catalog.zones[advertiser_id] = ZoneInfo(zone)
+        self._add(advertiser)
+        for _ in range(spec.campaigns_per_advertiser):
+            self._campaign(advertiser)
+
+    def _campaign(self, advertiser: Entity) -> None:
+        index, campaign_id, key = self._next(DataLevel.CAMPAIGN)
+        deleted_on = self._deletion(index, key)
+        enabled = key % 5 != 0
+        objective = _OBJECTIVES[key % len(_OBJECTIVES)]
+        budget = float(50 + key % 950)
+        name = f"Campaign {index}"
+        created = _stamp(self.spec.first_day - timedelta(days=30 + key % 60), key % 86_400)
+        status = "CAMPAIGN_STATUS_ENABLE" if enabled else "CAMPAIGN_STATUS_DISABLE"
+        record = {
+            "advertiser_id": advertiser.entity_id,
+            "campaign_id": campaign_id,
+            "campaign_name": name,
+            "campaign_type": "REGULAR_CAMPAIGN",
+            "objective_type": objective,
+            "objective": "LANDING_PAGE",
+            "budget": budget,
+            "budget_mode": "BUDGET_MODE_DAY",
+            "operation_status": "ENABLE" if enabled else "DISABLE",
+            "secondary_status": "CAMPAIGN_STATUS_DELETE" if deleted_on else status,
+            "create_time": created,
+            "modify_time": _stamp(deleted_on, 36_000) if deleted_on else created,
+            "is_new_structure": True,
+            "is_smart_performance_campaign": False,
+            "is_search_campaign": False,
+            "budget_optimize_on": False,
+            "deep_bid_type": None,
+            "roas_bid": 0.0,
+            "campaign_automation_type": "MANUAL",
+        }
+        campaign = Entity(
+            level=DataLevel.CAMPAIGN,
+            entity_id=campaign_id,
+            advertiser_id=advertiser.entity_id,
+            key=key,
+            deleted=deleted_on is not None,
+            enabled=enabled,
+            record=record,
+            attributes={
+                "campaign_name": name,
+                "objective_type": objective,
+                "campaign_budget": f"{budget:.2f}",
+            },
+            lineage={**advertiser.lineage, "campaign_id": campaign_id},
+            deleted_on=deleted_on,
+        )
+        self._add(campaign)
+        for _ in range(self.spec.adgroups_per_campaign):
+            self._adgroup(advertiser, campaign)
+
+    def _adgroup(self, advertiser: Entity, campaign: Entity) -> None:
+        index, adgroup_id, key = self._next(DataLevel.ADGROUP)
+        deleted_on = self._deletion(index, key)
+        enabled = key % 7 != 0
+        name = f"Ad group {index}"
+        budget = float(20 + key % 480)
+        bid = round(0.1 + (key % 300) / 100, 2)
+        created = _stamp(self.spec.first_day - timedelta(days=10 + key % 20), key % 86_400)
+        if deleted_on:
+            status = "ADGROUP_STATUS_DELETE"
+        elif campaign.deleted:
+            status = "ADGROUP_STATUS_CAMPAIGN_DELETE"
+        else:
+            status = "ADGROUP_STATUS_DELIVERY_OK" if enabled else "ADGROUP_STATUS_DISABLE"
+        choice = key % len(_OPTIMIZATION)
+        record: dict[str, Any] = {
+            "advertiser_id": advertiser.entity_id,
+            "campaign_id": campaign.entity_id,
+            "campaign_name": campaign.attributes["campaign_name"],
+            "adgroup_id": adgroup_id,
+            "adgroup_name": name,
+            "create_time": created,
+            "modify_time": _stamp(deleted_on, 37_000) if deleted_on else created,
+            "operation_status": "ENABLE" if enabled else "DISABLE",
+            "secondary_status": status,
+            "budget": budget,
+            "budget_mode": "BUDGET_MODE_DAY",
+            "schedule_type": "SCHEDULE_FROM_NOW",
+            "schedule_start_time": created,
+            "schedule_end_time": None,
+            "pacing": "PACING_MODE_SMOOTH",
+            "optimization_goal": _OPTIMIZATION[choice],
+            "billing_event": _BILLING[choice],
+            "bid_type": "BID_TYPE_CUSTOM",
+            "bid_price": bid,
+            "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
+            "placements": ["PLACEMENT_TIKTOK"],
+            "promotion_type": "WEBSITE",
+            "location_ids": ["6252001"],
+            "age_groups": ["AGE_18_24", "AGE_25_34"],
+            "gender": "GENDER_UNLIMITED",
+            "languages": ["en"],
+            "is_new_structure": True,
+        }
+        adgroup = Entity(
+            level=DataLevel.ADGROUP,
+            entity_id=adgroup_id,
+            advertiser_id=advertiser.entity_id,
+            key=key,
+            deleted=campaign.deleted or deleted_on is not None,
+            enabled=enabled,
+            record=record,
+            attributes={
+                **campaign.attributes,
+                "campaign_id": campaign.entity_id,
+                "adgroup_name": name,
+                "placement_type": record["placement_type"],
+                "promotion_type": record["promotion_type"],
+                "budget": f"{budget:.2f}",
+                "bid": f"{bid:.2f}",
+                "billing_event": record["billing_event"],
+                "opt_status": record["operation_status"],
+            },
+            lineage={**campaign.lineage, "adgroup_id": adgroup_id},
+            deleted_on=deleted_on,
+        )
+        self._add(adgroup)
+        for _ in range(self.spec.ads_per_adgroup):
+            ad = self._ad(advertiser, campaign, adgroup)
+            adgroup.ads.append(ad)
+            campaign.ads.append(ad)
+            advertiser.ads.append(ad)
+
+    def _active_days(self, key: int, deletions: list[date | None]) -> tuple[date, date]:
+        """Some ads start late or stop early; none runs past a deleted parent's deletion."""
+        spec = self.spec
+        start, end = spec.first_day, spec.last_day
+        if key % 3 == 0:
+            start += timedelta(days=(key >> 8) % max(1, self.span // 3))
+        if (key >> 20) % 4 == 0:
+            end -= timedelta(days=(key >> 28) % max(1, self.span // 4))
+        for deleted_on in deletions:
+            if deleted_on is not None:
+                end = min(end, deleted_on - timedelta(days=1))
+        return start, end
+
+    def _ad(self, advertiser: Entity, campaign: Entity, adgroup: Entity) -> Entity:
+        index, ad_id, key = self._next(DataLevel.AD)
+        deleted_on = self._deletion(index, key)
+        enabled = key % 11 != 0
+        name = f"Ad {index}"
+        first, last = self._active_days(key, [campaign.deleted_on, adgroup.deleted_on, deleted_on])
+        created = _stamp(self.spec.first_day - timedelta(days=1 + key % 5), key % 86_400)
+        if deleted_on:
+            status = "AD_STATUS_DELETE"
+        elif campaign.deleted:
+            status = "AD_STATUS_CAMPAIGN_DELETE"
+        elif adgroup.deleted:
+            status = "AD_STATUS_ADGROUP_DELETE"
+        else:
+            status = "AD_STATUS_DELIVERY_OK" if enabled else "AD_STATUS_DISABLE"
+        ad_format = _AD_FORMATS[key % len(_AD_FORMATS)]
+        call_to_action = _CALLS_TO_ACTION[key % len(_CALLS_TO_ACTION)]
+        text = f"Try fake product {index} today"
+        modified = _stamp(deleted_on, 38_000) if deleted_on else _stamp(first, 3_600 + key % 7_200)
+        record: dict[str, Any] = {
+            "advertiser_id": advertiser.entity_id,
+            "campaign_id": campaign.entity_id,
+            "campaign_name": campaign.attributes["campaign_name"],
+            "adgroup_id": adgroup.entity_id,
+            "adgroup_name": adgroup.attributes["adgroup_name"],
+            "ad_id": ad_id,
+            "ad_name": name,
+            "ad_text": text,
+            "create_time": created,
+            "modify_time": max(created, modified),
+            "operation_status": "ENABLE" if enabled else "DISABLE",
+            "secondary_status": status,
+            "ad_format": ad_format,
+            "video_id": f"v10044g50000{key % 10**12:012d}",
+            "image_ids": [],
+            "landing_page_url": f"https://example.com/p/{index}",
+            "call_to_action": call_to_action,
+            "identity_id": f"{key % 10**10:010d}",
+            "identity_type": "CUSTOMIZED_USER",
+            "display_name": "Fake Brand",
+            "is_aco": False,
+            "creative_authorized": False,
+            "is_new_structure": True,
+        }
+        ad = Entity(
+            level=DataLevel.AD,
+            entity_id=ad_id,
+            advertiser_id=advertiser.entity_id,
+            key=key,
+            deleted=adgroup.deleted or deleted_on is not None,
+            enabled=enabled,
+            record=record,
+            attributes={
+                **adgroup.attributes,
+                "adgroup_id": adgroup.entity_id,
+                "ad_name": name,
+                "ad_text": text,
+                "call_to_action": call_to_action,
+                "image_mode": ad_format,
+            },
+            lineage={**adgroup.lineage, "ad_id": ad_id},
+            first_day=first,
+            last_day=last,
+            deleted_on=deleted_on,
+            active_from=first.toordinal(),
+            active_to=last.toordinal(),
+        )
+        ad.ads.append(ad)
+        self._add(ad)
+        return ad
+
+
+def build_catalog(spec: DataSpec) -> Catalog:
+    """Derive every entity of the fake world from the spec (deterministic in the seed)."""
+    return _Builder(spec).build()

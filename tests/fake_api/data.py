@@ -1,0 +1,130 @@
+"""The fake world's facade: entities and report truth, all derived from a `DataSpec`.
+
+Tests use `FakeData` both to configure the server and as the oracle: `report_rows` returns
+exactly what the API returns over all pages of a report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from tap_tiktok_ads.metrics import DataLevel, ReportType, TimeDimension
+from tests.fake_api.catalog import build_catalog
+from tests.fake_api.delivery import Delivery
+from tests.fake_api.report_engine import ReportEngine
+from tests.fake_api.report_query import ReportQuery
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from tests.fake_api.catalog import Entity
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """The size and shape of the fake world; equal specs give identical data."""
+
+    seed: int = 7
+    advertisers: int = 3
+    campaigns_per_advertiser: int = 2
+    adgroups_per_campaign: int = 2
+    ads_per_adgroup: int = 2
+    first_day: date = date(2026, 9, 1)
+    last_day: date = date(2026, 12, 31)
+    deleted_every: int = 4  # every Nth entity at each level is deleted
+    timezones: tuple[str, ...] = (
+        "America/Los_Angeles",
+        "Asia/Tokyo",
+        "UTC",
+        "Europe/Berlin",
+        "Etc/GMT+8",
+    )
+
+
+class FakeData:
+    """Entities and report values of the fake world, computed on demand."""
+
+    def __init__(self, spec: DataSpec | None = None) -> None:
+        """Build the entity tree; per-day values are never stored."""
+        self.spec = spec or DataSpec()
+        self.catalog = build_catalog(self.spec)
+        self.delivery = Delivery(self.spec.seed)
+        self.engine = ReportEngine(
+            self.catalog, self.delivery, self.spec.first_day, self.spec.last_day
+        )
+
+    # -- entities --------------------------------------------------------------------------
+
+    def advertiser_ids(self) -> list[str]:
+        """Every advertiser id, sorted."""
+        return sorted(self.catalog.advertisers)
+
+    def advertiser(self, advertiser_id: str) -> dict[str, Any]:
+        """The `/advertiser/info/` record of an advertiser."""
+        return dict(self.catalog.advertisers[advertiser_id].record)
+
+    def timezone(self, advertiser_id: str) -> ZoneInfo:
+        """The advertiser's time zone: report days and hours are local to it."""
+        return self.catalog.zones[advertiser_id]
+
+    def local_today(self, advertiser_id: str, now: datetime) -> date:
+        """The advertiser's current local date at `now` (the last day that has data)."""
+        return now.astimezone(self.timezone(advertiser_id)).date()
+
+    def entity(self, entity_id: str) -> Entity:
+        """Any entity by id."""
+        return self.catalog.by_id[entity_id]
+
+    def entities(
+        self, advertiser_id: str, level: DataLevel | str, *, include_deleted: bool = False
+    ) -> list[Entity]:
+        """An advertiser's entities at one level, sorted by id; deleted ones on request."""
+        found = self.catalog.by_level.get((advertiser_id, DataLevel(level)), [])
+        return [entity for entity in found if include_deleted or not entity.deleted]
+
+    def records(
+        self, advertiser_id: str, level: DataLevel | str, *, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
+        """The entity-endpoint records of an advertiser's entities at one level."""
+        entities = self.entities(advertiser_id, level, include_deleted=include_deleted)
+        return [dict(entity.record) for entity in entities]
+
+    # -- reports ---------------------------------------------------------------------------
+
+    def report_rows(
+        self,
+        advertiser_id: str,
+        report_type: ReportType | str,
+        level: DataLevel | str,
+        dimensions: list[str] | tuple[str, ...],
+        metrics: list[str] | tuple[str, ...] = ("spend", "impressions"),
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        include_deleted: bool = False,
+        lifetime: bool = False,
+        now: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Exactly the rows `/report/integrated/get/` returns over all pages (no validation).
+
+        `level` may be given as `AD` or `AUCTION_AD`; `now` is the server clock.
+        """
+        level = DataLevel(str(getattr(level, "value", level)).removeprefix("AUCTION_"))
+        time_names = {t.value for t in TimeDimension}
+        ids = {lv.id_dimension for lv in DataLevel}
+        query = ReportQuery(
+            advertiser_id=advertiser_id,
+            report_type=ReportType(report_type),
+            level=level,
+            dimensions=tuple(dimensions),
+            time_dimension=next((d for d in dimensions if d in time_names), None),
+            breakdowns=tuple(d for d in dimensions if d not in time_names | ids),
+            metrics=tuple(dict.fromkeys(metrics)),
+            start=None if lifetime else start,
+            end=None if lifetime else end,
+            lifetime=lifetime,
+            statuses=frozenset({"STATUS_ALL" if include_deleted else "STATUS_NOT_DELETE"}),
+        )
+        return self.engine.all_rows(query, now or datetime.now(timezone.utc))

@@ -1,0 +1,135 @@
+"""Fault injection: make the next calls (or a fixed share of calls) fail in chosen ways.
+
+Thread-safe and changeable while the server runs. One-shot faults fire in the order they
+were set; a rate fault applies to calls that no one-shot fault took.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from tests.fake_api.hashing import hash_ints
+from tests.fake_api.routes import normalize_path
+
+CODE, HTTP, TRUNCATED, RESET, HANG = "code", "http", "truncated", "reset", "hang"
+DEFAULT_MESSAGES = {
+    40100: "Too many requests. Please retry in some time.",
+    40016: "Requests made too frequently.",
+    40200: "Task error.",
+    40201: "Task is not ready.",
+    40700: "Internal service validation error.",
+    50000: "System error.",
+    50002: "Error processing the request, please try again later.",
+    51010: "Internal service timeout.",
+    60001: "System maintenance. Please try again later.",
+}
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure."""
+
+    kind: str
+    code: int = 0
+    message: str = ""
+    status: int = 0
+    html: bool = True
+    seconds: float = 0.0
+
+
+@dataclass
+class _Pending:
+    fault: Fault
+    remaining: int
+    path: str | None
+
+
+@dataclass
+class _Rate:
+    rate: float
+    codes: tuple[int, ...]
+    seed: int
+    path: str | None
+    calls: int = 0
+
+
+class Faults:
+    """The faults a running `FakeTikTokApi` applies to matching requests."""
+
+    def __init__(self) -> None:
+        """Start with no faults."""
+        self._lock = threading.Lock()
+        self._pending: list[_Pending] = []
+        self._rate: _Rate | None = None
+
+    def _queue(self, fault: Fault, n: int, path: str | None) -> None:
+        with self._lock:
+            self._pending.append(_Pending(fault, n, normalize_path(path) if path else None))
+
+    def fail_next(
+        self, n: int = 1, code: int = 40100, *, path: str | None = None, message: str | None = None
+    ) -> None:
+        """The next `n` matching calls answer HTTP 200 with this envelope code."""
+        text = message or DEFAULT_MESSAGES.get(code, f"Injected error {code}.")
+        self._queue(Fault(CODE, code=code, message=text), n, path)
+
+    def fail_rate(
+        self,
+        rate: float,
+        codes: tuple[int, ...] | list[int] = (40100, 50002),
+        *,
+        seed: int = 0,
+        path: str | None = None,
+    ) -> None:
+        """A deterministic share `rate` of matching calls fails with one of `codes`."""
+        with self._lock:
+            self._rate = _Rate(rate, tuple(codes), seed, normalize_path(path) if path else None)
+
+    def http_error_next(
+        self, n: int = 1, status: int = 504, *, html: bool = True, path: str | None = None
+    ) -> None:
+        """The next `n` matching calls get this HTTP status with an HTML (or text) body."""
+        self._queue(Fault(HTTP, status=status, html=html), n, path)
+
+    def truncated_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """The next `n` matching calls get HTTP 200 with a cut-off, unparseable JSON body."""
+        self._queue(Fault(TRUNCATED), n, path)
+
+    def reset_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """The next `n` matching calls have their connection closed without a response."""
+        self._queue(Fault(RESET), n, path)
+
+    def hang_next(self, n: int = 1, seconds: float = 5.0, *, path: str | None = None) -> None:
+        """The next `n` matching calls wait `seconds` before being answered normally."""
+        self._queue(Fault(HANG, seconds=seconds), n, path)
+
+    def clear(self) -> None:
+        """Drop every pending and rate fault."""
+        with self._lock:
+            self._pending.clear()
+            self._rate = None
+
+    def pending(self) -> int:
+        """How many one-shot faults have not fired yet."""
+        with self._lock:
+            return sum(item.remaining for item in self._pending)
+
+    def take(self, path: str) -> Fault | None:
+        """The fault for this call, if any; consumes one-shot faults."""
+        with self._lock:
+            for item in self._pending:
+                if item.path in {None, path}:
+                    item.remaining -= 1
+                    if item.remaining <= 0:
+                        self._pending.remove(item)
+                    return item.fault
+            rate = self._rate
+            if rate is None or rate.path not in {None, path} or not rate.codes:
+                return None
+            rate.calls += 1
+            draw = hash_ints(rate.seed, rate.calls)
+        if draw / 2**64 >= rate.rate:
+            return None
+        code = rate.codes[(draw >> 7) % len(rate.codes)]
+        return Fault(CODE, code=code, message=DEFAULT_MESSAGES.get(code, f"Injected error {code}."))

@@ -1,0 +1,240 @@
+"""Validation of `/report/integrated/get/` parameters into a `ReportQuery`.
+
+The rules come from reference sections 2.1-2.7 and 2.11; where TikTok's exact wording is
+unknown the message is ours, but the code is always 40002.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from tap_tiktok_ads.metrics import (
+    ID_DIMENSIONS,
+    METRICS,
+    DataLevel,
+    ReportType,
+    TimeDimension,
+    breakdown_error,
+)
+from tests.fake_api.request import PARAMETER_ERROR, ApiError
+
+if TYPE_CHECKING:
+    from tests.fake_api.request import ApiRequest
+
+DEFAULT_METRICS = ("spend", "impressions")  # reference 2.1
+MAX_METRICS = 100  # reference 2.1: "keep to about 100 metrics or fewer"
+MAX_PAGE_SIZE = 1000  # reference 2.1
+DEFAULT_PAGE_SIZE = 10
+MAX_DAILY_DAYS = 30  # reference 2.5, both ends inclusive
+MAX_TOTAL_DAYS = 365  # reference 2.5, no time dimension
+MAX_FILTER_IDS = 100  # reference 2.6
+TIME_DIMENSIONS = frozenset(t.value for t in TimeDimension)
+STATUS_VALUES = frozenset(
+    {"STATUS_ALL", "STATUS_NOT_DELETE", "STATUS_DELETE", "STATUS_DELIVERY_OK", "STATUS_DISABLE"}
+)
+_ID_FILTERS = {
+    "campaign_ids": DataLevel.CAMPAIGN,
+    "adgroup_ids": DataLevel.ADGROUP,
+    "ad_ids": DataLevel.AD,
+}
+_LEVEL_DEPTH = {level: depth for depth, level in enumerate(DataLevel)}
+
+
+@dataclass(frozen=True)
+class ReportQuery:
+    """A validated report request, without paging; hashable so results can be cached."""
+
+    advertiser_id: str
+    report_type: ReportType
+    level: DataLevel
+    dimensions: tuple[str, ...]  # as requested
+    time_dimension: str | None
+    breakdowns: tuple[str, ...]  # non-ID, non-time dimensions, as requested
+    metrics: tuple[str, ...]
+    start: date | None
+    end: date | None
+    lifetime: bool = False
+    statuses: frozenset[str] = frozenset({"STATUS_NOT_DELETE"})
+    # id dimension (campaign_id, adgroup_id, ad_id) -> ids the rows must belong to
+    id_filters: tuple[tuple[str, frozenset[str]], ...] = ()
+
+
+def _fail(message: str) -> ApiError:
+    return ApiError(PARAMETER_ERROR, message)
+
+
+def invalid_metrics_message(names: list[str]) -> str:
+    """TikTok's wording for rejected metrics (reference 1.4, an observed 40002 body)."""
+    return (
+        "Please correct the information in invalid metric fields and try again. "
+        f"Invalid metric fields: {names!r}. "
+    )
+
+
+def _enum(request: ApiRequest, name: str, choices: dict[str, Any]) -> Any:
+    value = request.text(name, required=True)
+    if value not in choices:
+        raise _fail(f"{name}: Invalid value {value!r}; allowed: {sorted(choices)}.")
+    return choices[value]
+
+
+def _dimensions(
+    request: ApiRequest, report_type: ReportType, level: DataLevel
+) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+    dimensions = request.text_list("dimensions", required=True) or []
+    if not dimensions or len(set(dimensions)) != len(dimensions):
+        raise _fail("dimensions: must be a non-empty list without duplicates.")
+    ids = [name for name in dimensions if name in ID_DIMENSIONS]
+    times = [name for name in dimensions if name in TIME_DIMENSIONS]
+    breakdowns = [name for name in dimensions if name not in ID_DIMENSIONS | TIME_DIMENSIONS]
+    if ids != [level.id_dimension]:
+        raise _fail(
+            f"dimensions: data_level {level.api_value} needs exactly one ID dimension, "
+            f"'{level.id_dimension}'; got {ids}."
+        )
+    if len(times) > 1:
+        raise _fail("dimensions: at most one time dimension is allowed.")
+    problem = breakdown_error(report_type, breakdowns)
+    if problem:
+        raise _fail(f"dimensions: {problem}.")
+    time_dimension = times[0] if times else None
+    if report_type is ReportType.AUDIENCE and time_dimension == TimeDimension.HOUR.value:
+        raise _fail("dimensions: stat_time_hour is not supported in AUDIENCE reports.")
+    return tuple(dimensions), time_dimension, tuple(breakdowns)
+
+
+def _metrics(request: ApiRequest, report_type: ReportType, level: DataLevel) -> tuple[str, ...]:
+    names = request.text_list("metrics")
+    if names is None:
+        return DEFAULT_METRICS
+    if len(names) > MAX_METRICS:
+        raise _fail(f"metrics: at most {MAX_METRICS} metrics per request.")
+    invalid = [
+        name
+        for name in names
+        if name not in METRICS or not METRICS[name].valid_for(report_type, level)
+    ]
+    if invalid:
+        raise _fail(invalid_metrics_message(invalid))
+    return tuple(dict.fromkeys(names))
+
+
+def _day(request: ApiRequest, name: str) -> date:
+    value = request.text(name, required=True) or ""
+    try:
+        if len(value) != len("YYYY-MM-DD"):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{name}: Not a valid date, expected YYYY-MM-DD.") from None
+
+
+def _window(
+    request: ApiRequest, time_dimension: str | None, breakdowns: tuple[str, ...], *, lifetime: bool
+) -> tuple[date | None, date | None]:
+    if lifetime:
+        if time_dimension or breakdowns:
+            raise _fail("query_lifetime: time and breakdown dimensions are not allowed.")
+        return None, None
+    start, end = _day(request, "start_date"), _day(request, "end_date")
+    days = (end - start).days + 1
+    if days < 1:
+        raise _fail("end_date: must not be earlier than start_date.")
+    if time_dimension == TimeDimension.HOUR.value and days != 1:
+        raise _fail("start_date and end_date must be the same day for stat_time_hour.")
+    if time_dimension == TimeDimension.DAY.value and days > MAX_DAILY_DAYS:
+        raise _fail(f"The time range of stat_time_day can not exceed {MAX_DAILY_DAYS} days.")
+    if days > MAX_TOTAL_DAYS:
+        raise _fail(f"The time range can not exceed {MAX_TOTAL_DAYS} days.")
+    return start, end
+
+
+def _filter_values(item: dict[str, Any]) -> list[str]:
+    raw = item.get("filter_value")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise _fail(f"filtering: filter_value {raw!r} is not a JSON array.") from None
+    if not isinstance(raw, list) or not raw:
+        raise _fail("filtering: filter_value must be a non-empty JSON array.")
+    return [str(value) for value in raw]
+
+
+def _filtering(
+    request: ApiRequest, level: DataLevel
+) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
+    statuses = frozenset({"STATUS_NOT_DELETE"})
+    id_filters: dict[str, frozenset[str]] = {}
+    raw = request.params.get("filtering")
+    if raw is None:
+        return statuses, ()
+    if not isinstance(raw, list):
+        raise _fail("filtering: must be a JSON array of filter objects.")
+    for item in raw:
+        if not isinstance(item, dict) or not {"field_name", "filter_type", "filter_value"} <= set(
+            item
+        ):
+            raise _fail("filtering: each filter needs field_name, filter_type and filter_value.")
+        field_name, filter_type = item["field_name"], item["filter_type"]
+        if filter_type != "IN":
+            raise _fail(f"filtering: filter_type {filter_type!r} is not supported by the fake.")
+        values = _filter_values(item)
+        if level is not DataLevel.ADVERTISER and field_name == f"{level.value.lower()}_status":
+            unknown = sorted(set(values) - STATUS_VALUES)
+            if unknown:
+                raise _fail(f"filtering: invalid {field_name} values {unknown}.")
+            statuses = frozenset(values)
+        elif (
+            field_name in _ID_FILTERS
+            and _LEVEL_DEPTH[_ID_FILTERS[field_name]] <= _LEVEL_DEPTH[level]
+        ):
+            if len(values) > MAX_FILTER_IDS:
+                raise _fail(f"filtering: at most {MAX_FILTER_IDS} values in {field_name}.")
+            id_filters[_ID_FILTERS[field_name].id_dimension] = frozenset(values)
+        else:
+            raise _fail(f"filtering: field_name {field_name!r} is not valid at {level.api_value}.")
+    return statuses, tuple(sorted(id_filters.items()))
+
+
+def parse_report_query(request: ApiRequest) -> tuple[ReportQuery, int, int]:
+    """Validate a report request; returns the query, the page and the page size."""
+    advertiser_id = request.text("advertiser_id")
+    if advertiser_id is None:
+        raise _fail("advertiser_id: Missing data for required field.")
+    service_type = request.text("service_type")
+    if service_type not in {None, "AUCTION"}:
+        raise _fail(f"service_type: {service_type!r} is not supported.")
+    report_type = _enum(request, "report_type", {t.value: t for t in ReportType})
+    level = _enum(request, "data_level", {lv.api_value: lv for lv in DataLevel})
+    dimensions, time_dimension, breakdowns = _dimensions(request, report_type, level)
+    metrics = _metrics(request, report_type, level)
+    lifetime = request.flag("query_lifetime")
+    if lifetime and report_type is not ReportType.BASIC:
+        raise _fail("query_lifetime: only BASIC reports support lifetime queries.")
+    start, end = _window(request, time_dimension, breakdowns, lifetime=lifetime)
+    page = request.integer("page", 1)
+    page_size = request.integer("page_size", DEFAULT_PAGE_SIZE)
+    if page < 1:
+        raise _fail("page: must be at least 1.")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise _fail(f"page_size: must be between 1 and {MAX_PAGE_SIZE}.")
+    statuses, id_filters = _filtering(request, level)
+    query = ReportQuery(
+        advertiser_id=advertiser_id,
+        report_type=report_type,
+        level=level,
+        dimensions=dimensions,
+        time_dimension=time_dimension,
+        breakdowns=breakdowns,
+        metrics=metrics,
+        start=start,
+        end=end,
+        lifetime=lifetime,
+        statuses=statuses,
+        id_filters=id_filters,
+    )
+    return query, page, page_size

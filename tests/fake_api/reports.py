@@ -1,0 +1,30 @@
+"""`GET /report/integrated/get/`: the synchronous report (reference section 2)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tests.fake_api.report_query import parse_report_query
+from tests.fake_api.routes import register
+
+if TYPE_CHECKING:
+    from tests.fake_api.request import ApiRequest
+
+
+def report_integrated_get(request: ApiRequest) -> dict[str, Any]:
+    """Validate, then answer one page with exact `page_info` totals."""
+    query, page, page_size = parse_report_query(request)
+    request.require_advertiser(query.advertiser_id)
+    total, rows = request.api.data.engine.page(query, request.api.now(), page, page_size)
+    return {
+        "list": rows,
+        "page_info": {
+            "page": page,
+            "page_size": page_size,
+            "total_number": total,
+            "total_page": -(-total // page_size),
+        },
+    }
+
+
+register("report/integrated/get/", report_integrated_get)
