@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from collections import defaultdict
@@ -95,6 +96,7 @@ def run_tap(
     """Run a full sync in-process and return its messages."""
     writer = CollectingWriter()
     catalog = catalog_for(config, streams) if streams is not None else None
+    state = copy.deepcopy(state) if state is not None else None
     tap = TapTikTokAds(config=config, catalog=catalog, state=state, message_writer=writer)
     tap.sync_all()
     return SyncResult(writer.messages)

@@ -242,6 +242,14 @@ class ReportStream(TikTokStream):
             return []
         return [{"advertiser_id": a.advertiser_id} for a in directory.advertisers]
 
+    def compare_start_date(self, value: str, start_date_value: str) -> str:
+        """The bookmark: `plan` applies `start_date` itself, in each advertiser's time zone.
+
+        The SDK's own comparison would parse relative dates such as `today-3` as timestamps.
+        """
+        del start_date_value
+        return value
+
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
         """No signpost: bookmarks are written at window ends, never past the data read."""
         del context

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-DEFAULT_TOKEN = "test-token"  # noqa: S105 - a fixture value, not a secret
+DEFAULT_TOKEN = "test-token"
 
 
 class _HttpHandler(BaseHTTPRequestHandler):
