@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import PageNumberPaginator
+from singer_sdk.streams.rest import PageContext
 
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
 
@@ -25,12 +27,20 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
 
     from singer_sdk.helpers.types import Context
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
+    from singer_sdk.streams.rest import HTTPRequest
 
     from tap_tiktok_ads.runtime import Runtime
 
 _BODY_ATTRIBUTE = "_tiktok_body"
 _DECODER = msgspec.json.Decoder()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paginated answer."""
+
+    rows: list[dict[str, Any]]
+    total_pages: int
 
 
 class RetriesExhaustedError(TikTokFatalError):
@@ -183,6 +193,30 @@ class TikTokStream(RESTStream[int]):
             self.runtime.stats.rate_limited += 1
         raise error
 
+    @cached_property
+    def _retrying_request(self) -> Callable[..., requests.Response]:
+        return self.request_decorator(self._request)
+
+    def fetch_page(self, context: Context, page: int) -> Page:
+        """One page, with retries and the shared rate limit; safe on worker threads.
+
+        The SDK's `request_records` walks pages one after the other; this lets a stream
+        fetch pages whose numbers it already knows concurrently.
+        """
+        http_request = self.get_http_request(
+            page=PageContext(stream_context=context, next_page_token=page)
+        )
+        prepared = self.build_prepared_request(
+            method=http_request.method,
+            url=http_request.url,
+            params=http_request.encode_params(),
+            headers=http_request.headers,
+        )
+        response = self._retrying_request(prepared, context)
+        data = response_data(response)
+        page_info = data.get("page_info") or {}
+        return Page(list(data.get("list") or []), int(page_info.get("total_page") or 0))
+
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         """The rows of `data.list`."""
         rows = response_data(response).get("list") or []
@@ -228,6 +262,10 @@ class TikTokStream(RESTStream[int]):
     def backoff_wait_generator(self) -> Generator[float, None, None]:
         """Exponential waits starting at `retry_initial_wait_seconds`."""
         return backoff.expo(base=2, factor=self.runtime.settings.retry_initial_wait_seconds)  # type: ignore[return-value]
+
+    def backoff_jitter(self, value: float) -> float:
+        """Full jitter: spreads the retries of concurrent requests over the whole wait."""
+        return backoff.full_jitter(value)  # type: ignore[no-any-return]
 
     def backoff_handler(self, details: Any) -> None:  # noqa: ANN401
         """Log each retry with the cause, never the request (its URL may hold a secret)."""

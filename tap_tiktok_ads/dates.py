@@ -96,6 +96,27 @@ def windows(start: dt.date, end: dt.date, max_days: int) -> Iterator[DateWindow]
         current = window_end + dt.timedelta(days=1)
 
 
+WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+
+
+def week_periods(start: dt.date, end: dt.date, week_start_day: str) -> Iterator[DateWindow]:
+    """Whole weeks (starting on `week_start_day`) that overlap start..end."""
+    offset = (start.weekday() - WEEKDAYS.index(week_start_day)) % 7
+    current = start - dt.timedelta(days=offset)
+    while current <= end:
+        yield DateWindow(current, current + dt.timedelta(days=6))
+        current += dt.timedelta(days=7)
+
+
+def month_periods(start: dt.date, end: dt.date) -> Iterator[DateWindow]:
+    """Whole calendar months that overlap start..end."""
+    current = start.replace(day=1)
+    while current <= end:
+        following = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        yield DateWindow(current, following - dt.timedelta(days=1))
+        current = following
+
+
 def last_final_day(timezone: str, lookback_hours: float) -> dt.date:
     """The latest local day whose data is final: its end plus `lookback_hours` has passed.
 

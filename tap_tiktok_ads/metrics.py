@@ -13,6 +13,10 @@ from __future__ import annotations
 import difflib
 import enum
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import logging
 
 
 class ReportType(str, enum.Enum):
@@ -366,3 +370,47 @@ def breakdown_error(report_type: ReportType, breakdowns: list[str]) -> str | Non
     if len(combined) > 1 and combined != {"age", "gender"}:
         return f"dimensions {sorted(combined)} cannot be combined; only 'age' with 'gender' can"
     return None
+
+
+def resolve_metric_names(names: list[str], logger: logging.Logger) -> tuple[list[str], list[str]]:
+    """Translate metric names a user configured into v1.3 names.
+
+    Returns the v1.3 names in the order given, and one error per unknown name. A v1.1/v1.2
+    name is replaced by its v1.3 name with a warning, so old configs keep working. When two
+    names mean the same metric (a legacy and a current name, or two legacy names) the first
+    one wins and the second is ignored with a warning: asking twice would give one column.
+    """
+    resolved: list[str] = []
+    given_as: dict[str, str] = {}  # v1.3 name -> the name the user gave for it first
+    errors: list[str] = []
+    for name in names:
+        current = LEGACY_METRIC_NAMES.get(name, name)
+        if current not in METRICS:
+            errors.append(f"Unknown metric '{name}'.{_metric_hint(name)}")
+            continue
+        if current in given_as:
+            logger.warning(
+                "Metric '%s' ignored: it is the same metric ('%s') as '%s' given before it",
+                name,
+                current,
+                given_as[current],
+            )
+            continue
+        if current != name:
+            logger.warning(
+                "Metric '%s' is TikTok's v1.1/v1.2 name of '%s'; requesting '%s' instead. "
+                "Rename it in your config.",
+                name,
+                current,
+                current,
+            )
+        given_as[current] = name
+        resolved.append(current)
+    return resolved, errors
+
+
+def _metric_hint(name: str) -> str:
+    """The closest v1.3 names to an unknown metric; legacy look-alikes count as their v1.3 name."""
+    close = closest_names(name, set(METRICS) | set(LEGACY_METRIC_NAMES))
+    suggestions = list(dict.fromkeys(LEGACY_METRIC_NAMES.get(s, s) for s in close))
+    return UnknownName(name, suggestions).hint()

@@ -6,6 +6,7 @@ holds for the run as a whole and the advertisers are looked up once.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import version
@@ -63,6 +64,12 @@ class Runtime:
             self.stats.rate_limited,
             self.limiter.waited_seconds,
         )
+
+    @cached_property
+    def executor(self) -> ThreadPoolExecutor | None:
+        """Worker threads for requests in flight; None when `max_concurrency` is 1."""
+        workers = self.settings.max_concurrency
+        return ThreadPoolExecutor(workers, thread_name_prefix="tiktok") if workers > 1 else None
 
     @cached_property
     def redactor(self) -> Redactor:

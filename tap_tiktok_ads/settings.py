@@ -12,7 +12,14 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from tap_tiktok_ads.dates import DATE_FORMAT_HELP, DateSettingError, parse_date_setting
+from tap_tiktok_ads.custom_reports import parse_custom_reports
+from tap_tiktok_ads.dates import (
+    DATE_FORMAT_HELP,
+    WEEKDAYS,
+    DateSettingError,
+    parse_date_setting,
+)
+from tap_tiktok_ads.sharding import ShardSettingError, parse_shard
 
 PRODUCTION_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3"
 SANDBOX_BASE_URL = "https://sandbox-ads.tiktok.com/open_api/v1.3"  # reference 1.1
@@ -38,6 +45,17 @@ CONFIG_SCHEMA = th.PropertiesList(
             "authorised for (needs `app_id` and `secret`)."
         ),
     ),
+    th.Property(
+        "advertiser_shard",
+        th.StringType,
+        title="Advertiser shard",
+        description=(
+            'Sync only shard i of n of the advertisers, e.g. "2/4": a stable hash of the '
+            "advertiser ID picks each advertiser's shard. Run n copies of the tap, each with "
+            "its own shard and state, to spread many advertisers over several runs."
+        ),
+        examples=["1/2", "2/4"],
+    ),
     th.Property("app_id", th.StringType, title="App ID", description="Your TikTok app's ID."),
     th.Property(
         "secret",
@@ -45,6 +63,36 @@ CONFIG_SCHEMA = th.PropertiesList(
         secret=True,
         title="App secret",
         description="Your TikTok app's secret.",
+    ),
+    th.Property(
+        "tiktok_accounts",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property(
+                    "business_id",
+                    th.StringType,
+                    description="The account's `open_id` from TikTok's account authorisation.",
+                ),
+                th.Property(
+                    "refresh_token",
+                    th.StringType,
+                    secret=True,
+                    description="The account's refresh token (valid one year).",
+                ),
+                th.Property(
+                    "access_token",
+                    th.StringType,
+                    secret=True,
+                    description="Optional current access token (valid 24 hours).",
+                ),
+            )
+        ),
+        title="TikTok accounts",
+        description=(
+            "TikTok business accounts whose organic data (profile, daily insights, videos) "
+            "to sync: each with `business_id` and `refresh_token`. Needs `app_id` and "
+            "`secret` to refresh the accounts' access tokens."
+        ),
     ),
     th.Property(
         "start_date",
@@ -84,6 +132,33 @@ CONFIG_SCHEMA = th.PropertiesList(
         ),
     ),
     th.Property(
+        "custom_reports",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("name", th.StringType),
+                th.Property("report_type", th.StringType),
+                th.Property("data_level", th.StringType),
+                th.Property("dimensions", th.ArrayType(th.StringType)),
+                th.Property("metrics", th.ArrayType(th.StringType)),
+                th.Property("granularity", th.StringType),
+            )
+        ),
+        title="Custom reports",
+        description=(
+            "Your own report streams: a list of {name, report_type: BASIC|AUDIENCE, "
+            "data_level: ADVERTISER|CAMPAIGN|ADGROUP|AD, dimensions, metrics}. `metrics` is "
+            "the default selection; v1.1/v1.2 metric names are translated."
+        ),
+    ),
+    th.Property(
+        "week_start_day",
+        th.StringType,
+        default="MONDAY",
+        allowed_values=list(WEEKDAYS),
+        title="Week start day",
+        description="First day of the week for the weekly report streams (MONDAY-SUNDAY).",
+    ),
+    th.Property(
         "include_deleted",
         th.BooleanType,
         default=False,
@@ -119,6 +194,16 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Requests per second for all streams together (TikTok's basic tier: 10).",
     ),
     th.Property(
+        "max_concurrency",
+        th.IntegerType,
+        default=4,
+        title="Max concurrency",
+        description=(
+            "Requests in flight at once (windows, pages and advertisers read ahead); "
+            "`max_requests_per_second` still holds. 1 reads strictly one request at a time."
+        ),
+    ),
+    th.Property(
         "request_timeout_seconds",
         th.NumberType,
         default=300,
@@ -150,11 +235,21 @@ CONFIG_SCHEMA = th.PropertiesList(
 
 
 @dataclass(frozen=True)
+class TikTokAccount:
+    """A TikTok business account to read organic data of, and its tokens."""
+
+    business_id: str
+    refresh_token: str
+    access_token: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """The settings in typed form, with defaults applied."""
 
     access_token: str | None = None
     advertiser_ids: tuple[str, ...] = ()
+    advertiser_shard: str | None = None
     app_id: str | None = None
     secret: str | None = None
     start_date: str = "30"
@@ -162,13 +257,16 @@ class Settings:
     attribution_window_days: int = 7
     audience_lookback_hours: float = 12.0
     include_deleted: bool = False
+    week_start_day: str = "MONDAY"
     api_base_url: str = PRODUCTION_BASE_URL
     page_size: int = MAX_PAGE_SIZE
     max_requests_per_second: float = 10.0
+    max_concurrency: int = 4
     request_timeout_seconds: float = 300.0
     max_retries: int = 8
     max_retry_seconds: float = 600.0
     retry_initial_wait_seconds: float = 1.0
+    tiktok_accounts: tuple[TikTokAccount, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -183,6 +281,7 @@ class Settings:
         return cls(
             access_token=config.get("access_token") or None,
             advertiser_ids=tuple(str(a) for a in config.get("advertiser_ids") or ()),
+            advertiser_shard=config.get("advertiser_shard") or None,
             app_id=config.get("app_id") or None,
             secret=config.get("secret") or None,
             start_date=str(config.get("start_date") or defaults.start_date),
@@ -194,11 +293,13 @@ class Settings:
                 config.get("audience_lookback_hours", defaults.audience_lookback_hours)
             ),
             include_deleted=bool(config.get("include_deleted", False)),
+            week_start_day=str(config.get("week_start_day") or "MONDAY").upper(),
             api_base_url=base_url.rstrip("/"),
             page_size=int(config.get("page_size", defaults.page_size)),
             max_requests_per_second=float(
                 config.get("max_requests_per_second", defaults.max_requests_per_second)
             ),
+            max_concurrency=int(config.get("max_concurrency", defaults.max_concurrency)),
             request_timeout_seconds=float(
                 config.get("request_timeout_seconds", defaults.request_timeout_seconds)
             ),
@@ -206,6 +307,15 @@ class Settings:
             max_retry_seconds=float(config.get("max_retry_seconds", defaults.max_retry_seconds)),
             retry_initial_wait_seconds=float(
                 config.get("retry_initial_wait_seconds", defaults.retry_initial_wait_seconds)
+            ),
+            tiktok_accounts=tuple(
+                TikTokAccount(
+                    business_id=str(entry.get("business_id") or ""),
+                    refresh_token=str(entry.get("refresh_token") or ""),
+                    access_token=entry.get("access_token") or None,
+                )
+                for entry in config.get("tiktok_accounts") or ()
+                if isinstance(entry, dict)
             ),
             extra=dict(config),
         )
@@ -268,15 +378,52 @@ def check_settings(config: Any) -> list[str]:  # noqa: ANN401
             "TikTok's basic tier allows 10.",
         ),
         _range_error("max_retries", settings.max_retries, 0, 100, "The default is 8."),
+        _range_error("max_concurrency", settings.max_concurrency, 1, 32, "The default is 4."),
         _range_error(
             "request_timeout_seconds", settings.request_timeout_seconds, 1, 3600, "Default 300."
         ),
     ]
     errors += [error for error in checks if error]
+    if settings.advertiser_shard is not None:
+        try:
+            parse_shard(settings.advertiser_shard)
+        except ShardSettingError as exc:
+            errors.append(f"`advertiser_shard`: {exc}.")
+    errors += parse_custom_reports(config.get("custom_reports"))[1]
+    errors += _account_errors(settings)
     if not settings.api_base_url.startswith(("http://", "https://")):
         errors.append(
             f"`api_base_url` is '{settings.api_base_url}'; it must start with https:// "
             f"(default {PRODUCTION_BASE_URL})."
+        )
+    return errors
+
+
+def _account_errors(settings: Settings) -> list[str]:
+    """Problems with `tiktok_accounts`, each naming the entry and the fix."""
+    errors: list[str] = []
+    seen: set[str] = set()
+    for index, account in enumerate(settings.tiktok_accounts):
+        entry = f"`tiktok_accounts[{index}]`"
+        if not account.business_id.strip():
+            errors.append(
+                f"{entry} has no `business_id`: set it to the account's `open_id` from "
+                "TikTok's account authorisation."
+            )
+            continue
+        entry += f" (business_id '{account.business_id}')"
+        if account.business_id in seen:
+            errors.append(f"{entry} is listed twice: remove one of the entries.")
+        seen.add(account.business_id)
+        if not account.refresh_token.strip():
+            errors.append(
+                f"{entry} has no `refresh_token`: authorise the account for your app and "
+                "set the refresh token TikTok returned."
+            )
+    if settings.tiktok_accounts and not (settings.app_id and settings.secret):
+        errors.append(
+            "`tiktok_accounts` needs `app_id` and `secret` (your TikTok app's client key and "
+            "secret) to refresh the accounts' access tokens: set both."
         )
     return errors
 
@@ -294,5 +441,10 @@ def check_credentials(settings: Settings) -> list[str]:
             "`advertiser_ids` is empty and `app_id`/`secret` are not both set: list the "
             "advertiser IDs to sync, or set `app_id` and `secret` to sync every advertiser "
             "the token is authorised for."
+        )
+    if errors and settings.tiktok_accounts:
+        errors.append(
+            "To sync only the organic data of `tiktok_accounts`, select only the "
+            "`organic_*` streams: they need no advertiser settings."
         )
     return errors

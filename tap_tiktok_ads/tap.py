@@ -10,6 +10,7 @@ from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
+from tap_tiktok_ads.custom_reports import parse_custom_reports
 from tap_tiktok_ads.runtime import Runtime
 from tap_tiktok_ads.settings import CONFIG_SCHEMA, Settings, check_settings
 from tap_tiktok_ads.streams.advertisers import (
@@ -17,6 +18,8 @@ from tap_tiktok_ads.streams.advertisers import (
     AdvertisersStream,
     AuthorizedAdvertisersStream,
 )
+from tap_tiktok_ads.streams.entities import entity_streams
+from tap_tiktok_ads.streams.organic import organic_streams
 from tap_tiktok_ads.streams.reports import ReportStream, builtin_reports
 
 if TYPE_CHECKING:
@@ -54,8 +57,11 @@ class TapTikTokAds(Tap):
         runtime = self.runtime
         info = AdvertisersStream(self, runtime)
         runtime.directory = AdvertiserDirectory(AuthorizedAdvertisersStream(self, runtime), info)
-        reports = [ReportStream(self, runtime, definition) for definition in builtin_reports()]
-        return [info, *reports]
+        custom, _ = parse_custom_reports(self.config.get("custom_reports"), self.logger)
+        reports = [
+            ReportStream(self, runtime, definition) for definition in [*builtin_reports(), *custom]
+        ]
+        return [info, *entity_streams(self, runtime), *reports, *organic_streams(self, runtime)]
 
     @classmethod
     def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ANN401

@@ -7,6 +7,7 @@ attempt (first try and retries alike) passes through.
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -33,19 +34,35 @@ class RateLimiter:
         self.rate = rate
         self._recovery_seconds = recovery_seconds
         self._next_slot = time.monotonic()
+        self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
         self.waited_seconds = 0.0
         self.slow_downs = 0
 
     def acquire(self) -> None:
-        """Block until this request may be sent."""
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot)
-            self._next_slot = slot + 1.0 / self.rate
-        delay = slot - now
-        if delay > 0:
-            self.waited_seconds += delay
+        """Block until this request may be sent.
+
+        Two rules, both checked at the moment of sending: requests at least 1/rate apart,
+        and no more than `rate` of them in any one second (TikTok counts per second, and a
+        thread that wakes late must not let the next ones bunch up behind it).
+        """
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                per_second = max(1, int(self.rate))
+                while len(self._sent) > per_second:
+                    self._sent.popleft()
+                earliest = max(now, self._next_slot)
+                if len(self._sent) == per_second:
+                    earliest = max(earliest, self._sent[0] + 1.0)
+                if earliest <= now:
+                    self._sent.append(now)
+                    if len(self._sent) > per_second:
+                        self._sent.popleft()
+                    self._next_slot = now + 1.0 / self.rate
+                    return
+                delay = earliest - now
+                self.waited_seconds += delay
             time.sleep(delay)
 
     def slow_down(self) -> None:

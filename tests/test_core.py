@@ -9,6 +9,7 @@ from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
+from tests.fake_api.organic import account_settings
 
 # One server for the whole module: the SDK builds its test class at import time.
 _API = FakeTikTokApi(
@@ -35,6 +36,7 @@ CONFIG = {
     "start_date": "2026-11-17",
     "end_date": "2026-11-19",
     "max_requests_per_second": 1000,
+    "tiktok_accounts": account_settings(_API),
 }
 
 TestTapTikTokAds = get_tap_test_class(

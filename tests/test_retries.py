@@ -67,7 +67,7 @@ def test_a_request_that_hangs_past_the_timeout_is_retried(fake_api, fake_data) -
 @pytest.mark.usefixtures("frozen_now")
 def test_retries_give_up_after_the_budget_with_a_clear_message(fake_api) -> None:
     fake_api.faults.fail_next(50, code=50002, path=REPORT_PATH)
-    config = tap_config(fake_api, max_retries=3)
+    config = tap_config(fake_api, max_retries=3, max_concurrency=1)
     with pytest.raises(RetriesExhaustedError, match=r"Gave up on .*report/integrated/get.*50002"):
         run_tap(config, streams=STREAMS)
     assert fake_api.count(REPORT_PATH) == 4
@@ -78,7 +78,8 @@ def test_parameter_errors_fail_at_once_quoting_tiktok(fake_api) -> None:
     fake_api.faults.fail_next(1, code=40002, path=REPORT_PATH, message="Invalid metric fields")
     with pytest.raises(TikTokFatalError, match="40002.*Invalid metric fields"):
         run_tap(tap_config(fake_api), streams=STREAMS)
-    assert fake_api.count(REPORT_PATH) == 1
+    assert fake_api.count(REPORT_PATH, code=40002) == 1
+    assert fake_api.count(REPORT_PATH) <= 3  # no retry: at most one request per advertiser
 
 
 @pytest.mark.usefixtures("frozen_now")

@@ -17,6 +17,7 @@ from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.dates import is_valid_timezone
 from tap_tiktok_ads.runtime import Advertiser
 from tap_tiktok_ads.settings import check_credentials
+from tap_tiktok_ads.sharding import Shard, parse_shard
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -78,6 +79,8 @@ class AdvertisersStream(TikTokStream):
         th.Property("rejection_reason", th.StringType),
         th.Property("owner_bc_id", th.StringType),
         th.Property("advertiser_account_type", th.StringType),
+        th.Property("promotion_area", th.StringType),
+        th.Property("brand", th.StringType),
     ).to_dict()
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
@@ -147,6 +150,8 @@ class AdvertiserDirectory:
         if not ids:
             ids = [str(row["advertiser_id"]) for row in self._authorized.request_records(None)]
             self._info.logger.info("The token is authorised for %d advertisers", len(ids))
+        if settings.advertiser_shard:
+            ids = self._in_shard(ids, parse_shard(settings.advertiser_shard))
         self.info_rows = self._info.fetch(ids) if ids else []
         by_id = {str(row.get("advertiser_id")): row for row in self.info_rows}
         advertisers = []
@@ -160,6 +165,14 @@ class AdvertiserDirectory:
                 continue
             advertisers.append(self._advertiser(advertiser_id, row))
         return advertisers
+
+    def _in_shard(self, ids: list[str], shard: Shard) -> list[str]:
+        """The IDs this run's shard owns; the other shards' runs sync the rest."""
+        owned = [advertiser_id for advertiser_id in ids if shard.owns(advertiser_id)]
+        self._info.logger.info(
+            "Advertiser shard %s: syncing %d of %d advertisers", shard, len(owned), len(ids)
+        )
+        return owned
 
     def _advertiser(self, advertiser_id: str, row: dict[str, Any]) -> Advertiser:
         timezone = str(row.get("timezone") or row.get("display_timezone") or "UTC")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,9 @@ from tap_tiktok_ads.dates import (
     format_hour,
     last_final_day,
     local_now,
+    month_periods,
     parse_date_setting,
+    week_periods,
     windows,
 )
 from tap_tiktok_ads.metrics import (
@@ -32,10 +35,11 @@ from tap_tiktok_ads.metrics import (
     TimeDimension,
     metrics_for,
 )
+from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
 from tap_tiktok_ads.records import RowTyper
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
     from singer_sdk import singerlib
     from singer_sdk.helpers.types import Context, Record
@@ -46,6 +50,7 @@ MAX_METRICS_PER_REQUEST = 100  # TikTok's guidance: about 100 metrics per reques
 DAILY_WINDOW_DAYS = 30  # stat_time_day: at most 30 days per request (2.5)
 HOURLY_WINDOW_DAYS = 1  # stat_time_hour: one day per request (2.5)
 AUDIENCE_WINDOW_DAYS = 7  # TikTok's advice for audience reports, to avoid timeouts (2.5)
+PERIOD_PROPERTIES = ("period_start", "period_end")
 
 
 class Granularity(str, enum.Enum):
@@ -54,11 +59,28 @@ class Granularity(str, enum.Enum):
     DAY = "DAY"
     HOUR = "HOUR"
     LIFETIME = "LIFETIME"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
 
     @property
     def suffix(self) -> str:
         """The stream-name suffix of the built-in reports."""
-        return {"DAY": "daily", "HOUR": "hourly", "LIFETIME": "lifetime"}[self.value]
+        return {
+            "DAY": "daily",
+            "HOUR": "hourly",
+            "LIFETIME": "lifetime",
+            "WEEK": "weekly",
+            "MONTH": "monthly",
+        }[self.value]
+
+    @property
+    def is_period(self) -> bool:
+        """Weekly and monthly reports: one query per period, without a time dimension.
+
+        Reach and frequency count unique people, so only TikTok can give a period's figure;
+        a sum of daily rows would overstate it.
+        """
+        return self in {Granularity.WEEK, Granularity.MONTH}
 
 
 @dataclass(frozen=True)
@@ -89,8 +111,14 @@ class ReportDefinition:
 
     @property
     def key_properties(self) -> list[str]:
-        """`advertiser_id` plus every dimension: unique across advertisers."""
-        return list(dict.fromkeys(["advertiser_id", *self.dimensions]))
+        """`advertiser_id` plus every dimension (and the period): unique across advertisers."""
+        period = list(PERIOD_PROPERTIES) if self.granularity.is_period else []
+        return list(dict.fromkeys(["advertiser_id", *self.dimensions, *period]))
+
+    @property
+    def replication_key(self) -> str | None:
+        """The time dimension, or `period_start` for period reports; None for lifetime."""
+        return PERIOD_PROPERTIES[0] if self.granularity.is_period else self.time_dimension
 
     @property
     def window_days(self) -> int:
@@ -161,6 +189,17 @@ class ReadPlan:
     start: dt.date
     end: dt.date
     final_through: dt.date | None  # AUDIENCE: bookmark may not pass this day
+    timezone: str
+
+
+@dataclass(frozen=True)
+class WindowRead:
+    """A window's first page (or, for multi-request metric sets, all of its rows)."""
+
+    advertiser_id: str
+    window: DateWindow | None
+    rows: list[dict[str, Any]]
+    total_pages: int
 
 
 class ReportStream(TikTokStream):
@@ -177,7 +216,9 @@ class ReportStream(TikTokStream):
         self.definition = definition
         super().__init__(tap, runtime, name=definition.name, schema=self._build_schema())
         self.primary_keys = definition.key_properties
-        self.replication_key = definition.time_dimension  # type: ignore[assignment]
+        self._plans: dict[str, ReadPlan] = {}
+        self._reads: Peekable[WindowRead] | None = None
+        self.replication_key = definition.replication_key  # type: ignore[assignment]
 
     # --- schema and selection -------------------------------------------------------
 
@@ -189,6 +230,9 @@ class ReportStream(TikTokStream):
                 properties[dimension] = {"type": ["string"], "format": "date-time"}
             else:
                 properties[dimension] = {"type": ["string"]}
+        if definition.granularity.is_period:
+            for name in PERIOD_PROPERTIES:
+                properties[name] = {"type": ["string"], "format": "date"}
         for metric in definition.metrics:
             properties[metric.name] = {"type": [metric.json_type, "null"]}
         return {
@@ -270,7 +314,9 @@ class ReportStream(TikTokStream):
         final_through = None
         if self.definition.report_type is ReportType.AUDIENCE:
             final_through = last_final_day(advertiser.timezone, settings.audience_lookback_hours)
-        return ReadPlan(start=start, end=end, final_through=final_through)
+        return ReadPlan(
+            start=start, end=end, final_through=final_through, timezone=advertiser.timezone
+        )
 
     # --- requests -------------------------------------------------------------------
 
@@ -301,44 +347,144 @@ class ReportStream(TikTokStream):
             ]
         return params
 
-    def _window_rows(self, advertiser_id: str, window: DateWindow | None) -> Iterator[dict]:
-        """Rows of one window; metric chunks are joined on the dimensions."""
-        base: dict[str, Any] = {"advertiser_id": advertiser_id}
+    def read_windows(self, plan: ReadPlan) -> Iterator[DateWindow]:
+        """The date ranges to request: fixed-size windows, or whole weeks or months."""
+        granularity = self.definition.granularity
+        if granularity is Granularity.WEEK:
+            return week_periods(plan.start, plan.end, self.runtime.settings.week_start_day)
+        if granularity is Granularity.MONTH:
+            return month_periods(plan.start, plan.end)
+        return windows(plan.start, plan.end, self.definition.window_days)
+
+    def _request_context(
+        self, advertiser_id: str, window: DateWindow | None, metric_chunk: int = 0
+    ) -> dict[str, Any]:
+        context: dict[str, Any] = {"advertiser_id": advertiser_id, "metric_chunk": metric_chunk}
         if window is not None:
-            base |= {"start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
+            context |= {"start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
+        return context
+
+    def _read_window(self, advertiser_id: str, window: DateWindow | None) -> WindowRead:
+        """The first page of one window (runs on a worker thread).
+
+        When the selected metrics need several requests, the whole window is read here and
+        the chunks are joined on the dimensions.
+        """
         if len(self.metric_chunks) == 1:
-            yield from self.request_records(base)
-            return
+            first = self.fetch_page(self._request_context(advertiser_id, window), 1)
+            return WindowRead(advertiser_id, window, first.rows, first.total_pages)
         joined: dict[tuple, dict] = {}
         for index in range(len(self.metric_chunks)):
-            for row in self.request_records({**base, "metric_chunk": index}):
+            context = self._request_context(advertiser_id, window, index)
+            for row in self.request_records(context):
                 key = tuple(sorted((row.get("dimensions") or {}).items()))
                 existing = joined.get(key)
                 if existing is None:
                     joined[key] = row
                 else:
                     existing["metrics"] = {**existing.get("metrics", {}), **row.get("metrics", {})}
-        yield from joined.values()
+        return WindowRead(advertiser_id, window, list(joined.values()), 1)
+
+    def _window_rows(self, read: WindowRead) -> Iterator[dict]:
+        """All rows of a window: its first page, then the others, fetched ahead in order."""
+        yield from read.rows
+        if read.total_pages <= 1:
+            return
+        context = self._request_context(read.advertiser_id, read.window)
+        pages = (
+            functools.partial(self.fetch_page, context, number)
+            for number in range(2, read.total_pages + 1)
+        )
+        for page in self._prefetcher.map(pages):
+            if page.total_pages != read.total_pages:
+                self.logger.warning(
+                    "TikTok's page count for %s changed from %d to %d while paging; "
+                    "reading the first %d pages",
+                    context,
+                    read.total_pages,
+                    page.total_pages,
+                    read.total_pages,
+                )
+            yield from page.rows
+
+    @cached_property
+    def _prefetcher(self) -> OrderedPrefetcher:
+        return OrderedPrefetcher(self.runtime.executor, self.runtime.settings.max_concurrency)
+
+    def _planned_reads(self, advertiser_ids: list[str]) -> Peekable[WindowRead]:
+        """First pages of these advertisers' windows, in order, read ahead on the pool."""
+        _ = self.metric_chunks  # computed once here, before worker threads read it
+
+        def tasks() -> Iterator[Callable[[], WindowRead]]:
+            for advertiser_id in advertiser_ids:
+                for window in self._windows_of(advertiser_id):
+                    yield functools.partial(self._read_window, advertiser_id, window)
+
+        return Peekable(self._prefetcher.map(tasks()))
+
+    def _windows_of(self, advertiser_id: str) -> Iterator[DateWindow | None]:
+        if self.definition.granularity is Granularity.LIFETIME:
+            yield None
+            return
+        yield from self.read_windows(self._plan_of(advertiser_id))
+
+    def _plan_of(self, advertiser_id: str) -> ReadPlan:
+        """The advertiser's plan, made once from the state the run started with."""
+        plan = self._plans.get(advertiser_id)
+        if plan is None:
+            directory = self.runtime.directory
+            assert directory is not None  # noqa: S101 - partitions exist only with a directory
+            plan = self.plan(directory.get(advertiser_id), self._bookmark_of(advertiser_id))
+            self._plans[advertiser_id] = plan
+        return plan
+
+    def _bookmark_of(self, advertiser_id: str) -> str | None:
+        """The advertiser's bookmark, read without creating a state entry for it.
+
+        (Plans are made ahead for advertisers whose turn has not come; an empty entry would
+        show up in STATE messages earlier than in a one-request-at-a-time run.)
+        """
+        stream_state = self.tap_state.get("bookmarks", {}).get(self.name, {})
+        for partition in stream_state.get("partitions", []):
+            if partition.get("context") == {"advertiser_id": advertiser_id}:
+                value = partition.get("replication_key_value")
+                return None if value is None else str(value)
+        return None
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """Typed records of one advertiser, window by window, moving the bookmark."""
+        """Typed records of one advertiser, window by window, moving the bookmark.
+
+        Windows of this and the following advertisers are read ahead, so requests overlap,
+        while records come out in the order a one-request-at-a-time run would give.
+        """
         if context is None:
             return
         advertiser_id = context["advertiser_id"]
+        if self._reads is None:
+            self._reads = self._planned_reads([p["advertiser_id"] for p in self.partitions or []])
+        reads = self._reads
+        head = reads.peek()
+        if head is None or head.advertiser_id != advertiser_id:
+            # Not the partition order planned for: read this advertiser on its own.
+            reads = self._planned_reads([advertiser_id])
+            self._reads = reads
         typer = self.typer
-        if self.definition.granularity is Granularity.LIFETIME:
-            for row in self._window_rows(advertiser_id, None):
-                yield typer.record(advertiser_id, row)
-            return
-        directory = self.runtime.directory
-        assert directory is not None  # noqa: S101 - partitions exist only with a directory
-        advertiser = directory.get(advertiser_id)
-        bookmark = self.get_context_state(context).get("replication_key_value")
-        plan = self.plan(advertiser, bookmark)
-        for window in windows(plan.start, plan.end, self.definition.window_days):
-            for row in self._window_rows(advertiser_id, window):
-                yield typer.record(advertiser_id, row)
-            self._advance_bookmark(context, advertiser, window.end, plan)
+        while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
+            read = reads.take()
+            assert read is not None  # noqa: S101 - peek() just returned it
+            period = self._period_values(read.window) if read.window else {}
+            for row in self._window_rows(read):
+                yield typer.record(advertiser_id, row) | period
+            if read.window is not None:
+                self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
+
+    def _period_values(self, window: DateWindow) -> dict[str, str]:
+        """`period_start`/`period_end` of period reports; nothing for other grains."""
+        if not self.definition.granularity.is_period:
+            return {}
+        return dict(
+            zip(PERIOD_PROPERTIES, (window.start.isoformat(), window.end.isoformat()), strict=True)
+        )
 
     # --- bookmarks ------------------------------------------------------------------
 
@@ -352,17 +498,23 @@ class ReportStream(TikTokStream):
         """
         del latest_record, context
 
-    def _advance_bookmark(
-        self, context: Context, advertiser: Advertiser, window_end: dt.date, plan: ReadPlan
-    ) -> None:
+    def _advance_bookmark(self, context: Context, window: DateWindow, plan: ReadPlan) -> None:
         """After a window is fully emitted, move the bookmark (never backwards).
 
         AUDIENCE bookmarks stop at the last final day, so unfinished days are read again.
+        Period reports bookmark the start of the period read last, so the current period is
+        read again.
         """
-        through = window_end
+        if self.definition.granularity.is_period:
+            self._set_bookmark(context, window.start.isoformat())
+            return
+        through = window.end
         if plan.final_through is not None:
             through = min(through, plan.final_through)
-        value = self._bookmark_value(advertiser, through)
+        self._set_bookmark(context, self._bookmark_value(plan.timezone, through))
+
+    def _set_bookmark(self, context: Context, value: str) -> None:
+        """Write the bookmark and a STATE message, unless it would move backwards."""
         state = self.get_context_state(context)
         current = state.get("replication_key_value")
         if current is not None and str(current) >= value:
@@ -371,10 +523,10 @@ class ReportStream(TikTokStream):
         super()._increment_stream_state({replication_key: value}, context=context)
         self.finalize_state_progress_markers(state)
 
-    def _bookmark_value(self, advertiser: Advertiser, day: dt.date) -> str:
+    def _bookmark_value(self, timezone: str, day: dt.date) -> str:
         """A bookmark in the replication key's own format."""
         if self.definition.granularity is Granularity.HOUR:
-            now = local_now(advertiser.timezone)
+            now = local_now(timezone)
             hour = now.hour if day >= now.date() else 23
             return format_hour(day, hour)
         return format_day(day)

@@ -190,6 +190,14 @@ class _Builder:
             "deep_bid_type": None,
             "roas_bid": 0.0,
             "campaign_automation_type": "MANUAL",
+            "bid_type": "BID_TYPE_NO_BID",
+            "optimization_goal": _OPTIMIZATION[key % len(_OPTIMIZATION)],
+            "app_promotion_type": "UNSET",
+            "rf_campaign_type": "STANDARD",
+            "special_industries": [],
+            "campaign_system_origin": "TT_ADS_PLATFORM",
+            "app_id": None,
+            "po_number": None,
         }
         campaign = Entity(
             level=DataLevel.CAMPAIGN,
@@ -254,6 +262,19 @@ class _Builder:
             "gender": "GENDER_UNLIMITED",
             "languages": ["en"],
             "is_new_structure": True,
+            "dayparting": None,
+            "conversion_bid_price": 0.0,
+            "deep_cpa_bid": 0.0,
+            "skip_learning_phase": False,
+            "operating_systems": [],
+            "interest_category_ids": [],
+            "audience_ids": [],
+            "excluded_audience_ids": [],
+            "pixel_id": None,
+            "app_id": None,
+            "comment_disabled": False,
+            "share_disabled": False,
+            "video_download_disabled": False,
         }
         adgroup = Entity(
             level=DataLevel.ADGROUP,
@@ -340,7 +361,16 @@ class _Builder:
             "is_aco": False,
             "creative_authorized": False,
             "is_new_structure": True,
+            "call_to_action_id": None,
+            "profile_image_url": "https://example.com/avatar.png",
+            "deeplink": "",
+            "deeplink_type": "NORMAL",
+            "tracking_pixel_id": 0,  # a number on the wire, unlike the other ids
+            "impression_tracking_url": None,
+            "click_tracking_url": None,
         }
+        if index % 6 == 1:  # Smart+ ads can come back without modify_time (reference 3.5)
+            del record["modify_time"]
         ad = Entity(
             level=DataLevel.AD,
             entity_id=ad_id,

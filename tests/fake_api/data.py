@@ -91,6 +91,14 @@ class FakeData:
         entities = self.entities(advertiser_id, level, include_deleted=include_deleted)
         return [dict(entity.record) for entity in entities]
 
+    def touch(self, entity_id: str, when: datetime) -> None:
+        """Pretend an entity was edited at `when`: its `modify_time` moves there.
+
+        This changes the data in place, so tests that touch use their own `FakeData`.
+        """
+        moment = when.astimezone(timezone.utc)
+        self.entity(entity_id).record["modify_time"] = moment.strftime("%Y-%m-%d %H:%M:%S")
+
     # -- reports ---------------------------------------------------------------------------
 
     def report_rows(

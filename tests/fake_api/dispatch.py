@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from tests.fake_api.server import FakeTikTokApi
 
-TOKEN_HEADER = "Access-Token"  # noqa: S105 - a header name (reference 1.2)
+TOKEN_HEADER = "Access-Token"
 MISSING_TOKEN = (
     40104,
     "Access token is null, you should set it in http header with key Access-Token.",

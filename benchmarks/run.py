@@ -1,0 +1,699 @@
+"""Benchmark of issue 9: the tap against the fake TikTok API, out of process, end to end.
+
+One command, from the repository root:
+
+    .venv/bin/python benchmarks/run.py --scenario cpu|latency|memory [--runs 3]
+        [--advertisers N --campaigns N --adgroups N --ads N --days D]
+        [--latency S --rps R] [--streams ad_report_daily,...] [--json] [--profile DIR]
+
+Each run starts a fresh fake API (`python -m tests.fake_api ...`), writes a config and a
+catalog for it, runs `python -m tap_tiktok_ads --config ... --catalog ...` with stdout piped
+into a counting reader, and measures what a user would: wall seconds, RECORD messages, the
+tap's peak RSS and CPU seconds (from `wait4` on the tap's pid alone, so the fake, which is
+another child, is not mixed in) and the requests the tap logged
+(`TikTok requests sent: N, retries: R, rate limited: L, ...`).
+
+The minimum request count is computed in-process from the fake's own truth: per advertiser
+and per report window allowed by the API (30 days for daily reports, one day for hourly ones,
+one query for lifetime ones), `ceil(rows / 1000)` pages (at least one), plus one
+`advertiser/info/` call per 100 advertisers. The floor time of a rate-capped run is
+`minimum requests / rps`; a client that sends one request at a time also cannot beat
+`minimum requests * latency`.
+
+Scenarios (issue 9):
+- cpu: no latency, no cap, ad_report_daily with about 355,000 rows (10 advertisers x 6
+  campaigns x 5 ad groups x 16 ads x 180 days; the fake hides deleted entities, every 4th
+  at each level, and some ads start late or stop early, so about 41 % of ad-days are rows).
+- latency: 100 ms per request, 10 requests/second cap, 10 advertisers x 20 ads x 180 days.
+- memory: peak RSS at about 355,000 and about 1,230,000 rows, one run per size.
+Any size option given replaces the scenario's sizes with one size (defaults filled in from
+the scenario's first size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import pstats
+import re
+import selectors
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RECORD_PREFIX = b'{"type":"RECORD"'  # what the tap's MsgSpecWriter emits: compact JSON
+PAGE_SIZE = 1000  # report/integrated/get/: page_size at most 1000 (reference 2.1)
+MAX_METRICS_PER_REQUEST = 100  # about 100 metrics per request (reference 2.1)
+ADVERTISER_INFO_BATCH = 100  # advertiser/info/ takes at most 100 IDs (reference 3.2)
+DAILY_WINDOW_DAYS = 30  # stat_time_day: at most 30 days per request (reference 2.5)
+HOURLY_WINDOW_DAYS = 1  # stat_time_hour: one day per request (reference 2.5)
+UNCAPPED_RPS = 1000.0  # the tap's highest allowed `max_requests_per_second`
+SERVER_START_TIMEOUT = 60.0
+STATS_LINE = re.compile(
+    r"TikTok requests sent: (\d+), retries: (\d+), rate limited: (\d+)"
+    r"(?:, waited for the rate limit: ([\d.]+) s)?"
+)
+
+
+@dataclass(frozen=True)
+class Size:
+    """The fake world's size: advertisers, entities per parent and days of data."""
+
+    advertisers: int
+    campaigns: int
+    adgroups: int
+    ads: int
+    days: int
+
+    @property
+    def label(self) -> str:
+        """A short name for output lines."""
+        return (
+            f"{self.advertisers}adv x {self.campaigns}c x {self.adgroups}g x {self.ads}ads"
+            f" x {self.days}d"
+        )
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What one benchmark scenario measures, and on which data."""
+
+    name: str
+    sizes: tuple[Size, ...]
+    latency: float
+    rps: float | None
+    streams: tuple[str, ...]
+    runs: int
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "cpu": Scenario(
+        "cpu", (Size(10, 6, 5, 16, 180),), latency=0.0, rps=None,
+        streams=("ad_report_daily",), runs=3,
+    ),
+    "latency": Scenario(
+        "latency", (Size(10, 1, 1, 20, 180),), latency=0.1, rps=10.0,
+        streams=("ad_report_daily",), runs=3,
+    ),
+    "memory": Scenario(
+        "memory", (Size(10, 6, 5, 16, 180), Size(10, 10, 10, 17, 180)), latency=0.0,
+        rps=None, streams=("ad_report_daily",), runs=1,
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What an ideal run of a scenario reads: rows and the fewest requests that get them."""
+
+    rows: int
+    min_requests: int
+    first_day: dt.date
+    last_day: dt.date
+    advertiser_ids: tuple[str, ...]
+
+
+@dataclass
+class RunResult:
+    """The measurements of one tap run."""
+
+    scenario: str
+    size: str
+    run: int
+    records: int
+    expected_records: int
+    wall_seconds: float
+    cpu_seconds: float
+    server_cpu_seconds: float
+    peak_rss_mb: float
+    output_mb: float
+    requests: int
+    min_requests: int
+    retries: int
+    rate_limited: int
+    rate_limit_wait_seconds: float
+    floor_seconds: float
+    serial_floor_seconds: float
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float]
+    profiled: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def records_per_second(self) -> float:
+        """Records per wall second."""
+        return self.records / self.wall_seconds if self.wall_seconds else 0.0
+
+    def line(self) -> str:
+        """One human-readable line."""
+        return (
+            f"{self.scenario:<8} {self.size:<36} run {self.run}: "
+            f"{self.records:>9,} rows  {self.wall_seconds:7.2f} s  "
+            f"{self.records_per_second:>8,.0f} rec/s  tap cpu {self.cpu_seconds:6.2f} s  "
+            f"fake cpu {self.server_cpu_seconds:6.2f} s  "
+            f"requests {self.requests}/{self.min_requests} min  retries {self.retries}  "
+            f"rate-limited {self.rate_limited}  peak RSS {self.peak_rss_mb:6.1f} MB  "
+            f"load {self.load_before[0]:.2f}->{self.load_after[0]:.2f}"
+            + (f"  floor {self.floor_seconds:.1f} s" if self.floor_seconds else "")
+            + ("  [profiled]" if self.profiled else "")
+        )
+
+
+# --- the fake API ---------------------------------------------------------------------------
+
+
+class FakeServer:
+    """`python -m tests.fake_api` in a subprocess; always stopped, even on errors."""
+
+    def __init__(self, size: Size, last_day: dt.date, latency: float, rps: float | None) -> None:
+        """Remember the arguments; `start` launches it."""
+        self.args = [
+            sys.executable, "-m", "tests.fake_api",
+            "--advertisers", str(size.advertisers),
+            "--campaigns", str(size.campaigns),
+            "--adgroups", str(size.adgroups),
+            "--ads", str(size.ads),
+            "--days", str(size.days),
+            "--last-day", last_day.isoformat(),
+            "--latency", str(latency),
+        ]  # fmt: skip
+        if rps is not None:
+            self.args += ["--rps", str(rps)]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.base_url = ""
+        self.token = ""
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+
+    def start(self) -> None:
+        """Launch the fake and wait for its `<base_url> <token>` line."""
+        self.process = subprocess.Popen(
+            self.args, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=self._log
+        )
+        assert self.process.stdout is not None  # noqa: S101 - stdout=PIPE above
+        line = _read_line(self.process.stdout.fileno(), SERVER_START_TIMEOUT)
+        if not line:
+            self.stop()
+            self._log.seek(0)
+            detail = self._log.read().decode(errors="replace")[-2000:]
+            msg = f"the fake API did not start within {SERVER_START_TIMEOUT:.0f} s:\n{detail}"
+            raise RuntimeError(msg)
+        self.base_url, self.token = line.split()
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU seconds the fake has used so far (from /proc)."""
+        if self.process is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 10 s."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if process is not None and process.stdout is not None:
+            process.stdout.close()
+        self._log.close()
+
+
+@contextlib.contextmanager
+def fake_server(
+    size: Size, last_day: dt.date, latency: float, rps: float | None
+) -> Iterator[FakeServer]:
+    """A running fake API for the duration of the block."""
+    server = FakeServer(size, last_day, latency, rps)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def _read_line(fd: int, timeout: float) -> str:
+    """The first line written to a pipe, or '' on timeout or EOF."""
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while b"\n" not in buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                return ""
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                return ""
+            buffer += chunk
+    return buffer.split(b"\n", 1)[0].decode().strip()
+
+
+# --- what an ideal run reads --------------------------------------------------------------
+
+
+def compute_truth(size: Size, last_day: dt.date, streams: tuple[str, ...]) -> Truth:
+    """Rows and minimum requests of the selected report streams, from the fake's own data.
+
+    Counting row keys with one-row pages is cheap (no values are computed), even at 1M rows.
+    """
+    sys.path.insert(0, str(REPO_ROOT))
+    from tap_tiktok_ads.metrics import ReportType, TimeDimension
+    from tap_tiktok_ads.streams.reports import Granularity, builtin_reports
+    from tests.fake_api import DataSpec, FakeData
+    from tests.fake_api.report_query import ReportQuery
+
+    first_day = last_day - dt.timedelta(days=size.days - 1)
+    data = FakeData(
+        DataSpec(
+            advertisers=size.advertisers,
+            campaigns_per_advertiser=size.campaigns,
+            adgroups_per_campaign=size.adgroups,
+            ads_per_adgroup=size.ads,
+            first_day=first_day,
+            last_day=last_day,
+        )
+    )
+    advertiser_ids = data.advertiser_ids()
+    definitions = {definition.name: definition for definition in builtin_reports()}
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = 0
+    requests = math.ceil(len(advertiser_ids) / ADVERTISER_INFO_BATCH)
+    if "advertisers" in streams:
+        rows += len(advertiser_ids)
+    for stream in streams:
+        definition = definitions.get(stream)
+        if definition is None:
+            continue
+        chunks = max(1, math.ceil(len(_default_metrics(definition)) / MAX_METRICS_PER_REQUEST))
+        time_names = {t.value for t in TimeDimension}
+        lifetime = definition.granularity is Granularity.LIFETIME
+        window_days = (
+            HOURLY_WINDOW_DAYS if definition.granularity is Granularity.HOUR else DAILY_WINDOW_DAYS
+        )
+        windows = [(None, None)] if lifetime else _windows(first_day, last_day, window_days)
+        for advertiser_id in advertiser_ids:
+            for start, end in windows:
+                query = ReportQuery(
+                    advertiser_id=advertiser_id,
+                    report_type=ReportType(definition.report_type),
+                    level=definition.level,
+                    dimensions=tuple(definition.dimensions),
+                    time_dimension=definition.time_dimension,
+                    breakdowns=tuple(
+                        d
+                        for d in definition.dimensions
+                        if d not in time_names and d != definition.level.id_dimension
+                    ),
+                    metrics=("impressions",),
+                    start=start,
+                    end=end,
+                    lifetime=lifetime,
+                )
+                total, _ = data.engine.page(query, now, 1, 1)
+                rows += total
+                requests += max(1, math.ceil(total / PAGE_SIZE)) * chunks
+    return Truth(rows, requests, first_day, last_day, tuple(advertiser_ids))
+
+
+def _default_metrics(definition: Any) -> list[str]:  # noqa: ANN401 - a ReportDefinition
+    """The metrics a catalog with default selection asks for."""
+    return [metric.name for metric in definition.metrics if definition.is_default(metric)]
+
+
+def _windows(
+    first: dt.date, last: dt.date, days: int
+) -> list[tuple[dt.date | None, dt.date | None]]:
+    """Consecutive windows of at most `days` days from `first` through `last`."""
+    found: list[tuple[dt.date | None, dt.date | None]] = []
+    start = first
+    while start <= last:
+        end = min(start + dt.timedelta(days=days - 1), last)
+        found.append((start, end))
+        start = end + dt.timedelta(days=1)
+    return found
+
+
+# --- config, catalog and the tap run --------------------------------------------------------
+
+
+def write_inputs(
+    workdir: Path, server: FakeServer, truth: Truth, scenario: Scenario
+) -> tuple[Path, Path]:
+    """The tap's config and a catalog selecting exactly the scenario's streams."""
+    config = {
+        "access_token": server.token,
+        "advertiser_ids": list(truth.advertiser_ids),
+        "api_base_url": server.base_url,
+        "start_date": truth.first_day.isoformat(),
+        "end_date": truth.last_day.isoformat(),
+        "max_requests_per_second": scenario.rps or UNCAPPED_RPS,
+    }
+    config_path = workdir / "config.json"
+    config_path.write_text(json.dumps(config, indent=2))
+    discovered = subprocess.run(
+        [sys.executable, "-m", "tap_tiktok_ads", "--config", str(config_path), "--discover"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    catalog = json.loads(discovered.stdout)
+    known = {entry["tap_stream_id"] for entry in catalog["streams"]}
+    unknown = sorted(set(scenario.streams) - known)
+    if unknown:
+        msg = f"unknown streams {unknown}; the tap has {sorted(known)}"
+        raise SystemExit(msg)
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if not item["breadcrumb"]:
+                item["metadata"]["selected"] = entry["tap_stream_id"] in scenario.streams
+    catalog_path = workdir / "catalog.json"
+    catalog_path.write_text(json.dumps(catalog))
+    return config_path, catalog_path
+
+
+@dataclass
+class TapOutcome:
+    """What one tap process did."""
+
+    records: int
+    output_bytes: int
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_kb: int
+    stderr: str
+
+
+def run_tap(
+    config_path: Path, catalog_path: Path, timeout: float, profile_path: Path | None
+) -> TapOutcome:
+    """Run the tap, count RECORD lines on its stdout and take its own rusage from `wait4`."""
+    command = [sys.executable]
+    if profile_path is not None:
+        command += ["-m", "cProfile", "-o", str(profile_path)]
+    command += ["-m", "tap_tiktok_ads", "--config", str(config_path)]
+    command += ["--catalog", str(catalog_path)]
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log)
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            process.kill()
+
+        watchdog = threading.Timer(timeout, kill)
+        watchdog.start()
+        try:
+            records, output_bytes = _count_records(process)
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            watchdog.cancel()
+            if process.returncode is None and process.poll() is None:
+                process.kill()
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        stderr = log.read().decode(errors="replace")
+    if timed_out.is_set():
+        msg = f"the tap did not finish within {timeout:.0f} s (--timeout)"
+        raise TimeoutError(msg)
+    if process.returncode != 0:
+        msg = f"the tap failed with exit code {process.returncode}:\n{stderr[-3000:]}"
+        raise RuntimeError(msg)
+    return TapOutcome(
+        records=records,
+        output_bytes=output_bytes,
+        wall_seconds=wall,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_rss_kb=usage.ru_maxrss,
+        stderr=stderr,
+    )
+
+
+def _count_records(process: subprocess.Popen[bytes]) -> tuple[int, int]:
+    """RECORD messages and bytes on the tap's stdout, read in large raw chunks.
+
+    The prefix only occurs at the start of a line (inside a JSON string its quotes would be
+    escaped), so counting it in each chunk plus the previous chunk's tail is exact.
+    """
+    assert process.stdout is not None  # noqa: S101 - stdout=PIPE
+    fd = process.stdout.fileno()
+    keep = len(RECORD_PREFIX) - 1
+    records = 0
+    total = 0
+    tail = b""
+    while chunk := os.read(fd, 1 << 20):
+        total += len(chunk)
+        window = tail + chunk
+        records += window.count(RECORD_PREFIX)
+        tail = window[-keep:]
+    process.stdout.close()
+    return records, total
+
+
+def parse_stats(stderr: str) -> tuple[int, int, int, float]:
+    """Requests, retries, rate-limited answers and rate-limit wait from the tap's last log."""
+    matches = STATS_LINE.findall(stderr)
+    if not matches:
+        return 0, 0, 0, 0.0
+    sent, retries, limited, waited = matches[-1]
+    return int(sent), int(retries), int(limited), float(waited or 0.0)
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+def run_scenario(
+    scenario: Scenario, timeout: float, profile_dir: Path | None, *, quiet: bool
+) -> list[RunResult]:
+    """Every size and run of a scenario, each against a fresh fake API."""
+    last_day = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=2)
+    results: list[RunResult] = []
+    for size in scenario.sizes:
+        truth = compute_truth(size, last_day, scenario.streams)
+        rps = scenario.rps
+        floor = truth.min_requests / rps if rps else 0.0
+        serial_floor = truth.min_requests * scenario.latency
+        for run in range(1, scenario.runs + 1):
+            profile_path = None
+            if profile_dir is not None:
+                profile_dir.mkdir(parents=True, exist_ok=True)
+                profile_path = profile_dir / f"tap-{scenario.name}-{size.advertisers}-{run}.prof"
+            with (
+                tempfile.TemporaryDirectory(prefix="tap-bench-") as workdir,
+                fake_server(size, last_day, scenario.latency, rps) as server,
+            ):
+                config_path, catalog_path = write_inputs(Path(workdir), server, truth, scenario)
+                load_before = os.getloadavg()
+                server_cpu_before = server.cpu_seconds()
+                outcome = run_tap(config_path, catalog_path, timeout, profile_path)
+                server_cpu = server.cpu_seconds() - server_cpu_before
+                load_after = os.getloadavg()
+            sent, retries, limited, waited = parse_stats(outcome.stderr)
+            result = RunResult(
+                scenario=scenario.name,
+                size=size.label,
+                run=run,
+                records=outcome.records,
+                expected_records=truth.rows,
+                wall_seconds=outcome.wall_seconds,
+                cpu_seconds=outcome.cpu_seconds,
+                server_cpu_seconds=server_cpu,
+                peak_rss_mb=outcome.peak_rss_kb / 1024,
+                output_mb=outcome.output_bytes / 1e6,
+                requests=sent,
+                min_requests=truth.min_requests,
+                retries=retries,
+                rate_limited=limited,
+                rate_limit_wait_seconds=waited,
+                floor_seconds=floor,
+                serial_floor_seconds=serial_floor,
+                load_before=load_before,
+                load_after=load_after,
+                profiled=profile_path is not None,
+            )
+            if result.records != truth.rows:
+                result.extra["warning"] = f"expected {truth.rows} records"
+            results.append(result)
+            if not quiet:
+                print(result.line() + _warning(result), flush=True)
+                if profile_path is not None:
+                    print_profile(profile_path)
+    return results
+
+
+def _warning(result: RunResult) -> str:
+    warning = result.extra.get("warning")
+    return f"  WARNING: {warning}" if warning else ""
+
+
+def summarize(results: list[RunResult]) -> list[dict[str, Any]]:
+    """Medians per scenario and size."""
+    groups: dict[tuple[str, str], list[RunResult]] = {}
+    for result in results:
+        groups.setdefault((result.scenario, result.size), []).append(result)
+    summaries = []
+    for (scenario, size), runs in groups.items():
+
+        def median(name: str, runs: list[RunResult] = runs) -> float:
+            return statistics.median(float(getattr(r, name)) for r in runs)
+
+        summaries.append(
+            {
+                "scenario": scenario,
+                "size": size,
+                "runs": len(runs),
+                "records": median("records"),
+                "expected_records": runs[0].expected_records,
+                "wall_seconds": median("wall_seconds"),
+                "records_per_second": median("records_per_second"),
+                "tap_cpu_seconds": median("cpu_seconds"),
+                "records_per_cpu_second": statistics.median(
+                    r.records / r.cpu_seconds for r in runs if r.cpu_seconds
+                )
+                if any(r.cpu_seconds for r in runs)
+                else 0.0,
+                "fake_cpu_seconds": median("server_cpu_seconds"),
+                "requests": median("requests"),
+                "min_requests": runs[0].min_requests,
+                "retries": median("retries"),
+                "rate_limited": median("rate_limited"),
+                "rate_limit_wait_seconds": median("rate_limit_wait_seconds"),
+                "floor_seconds": runs[0].floor_seconds,
+                "serial_floor_seconds": runs[0].serial_floor_seconds,
+                "peak_rss_mb": median("peak_rss_mb"),
+                "output_mb": median("output_mb"),
+                "load_1min": [r.load_before[0] for r in runs],
+            }
+        )
+    return summaries
+
+
+def print_summary(summaries: list[dict[str, Any]]) -> None:
+    """The median lines."""
+    print(f"\nmedians (uptime: {_uptime()})")
+    for s in summaries:
+        floors = ""
+        if s["floor_seconds"] or s["serial_floor_seconds"]:
+            floors = (
+                f"  floor {s['floor_seconds']:.1f} s (requests/rps),"
+                f" {s['serial_floor_seconds']:.1f} s (one at a time)"
+            )
+        print(
+            f"{s['scenario']:<8} {s['size']:<36} x{s['runs']}: {s['records']:,.0f} rows"
+            f" (expected {s['expected_records']:,}), {s['wall_seconds']:.2f} s wall,"
+            f" {s['records_per_second']:,.0f} rec/s, tap cpu {s['tap_cpu_seconds']:.2f} s"
+            f" ({s['records_per_cpu_second']:,.0f} rec/cpu-s), fake cpu"
+            f" {s['fake_cpu_seconds']:.2f} s, requests {s['requests']:.0f} vs minimum"
+            f" {s['min_requests']}, retries {s['retries']:.0f}, rate-limited"
+            f" {s['rate_limited']:.0f}, peak RSS {s['peak_rss_mb']:.1f} MB{floors}"
+        )
+
+
+def print_profile(path: Path, top: int = 25) -> None:
+    """The top functions of a profiled run, by cumulative and by own time."""
+    for order in ("cumulative", "tottime"):
+        print(f"\n--- {path.name}: top {top} by {order} ---")
+        pstats.Stats(str(path), stream=sys.stdout).sort_stats(order).print_stats(top)
+
+
+def _uptime() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cpus"
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), required=True)
+    parser.add_argument("--runs", type=int, help="runs per size (default: 3, memory 1)")
+    for name in ("advertisers", "campaigns", "adgroups", "ads", "days"):
+        parser.add_argument(f"--{name}", type=int, help="override the scenario's size")
+    parser.add_argument("--latency", type=float, help="seconds the fake waits per request")
+    parser.add_argument("--rps", type=float, help="the fake's cap and the tap's rate (0: none)")
+    parser.add_argument("--streams", help="comma-separated streams (default ad_report_daily)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per tap run")
+    parser.add_argument("--json", action="store_true", help="print one JSON document only")
+    parser.add_argument("--profile", type=Path, help="run the tap under cProfile, .prof here")
+    return parser.parse_args(argv)
+
+
+def scenario_from(args: argparse.Namespace) -> Scenario:
+    """The chosen scenario with the command line's overrides."""
+    scenario = SCENARIOS[args.scenario]
+    overrides = {
+        name: getattr(args, name)
+        for name in ("advertisers", "campaigns", "adgroups", "ads", "days")
+        if getattr(args, name) is not None
+    }
+    if overrides:
+        scenario = replace(scenario, sizes=(replace(scenario.sizes[0], **overrides),))
+    if args.runs is not None:
+        scenario = replace(scenario, runs=args.runs)
+    if args.latency is not None:
+        scenario = replace(scenario, latency=args.latency)
+    if args.rps is not None:
+        scenario = replace(scenario, rps=args.rps or None)
+    if args.streams:
+        streams = tuple(s.strip() for s in args.streams.split(",") if s.strip())
+        scenario = replace(scenario, streams=streams)
+    return scenario
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one scenario and print per-run lines and the medians (or JSON)."""
+    args = _arguments(argv)
+    scenario = scenario_from(args)
+    sys.path.insert(0, str(REPO_ROOT))
+    # SIGTERM ends the benchmark like Ctrl-C, so `finally` blocks stop the fake.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if not args.json:
+        print(
+            f"scenario {scenario.name}: streams {','.join(scenario.streams)}, latency"
+            f" {scenario.latency} s, cap {scenario.rps or 'none'} rps, {scenario.runs} run(s)"
+            f" per size; {_uptime()}",
+            flush=True,
+        )
+    results = run_scenario(scenario, args.timeout, args.profile, quiet=args.json)
+    summaries = summarize(results)
+    if args.json:
+        document = {
+            "scenario": asdict(scenario),
+            "uptime": _uptime(),
+            "runs": [asdict(r) | {"records_per_second": r.records_per_second} for r in results],
+            "summary": summaries,
+        }
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        print_summary(summaries)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""TikTok-account tokens: 24-hour access tokens, refreshed per account during the run.
+
+A TikTok business account's access token lasts 24 hours and its refresh token a year
+(reference 4.1). Every account in `tiktok_accounts` keeps its own pair here. The access token
+is refreshed before the account's first call when none was configured, shortly before its
+`expires_in` runs out, and after a call answered 40102 (expired). A refused refresh token
+(40103 expired, 40107 invalid) fails that account only: the streams go on with the other
+accounts, and `raise_failures` fails the run at its end.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from singer_sdk.authenticators import APIAuthenticatorBase
+
+from tap_tiktok_ads.client import response_body
+from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
+
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable
+
+    import requests
+
+    from tap_tiktok_ads.runtime import Runtime
+
+REFRESH_PATH = "/tt_user/oauth2/refresh_token/"  # reference 4.1
+# Refresh this long before the announced expiry so that no call leaves with a token that
+# dies on the way; at most a tenth of the token's lifetime, for short-lived tokens.
+EXPIRY_MARGIN_SECONDS = 300.0
+REFUSED_REFRESH_CODES = frozenset({40103, 40107})  # refresh token expired / invalid (1.7)
+
+
+class AccountAuthorizationError(TikTokFatalError):
+    """TikTok refused an account's refresh token: only re-authorising the account helps."""
+
+    def __init__(self, business_id: str, message: str, code: int | None) -> None:
+        """Keep which account failed, for the run's final message."""
+        super().__init__(message, code)
+        self.business_id = business_id
+
+
+@dataclass
+class _AccountTokens:
+    refresh_token: str
+    access_token: str | None
+    expires_at: float | None = None  # time.monotonic() deadline; None while unknown
+    failure: AccountAuthorizationError | None = None
+
+
+def _without_session_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """The refresh call carries the app's credentials in its body, no Access-Token (1.2)."""
+    return request
+
+
+class AccountTokens:
+    """The access and refresh tokens of every configured TikTok account, for one run."""
+
+    def __init__(self, runtime: Runtime, logger: logging.Logger) -> None:
+        """Start from the configured tokens; nothing is requested before the first call."""
+        self._runtime = runtime
+        self._logger = logger
+        self._accounts = {
+            account.business_id: _AccountTokens(account.refresh_token, account.access_token)
+            for account in runtime.settings.tiktok_accounts
+        }
+
+    @property
+    def business_ids(self) -> list[str]:
+        """The configured accounts, in config order."""
+        return list(self._accounts)
+
+    def access_token(self, business_id: str) -> str:
+        """A current access token of the account, refreshed first when needed.
+
+        Raises `AccountAuthorizationError` when the account's refresh token was refused.
+        """
+        tokens = self._accounts[business_id]
+        if tokens.failure is not None:
+            raise tokens.failure
+        if tokens.access_token is None or (
+            tokens.expires_at is not None and time.monotonic() >= tokens.expires_at
+        ):
+            self._refresh(business_id, tokens)
+        return str(tokens.access_token)
+
+    def expired(self, business_id: str, token: str | None) -> None:
+        """TikTok said `token` expired (40102): the next `access_token` call refreshes it."""
+        tokens = self._accounts.get(business_id)
+        if tokens is not None and token and tokens.access_token == token:
+            tokens.access_token = None
+
+    def failure(self, business_id: str) -> AccountAuthorizationError | None:
+        """Why the account cannot be read in this run, if it cannot."""
+        tokens = self._accounts.get(business_id)
+        return tokens.failure if tokens is not None else None
+
+    def raise_failures(self) -> None:
+        """Fail the run, naming every account whose refresh token TikTok refused."""
+        failed = [
+            f"{business_id} (TikTok error {tokens.failure.code})"
+            for business_id, tokens in self._accounts.items()
+            if tokens.failure is not None
+        ]
+        if failed:
+            msg = (
+                f"TikTok refused the refresh token of {len(failed)} TikTok account(s): "
+                f"{', '.join(failed)}. Re-authorise each of them for your app and put its new "
+                "`refresh_token` in `tiktok_accounts`; the other accounts were synced."
+            )
+            raise TikTokFatalError(msg)
+
+    def _refresh(self, business_id: str, tokens: _AccountTokens) -> None:
+        """Exchange the refresh token for a new access token (and maybe a new refresh token)."""
+        settings = self._runtime.settings
+        body = {
+            "client_id": settings.app_id,
+            "client_secret": settings.secret,
+            "grant_type": "refresh_token",
+            "refresh_token": tokens.refresh_token,
+        }
+        response = self._runtime.session.post(
+            settings.api_base_url + REFRESH_PATH,
+            json=body,
+            auth=_without_session_auth,
+            timeout=settings.request_timeout_seconds,
+        )
+        try:
+            data = self._answer(business_id, response)
+        except AccountAuthorizationError as exc:
+            tokens.failure = exc
+            raise
+        access_token = str(data["access_token"])
+        refresh_token = data.get("refresh_token")
+        self._runtime.redactor.add(access_token, refresh_token)
+        tokens.access_token = access_token
+        tokens.expires_at = None
+        expires_in = data.get("expires_in")
+        if isinstance(expires_in, (int, float)) and expires_in > 0:
+            margin = min(EXPIRY_MARGIN_SECONDS, expires_in / 10)
+            tokens.expires_at = time.monotonic() + expires_in - margin
+        self._logger.info("Refreshed the access token of TikTok account %s", business_id)
+        if refresh_token and refresh_token != tokens.refresh_token:
+            tokens.refresh_token = str(refresh_token)
+            self._logger.warning(
+                "TikTok issued a new refresh token for TikTok account %s; this run uses it, "
+                "but the `refresh_token` stored in `tiktok_accounts` may stop working: "
+                "replace it (re-authorise the account to obtain a current one).",
+                business_id,
+            )
+
+    def _answer(self, business_id: str, response: requests.Response) -> dict[str, Any]:
+        """The refresh answer's `data`, or the error that says what to do."""
+        where = REFRESH_PATH
+        status = response.status_code
+        if status == 429 or status >= 500:  # noqa: PLR2004
+            msg = f"HTTP {status} from TikTok on {where}; will retry"
+            raise TikTokRetriableError(msg)
+        if status >= 400:  # noqa: PLR2004
+            msg = f"HTTP {status} from TikTok on {where}: check `api_base_url`"
+            raise TikTokFatalError(msg)
+        try:
+            body = response_body(response)
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            msg = f"TikTok sent a body that is not JSON on {where}; will retry"
+            raise TikTokRetriableError(msg) from None
+        code, data = body.get("code"), body.get("data")
+        if code == 0 and isinstance(data, dict) and data.get("access_token"):
+            return data
+        message = self._runtime.redactor(str(body.get("message", "")))
+        if code in REFUSED_REFRESH_CODES:
+            msg = (
+                f"TikTok refused the refresh token of TikTok account {business_id} "
+                f"(error {code}: {message}): re-authorise the account and put its new "
+                "`refresh_token` in `tiktok_accounts`."
+            )
+            raise AccountAuthorizationError(business_id, msg, code)
+        if not isinstance(code, int) or code == 0:
+            msg = f"TikTok's answer on {where} carries no access token; will retry"
+            raise TikTokRetriableError(msg)
+        raise classify(code, message, where, body.get("request_id"))
+
+
+class AccountTokenAuthenticator(APIAuthenticatorBase):
+    """Sets `Access-Token` on every attempt, so a retry after a refresh sends the new token.
+
+    The SDK calls a stream's authenticator for each attempt, inside its retry loop, while
+    `http_headers` is read only once, when the request is prepared.
+    """
+
+    def __init__(self, token: Callable[[], str | None]) -> None:
+        """`token` returns the current token of the account being read."""
+        super().__init__()
+        self._token = token
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Put the current token in the header (reference 1.2)."""
+        token = self._token()
+        if token:
+            request.headers["Access-Token"] = token
+        return request

@@ -1,0 +1,460 @@
+"""Organic data of TikTok business accounts: profile, daily insights and videos.
+
+Each account in `tiktok_accounts` is a partition with its own state and its own token
+(`tap_tiktok_ads.auth`). These streams never touch the advertiser directory, so they run on
+a config without advertiser settings. The fields requested from TikTok are exactly the
+properties the catalog selects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import typing as th
+from singer_sdk.pagination import BaseAPIPaginator
+
+from tap_tiktok_ads import dates
+from tap_tiktok_ads.auth import AccountAuthorizationError, AccountTokenAuthenticator, AccountTokens
+from tap_tiktok_ads.client import TikTokStream, response_data
+from tap_tiktok_ads.errors import TikTokTokenExpiredError
+
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable, Iterable
+
+    import requests
+    from singer_sdk.helpers.types import Context, Record
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+    from tap_tiktok_ads.runtime import Runtime
+
+# TikTok updates account data 24-48 hours late (reference 4.3, 5): every run reads the
+# last days before the bookmark again.
+REREAD_DAYS = 3
+# `business/get/` serves daily insights for the last 60 days only (reference 4.3).
+MAX_LOOKBACK_DAYS = 60
+# No documented limit on the range of one `business/get/` call; 30 days, as for daily
+# reports, keeps answers small and lets the bookmark move as windows complete.
+DAYS_PER_REQUEST = 30
+MAX_VIDEOS_PER_PAGE = 20  # `business/video/list/` max_count is at most 20 (reference 4.4)
+
+
+def _distribution(name: str, label: str, label_type: type[th.JSONTypeHelper]) -> th.Property:
+    """A distribution: a list of `{<label>, percentage}` with percentages in 0..1."""
+    return th.Property(
+        name,
+        th.ArrayType(
+            th.ObjectType(th.Property(label, label_type), th.Property("percentage", th.NumberType))
+        ),
+    )
+
+
+PROFILE_PROPERTIES = th.PropertiesList(
+    th.Property("username", th.StringType),
+    th.Property("display_name", th.StringType),
+    th.Property("profile_image", th.StringType),
+    th.Property("is_business_account", th.BooleanType),
+    th.Property("is_verified", th.BooleanType),
+    th.Property("bio_description", th.StringType),
+    th.Property("profile_deep_link", th.StringType),
+    th.Property("followers_count", th.IntegerType),
+    th.Property("following_count", th.IntegerType),
+    th.Property("total_likes", th.IntegerType),
+    th.Property("videos_count", th.IntegerType),
+    # Only for accounts with at least 100 followers (reference 4.3).
+    _distribution("audience_ages", "age", th.StringType),
+    _distribution("audience_genders", "gender", th.StringType),
+    _distribution("audience_countries", "country", th.StringType),
+    _distribution("audience_cities", "city_name", th.StringType),
+)
+
+DAILY_PROPERTIES = th.PropertiesList(
+    th.Property("video_views", th.IntegerType),
+    th.Property("unique_video_views", th.IntegerType),
+    th.Property("profile_views", th.IntegerType),
+    th.Property("likes", th.IntegerType),
+    th.Property("comments", th.IntegerType),
+    th.Property("shares", th.IntegerType),
+    th.Property("followers_count", th.IntegerType),
+    th.Property("daily_new_followers", th.IntegerType),
+    th.Property("daily_lost_followers", th.IntegerType),
+    th.Property("daily_total_followers", th.IntegerType),
+    th.Property("engaged_audience", th.IntegerType),
+    th.Property("phone_number_clicks", th.IntegerType),
+    th.Property("lead_submissions", th.IntegerType),
+    th.Property("app_download_clicks", th.IntegerType),
+    th.Property("bio_link_clicks", th.IntegerType),
+    th.Property("email_clicks", th.IntegerType),
+    th.Property("address_clicks", th.IntegerType),
+    th.Property(
+        "audience_activity",
+        th.ArrayType(
+            th.ObjectType(
+                th.Property("hour", th.IntegerType, description="Hour of the day, UTC."),
+                th.Property("count", th.IntegerType),
+            )
+        ),
+    ),
+)
+
+VIDEO_PROPERTIES = th.PropertiesList(
+    th.Property("create_time", th.DateTimeType),
+    th.Property("caption", th.StringType),
+    th.Property("media_type", th.StringType),
+    th.Property("is_ad", th.BooleanType),
+    th.Property("share_url", th.StringType),
+    th.Property("embed_url", th.StringType),
+    th.Property("thumbnail_url", th.StringType),
+    th.Property("video_duration", th.NumberType),
+    th.Property("likes", th.IntegerType),
+    th.Property("comments", th.IntegerType),
+    th.Property("shares", th.IntegerType),
+    th.Property("favorites", th.IntegerType),
+    th.Property("reach", th.IntegerType),
+    th.Property("video_views", th.IntegerType),
+    th.Property("total_time_watched", th.NumberType),
+    th.Property("average_time_watched", th.NumberType),
+    th.Property("full_video_watched_rate", th.NumberType),
+    th.Property("new_followers", th.IntegerType),
+    th.Property("profile_views", th.IntegerType),
+    th.Property("website_clicks", th.IntegerType),
+    th.Property("phone_number_clicks", th.IntegerType),
+    th.Property("lead_submissions", th.IntegerType),
+    th.Property("app_download_clicks", th.IntegerType),
+    th.Property("email_clicks", th.IntegerType),
+    th.Property("address_clicks", th.IntegerType),
+    _distribution("impression_sources", "impression_source", th.StringType),
+    _distribution("audience_countries", "country", th.StringType),
+    _distribution("audience_cities", "city_name", th.StringType),
+    _distribution("audience_genders", "gender", th.StringType),
+    _distribution("audience_types", "type", th.StringType),
+    _distribution("video_view_retention", "second", th.StringType),
+    _distribution("engagement_likes", "second", th.StringType),
+)
+
+
+def _schema(*keys: th.Property, fields: th.PropertiesList) -> dict[str, Any]:
+    """The stream schema: its key properties, then TikTok's fields."""
+    return th.PropertiesList(*keys, *fields.wrapped.values()).to_dict()
+
+
+class OrganicStream(TikTokStream):
+    """Base of the TikTok-account streams: one partition and one token per account."""
+
+    paginated = False
+    tiktok_fields: th.PropertiesList
+
+    def __init__(self, tap: Any, runtime: Runtime, tokens: AccountTokens) -> None:  # noqa: ANN401
+        """Share the accounts' tokens with the other organic streams."""
+        self.tokens = tokens
+        self._business_id: str | None = None
+        super().__init__(tap, runtime)
+
+    @property
+    def partitions(self) -> list[dict] | None:
+        """One partition, and one state, per TikTok account."""
+        return [{"business_id": business_id} for business_id in self.tokens.business_ids]
+
+    def access_token(self) -> str | None:
+        """The current token of the account being read (refreshed when needed)."""
+        if self._business_id is None:
+            return None
+        return self.tokens.access_token(self._business_id)
+
+    @cached_property
+    def authenticator(self) -> AccountTokenAuthenticator:
+        """Sets the account's current token on every attempt, retries included."""
+        return AccountTokenAuthenticator(self.access_token)
+
+    def validate_response(self, response: requests.Response) -> None:
+        """On 40102 drop the expired token, so that the retry refreshes it first."""
+        try:
+            super().validate_response(response)
+        except TikTokTokenExpiredError:
+            if self._business_id is not None:
+                used = response.request.headers.get("Access-Token")
+                self.tokens.expired(self._business_id, str(used or ""))
+            raise
+
+    def request_decorator(self, func: Callable) -> Callable:
+        """Repeat a call that met an expired token at once; other faults back off as usual.
+
+        The repetition runs the authenticator again, which refreshes the dropped token, so
+        it carries the new one. A second 40102 in a row goes to the normal retries.
+        """
+
+        def with_fresh_token(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
+            try:
+                return func(*args, **kwargs)  # type: ignore[no-any-return]
+            except TikTokTokenExpiredError:
+                return func(*args, **kwargs)  # type: ignore[no-any-return]
+
+        return super().request_decorator(with_fresh_token)
+
+    def selected_fields(self) -> list[str]:
+        """TikTok's fields that the catalog selects: exactly what is requested."""
+        mask = self.mask
+        return [
+            name for name in self.tiktok_fields.wrapped if mask.get(("properties", name), False)
+        ]
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """The account's records; an account whose refresh token is refused is skipped."""
+        business_id = (context or {}).get("business_id")
+        if not business_id:
+            return
+        if self.tokens.failure(business_id) is not None:
+            self.logger.warning(
+                "Skipping TikTok account %s: its refresh token was refused", business_id
+            )
+            return
+        self._business_id = business_id
+        try:
+            yield from self.account_records(business_id, context or {})
+        except AccountAuthorizationError as exc:
+            self.logger.error("%s Continuing with the other accounts.", exc)  # noqa: TRY400
+        finally:
+            self._business_id = None
+
+    def account_records(self, business_id: str, context: Context) -> Iterable[dict[str, Any]]:
+        """Records of one account; streams override this."""
+        del business_id
+        yield from self.request_records(context)
+
+    def log_sync_costs(self) -> None:
+        """The SDK's last call, after every stream synced: fail for refused accounts now.
+
+        So one refused account neither stops the other accounts nor the other streams,
+        and the run still ends non-zero with one message naming each refused account.
+        """
+        super().log_sync_costs()
+        self.tokens.raise_failures()
+
+
+class OrganicProfileStream(OrganicStream):
+    """`business/get/` profile and audience: one record per account and extraction day."""
+
+    name = "organic_profile"
+    path = "/business/get/"
+    primary_keys = ("business_id", "extracted_date")
+    tiktok_fields = PROFILE_PROPERTIES
+    schema = _schema(
+        th.Property("business_id", th.StringType, required=True),
+        th.Property("extracted_date", th.DateType, required=True, description="UTC day."),
+        fields=PROFILE_PROPERTIES,
+    )
+
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """The account and its selected profile fields."""
+        return {"business_id": (context or {})["business_id"], "fields": self.selected_fields()}
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        """The profile: `data` itself, stamped with the UTC day of extraction."""
+        profile = dict(response_data(response))
+        profile.pop("metrics", None)
+        profile["extracted_date"] = dates.utc_now().date().isoformat()
+        yield profile
+
+
+class OrganicProfileDailyStream(OrganicStream):
+    """`business/get/` daily insights (`data.metrics[]`), incremental per account on `date`."""
+
+    name = "organic_profile_daily"
+    path = "/business/get/"
+    primary_keys = ("business_id", "date")
+    replication_key = "date"
+    tiktok_fields = DAILY_PROPERTIES
+    schema = _schema(
+        th.Property("business_id", th.StringType, required=True),
+        th.Property("date", th.DateType, required=True, description="UTC day."),
+        fields=DAILY_PROPERTIES,
+    )
+    # The bookmark moves at window ends only (`_advance_bookmark`), so every STATE message
+    # is resumable although the re-read days come before the bookmark.
+    is_sorted = True
+    check_sorted = False
+
+    def __init__(self, tap: Any, runtime: Runtime, tokens: AccountTokens) -> None:  # noqa: ANN401
+        """Warn about a clamped `start_date` once per run, not once per account."""
+        super().__init__(tap, runtime, tokens)
+        self._clamp_warned = False
+
+    def date_range(self, bookmark: str | None) -> tuple[dt.date, dt.date]:
+        """The UTC days to read: from `start_date` or the bookmark minus the re-read days.
+
+        Never older than TikTok's 60 days back, never later than yesterday: a day's data
+        exists only once it is over.
+        """
+        settings = self.runtime.settings
+        today = dates.utc_now().date()
+        start = dates.parse_date_setting(settings.start_date, today)
+        end = min(dates.parse_date_setting(settings.end_date, today), today - dt.timedelta(1))
+        if bookmark:
+            start = max(start, dt.date.fromisoformat(bookmark) - dt.timedelta(REREAD_DAYS))
+        oldest = today - dt.timedelta(MAX_LOOKBACK_DAYS)
+        if start < oldest:
+            if not self._clamp_warned:
+                self._clamp_warned = True
+                self.logger.warning(
+                    "`start_date` %s is more than %d days back; TikTok serves daily insights "
+                    "of TikTok accounts for the last %d days only, so %s starts at %s.",
+                    start,
+                    MAX_LOOKBACK_DAYS,
+                    MAX_LOOKBACK_DAYS,
+                    self.name,
+                    oldest,
+                )
+            start = oldest
+        return start, end
+
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """The account, one window of days and the selected daily fields."""
+        context = context or {}
+        return {
+            "business_id": context["business_id"],
+            "start_date": context["start_date"],
+            "end_date": context["end_date"],
+            "fields": self.selected_fields(),
+        }
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        """The daily rows of `data.metrics`."""
+        yield from response_data(response).get("metrics") or []
+
+    def account_records(self, business_id: str, context: Context) -> Iterable[dict[str, Any]]:
+        """The account's days, window by window, moving the bookmark after each."""
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        start, end = self.date_range(bookmark)
+        for window in dates.windows(start, end, DAYS_PER_REQUEST):
+            yield from self.request_records(
+                {
+                    "business_id": business_id,
+                    "start_date": window.start.isoformat(),
+                    "end_date": window.end.isoformat(),
+                }
+            )
+            self._advance_bookmark(context, window.end)
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """`audience_activity` hours arrive as text ("0".."23"); emit them as integers."""
+        del context
+        for entry in row.get("audience_activity") or []:
+            hour = entry.get("hour")
+            if isinstance(hour, str) and hour.isdigit():
+                entry["hour"] = int(hour)
+        return row
+
+    def _increment_stream_state(
+        self, latest_record: Record, *, context: Context | None = None
+    ) -> None:
+        """Records do not move the bookmark; `_advance_bookmark` does, at window ends."""
+        del latest_record, context
+
+    def _advance_bookmark(self, context: Context, window_end: dt.date) -> None:
+        """After a window is fully emitted, move the bookmark to its end (never backwards)."""
+        value = window_end.isoformat()
+        state = self.get_context_state(context)
+        current = state.get("replication_key_value")
+        if current is not None and str(current) >= value:
+            return
+        super()._increment_stream_state({"date": value}, context=context)
+        self.finalize_state_progress_markers(state)
+
+
+class VideoCursorPaginator(BaseAPIPaginator[int | None]):
+    """`cursor`/`has_more` paging of `business/video/list/` (reference 4.4).
+
+    A page may hold fewer videos than asked, even none, while `has_more` is true (TikTok
+    filters posts after paging), so an empty page does not end the listing; a cursor that
+    does not move does, with a warning, instead of the SDK's loop error.
+    """
+
+    def __init__(self, logger: logging.Logger) -> None:
+        """Start without a cursor: TikTok begins at the newest post."""
+        super().__init__(None)
+        self._logger = logger
+
+    def has_more(self, response: requests.Response) -> bool:
+        """Whether TikTok says older posts follow and gave a new cursor to reach them."""
+        data = response_data(response)
+        if not data.get("has_more"):
+            return False
+        cursor = data.get("cursor")
+        if not cursor or cursor == self.current_value:
+            self._logger.warning(
+                "business/video/list/ said more videos follow but did not move its cursor "
+                "(%s); stopping this account's video list here",
+                cursor,
+            )
+            return False
+        return True
+
+    def get_next(self, response: requests.Response) -> int | None:
+        """The cursor of the next page (Unix milliseconds)."""
+        cursor = response_data(response).get("cursor")
+        return int(cursor) if cursor else None
+
+    def continue_if_empty(self, response: requests.Response) -> bool:
+        """An empty page still has a successor when `has_more` says so."""
+        return self.has_more(response)
+
+
+class OrganicVideosStream(OrganicStream):
+    """`business/video/list/`: every video of the account with its lifetime insights."""
+
+    name = "organic_videos"
+    path = "/business/video/list/"
+    primary_keys = ("business_id", "item_id")
+    tiktok_fields = VIDEO_PROPERTIES
+    schema = _schema(
+        th.Property("business_id", th.StringType, required=True),
+        th.Property("item_id", th.StringType, required=True),
+        fields=VIDEO_PROPERTIES,
+    )
+
+    def get_new_paginator(self) -> VideoCursorPaginator:  # type: ignore[override]
+        """Cursor paging instead of the base stream's `page_info`."""
+        return VideoCursorPaginator(self.logger)
+
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """The account, the largest page, and `item_id` plus the selected fields."""
+        return {
+            "business_id": (context or {})["business_id"],
+            "fields": ["item_id", *self.selected_fields()],  # item_id is required (4.4)
+            "max_count": MAX_VIDEOS_PER_PAGE,
+        }
+
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """Add the cursor from the previous page."""
+        request = super().get_http_request(page=page)
+        if page.next_page_token:
+            request.params["cursor"] = page.next_page_token
+        return request
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        """The videos of `data.videos`."""
+        yield from response_data(response).get("videos") or []
+
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """`create_time` arrives as epoch seconds, number or text; emit an ISO timestamp."""
+        del context
+        created = row.get("create_time")
+        if isinstance(created, str) and created.strip().isdigit():
+            created = int(created)
+        if isinstance(created, (int, float)) and not isinstance(created, bool):
+            row["create_time"] = dt.datetime.fromtimestamp(created, tz=dt.timezone.utc).isoformat()
+        if row.get("item_id") is not None:
+            row["item_id"] = str(row["item_id"])
+        return row
+
+
+def organic_streams(tap: Any, runtime: Runtime) -> list[OrganicStream]:  # noqa: ANN401
+    """The TikTok-account streams of the run, sharing the accounts' tokens."""
+    tokens = AccountTokens(runtime, tap.logger)
+    return [
+        OrganicProfileStream(tap, runtime, tokens),
+        OrganicProfileDailyStream(tap, runtime, tokens),
+        OrganicVideosStream(tap, runtime, tokens),
+    ]

@@ -1,0 +1,441 @@
+"""Entity streams (advertisers, campaigns, ad groups, ads) against the fake API over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+import pytest
+import requests
+
+from tap_tiktok_ads import dates
+from tap_tiktok_ads.metrics import DataLevel
+from tap_tiktok_ads.streams.entities import EntityStream
+from tap_tiktok_ads.tap import TapTikTokAds
+from tests.conftest import (
+    SMALL_SPEC,
+    CollectingWriter,
+    SyncResult,
+    catalog_for,
+    run_tap,
+    tap_config,
+)
+from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
+from tests.fake_api.request import ApiError
+
+# After the last day of the fake data, so that every entity's modify_time lies in the past.
+LATER = dt.datetime(2027, 1, 15, 12, tzinfo=dt.timezone.utc)
+STREAMS = {"campaigns": DataLevel.CAMPAIGN, "adgroups": DataLevel.ADGROUP, "ads": DataLevel.AD}
+ID_FIELDS = {"campaigns": "campaign_id", "adgroups": "adgroup_id", "ads": "ad_id"}
+PATHS = {"campaigns": "campaign/get/", "adgroups": "adgroup/get/", "ads": "ad/get/"}
+ENTITY_STREAMS: dict[str, list[str] | None] = dict.fromkeys(STREAMS)
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
+    monkeypatch.setattr(dates, "utc_now", lambda: LATER)
+    return LATER
+
+
+@pytest.fixture
+def own_data() -> FakeData:
+    """A private data set: these tests edit entities, the session's data must stay intact."""
+    return FakeData(SMALL_SPEC)
+
+
+@pytest.fixture
+def api(own_data: FakeData, later: dt.datetime):
+    with FakeTikTokApi(own_data, clock=lambda: later) as server:
+        yield server
+
+
+def iso(tiktok_time: str) -> str:
+    """TikTok's `YYYY-MM-DD HH:MM:SS` (UTC) as the tap emits it."""
+    return dt.datetime.fromisoformat(tiktok_time).replace(tzinfo=dt.timezone.utc).isoformat()
+
+
+def last_change(record: dict[str, Any]) -> str:
+    """The replication value the tap must use: modify_time, else create_time (emitted form)."""
+    return iso(record.get("modify_time") or record["create_time"])
+
+
+def ids_by_advertiser(result: SyncResult, stream: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for record in result.records[stream]:
+        found.setdefault(record["advertiser_id"], []).append(record[ID_FIELDS[stream]])
+    return found
+
+
+def truth_ids(data: FakeData, stream: str, *, include_deleted: bool = False) -> dict[str, list]:
+    return {
+        aid: [
+            r[ID_FIELDS[stream]]
+            for r in data.records(aid, STREAMS[stream], include_deleted=include_deleted)
+        ]
+        for aid in data.advertiser_ids()
+    }
+
+
+def bookmarks(state: dict[str, Any], stream: str) -> dict[str, str]:
+    """Advertiser -> bookmark, for the partitions that have one."""
+    partitions = state.get("bookmarks", {}).get(stream, {}).get("partitions", [])
+    return {
+        p["context"]["advertiser_id"]: p["replication_key_value"]
+        for p in partitions
+        if p.get("replication_key_value")
+    }
+
+
+# -- first run ---------------------------------------------------------------------------------
+
+
+def test_first_run_emits_every_entity_whatever_its_age(api: FakeTikTokApi, own_data: FakeData):
+    result = run_tap(tap_config(api, page_size=3), streams=ENTITY_STREAMS)
+
+    start_date = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc).isoformat()
+    for stream, level in STREAMS.items():
+        emitted = ids_by_advertiser(result, stream)
+        expected = truth_ids(own_data, stream)
+        assert {aid: sorted(ids) for aid, ids in emitted.items()} == {
+            aid: sorted(ids) for aid, ids in expected.items()
+        }, stream
+        assert all(len(ids) == len(set(ids)) for ids in emitted.values()), "duplicates"
+        records = result.records[stream]
+        # Entities last modified long before start_date are emitted as well.
+        assert any(r["modify_time"] < start_date for r in records), stream
+        truth = {
+            r[ID_FIELDS[stream]]: r
+            for aid in own_data.advertiser_ids()
+            for r in own_data.records(aid, level)
+        }
+        for record in records:
+            source = truth[record[ID_FIELDS[stream]]]
+            assert record["advertiser_id"] == source["advertiser_id"]
+            assert record["create_time"] == iso(source["create_time"])
+            assert record["modify_time"] == last_change(source)
+            assert record["modify_time"].endswith("+00:00")
+        assert result.schemas[stream]["key_properties"] == [ID_FIELDS[stream]]
+        assert result.schemas[stream]["bookmark_properties"] == ["modify_time"]
+        # One bookmark per advertiser: the newest change among its entities.
+        assert bookmarks(result.state, stream) == {
+            aid: max(last_change(r) for r in own_data.records(aid, level))
+            for aid in own_data.advertiser_ids()
+        }
+    # page_size 3 means several pages per advertiser; without a bookmark no filter is sent.
+    ad_calls = [r for r in api.requests if r.path == "ad/get/"]
+    assert len(ad_calls) > len(own_data.advertiser_ids())
+    assert all(r.params["page_size"] == "3" and "filtering" not in r.params for r in ad_calls)
+
+
+def test_entity_records_match_their_schema_without_warnings(
+    api: FakeTikTokApi, caplog: pytest.LogCaptureFixture
+):
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(tap_config(api), streams={**ENTITY_STREAMS, "advertisers": None})
+    assert "not found in catalog schema" not in caplog.text
+    for stream in (*STREAMS, "advertisers"):
+        properties = result.schemas[stream]["schema"]["properties"]
+        for record in result.records[stream]:
+            assert set(record) <= set(properties), stream
+    sample = result.records["adgroups"][0]
+    assert sample["schedule_start_time"].endswith("+00:00")
+    # The fake sends `tracking_pixel_id` as a number; the schema says text.
+    assert {r["tracking_pixel_id"] for r in result.records["ads"]} == {"0"}
+
+
+def test_ad_without_modify_time_is_emitted_and_bookmarked(api: FakeTikTokApi, own_data: FakeData):
+    ads = [e for aid in own_data.advertiser_ids() for e in own_data.entities(aid, DataLevel.AD)]
+    bare = next(ad for ad in ads if "modify_time" not in ad.record)
+    # Its creation is the newest change of its advertiser, so the bookmark must come from it.
+    bare.record["create_time"] = "2027-01-10 08:00:00"
+
+    first = run_tap(tap_config(api), streams={"ads": None})
+    emitted = {r["ad_id"]: r for r in first.records["ads"]}
+    assert emitted[bare.entity_id]["modify_time"] == "2027-01-10T08:00:00+00:00"
+    assert emitted[bare.entity_id]["create_time"] == "2027-01-10T08:00:00+00:00"
+    assert bookmarks(first.state, "ads")[bare.advertiser_id] == "2027-01-10T08:00:00+00:00"
+
+    second = run_tap(tap_config(api), streams={"ads": None}, state=first.state)
+    # Only the boundary entity of each advertiser comes back (`>=` on the bookmark).
+    assert [
+        r["ad_id"] for r in second.records["ads"] if r["advertiser_id"] == bare.advertiser_id
+    ] == [bare.entity_id]
+
+
+# -- later runs --------------------------------------------------------------------------------
+
+
+def test_second_run_emits_only_changed_entities(api: FakeTikTokApi, own_data: FakeData):
+    config = tap_config(api)
+    first = run_tap(config, streams=ENTITY_STREAMS)
+    aids = own_data.advertiser_ids()
+    touched = {
+        "campaigns": own_data.entities(aids[0], DataLevel.CAMPAIGN)[0],
+        "adgroups": own_data.entities(aids[1], DataLevel.ADGROUP)[-1],
+        "ads": own_data.entities(aids[2], DataLevel.AD)[1],
+    }
+    when = LATER - dt.timedelta(hours=2)
+    for entity in touched.values():
+        own_data.touch(entity.entity_id, when)
+    api.log.clear()
+
+    second = run_tap(config, streams=ENTITY_STREAMS, state=first.state)
+
+    for stream, level in STREAMS.items():
+        marks = bookmarks(first.state, stream)
+        boundary = {
+            r[ID_FIELDS[stream]]
+            for aid in aids
+            for r in own_data.records(aid, level)
+            if last_change(r) == marks[aid]
+        }
+        emitted = {r[ID_FIELDS[stream]]: r for r in second.records[stream]}
+        assert set(emitted) == boundary | {touched[stream].entity_id}, stream
+        assert emitted[touched[stream].entity_id]["modify_time"] == when.isoformat()
+        assert bookmarks(second.state, stream)[touched[stream].advertiser_id] == when.isoformat()
+    # ad/get/ filters on the server; campaigns and ad groups cannot, so the tap filters.
+    ad_filters = [r.params.get("filtering") for r in api.requests if r.path == "ad/get/"]
+    assert all(f and "modified_after" in f for f in ad_filters)
+    first_marks = bookmarks(first.state, "ads")
+    sent = {
+        r.params["advertiser_id"]: r.params["filtering"]["modified_after"]
+        for r in api.requests
+        if r.path == "ad/get/"
+    }
+    for aid, value in sent.items():
+        expected = dt.datetime.fromisoformat(first_marks[aid]) - dt.timedelta(seconds=1)
+        assert value == expected.strftime("%Y-%m-%d %H:%M:%S")
+    assert all("filtering" not in r.params for r in api.requests if r.path == "campaign/get/")
+
+
+@pytest.mark.parametrize("start_date", ["2026-11-15", "30"])
+def test_start_date_never_filters_entities_even_with_a_bookmark(
+    api: FakeTikTokApi, own_data: FakeData, start_date: str
+):
+    first = run_tap(tap_config(api), streams={"campaigns": None})
+    campaign = own_data.entities(own_data.advertiser_ids()[0], DataLevel.CAMPAIGN)[0]
+    own_data.touch(campaign.entity_id, dt.datetime(2026, 10, 1, tzinfo=dt.timezone.utc))
+    # The change is older than start_date but newer than the bookmark: it must come back.
+    second = run_tap(
+        tap_config(api, start_date=start_date), streams={"campaigns": None}, state=first.state
+    )
+    assert campaign.entity_id in {r["campaign_id"] for r in second.records["campaigns"]}
+
+
+def test_old_bookmark_reads_everything_without_modified_after(
+    api: FakeTikTokApi, own_data: FakeData
+):
+    state = {
+        "bookmarks": {
+            "ads": {
+                "partitions": [
+                    {
+                        "context": {"advertiser_id": aid},
+                        "replication_key": "modify_time",
+                        "replication_key_value": "2026-05-01T00:00:00+00:00",
+                    }
+                    for aid in own_data.advertiser_ids()
+                ]
+            }
+        }
+    }
+    result = run_tap(tap_config(api), streams={"ads": None}, state=state)
+    # TikTok keeps modified_after within 6 months: older bookmarks filter on our side.
+    assert all("filtering" not in r.params for r in api.requests if r.path == "ad/get/")
+    assert ids_by_advertiser(result, "ads").keys() == set(own_data.advertiser_ids())
+
+
+def test_interrupted_run_bookmarks_only_finished_advertisers(
+    api: FakeTikTokApi, own_data: FakeData, monkeypatch: pytest.MonkeyPatch
+):
+    # A STATE message after every record, so any bookmark taken too early would show.
+    monkeypatch.setattr(EntityStream, "STATE_MSG_FREQUENCY", 1)
+    aids = own_data.advertiser_ids()
+    original = api.routes["ad/get/"].handler
+
+    def broken(request):
+        if request.params.get("advertiser_id") == aids[1] and request.params.get("page") == "2":
+            raise ApiError(40002, "Injected failure on the second page.")
+        return original(request)
+
+    api.register("ad/get/", broken)
+    config = tap_config(api, page_size=2)
+    writer = CollectingWriter()
+    tap = TapTikTokAds(
+        config=config, catalog=catalog_for(config, {"ads": None}), message_writer=writer
+    )
+    with pytest.raises(Exception, match="Injected failure"):
+        tap.sync_all()
+    partial = SyncResult(writer.messages)
+    assert any(aids[0] in bookmarks(state, "ads") for state in partial.states)
+    # Page 1 of the second advertiser was emitted, yet no state ever bookmarks it.
+    assert any(r["advertiser_id"] == aids[1] for r in partial.records["ads"])
+    assert all(aids[1] not in bookmarks(state, "ads") for state in partial.states)
+
+    api.register("ad/get/", original)
+    resumed = run_tap(config, streams={"ads": None}, state=partial.state)
+    emitted = ids_by_advertiser(resumed, "ads")
+    assert sorted(emitted[aids[1]]) == sorted(truth_ids(own_data, "ads")[aids[1]])
+    assert sorted(emitted[aids[2]]) == sorted(truth_ids(own_data, "ads")[aids[2]])
+
+
+# -- deleted entities --------------------------------------------------------------------------
+
+
+def test_include_deleted_adds_deleted_entities_of_every_advertiser(
+    api: FakeTikTokApi, own_data: FakeData
+):
+    default = run_tap(tap_config(api), streams=ENTITY_STREAMS)
+    with_deleted = run_tap(tap_config(api, include_deleted=True), streams=ENTITY_STREAMS)
+
+    advertisers_with_deleted = set()
+    for stream in STREAMS:
+        active = truth_ids(own_data, stream)
+        every = truth_ids(own_data, stream, include_deleted=True)
+        assert {a: sorted(i) for a, i in ids_by_advertiser(default, stream).items()} == {
+            a: sorted(i) for a, i in active.items()
+        }
+        emitted = ids_by_advertiser(with_deleted, stream)
+        assert {a: sorted(i) for a, i in emitted.items()} == {
+            a: sorted(i) for a, i in every.items()
+        }
+        advertisers_with_deleted |= {a for a in every if set(every[a]) - set(active[a])}
+    assert len(advertisers_with_deleted) >= 2
+    statuses = {r["secondary_status"] for r in with_deleted.records["campaigns"]}
+    assert "CAMPAIGN_STATUS_DELETE" in statuses
+    filters = [r.params.get("filtering") for r in api.requests if r.path == "campaign/get/"]
+    assert {"primary_status": "STATUS_DELETE"} in filters
+
+
+# -- advertisers -------------------------------------------------------------------------------
+
+
+def test_advertiser_info_is_called_once_per_100_advertisers(later: dt.datetime):
+    data = FakeData(DataSpec(advertisers=150, campaigns_per_advertiser=0))
+    with FakeTikTokApi(data, clock=lambda: later) as server:
+        result = run_tap(tap_config(server), streams={"advertisers": None, "campaigns": None})
+        assert server.count("advertiser/info/") == 2
+        sizes = [
+            len(r.params["advertiser_ids"]) for r in server.requests if r.path == "advertiser/info/"
+        ]
+    assert sizes == [100, 50]
+    records = result.records["advertisers"]
+    assert sorted(r["advertiser_id"] for r in records) == data.advertiser_ids()
+    record = records[0]
+    source = data.advertiser(record["advertiser_id"])
+    expected_created = dt.datetime.fromtimestamp(source["create_time"], tz=dt.timezone.utc)
+    assert record["create_time"] == expected_created.isoformat()
+    assert record["promotion_area"] == source["promotion_area"]
+    assert "brand" in record
+    assert result.records["campaigns"] == []
+
+
+# -- the fake's entity endpoints ---------------------------------------------------------------
+
+
+def call(api: FakeTikTokApi, path: str, **params: Any) -> dict[str, Any]:
+    encoded = {k: v if isinstance(v, (str, int)) else json.dumps(v) for k, v in params.items()}
+    response = requests.get(
+        f"{api.base_url}/{path}", params=encoded, headers={"Access-Token": api.token}, timeout=10
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.mark.parametrize("stream", list(STREAMS))
+def test_fake_pages_sorted_by_id_descending(api: FakeTikTokApi, own_data: FakeData, stream: str):
+    aid = own_data.advertiser_ids()[0]
+    expected = sorted(truth_ids(own_data, stream)[aid], reverse=True)
+    body = call(api, PATHS[stream], advertiser_id=aid)
+    assert body["code"] == 0
+    assert body["data"]["page_info"] == {
+        "page": 1,
+        "page_size": 10,
+        "total_number": len(expected),
+        "total_page": -(-len(expected) // 10),
+    }
+    got = []
+    for page in (1, 2, 3):
+        data = call(api, PATHS[stream], advertiser_id=aid, page=page, page_size=3)["data"]
+        assert data["page_info"]["total_page"] == -(-len(expected) // 3)
+        got += [r[ID_FIELDS[stream]] for r in data["list"]]
+    assert got == expected[:9]
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({}, "advertiser_id"),
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 1001}, "page_size"),
+        ({"page": 0}, "page"),
+        ({"filtering": [{"field_name": "x"}]}, "filtering"),
+        ({"filtering": {"primary_status": "STATUS_GONE"}}, "primary_status"),
+        ({"filtering": {"secondary_status": "AD_STATUS_ALL"}}, "secondary_status"),
+        ({"filtering": {"campaign_ids": [str(i) for i in range(101)]}}, "campaign_ids"),
+        ({"fields": ["campaign_id", "no_such_field"]}, "fields"),
+    ],
+)
+def test_fake_rejects_bad_entity_requests(
+    api: FakeTikTokApi, own_data: FakeData, params: dict, fragment: str
+):
+    if fragment != "advertiser_id":
+        params = {"advertiser_id": own_data.advertiser_ids()[0], **params}
+    body = call(api, "campaign/get/", **params)
+    assert body["code"] == 40002
+    assert fragment in body["message"]
+    assert body["data"] == {}
+
+
+def test_fake_status_filters_and_fields(api: FakeTikTokApi, own_data: FakeData):
+    aid = next(
+        a
+        for a in own_data.advertiser_ids()
+        if any(e.deleted for e in own_data.entities(a, DataLevel.CAMPAIGN, include_deleted=True))
+    )
+    everything = truth_ids(own_data, "campaigns", include_deleted=True)[aid]
+    active = truth_ids(own_data, "campaigns")[aid]
+    deleted = sorted(set(everything) - set(active), reverse=True)
+
+    def ids(**filtering: str) -> list[str]:
+        body = call(api, "campaign/get/", advertiser_id=aid, filtering=filtering, page_size=100)
+        return [r["campaign_id"] for r in body["data"]["list"]]
+
+    assert ids() == sorted(active, reverse=True)
+    assert ids(primary_status="STATUS_DELETE") == deleted
+    assert ids(secondary_status="CAMPAIGN_STATUS_DELETE") == deleted
+    assert ids(secondary_status="CAMPAIGN_STATUS_ALL") == sorted(everything, reverse=True)
+    assert ids(primary_status="STATUS_ALL") == sorted(everything, reverse=True)
+    body = call(api, "campaign/get/", advertiser_id=aid, fields=["campaign_id", "modify_time"])
+    assert all(set(r) == {"campaign_id", "modify_time"} for r in body["data"]["list"])
+    body = call(api, "campaign/get/", advertiser_id=aid, filtering={"campaign_ids": [active[0]]})
+    assert [r["campaign_id"] for r in body["data"]["list"]] == [active[0]]
+
+
+def test_fake_modified_after_only_on_ads(api: FakeTikTokApi, own_data: FakeData):
+    aid = own_data.advertiser_ids()[0]
+    cutoff = "2026-09-05 00:00:00"
+    newer = sorted(
+        (
+            r["ad_id"]
+            for r in own_data.records(aid, DataLevel.AD)
+            if (r.get("modify_time") or r["create_time"]) > cutoff
+        ),
+        reverse=True,
+    )
+    body = call(
+        api, "ad/get/", advertiser_id=aid, filtering={"modified_after": cutoff}, page_size=100
+    )
+    assert [r["ad_id"] for r in body["data"]["list"]] == newer
+    assert 0 < len(newer) < len(own_data.records(aid, DataLevel.AD))
+    # Campaigns and ad groups have no such filter: it is ignored like any unknown key.
+    body = call(api, "campaign/get/", advertiser_id=aid, filtering={"modified_after": cutoff})
+    assert len(body["data"]["list"]) == len(own_data.records(aid, DataLevel.CAMPAIGN))
+    too_old = call(
+        api, "ad/get/", advertiser_id=aid, filtering={"modified_after": "2026-01-01 00:00:00"}
+    )
+    assert too_old["code"] == 40002
+    bad = call(api, "ad/get/", advertiser_id=aid, filtering={"modified_after": "2026-12-01"})
+    assert bad["code"] == 40002

@@ -1,0 +1,464 @@
+"""Organic TikTok-account streams against the fake over real HTTP: data, tokens, state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+from singer_sdk.exceptions import FatalAPIError
+
+from tap_tiktok_ads import dates
+from tap_tiktok_ads.settings import check_settings
+from tap_tiktok_ads.tap import TapTikTokAds
+from tests.conftest import NOW, CollectingWriter, SyncResult, catalog_for, run_tap, tap_config
+from tests.fake_api import FakeTikTokApi
+from tests.fake_api.organic import (
+    DAILY_FIELDS,
+    account_settings,
+    daily_rows,
+    organic_accounts,
+    organic_auth,
+    profile,
+    videos,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.fake_api import FakeData
+    from tests.fake_api.organic import OrganicAccount
+
+ORGANIC = {"organic_profile": None, "organic_profile_daily": None, "organic_videos": None}
+TODAY = NOW.date()
+START = dt.date(2026, 10, 1)
+BUSINESS_GET = "business/get/"
+VIDEO_LIST = "business/video/list/"
+REFRESH = "tt_user/oauth2/refresh_token/"
+
+
+def organic_config(api: FakeTikTokApi, **overrides: Any) -> dict[str, Any]:
+    """Only TikTok accounts: no advertiser settings at all."""
+    config = tap_config(
+        api,
+        app_id=api.app_id,
+        secret=api.secret,
+        tiktok_accounts=account_settings(api),
+        start_date=START.isoformat(),
+        end_date="today",
+    )
+    del config["access_token"], config["advertiser_ids"]
+    return config | overrides
+
+
+def run_until_failure(config: dict[str, Any]) -> tuple[SyncResult, FatalAPIError]:
+    """Run a sync expected to fail at its end; return what was emitted and the error."""
+    writer = CollectingWriter()
+    tap = TapTikTokAds(config=config, catalog=catalog_for(config, ORGANIC), message_writer=writer)
+    with pytest.raises(FatalAPIError) as failure:
+        tap.sync_all()
+    return SyncResult(writer.messages), failure.value
+
+
+def by_account(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        grouped.setdefault(record["business_id"], []).append(record)
+    return grouped
+
+
+def expected_daily(
+    account: OrganicAccount, start: dt.date, now: dt.datetime
+) -> dict[str, dict[str, Any]]:
+    """The truth, as the tap emits it: integer hours."""
+    rows = {}
+    for row in daily_rows(account, start, now.date() - dt.timedelta(days=1), now):
+        record = {name: row[name] for name in DAILY_FIELDS if name in row}
+        record["audience_activity"] = [
+            {"hour": int(item["hour"]), "count": item["count"]} for item in row["audience_activity"]
+        ]
+        rows[row["date"]] = {"business_id": account.business_id, "date": row["date"], **record}
+    return rows
+
+
+def expected_video(account: OrganicAccount, video: dict[str, Any]) -> dict[str, Any]:
+    created = dt.datetime.fromtimestamp(int(video["create_time"]), tz=dt.timezone.utc)
+    return {**video, "business_id": account.business_id, "create_time": created.isoformat()}
+
+
+def params_of(api: FakeTikTokApi, path: str) -> list[dict[str, Any]]:
+    return [record.params for record in api.requests if record.path == path]
+
+
+def assert_complete(result: SyncResult, data: FakeData, *, skip: set[str] = frozenset()) -> None:
+    """Every stream holds exactly the fake's truth for every account not in `skip`."""
+    profiles = by_account(result.records["organic_profile"])
+    daily = by_account(result.records["organic_profile_daily"])
+    listed = by_account(result.records["organic_videos"])
+    for account in organic_accounts(data):
+        if account.business_id in skip:
+            assert account.business_id not in profiles | daily | listed
+            continue
+        record = {"business_id": account.business_id, "extracted_date": TODAY.isoformat()}
+        assert profiles[account.business_id] == [{**record, **profile(account, NOW)}]
+        days = {row["date"]: row for row in daily[account.business_id]}
+        assert days == expected_daily(account, START, NOW)
+        assert listed[account.business_id] == [
+            expected_video(account, video) for video in videos(account, NOW)
+        ]
+
+
+@pytest.fixture
+def organic_api(fake_data: FakeData) -> Iterator[FakeTikTokApi]:
+    """A fresh fake whose clock can be moved by the test."""
+    clock = {"now": NOW}
+    with FakeTikTokApi(fake_data, clock=lambda: clock["now"]) as api:
+        api.test_clock = clock  # type: ignore[attr-defined]
+        yield api
+
+
+def test_complete_data_without_advertiser_settings(fake_api, fake_data, frozen_now):
+    result = run_tap(organic_config(fake_api), streams=ORGANIC)
+
+    assert_complete(result, fake_data)
+    accounts = organic_accounts(fake_data)
+    assert {len(profile(a, NOW).get("audience_ages") or []) for a in accounts} == {0, 5}
+    assert fake_api.count("advertiser/info/") == 0
+    assert fake_api.count(REFRESH) == len(accounts)  # one refresh per account, no more
+    # Account 0 has a page that TikTok filtered to nothing while `has_more` was true.
+    assert len(params_of(fake_api, VIDEO_LIST)) > len(videos(accounts[0], NOW)) // 20 + 2
+    state = result.state["bookmarks"]["organic_profile_daily"]["partitions"]
+    assert {p["context"]["business_id"]: p["replication_key_value"] for p in state} == {
+        a.business_id: (TODAY - dt.timedelta(days=1)).isoformat() for a in accounts
+    }
+
+
+def test_configured_access_token_is_used_before_refreshing(fake_api, fake_data, frozen_now):
+    config = organic_config(fake_api)
+    first = config["tiktok_accounts"][0]
+    first["access_token"] = organic_auth(fake_api).issue_access_token(first["business_id"])
+
+    run_tap(config, streams=ORGANIC)
+
+    assert organic_auth(fake_api).refreshes[first["business_id"]] == 0
+    assert fake_api.count(REFRESH) == len(organic_accounts(fake_data)) - 1
+
+
+def test_token_expiring_mid_run_is_refreshed_and_nothing_is_lost(fake_api, fake_data, frozen_now):
+    organic_auth(fake_api).expire_after_calls = 2
+
+    result = run_tap(organic_config(fake_api), streams=ORGANIC)
+
+    assert_complete(result, fake_data)
+    expired = [r for r in fake_api.requests if r.code == 40102]
+    assert expired
+    log = fake_api.requests
+    for record in expired:  # the repeated call carried a new token and succeeded
+        position = log.index(record)
+        retry = next(r for r in log[position + 1 :] if r.path == record.path)
+        assert retry.params == record.params
+        assert retry.token != record.token
+        assert retry.code == 0
+
+
+def test_rotated_refresh_token_is_used_and_warned_about(fake_api, fake_data, frozen_now, caplog):
+    auth = organic_auth(fake_api)
+    auth.rotate_refresh_tokens = True
+    auth.expire_after_calls = 3  # several refreshes per account: each needs the newest token
+    config = organic_config(fake_api)
+    stored = [account["refresh_token"] for account in config["tiktok_accounts"]]
+
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(config, streams=ORGANIC)
+
+    assert_complete(result, fake_data)
+    assert fake_api.count(REFRESH, code=40107) == 0
+    assert min(auth.refreshes.values()) >= 2
+    warnings = [r.getMessage() for r in caplog.records if "new refresh token" in r.getMessage()]
+    assert len(warnings) == sum(auth.refreshes.values())
+    for account in organic_accounts(fake_data):
+        assert any(account.business_id in message for message in warnings)
+    current = [auth.refresh_token(account.business_id) for account in organic_accounts(fake_data)]
+    for token in stored + current:
+        assert token not in caplog.text
+
+
+def test_refused_refresh_tokens_fail_the_run_after_the_other_accounts(
+    fake_api, fake_data, frozen_now, caplog
+):
+    accounts = organic_accounts(fake_data)
+    auth = organic_auth(fake_api)
+    auth.expire_refresh_token(accounts[1].business_id)
+    auth.invalidate_refresh_token(accounts[2].business_id)
+    config = organic_config(fake_api)
+
+    result, error = run_until_failure(config)
+
+    assert_complete(result, fake_data, skip={accounts[1].business_id, accounts[2].business_id})
+    message = str(error)
+    assert f"{accounts[1].business_id} (TikTok error 40103)" in message
+    assert f"{accounts[2].business_id} (TikTok error 40107)" in message
+    assert "Re-authorise" in message
+    assert accounts[0].business_id not in message
+    # Each refused account is asked once, not once per stream.
+    assert fake_api.count(REFRESH, code=40103) == 1
+    assert fake_api.count(REFRESH, code=40107) == 1
+    assert result.state["bookmarks"]["organic_profile_daily"]["partitions"]
+    for token in (a["refresh_token"] for a in config["tiktok_accounts"]):
+        assert token not in caplog.text
+
+
+def test_cli_exits_1_with_one_clear_message(fake_api, fake_data, tmp_path):
+    accounts = organic_accounts(fake_data)
+    organic_auth(fake_api).expire_refresh_token(accounts[0].business_id)
+    config = organic_config(fake_api, start_date="today-3")
+    config_file = tmp_path / "config.json"
+    config_file.write_text(json.dumps(config))
+    catalog_file = tmp_path / "catalog.json"
+    catalog_file.write_text(json.dumps(catalog_for(config, {"organic_profile": None})))
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tap_tiktok_ads",
+            "--config",
+            str(config_file),
+            "--catalog",
+            str(catalog_file),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert "Sync failed: TikTok refused the refresh token of 1 TikTok account(s)" in done.stderr
+    assert accounts[0].business_id in done.stderr
+    assert "Traceback" not in done.stderr
+    assert config["tiktok_accounts"][0]["refresh_token"] not in done.stderr + done.stdout
+    emitted = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    synced = {m["record"]["business_id"] for m in emitted if m["type"] == "RECORD"}
+    assert synced == {accounts[1].business_id, accounts[2].business_id}
+
+
+def test_daily_rereads_the_last_3_days_on_the_next_run(organic_api, fake_data, monkeypatch):
+    clock = organic_api.test_clock
+    monkeypatch.setattr(dates, "utc_now", lambda: clock["now"])
+    config = organic_config(organic_api)
+    streams = {"organic_profile_daily": None}
+    first = run_tap(config, streams=streams)
+
+    later = NOW + dt.timedelta(days=1)
+    clock["now"] = later
+    organic_api.log.clear()
+    second = run_tap(config, streams=streams, state=first.state)
+
+    yesterday = TODAY - dt.timedelta(days=1)
+    starts = {p["start_date"] for p in params_of(organic_api, BUSINESS_GET)}
+    assert starts == {(yesterday - dt.timedelta(days=3)).isoformat()}
+    for account in organic_accounts(fake_data):
+        before = {
+            r["date"]: r
+            for r in by_account(first.records["organic_profile_daily"])[account.business_id]
+        }
+        after = {
+            r["date"]: r
+            for r in by_account(second.records["organic_profile_daily"])[account.business_id]
+        }
+        truth = expected_daily(account, START, later)
+        assert after == {day: row for day, row in truth.items() if day >= min(after)}
+        merged = {**before, **after}  # what a target keeps: the latest row per key
+        assert merged == truth
+        changed = [day for day in after if day in before and after[day] != before[day]]
+        if truth:
+            assert yesterday.isoformat() in changed  # late data was picked up
+    partitions = second.state["bookmarks"]["organic_profile_daily"]["partitions"]
+    assert {p["replication_key_value"] for p in partitions} == {TODAY.isoformat()}
+
+
+def test_start_date_older_than_60_days_is_clamped_with_one_warning(
+    fake_api, fake_data, frozen_now, caplog
+):
+    config = organic_config(fake_api, start_date="2026-07-01")
+
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(config, streams={"organic_profile_daily": None})
+
+    oldest = TODAY - dt.timedelta(days=60)
+    warnings = [r for r in caplog.records if "60 days" in r.getMessage()]
+    assert len(warnings) == 1
+    assert oldest.isoformat() in warnings[0].getMessage()
+    assert min(p["start_date"] for p in params_of(fake_api, BUSINESS_GET)) == oldest.isoformat()
+    assert fake_api.count(BUSINESS_GET, code=40002) == 0
+    for account in organic_accounts(fake_data):
+        days = {
+            r["date"]
+            for r in result.records["organic_profile_daily"]
+            if r["business_id"] == account.business_id
+        }
+        assert days == set(expected_daily(account, oldest, NOW))
+
+
+def test_requested_fields_are_the_catalog_selection(fake_api, fake_data, frozen_now):
+    selection = {
+        "organic_profile": ["username", "followers_count", "audience_countries"],
+        "organic_profile_daily": ["video_views", "audience_activity", "bio_link_clicks"],
+        "organic_videos": ["create_time", "likes", "impression_sources"],
+    }
+
+    result = run_tap(organic_config(fake_api), streams=selection)
+
+    fields = {
+        path: {tuple(sorted(p["fields"])) for p in params_of(fake_api, path)}
+        for path in (BUSINESS_GET, VIDEO_LIST)
+    }
+    assert fields[BUSINESS_GET] == {
+        tuple(sorted(selection["organic_profile"])),
+        tuple(sorted(selection["organic_profile_daily"])),
+    }
+    assert fields[VIDEO_LIST] == {tuple(sorted(["item_id", *selection["organic_videos"]]))}
+    assert {p["max_count"] for p in params_of(fake_api, VIDEO_LIST)} == {"20"}
+    keys = {
+        "organic_profile": {"business_id", "extracted_date"},
+        "organic_profile_daily": {"business_id", "date"},
+        "organic_videos": {"business_id", "item_id"},
+    }
+    for stream, chosen in selection.items():
+        assert result.records[stream]
+        # Distributions and click metrics only exist for some accounts.
+        for record in result.records[stream]:
+            assert keys[stream] <= set(record) <= keys[stream] | set(chosen)
+        assert any(set(record) == keys[stream] | set(chosen) for record in result.records[stream])
+
+
+def test_account_settings_are_checked_with_clear_messages():
+    errors = check_settings(
+        {
+            "tiktok_accounts": [
+                {"business_id": "a", "refresh_token": "r1"},
+                {"refresh_token": "r2"},
+                {"business_id": "b"},
+                {"business_id": "a", "refresh_token": "r3"},
+            ]
+        }
+    )
+
+    assert "`tiktok_accounts[1]` has no `business_id`" in " ".join(errors)
+    assert "`tiktok_accounts[2]` (business_id 'b') has no `refresh_token`" in " ".join(errors)
+    assert "`tiktok_accounts[3]` (business_id 'a') is listed twice" in " ".join(errors)
+    assert any("needs `app_id` and `secret`" in error for error in errors)
+    assert (
+        check_settings(
+            {
+                "tiktok_accounts": [{"business_id": "a", "refresh_token": "r"}],
+                "app_id": "x",
+                "secret": "y",
+            }
+        )
+        == []
+    )
+
+
+# -- the fake's own rules ----------------------------------------------------------------
+
+
+def test_fake_organic_rules(fake_api, fake_data):
+    accounts = organic_accounts(fake_data)
+    auth = organic_auth(fake_api)
+    token = auth.issue_access_token(accounts[0].business_id)
+    base = fake_api.base_url
+
+    def get(path: str, access_token: str | None = token, **params: Any) -> dict[str, Any]:
+        headers = {"Access-Token": access_token} if access_token else {}
+        return requests.get(base + path, params=params, headers=headers, timeout=5).json()
+
+    business = accounts[0].business_id
+    assert get("/business/get/", None, business_id=business)["code"] == 40104
+    assert get("/business/get/", "nope", business_id=business)["code"] == 40105
+    assert get("/business/get/", business_id=accounts[1].business_id)["code"] == 40001
+    too_old = (TODAY - dt.timedelta(days=61)).isoformat()
+    assert get("/business/get/", business_id=business, start_date=too_old)["code"] == 40002
+    edge = (TODAY - dt.timedelta(days=60)).isoformat()
+    assert get("/business/get/", business_id=business, start_date=edge)["code"] == 0
+    default = get("/business/get/", business_id=business)["data"]
+    assert set(default) == {"display_name", "profile_image"}
+    small = auth.issue_access_token(accounts[2].business_id)
+    fields = json.dumps(["audience_ages", "followers_count"])
+    assert (
+        "audience_ages"
+        not in get("/business/get/", small, business_id=accounts[2].business_id, fields=fields)[
+            "data"
+        ]
+    )
+    assert get("/business/video/list/", business_id=business, max_count=21)["code"] == 40002
+    assert get("/business/videos/list/", business_id=business, max_count=20)["code"] == 0
+    listing = get(
+        "/business/video/list/", business_id=business, fields=json.dumps(["create_time", "likes"])
+    )
+    assert listing["code"] == 40002  # item_id must come with other fields
+
+    pages, cursor = [], None
+    while True:
+        params = {
+            "business_id": business,
+            "max_count": 20,
+            "fields": json.dumps(["item_id", "create_time"]),
+        }
+        if cursor:
+            params["cursor"] = cursor
+        page = get("/business/video/list/", **params)["data"]
+        pages.append(page)
+        if not page["has_more"]:
+            break
+        cursor = page["cursor"]
+    assert any(not p["videos"] and p["has_more"] for p in pages)
+    assert any(0 < len(p["videos"]) < 20 and p["has_more"] for p in pages)
+    listed = [v for p in pages for v in p["videos"]]
+    assert {type(v["create_time"]) for v in listed} == {str, int}
+    assert [v["item_id"] for v in listed] == [v["item_id"] for v in videos(accounts[0], NOW)]
+
+    refresh = requests.post(
+        base + "/tt_user/oauth2/refresh_token/",
+        json={
+            "client_id": "test-app",
+            "client_secret": "test-secret",
+            "grant_type": "refresh_token",
+            "refresh_token": "rft.unknown",
+        },
+        timeout=5,
+    ).json()
+    assert refresh["code"] == 40107
+    code = auth.auth_code(business)
+    body = {
+        "client_id": "test-app",
+        "client_secret": "test-secret",
+        "grant_type": "authorization_code",
+        "auth_code": code,
+        "redirect_uri": "https://example.com/cb",
+    }
+    exchanged = requests.post(base + "/tt_user/oauth2/token/", json=body, timeout=5).json()
+    assert exchanged["data"]["open_id"] == business
+    assert exchanged["data"]["expires_in"] == 86400
+    assert (
+        requests.post(base + "/tt_user/oauth2/token/", json=body, timeout=5).json()["code"] == 40110
+    )
+
+
+def test_fake_daily_data_settles_two_days_after_the_day(fake_data):
+    account = organic_accounts(fake_data)[0]
+    day = dt.date(2026, 11, 10)
+    end_of_day = dt.datetime(2026, 11, 11, tzinfo=dt.timezone.utc)
+    assert daily_rows(account, day, day, end_of_day - dt.timedelta(seconds=1)) == []
+    values = [
+        daily_rows(account, day, day, end_of_day + dt.timedelta(hours=h))[0]
+        for h in (0, 24, 48, 96)
+    ]
+    assert values[0] != values[1] != values[2]
+    assert values[2] == values[3]
