@@ -10,7 +10,8 @@ Each run starts a fresh fake API (`python -m tests.fake_api ...`), writes a conf
 catalog for it, runs `python -m tap_tiktok_ads --config ... --catalog ...` with stdout piped
 into a counting reader, and measures what a user would: wall seconds, RECORD messages, the
 tap's peak RSS and CPU seconds (from `wait4` on the tap's pid alone, so the fake, which is
-another child, is not mixed in) and the requests the tap logged
+another child, is not mixed in; the fake's data is only ever loaded in a helper process,
+because a child's peak RSS counts its parent's at spawn time) and the requests the tap logged
 (`TikTok requests sent: N, retries: R, rate limited: L, ...`).
 
 The minimum request count is computed in-process from the fake's own truth: per advertiser
@@ -37,9 +38,11 @@ import contextlib
 import datetime as dt
 import json
 import math
+import multiprocessing
 import os
 import pstats
 import re
+import resource
 import selectors
 import signal
 import statistics
@@ -48,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +103,7 @@ class Scenario:
     rps: float | None
     streams: tuple[str, ...]
     runs: int
+    tap_settings: tuple[tuple[str, Any], ...] = ()
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -337,6 +342,18 @@ def compute_truth(size: Size, last_day: dt.date, streams: tuple[str, ...]) -> Tr
     return Truth(rows, requests, first_day, last_day, tuple(advertiser_ids))
 
 
+def truth_in_subprocess(size: Size, last_day: dt.date, streams: tuple[str, ...]) -> Truth:
+    """`compute_truth` in a fresh process, so this one never holds the fake's data.
+
+    A child's `ru_maxrss` is at least the parent's peak RSS when it was spawned (the kernel
+    carries the pre-exec image's high-water mark over into the child), so the tap's peak
+    can only be measured while this process stays smaller than the tap.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(compute_truth, size, last_day, streams).result()
+
+
 def _default_metrics(definition: Any) -> list[str]:  # noqa: ANN401 - a ReportDefinition
     """The metrics a catalog with default selection asks for."""
     return [metric.name for metric in definition.metrics if definition.is_default(metric)]
@@ -370,6 +387,7 @@ def write_inputs(
         "end_date": truth.last_day.isoformat(),
         "max_requests_per_second": scenario.rps or UNCAPPED_RPS,
     }
+    config.update(scenario.tap_settings)
     config_path = workdir / "config.json"
     config_path.write_text(json.dumps(config, indent=2))
     discovered = subprocess.run(
@@ -417,7 +435,9 @@ def run_tap(
     command += ["--catalog", str(catalog_path)]
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log)
+        process = subprocess.Popen(
+            command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, env=_tap_environment()
+        )
         timed_out = threading.Event()
 
         def kill() -> None:
@@ -451,6 +471,15 @@ def run_tap(
         peak_rss_kb=usage.ru_maxrss,
         stderr=stderr,
     )
+
+
+def _tap_environment() -> dict[str, str]:
+    """This environment without PYTHONUNBUFFERED: stdout buffering is the writer's choice.
+
+    With it set, every write is a system call whatever the writer does; a deployment such as
+    Meltano does not set it, so a benchmark with it would measure a different tap.
+    """
+    return {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
 
 
 def _count_records(process: subprocess.Popen[bytes]) -> tuple[int, int]:
@@ -493,7 +522,7 @@ def run_scenario(
     last_day = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=2)
     results: list[RunResult] = []
     for size in scenario.sizes:
-        truth = compute_truth(size, last_day, scenario.streams)
+        truth = truth_in_subprocess(size, last_day, scenario.streams)
         rps = scenario.rps
         floor = truth.min_requests / rps if rps else 0.0
         serial_floor = truth.min_requests * scenario.latency
@@ -537,6 +566,11 @@ def run_scenario(
             )
             if result.records != truth.rows:
                 result.extra["warning"] = f"expected {truth.rows} records"
+            own_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            if result.peak_rss_mb <= own_peak_mb:
+                result.extra["warning"] = (
+                    f"peak RSS is this script's ({own_peak_mb:.0f} MB), not the tap's"
+                )
             results.append(result)
             if not quiet:
                 print(result.line() + _warning(result), flush=True)
@@ -638,6 +672,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, help="seconds the fake waits per request")
     parser.add_argument("--rps", type=float, help="the fake's cap and the tap's rate (0: none)")
     parser.add_argument("--streams", help="comma-separated streams (default ad_report_daily)")
+    parser.add_argument(
+        "--tap-setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra tap config, VALUE as JSON if it parses (e.g. max_concurrency=1); repeatable",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per tap run")
     parser.add_argument("--json", action="store_true", help="print one JSON document only")
     parser.add_argument("--profile", type=Path, help="run the tap under cProfile, .prof here")
@@ -663,14 +704,52 @@ def scenario_from(args: argparse.Namespace) -> Scenario:
     if args.streams:
         streams = tuple(s.strip() for s in args.streams.split(",") if s.strip())
         scenario = replace(scenario, streams=streams)
+    if args.tap_setting:
+        scenario = replace(scenario, tap_settings=tuple(map(_setting, args.tap_setting)))
     return scenario
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    """`key=value` with the value read as JSON when it is JSON, else as text."""
+    key, separator, value = text.partition("=")
+    if not separator or not key.strip():
+        msg = f"--tap-setting wants KEY=VALUE, not {text!r}"
+        raise SystemExit(msg)
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+
+def source_state() -> str:
+    """The commit measured, and which tap or fake files differ from it (others edit too)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "tap_tiktok_ads", "tests/fake_api"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    dirty = [line[3:] for line in changed if line.strip()]
+    return commit + (f" + uncommitted {', '.join(dirty)}" if dirty else "")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one scenario and print per-run lines and the medians (or JSON)."""
     args = _arguments(argv)
     scenario = scenario_from(args)
-    sys.path.insert(0, str(REPO_ROOT))
     # SIGTERM ends the benchmark like Ctrl-C, so `finally` blocks stop the fake.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not args.json:
@@ -680,12 +759,16 @@ def main(argv: list[str] | None = None) -> int:
             f" per size; {_uptime()}",
             flush=True,
         )
+        if scenario.tap_settings:
+            print(f"tap settings: {dict(scenario.tap_settings)}")
+        print(f"source: {source_state()}", flush=True)
     results = run_scenario(scenario, args.timeout, args.profile, quiet=args.json)
     summaries = summarize(results)
     if args.json:
         document = {
             "scenario": asdict(scenario),
             "uptime": _uptime(),
+            "source": source_state(),
             "runs": [asdict(r) | {"records_per_second": r.records_per_second} for r in results],
             "summary": summaries,
         }

@@ -5,7 +5,7 @@ A TikTok business account's access token lasts 24 hours and its refresh token a 
 is refreshed before the account's first call when none was configured, shortly before its
 `expires_in` runs out, and after a call answered 40102 (expired). A refused refresh token
 (40103 expired, 40107 invalid) fails that account only: the streams go on with the other
-accounts, and `raise_failures` fails the run at its end.
+accounts, and the run's failure registry fails the run at its end.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from singer_sdk.authenticators import APIAuthenticatorBase
 
 from tap_tiktok_ads.client import response_body
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
+from tap_tiktok_ads.runtime import TIKTOK_ACCOUNTS, Failure
 
 if TYPE_CHECKING:
     import logging
@@ -33,6 +34,9 @@ REFRESH_PATH = "/tt_user/oauth2/refresh_token/"  # reference 4.1
 # dies on the way; at most a tenth of the token's lifetime, for short-lived tokens.
 EXPIRY_MARGIN_SECONDS = 300.0
 REFUSED_REFRESH_CODES = frozenset({40103, 40107})  # refresh token expired / invalid (1.7)
+_REFRESH_FIX = (
+    "Re-authorise each of them for your app and put its new `refresh_token` in `tiktok_accounts`."
+)
 
 
 class AccountAuthorizationError(TikTokFatalError):
@@ -52,8 +56,12 @@ class _AccountTokens:
     failure: AccountAuthorizationError | None = None
 
 
-def _without_session_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    """The refresh call carries the app's credentials in its body, no Access-Token (1.2)."""
+def without_session_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """No Access-Token from the session's authenticator (a call's `auth=` overrides it).
+
+    The refresh call carries the app's credentials in its body instead (1.2); organic calls
+    get the account's token later, on each attempt.
+    """
     return request
 
 
@@ -99,21 +107,6 @@ class AccountTokens:
         tokens = self._accounts.get(business_id)
         return tokens.failure if tokens is not None else None
 
-    def raise_failures(self) -> None:
-        """Fail the run, naming every account whose refresh token TikTok refused."""
-        failed = [
-            f"{business_id} (TikTok error {tokens.failure.code})"
-            for business_id, tokens in self._accounts.items()
-            if tokens.failure is not None
-        ]
-        if failed:
-            msg = (
-                f"TikTok refused the refresh token of {len(failed)} TikTok account(s): "
-                f"{', '.join(failed)}. Re-authorise each of them for your app and put its new "
-                "`refresh_token` in `tiktok_accounts`; the other accounts were synced."
-            )
-            raise TikTokFatalError(msg)
-
     def _refresh(self, business_id: str, tokens: _AccountTokens) -> None:
         """Exchange the refresh token for a new access token (and maybe a new refresh token)."""
         settings = self._runtime.settings
@@ -126,13 +119,17 @@ class AccountTokens:
         response = self._runtime.session.post(
             settings.api_base_url + REFRESH_PATH,
             json=body,
-            auth=_without_session_auth,
+            auth=without_session_auth,
             timeout=settings.request_timeout_seconds,
         )
         try:
             data = self._answer(business_id, response)
         except AccountAuthorizationError as exc:
             tokens.failure = exc
+            failure = Failure(
+                "the refresh token of", TIKTOK_ACCOUNTS, business_id, exc.code, None, _REFRESH_FIX
+            )
+            self._runtime.failures.add(failure, str(exc), self._logger)
             raise
         access_token = str(data["access_token"])
         refresh_token = data.get("refresh_token")

@@ -43,6 +43,12 @@ class Page:
     total_pages: int
 
 
+# A page with fewer rows than its own `page_info` promises is asked for again this many
+# times in all; then its rows are taken as they are, with a warning, so that a page TikTok
+# keeps sending short cannot stop or stall the run.
+SHORT_PAGE_TRIES = 3
+
+
 class RetriesExhaustedError(TikTokFatalError):
     """A transient failure that did not go away within the retry budget."""
 
@@ -65,6 +71,61 @@ def response_data(response: requests.Response) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _page_info_numbers(data: dict[str, Any]) -> tuple[int, int, int, int] | None:
+    """`page`, `page_size`, `total_number` and `total_page` of a page, if all are numbers."""
+    page_info = data.get("page_info")
+    if not isinstance(page_info, dict):
+        return None
+    try:
+        return (
+            int(page_info["page"]),
+            int(page_info["page_size"]),
+            int(page_info["total_number"]),
+            int(page_info["total_page"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def pages_promised(data: dict[str, Any]) -> int:
+    """How many pages `page_info` announces.
+
+    The larger of `total_page` and what `total_number` rows take, so that one wrong figure
+    cannot end the paging early.
+    """
+    numbers = _page_info_numbers(data)
+    if numbers is None:
+        page_info = data.get("page_info") or {}
+        return int(page_info.get("total_page") or 0)
+    _, page_size, total_number, total_page = numbers
+    by_rows = -(-total_number // page_size) if page_size > 0 else 0
+    return max(total_page, by_rows)
+
+
+def missing_rows(data: dict[str, Any]) -> int:
+    """How many rows fewer than `page_info` promises this page holds (0 when complete)."""
+    numbers = _page_info_numbers(data)
+    if numbers is None:
+        return 0
+    page, page_size, total_number, total_page = numbers
+    if page < 1 or page_size < 1:
+        return 0
+    expected = page_size if page < total_page else total_number - (page - 1) * page_size
+    expected = min(page_size, expected)
+    return max(0, expected - len(data.get("list") or []))
+
+
+def _subject(context: Any) -> str:  # noqa: ANN401
+    """Whose data a request was for, for error messages."""
+    if not isinstance(context, dict):
+        return ""
+    if context.get("advertiser_id"):
+        return f" for advertiser {context['advertiser_id']}"
+    if context.get("business_id"):
+        return f" for TikTok account {context['business_id']}"
+    return ""
+
+
 def encode_param(value: Any) -> Any:  # noqa: ANN401
     """TikTok wants arrays and objects as JSON text inside one query value (reference 1.3)."""
     if isinstance(value, (list, tuple, dict)):
@@ -77,31 +138,38 @@ def encode_param(value: Any) -> Any:  # noqa: ANN401
 class TikTokPaginator(PageNumberPaginator):
     """`page`/`page_size` pagination that trusts `page_info` but never loops forever.
 
-    The first page fixes how many pages there are; if a later page disagrees (TikTok's
-    totals changed while we read), we warn and stop at the first count.
+    If a later page announces another page count (TikTok's totals changed while we read),
+    we warn and read up to the largest count announced; pages past the first count end the
+    paging as soon as one comes back empty, so a count that keeps growing cannot loop.
     """
 
     def __init__(self, logger: logging.Logger) -> None:
         """Start at page 1."""
         super().__init__(1)
         self._logger = logger
-        self._total_pages: int | None = None
+        self._first_total: int | None = None
+        self._total_pages = 0
 
     def has_more(self, response: requests.Response) -> bool:
         """Whether `page_info` says a further page exists."""
-        page_info = response_data(response).get("page_info") or {}
+        data = response_data(response)
+        page_info = data.get("page_info") or {}
         page = int(page_info.get("page") or self.current_value)
-        total_pages = int(page_info.get("total_page") or 0)
-        if self._total_pages is None:
-            self._total_pages = total_pages
+        total_pages = pages_promised(data)
+        if self._first_total is None:
+            self._first_total = total_pages
         elif total_pages != self._total_pages:
             self._logger.warning(
-                "TikTok's page count changed from %d to %d while paging; "
-                "reading the first %d pages only",
+                "TikTok's page count changed from %d to %d while paging; reading up to "
+                "page %d, and no further than the first empty page past page %d",
                 self._total_pages,
                 total_pages,
-                self._total_pages,
+                max(total_pages, self._total_pages),
+                self._first_total,
             )
+        self._total_pages = max(self._total_pages, total_pages)
+        if page > self._first_total and not data.get("list"):
+            return False
         return page < self._total_pages
 
 
@@ -214,8 +282,7 @@ class TikTokStream(RESTStream[int]):
         )
         response = self._retrying_request(prepared, context)
         data = response_data(response)
-        page_info = data.get("page_info") or {}
-        return Page(list(data.get("list") or []), int(page_info.get("total_page") or 0))
+        return Page(list(data.get("list") or []), pages_promised(data))
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         """The rows of `data.list`."""
@@ -242,7 +309,7 @@ class TikTokStream(RESTStream[int]):
             logger=None,
         )(func)
 
-        def call(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
+        def within_budget(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
             started = time.monotonic()
             try:
                 return retrying(*args, **kwargs)  # type: ignore[no-any-return]
@@ -250,12 +317,34 @@ class TikTokStream(RESTStream[int]):
                 raise
             except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
                 seconds = time.monotonic() - started
+                context = args[1] if len(args) > 1 else kwargs.get("context")
                 msg = (
-                    f"Gave up on {self.path} after {seconds:.0f} s of retries "
+                    f"Gave up on {self.path}{_subject(context)} after {seconds:.0f} s of retries "
                     f"(settings `max_retries`, `max_retry_seconds`): {exc}. TikTok or the "
                     "network kept failing; run the tap again later, it resumes from its state."
                 )
                 raise RetriesExhaustedError(self.runtime.redactor(msg)) from None
+
+        def call(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
+            for attempt in range(1, SHORT_PAGE_TRIES + 1):
+                response = within_budget(*args, **kwargs)
+                data = response_data(response)
+                missing = missing_rows(data)
+                if not missing:
+                    break
+                page = (data.get("page_info") or {}).get("page")
+                if attempt < SHORT_PAGE_TRIES:
+                    self.runtime.stats.retries += 1
+                self.logger.warning(
+                    "TikTok's page %s of %s lacks %d of the rows its page_info promises; %s",
+                    page,
+                    self.path,
+                    missing,
+                    "asking again"
+                    if attempt < SHORT_PAGE_TRIES
+                    else f"still short after {attempt} tries, continuing with the rows it sent",
+                )
+            return response
 
         return call
 
@@ -287,6 +376,13 @@ class TikTokStream(RESTStream[int]):
         yield from self.request_records(context)
 
     def log_sync_costs(self) -> None:
-        """Log the run's totals once, after every stream has synced."""
+        """Log the run's totals once, after every stream has synced.
+
+        The SDK calls this for every stream after the last one synced; the last call fails
+        the run for each advertiser or account TikTok refused, after everything else was
+        synced and its state emitted.
+        """
         super().log_sync_costs()
         self.runtime.log_totals_once(self.logger.parent or self.logger)
+        if self.name == list(self._tap.streams)[-1]:
+            self.runtime.failures.raise_if_any()

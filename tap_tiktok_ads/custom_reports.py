@@ -139,8 +139,10 @@ def _name_and_key_errors(entry: dict[str, Any], taken: set[str]) -> list[str]:
 def _dimension_errors(
     report_type: ReportType, level: DataLevel, dimensions: list[str]
 ) -> list[str]:
+    valid = f" Valid dimensions: {', '.join(sorted(_ALL_DIMENSIONS))}."
     errors = [
-        f"unknown dimension '{d}'.{UnknownName(d, closest_names(d, _ALL_DIMENSIONS)).hint()}"
+        f"unknown dimension '{d}'."
+        + (UnknownName(d, closest_names(d, _ALL_DIMENSIONS)).hint() or valid)
         for d in dimensions
         if d not in _ALL_DIMENSIONS
     ]

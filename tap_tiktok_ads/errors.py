@@ -21,6 +21,12 @@ TRANSIENT_CODES = frozenset(
 # The TikTok-account access token has expired: refresh it, then repeat the call.
 EXPIRED_TOKEN_CODES = frozenset({40102})
 
+# Refusals that concern one advertiser, not the token or the app (reference 1.7): no
+# permission for it (40001, 40003), token not of its user (40106), not on the allowlist or
+# not of the developer's company (40118, 40119), missing or deleted (40300, 40301). The tap
+# skips that advertiser, syncs the others, and fails the run at its end.
+ADVERTISER_FAILURE_CODES = frozenset({40001, 40003, 40106, 40118, 40119, 40300, 40301})
+
 _AUTH_HELP = (
     "Check `access_token`: it must be the long-term token of a TikTok for Business app "
     "authorised for this advertiser (re-authorise the app in TikTok's developer portal if "
@@ -79,10 +85,16 @@ class TikTokTokenExpiredError(TikTokRetriableError):
 class TikTokFatalError(FatalAPIError):
     """A TikTok answer that repeating cannot fix; the message says what to do."""
 
-    def __init__(self, message: str, code: int | None = None) -> None:
-        """Keep the TikTok code for callers that treat some codes specially."""
+    def __init__(self, message: str, code: int | None = None, where: str | None = None) -> None:
+        """Keep the TikTok code and the path for callers that treat some codes specially."""
         super().__init__(message)
         self.code = code
+        self.where = where
+
+    @property
+    def concerns_one_advertiser(self) -> bool:
+        """Whether TikTok refused one advertiser only, so that the others can go on."""
+        return self.code in ADVERTISER_FAILURE_CODES
 
 
 def classify(code: int, message: str, where: str, request_id: str | None) -> Exception:
@@ -96,4 +108,4 @@ def classify(code: int, message: str, where: str, request_id: str | None) -> Exc
     help_text = FATAL_HELP.get(code)
     if help_text:
         text = f"{text}. {help_text}"
-    return TikTokFatalError(text, code)
+    return TikTokFatalError(text, code, where)

@@ -1,11 +1,14 @@
 """Typing of TikTok report rows: string metric values become integers, numbers or null.
 
 TikTok sends every metric as a string and `"-"` where a value does not exist (reference 2.9).
-The converters are chosen once per stream, so the per-row work is one dict pass.
+The converters are chosen once per stream, so the per-row work is one pass over the selected
+metrics, and the records come out in exactly the schema's types (report streams switch the
+SDK's own per-record type conformance off; see `ReportStream`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -38,18 +41,41 @@ def to_integer(value: Any) -> int | None:  # noqa: ANN401, PLR0911 - one return 
 
 
 def to_number(value: Any) -> float | None:  # noqa: ANN401
-    """A decimal metric ("14.68", "1.18%"); `"-"` and blanks are null."""
+    """A decimal metric ("14.68", "1.18%"); `"-"`, blanks, NaN and infinities are null."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return float(value)
-    text = str(value).strip()
-    if text in _MISSING:
-        return None
-    try:
-        return float(text.replace(",", "").rstrip("%"))
-    except ValueError:
-        return None
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if text in _MISSING:
+            return None
+        try:
+            number = float(text.replace(",", "").rstrip("%"))
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
+
+
+def _fast_integer(value: Any) -> int | None:  # noqa: ANN401
+    """`to_integer` for the usual case, a plain digit string, without the checks."""
+    if type(value) is str:
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    return to_integer(value)
+
+
+def _fast_number(value: Any) -> float | None:  # noqa: ANN401
+    """`to_number` for the usual case, a plain decimal string."""
+    if type(value) is str:
+        try:
+            number = float(value)
+        except ValueError:
+            return to_number(value)
+        return number if math.isfinite(number) else None
+    return to_number(value)
 
 
 def to_text(value: Any) -> str | None:  # noqa: ANN401
@@ -61,8 +87,8 @@ def to_text(value: Any) -> str | None:  # noqa: ANN401
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "integer": to_integer,
-    "number": to_number,
+    "integer": _fast_integer,
+    "number": _fast_number,
     "string": to_text,
 }
 
@@ -72,14 +98,14 @@ class RowTyper:
 
     def __init__(self, metrics: Iterable[Metric]) -> None:
         """Pick one converter per selected metric; other metrics in a row are dropped."""
-        self._converters = {metric.name: _CONVERTERS[metric.json_type] for metric in metrics}
+        self._converters = [(metric.name, _CONVERTERS[metric.json_type]) for metric in metrics]
 
     def record(self, advertiser_id: str, row: dict[str, Any]) -> dict[str, Any]:
         """One record: advertiser, dimensions as TikTok sent them, typed metrics."""
         record: dict[str, Any] = {"advertiser_id": advertiser_id}
         for name, value in (row.get("dimensions") or {}).items():
             record[name] = None if value is None else str(value)
-        metrics = row.get("metrics") or {}
-        for name, convert in self._converters.items():
-            record[name] = convert(metrics.get(name))
+        get = (row.get("metrics") or {}).get
+        for name, convert in self._converters:
+            record[name] = convert(get(name))
         return record

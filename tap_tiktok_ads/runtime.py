@@ -6,12 +6,14 @@ holds for the run as a whole and the advertisers are looked up once.
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
+from tap_tiktok_ads.errors import FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.transport import RateLimiter, Redactor, TikTokAdapter, build_session
 
 if TYPE_CHECKING:
@@ -31,6 +33,93 @@ class SyncStats:
     rate_limited: int = 0
 
 
+ADVERTISERS = "advertiser(s)"
+TIKTOK_ACCOUNTS = "TikTok account(s)"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One advertiser or TikTok account this run could not read, and how to fix that."""
+
+    refusal: str  # what TikTok refused, e.g. "access to" or "the refresh token of"
+    noun: str  # "advertiser(s)" or "TikTok account(s)"
+    key: str  # the advertiser ID or business_id
+    code: int | None
+    where: str | None  # the path TikTok refused, when it matters
+    fix: str
+
+
+class FailureRegistry:
+    """Advertisers and accounts that failed in this run: skipped, logged once, raised at the end.
+
+    A refusal that concerns one advertiser or one TikTok account must neither stop the others
+    nor hide what was synced for them. Each stream asks `failed` before reading one; the tap
+    calls `raise_if_any` after the last stream, so the run still ends non-zero, with one
+    message that lists each failure with its code and fix.
+    """
+
+    def __init__(self) -> None:
+        """Start with no failures."""
+        self._failures: dict[tuple[str, str], Failure] = {}
+        self._lock = threading.Lock()
+
+    def add(self, failure: Failure, detail: str, logger: logging.Logger) -> None:
+        """Record a failure (the first one per advertiser or account wins) and log it once."""
+        with self._lock:
+            if (failure.noun, failure.key) in self._failures:
+                return
+            self._failures[failure.noun, failure.key] = failure
+        logger.error(
+            "%s Skipping %s %s for the rest of the run; the others go on, and the run ends "
+            "with an error.",
+            detail,
+            failure.noun.removesuffix("(s)"),
+            failure.key,
+        )
+
+    def advertiser_refused(
+        self, advertiser_id: str, error: Exception, logger: logging.Logger
+    ) -> bool:
+        """Record TikTok's refusal of one advertiser; False for errors that stop the run."""
+        if not isinstance(error, TikTokFatalError) or not error.concerns_one_advertiser:
+            return False
+        fix = FATAL_HELP.get(error.code or 0, "")
+        failure = Failure("access to", ADVERTISERS, advertiser_id, error.code, error.where, fix)
+        self.add(failure, f"Advertiser {advertiser_id}: {error}", logger)
+        return True
+
+    def advertiser_failed(self, advertiser_id: str) -> bool:
+        """Whether TikTok refused this advertiser earlier in the run."""
+        return self.failed(ADVERTISERS, advertiser_id) is not None
+
+    def failed(self, noun: str, key: str) -> Failure | None:
+        """The failure of this advertiser or account in this run, if any."""
+        with self._lock:
+            return self._failures.get((noun, key))
+
+    def raise_if_any(self) -> None:
+        """Fail the run with one message naming every failed advertiser and account."""
+        with self._lock:
+            failures = list(self._failures.values())
+        if not failures:
+            return
+        groups: dict[tuple[str, str, str], list[Failure]] = {}
+        for failure in failures:
+            groups.setdefault((failure.refusal, failure.noun, failure.fix), []).append(failure)
+        parts = []
+        for (refusal, noun, fix), members in groups.items():
+            listed = ", ".join(
+                f"{f.key} (TikTok error {f.code}{f' on {f.where}' if f.where else ''})"
+                for f in members
+            )
+            parts.append(f"TikTok refused {refusal} {len(members)} {noun}: {listed}. {fix}")
+        parts.append(
+            "The other advertisers and accounts were synced; fix these and run again, the "
+            "state resumes where each one stopped."
+        )
+        raise TikTokFatalError(" ".join(parts))
+
+
 @dataclass(frozen=True)
 class Advertiser:
     """An ad account and what reports depend on: its time zone and currency."""
@@ -48,6 +137,7 @@ class Runtime:
     settings: Settings
     stats: SyncStats = field(default_factory=SyncStats)
     directory: AdvertiserDirectory | None = None
+    failures: FailureRegistry = field(default_factory=FailureRegistry)
 
     _totals_logged: bool = False
 
@@ -78,8 +168,15 @@ class Runtime:
 
     @cached_property
     def limiter(self) -> RateLimiter:
-        """The one limiter for all requests of the run."""
-        return RateLimiter(self.settings.max_requests_per_second)
+        """The one limiter for all requests of the run.
+
+        After a throttled request everything pauses as long as the first retry waits
+        (`retry_initial_wait_seconds`, by default TikTok's "retry the next second").
+        """
+        return RateLimiter(
+            self.settings.max_requests_per_second,
+            pause_seconds=min(1.0, self.settings.retry_initial_wait_seconds),
+        )
 
     @cached_property
     def adapter(self) -> TikTokAdapter:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+import click
 from singer_sdk import Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
 from tap_tiktok_ads.custom_reports import parse_custom_reports
+from tap_tiktok_ads.inputs import (
+    InputFileError,
+    catalog_errors,
+    catalog_shape_errors,
+    read_json_object,
+    state_errors,
+)
 from tap_tiktok_ads.runtime import Runtime
 from tap_tiktok_ads.settings import CONFIG_SCHEMA, Settings, check_settings
 from tap_tiktok_ads.streams.advertisers import (
@@ -21,8 +29,12 @@ from tap_tiktok_ads.streams.advertisers import (
 from tap_tiktok_ads.streams.entities import entity_streams
 from tap_tiktok_ads.streams.organic import organic_streams
 from tap_tiktok_ads.streams.reports import ReportStream, builtin_reports
+from tap_tiktok_ads.transport import redact_logs
+from tap_tiktok_ads.writer import BufferedMsgSpecWriter
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from singer_sdk.streams import Stream
 
 
@@ -31,7 +43,7 @@ class TapTikTokAds(Tap):
 
     name = "tap-tiktok-ads"
     config_jsonschema = CONFIG_SCHEMA
-    message_writer_class = MsgSpecWriter
+    message_writer_class = BufferedMsgSpecWriter
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The JSON schema check, then checks of the values that name key and fix."""
@@ -49,8 +61,17 @@ class TapTikTokAds(Tap):
 
     @cached_property
     def runtime(self) -> Runtime:
-        """What every stream of this run shares."""
-        return Runtime(Settings.from_config(self.config))
+        """What every stream of this run shares; its secrets are masked in every log line."""
+        runtime = Runtime(Settings.from_config(self.config))
+        redact_logs(runtime.redactor)
+        return runtime
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Refuse a state of the wrong shape with a message, before the SDK trips over it."""
+        errors = state_errors(state)
+        if errors:
+            raise InputFileError(errors)
+        super().load_state(state)
 
     def discover_streams(self) -> list[Stream]:
         """Every stream; building them needs neither credentials nor network."""
@@ -61,20 +82,83 @@ class TapTikTokAds(Tap):
         reports = [
             ReportStream(self, runtime, definition) for definition in [*builtin_reports(), *custom]
         ]
-        return [info, *entity_streams(self, runtime), *reports, *organic_streams(self, runtime)]
+        streams: list[Stream] = [
+            info,
+            *entity_streams(self, runtime),
+            *reports,
+            *organic_streams(self, runtime),
+        ]
+        if self.input_catalog is not None:
+            # A selected stream or property the tap does not have stops the run here,
+            # before any request; the SDK would skip it without a word.
+            errors = catalog_errors(
+                self.input_catalog.to_dict(), {stream.name: stream for stream in streams}
+            )
+            if errors:
+                raise InputFileError(errors)
+        return streams
 
     @classmethod
-    def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]  # noqa: ANN401
-        """Run the tap; TikTok's refusals end in one clear message, not a traceback.
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        state: IO[str] | None = None,
+        catalog: IO[str] | None = None,
+        **kwargs: Any,  # noqa: ANN401
+    ) -> None:
+        """Run the tap; TikTok's refusals and bad input files end in one clear message.
 
-        The STATE emitted before the failure stays valid: bookmarks only move past data
+        The STATE emitted before a failure stays valid: bookmarks only move past data
         that was emitted, so the next run resumes there.
         """
         try:
-            super().invoke(**kwargs)
+            super().invoke(
+                state=_checked(state, "state file", _check_state_text),
+                catalog=_checked(catalog, "catalog file", _check_catalog_text),
+                **kwargs,
+            )
+        except InputFileError as exc:
+            for error in exc.errors:
+                cls.logger.error(error)  # noqa: TRY400
+            sys.exit(1)
         except FatalAPIError as exc:
             cls.logger.error("Sync failed: %s", exc)  # noqa: TRY400
             sys.exit(1)
+
+    @classmethod
+    def cb_config(
+        cls,
+        ctx: click.Context,
+        param: click.Option,
+        value: tuple[str, ...],
+    ) -> Any:  # noqa: ANN401
+        """Read the config files; one that is missing or not JSON is a usage error."""
+        try:
+            return super().cb_config(ctx, param, value)
+        except (OSError, ValueError, TypeError) as exc:
+            files = ", ".join(value)
+            msg = f"{exc}. Each --config ({files}) must be a readable JSON object file, or ENV."
+            raise click.BadParameter(msg, ctx=ctx, param=param) from None
+
+
+def _checked(file: IO[str] | None, what: str, check: Callable[[str, str], None]) -> IO[str] | None:
+    """The file's text, checked, as a fresh stream for the SDK to read."""
+    if file is None:
+        return None
+    text = file.read()
+    check(text, what)
+    return io.StringIO(text)
+
+
+def _check_state_text(text: str, what: str) -> None:
+    read_json_object(text, what, "pass the last STATE value the tap wrote, or no state")
+
+
+def _check_catalog_text(text: str, what: str) -> None:
+    fix = "run `tap-tiktok-ads --config CONFIG --discover` for a catalog"
+    errors = catalog_shape_errors(read_json_object(text, what, fix))
+    if errors:
+        raise InputFileError(errors)
 
 
 def main(*args: Any, **kwargs: Any) -> None:  # noqa: ANN401

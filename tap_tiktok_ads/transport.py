@@ -8,9 +8,12 @@ attempt (first try and retries alike) passes through.
 from __future__ import annotations
 
 import collections
+import logging
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -19,6 +22,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 REDACTED = "***"
+# TikTok counts requests per second when they arrive; network jitter can move a request sent
+# just after a one-second window into it. A slightly longer window keeps a margin.
+_WINDOW_SECONDS = 1.05
 
 
 class RateLimiter:
@@ -28,16 +34,24 @@ class RateLimiter:
     each success after that wins back a little, so the whole client adapts, not one request.
     """
 
-    def __init__(self, rate: float, *, recovery_seconds: float = 30.0) -> None:
-        """Start at the configured rate; `recovery_seconds` is how long a slow-down lasts."""
+    def __init__(
+        self, rate: float, *, recovery_seconds: float = 30.0, pause_seconds: float = 1.0
+    ) -> None:
+        """Start at the configured rate.
+
+        `recovery_seconds` is how long a slow-down lasts; `pause_seconds` how long every
+        request waits after TikTok throttled one (its advice: retry the next second, 1.8).
+        """
         self.configured_rate = rate
         self.rate = rate
         self._recovery_seconds = recovery_seconds
+        self._pause_seconds = pause_seconds
         self._next_slot = time.monotonic()
         self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
         self.waited_seconds = 0.0
         self.slow_downs = 0
+        self._slowed_at = -1.0
 
     def acquire(self) -> None:
         """Block until this request may be sent.
@@ -54,7 +68,7 @@ class RateLimiter:
                     self._sent.popleft()
                 earliest = max(now, self._next_slot)
                 if len(self._sent) == per_second:
-                    earliest = max(earliest, self._sent[0] + 1.0)
+                    earliest = max(earliest, self._sent[0] + _WINDOW_SECONDS)
                 if earliest <= now:
                     self._sent.append(now)
                     if len(self._sent) > per_second:
@@ -66,10 +80,19 @@ class RateLimiter:
             time.sleep(delay)
 
     def slow_down(self) -> None:
-        """TikTok throttled us: halve the rate (not below one request per 2 seconds)."""
+        """TikTok throttled us: pause, and halve the rate (not below one request per 2 s).
+
+        Throttled answers within one second of the last halving are the same overload
+        (TikTok counts per second, and the requests in flight meet it together): they
+        pause, but do not halve the rate again.
+        """
         with self._lock:
+            now = time.monotonic()
+            self._next_slot = max(self._next_slot, now + self._pause_seconds)
+            if now - self._slowed_at < 1.0:
+                return
+            self._slowed_at = now
             self.rate = max(self.rate / 2, 0.5)
-            self._next_slot = max(self._next_slot, time.monotonic() + 1.0)
             self.slow_downs += 1
 
     def succeeded(self) -> None:
@@ -90,15 +113,72 @@ class Redactor:
         self.add(*secrets)
 
     def add(self, *secrets: str | None) -> None:
-        """Add secrets learnt during the run (a refreshed token)."""
+        """Add secrets learnt during the run (a refreshed token).
+
+        Each also in its URL-encoded forms: `secret` travels in a query string, and
+        urllib3's debug log writes the URL as sent.
+        """
         min_length = 4
-        self._secrets.update(s for s in secrets if s and len(s) >= min_length)
+        for secret in secrets:
+            if secret and len(secret) >= min_length:
+                self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
+
+    def __bool__(self) -> bool:
+        """Whether there is anything to mask."""
+        return bool(self._secrets)
 
     def __call__(self, text: str) -> str:
         """The text with every secret replaced by `***`."""
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, REDACTED)
         return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks the secrets of every live run in each log record a handler writes.
+
+    Sits on the root logger's handlers, so it covers every logger (ours, the SDK's,
+    urllib3's debug lines with full URLs) and tracebacks, whatever the log level.
+    """
+
+    def __init__(self) -> None:
+        """Start without secrets; runs add their redactors."""
+        super().__init__()
+        self.redactors: weakref.WeakSet[Redactor] = weakref.WeakSet()
+
+    def redact(self, text: str) -> str:
+        """The text with every known secret masked."""
+        for redactor in list(self.redactors):
+            text = redactor(text)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message and traceback text; never drop a record."""
+        if not any(self.redactors):
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+_LOG_FILTER = RedactingFilter()
+
+
+def redact_logs(redactor: Redactor) -> None:
+    """Mask this run's secrets in every handler of the root logger (idempotent)."""
+    _LOG_FILTER.redactors.add(redactor)
+    for handler in logging.getLogger().handlers:
+        if _LOG_FILTER not in handler.filters:
+            handler.addFilter(_LOG_FILTER)
 
 
 class TikTokAdapter(HTTPAdapter):

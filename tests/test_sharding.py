@@ -87,8 +87,7 @@ def test_a_shard_is_stable_and_the_shards_partition_any_ids() -> None:
         assert min(sizes) > 1000 / count * 0.8  # a hash, not a range: shards are even
     # SHA-256 of the ID, not Python's per-process hash(): the same shard in every run.
     assert [
-        [parse_shard(f"{i}/3").owns(f"710000000000000000{n}") for i in (1, 2, 3)]
-        for n in (1, 2, 3)
+        [parse_shard(f"{i}/3").owns(f"710000000000000000{n}") for i in (1, 2, 3)] for n in (1, 2, 3)
     ] == [[False, False, True], [True, False, False], [False, True, False]]
     assert parse_shard(" 2 / 4 ") == Shard(2, 4)
 

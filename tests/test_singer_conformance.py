@@ -35,9 +35,9 @@ def sync_messages(api: FakeTikTokApi, tmp_path: Path) -> list[dict[str, Any]]:
     catalog_path = tmp_path / "catalog.json"
     config_path.write_text(json.dumps(config))
     catalog_path.write_text(json.dumps(catalog_for(config, STREAMS)))
+    command = [sys.executable, "-m", "tap_tiktok_ads"]
     result = subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", "--config", str(config_path)]
-        + ["--catalog", str(catalog_path)],
+        [*command, "--config", str(config_path), "--catalog", str(catalog_path)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -96,4 +96,3 @@ def test_the_message_stream_is_valid_singer(fake_api, tmp_path) -> None:
     final = messages[-1]["value"]
     incremental = {s for s, m in schemas.items() if m.get("bookmark_properties")}
     assert incremental <= set(final["bookmarks"])
-

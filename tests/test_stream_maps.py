@@ -50,7 +50,11 @@ def test_an_alias_renames_the_stream_but_state_keeps_its_name(fake_api, fake_dat
     )
     assert "campaign_report_daily" not in result.records
     assert "campaign_report_daily" not in result.schemas
-    assert result.schemas[alias]["key_properties"] == ["advertiser_id", "campaign_id", "stat_time_day"]
+    assert result.schemas[alias]["key_properties"] == [
+        "advertiser_id",
+        "campaign_id",
+        "stat_time_day",
+    ]
     expected = expected_report_records(
         fake_data, "campaign_report_daily", ["spend"], start=START, end=END, now=NOW
     )

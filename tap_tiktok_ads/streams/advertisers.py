@@ -15,6 +15,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.dates import is_valid_timezone
+from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.runtime import Advertiser
 from tap_tiktok_ads.settings import check_credentials
 from tap_tiktok_ads.sharding import Shard, parse_shard
@@ -91,9 +92,24 @@ class AdvertisersStream(TikTokStream):
         """The info rows of these advertisers, in batches of 100."""
         rows: list[dict[str, Any]] = []
         for start in range(0, len(advertiser_ids), ADVERTISER_INFO_BATCH):
-            batch = advertiser_ids[start : start + ADVERTISER_INFO_BATCH]
-            rows.extend(self.request_records({"advertiser_ids": batch}))
+            rows += self._fetch_batch(advertiser_ids[start : start + ADVERTISER_INFO_BATCH])
         return rows
+
+    def _fetch_batch(self, batch: list[str]) -> list[dict[str, Any]]:
+        """One batch of advertisers' details.
+
+        When TikTok refuses an advertiser of the batch, each one is asked on its own, so that
+        only the refused advertisers fail and the others are synced.
+        """
+        try:
+            return list(self.request_records({"advertiser_ids": batch}))
+        except TikTokFatalError as exc:
+            if not exc.concerns_one_advertiser:
+                raise
+            if len(batch) == 1:
+                self.runtime.failures.advertiser_refused(batch[0], exc, self.logger)
+                return []
+        return [row for advertiser_id in batch for row in self._fetch_batch([advertiser_id])]
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The rows fetched when the run resolved its advertisers."""
@@ -144,6 +160,12 @@ class AdvertiserDirectory:
     def _resolve(self) -> list[Advertiser]:
         settings = self._info.runtime.settings
         errors = check_credentials(settings)
+        if errors and settings.tiktok_accounts and not settings.access_token:
+            self._info.logger.warning(
+                "No `access_token` is set: the advertising streams are skipped and only the "
+                "organic data of `tiktok_accounts` is synced."
+            )
+            return []
         if errors:
             raise ConfigValidationError("Config validation failed", errors=errors)
         ids = list(dict.fromkeys(settings.advertiser_ids))
@@ -157,6 +179,8 @@ class AdvertiserDirectory:
         advertisers = []
         for advertiser_id in ids:
             row = by_id.get(advertiser_id)
+            if row is None and self._info.runtime.failures.advertiser_failed(advertiser_id):
+                continue
             if row is None:
                 self._info.logger.warning(
                     "advertiser/info/ returned nothing for advertiser %s; skipping it",

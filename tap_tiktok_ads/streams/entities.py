@@ -19,6 +19,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.errors import TikTokFatalError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -250,9 +251,21 @@ class EntityStream(TikTokStream):
         return params
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """The advertiser's entities changed since the bookmark (all of them without one)."""
-        if context is None:
+        """The advertiser's entities changed since the bookmark (all of them without one).
+
+        When TikTok refuses the advertiser, its bookmark stays and the run goes on with the
+        next advertiser (the run fails at its end, naming it).
+        """
+        if context is None or self.runtime.failures.advertiser_failed(context["advertiser_id"]):
             return
+        try:
+            yield from self._advertiser_entities(context)
+        except TikTokFatalError as exc:
+            failures = self.runtime.failures
+            if not failures.advertiser_refused(context["advertiser_id"], exc, self.logger):
+                raise
+
+    def _advertiser_entities(self, context: Context) -> Iterable[dict[str, Any]]:
         started = dates.utc_now().replace(microsecond=0)
         since = None
         if self.replication_method == REPLICATION_INCREMENTAL:

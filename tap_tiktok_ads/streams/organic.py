@@ -8,6 +8,7 @@ properties the catalog selects.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,12 @@ from singer_sdk import typing as th
 from singer_sdk.pagination import BaseAPIPaginator
 
 from tap_tiktok_ads import dates
-from tap_tiktok_ads.auth import AccountAuthorizationError, AccountTokenAuthenticator, AccountTokens
+from tap_tiktok_ads.auth import (
+    AccountAuthorizationError,
+    AccountTokenAuthenticator,
+    AccountTokens,
+    without_session_auth,
+)
 from tap_tiktok_ads.client import TikTokStream, response_data
 from tap_tiktok_ads.errors import TikTokTokenExpiredError
 
@@ -157,6 +163,19 @@ class OrganicStream(TikTokStream):
         """One partition, and one state, per TikTok account."""
         return [{"business_id": business_id} for business_id in self.tokens.business_ids]
 
+    @property
+    def http_headers(self) -> dict[str, str]:
+        """No token here: `authenticator` sets it on each attempt, inside the retries.
+
+        Preparing a request happens outside them, so a refresh started there that met a
+        transient fault (HTTP 5xx, 40100) would fail the run instead of being retried.
+        """
+        return {}
+
+    def build_prepared_request(self, *args: Any, **kwargs: Any) -> requests.PreparedRequest:  # noqa: ANN401
+        """Prepare without the account's token (see `http_headers`)."""
+        return super().build_prepared_request(*args, **{**kwargs, "auth": without_session_auth})
+
     def access_token(self) -> str | None:
         """The current token of the account being read (refreshed when needed)."""
         if self._business_id is None:
@@ -203,18 +222,13 @@ class OrganicStream(TikTokStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The account's records; an account whose refresh token is refused is skipped."""
         business_id = (context or {}).get("business_id")
-        if not business_id:
-            return
-        if self.tokens.failure(business_id) is not None:
-            self.logger.warning(
-                "Skipping TikTok account %s: its refresh token was refused", business_id
-            )
+        if not business_id or self.tokens.failure(business_id) is not None:
             return
         self._business_id = business_id
         try:
-            yield from self.account_records(business_id, context or {})
-        except AccountAuthorizationError as exc:
-            self.logger.error("%s Continuing with the other accounts.", exc)  # noqa: TRY400
+            # A refused account was logged and is raised at the end of the run.
+            with contextlib.suppress(AccountAuthorizationError):
+                yield from self.account_records(business_id, context or {})
         finally:
             self._business_id = None
 
@@ -222,15 +236,6 @@ class OrganicStream(TikTokStream):
         """Records of one account; streams override this."""
         del business_id
         yield from self.request_records(context)
-
-    def log_sync_costs(self) -> None:
-        """The SDK's last call, after every stream synced: fail for refused accounts now.
-
-        So one refused account neither stops the other accounts nor the other streams,
-        and the run still ends non-zero with one message naming each refused account.
-        """
-        super().log_sync_costs()
-        self.tokens.raise_failures()
 
 
 class OrganicProfileStream(OrganicStream):

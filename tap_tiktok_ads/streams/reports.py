@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from singer_sdk.helpers.conform import TypeConformanceLevel
+
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.dates import (
     DateWindow,
@@ -27,6 +29,7 @@ from tap_tiktok_ads.dates import (
     week_periods,
     windows,
 )
+from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import (
     METRICS,
     DataLevel,
@@ -194,12 +197,17 @@ class ReadPlan:
 
 @dataclass(frozen=True)
 class WindowRead:
-    """A window's first page (or, for multi-request metric sets, all of its rows)."""
+    """A window's first page (or, for multi-request metric sets, all of its rows).
+
+    `refusal` is TikTok's refusal of the advertiser, kept for the consumer to handle in
+    order: raised on the worker thread it would end the reads of every advertiser.
+    """
 
     advertiser_id: str
     window: DateWindow | None
     rows: list[dict[str, Any]]
     total_pages: int
+    refusal: TikTokFatalError | None = None
 
 
 class ReportStream(TikTokStream):
@@ -210,6 +218,9 @@ class ReportStream(TikTokStream):
     # state in every STATE message is resumable even though rows arrive in no date order.
     is_sorted = True
     check_sorted = False
+    # `RowTyper` already emits exactly the schema's types; the SDK's per-record, per-field
+    # conformance pass would cost about 40 % of the CPU of a large sync (benchmarks/README.md).
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, tap: Any, runtime: Any, definition: ReportDefinition) -> None:  # noqa: ANN401
         """Build the stream for one report definition."""
@@ -348,7 +359,13 @@ class ReportStream(TikTokStream):
         return params
 
     def read_windows(self, plan: ReadPlan) -> Iterator[DateWindow]:
-        """The date ranges to request: fixed-size windows, or whole weeks or months."""
+        """The date ranges to request: fixed-size windows, or whole weeks or months.
+
+        Nothing when the plan is empty: the period around a start past the end would be
+        read otherwise.
+        """
+        if plan.start > plan.end:
+            return iter(())
         granularity = self.definition.granularity
         if granularity is Granularity.WEEK:
             return week_periods(plan.start, plan.end, self.runtime.settings.week_start_day)
@@ -368,8 +385,19 @@ class ReportStream(TikTokStream):
         """The first page of one window (runs on a worker thread).
 
         When the selected metrics need several requests, the whole window is read here and
-        the chunks are joined on the dimensions.
+        the chunks are joined on the dimensions. A window of an advertiser that failed is
+        not requested.
         """
+        if self.runtime.failures.advertiser_failed(advertiser_id):
+            return WindowRead(advertiser_id, window, [], 0)
+        try:
+            return self._read_window_rows(advertiser_id, window)
+        except TikTokFatalError as exc:
+            if not exc.concerns_one_advertiser:
+                raise
+            return WindowRead(advertiser_id, window, [], 0, refusal=exc)
+
+    def _read_window_rows(self, advertiser_id: str, window: DateWindow | None) -> WindowRead:
         if len(self.metric_chunks) == 1:
             first = self.fetch_page(self._request_context(advertiser_id, window), 1)
             return WindowRead(advertiser_id, window, first.rows, first.total_pages)
@@ -386,26 +414,37 @@ class ReportStream(TikTokStream):
         return WindowRead(advertiser_id, window, list(joined.values()), 1)
 
     def _window_rows(self, read: WindowRead) -> Iterator[dict]:
-        """All rows of a window: its first page, then the others, fetched ahead in order."""
+        """All rows of a window: its first page, then the others, fetched ahead in order.
+
+        When a later page announces more pages than the first did, those are read too, until
+        one of them comes back empty: a count that keeps growing cannot loop forever.
+        """
         yield from read.rows
-        if read.total_pages <= 1:
-            return
         context = self._request_context(read.advertiser_id, read.window)
-        pages = (
-            functools.partial(self.fetch_page, context, number)
-            for number in range(2, read.total_pages + 1)
-        )
-        for page in self._prefetcher.map(pages):
-            if page.total_pages != read.total_pages:
-                self.logger.warning(
-                    "TikTok's page count for %s changed from %d to %d while paging; "
-                    "reading the first %d pages",
-                    context,
-                    read.total_pages,
-                    page.total_pages,
-                    read.total_pages,
-                )
-            yield from page.rows
+        announced, next_page, warned = read.total_pages, 2, False
+        while next_page <= announced:
+            batch_end, batch_has_rows = announced, False
+            pages = (
+                functools.partial(self.fetch_page, context, number)
+                for number in range(next_page, batch_end + 1)
+            )
+            for page in self._prefetcher.map(pages):
+                if page.total_pages != announced and not warned:
+                    warned = True
+                    self.logger.warning(
+                        "TikTok's page count for advertiser %s, %s changed from %d to %d "
+                        "while paging; reading up to the largest count",
+                        read.advertiser_id,
+                        read.window,
+                        announced,
+                        page.total_pages,
+                    )
+                announced = max(announced, page.total_pages)
+                batch_has_rows = batch_has_rows or bool(page.rows)
+                yield from page.rows
+            if next_page > read.total_pages and not batch_has_rows:
+                return
+            next_page = batch_end + 1
 
     @cached_property
     def _prefetcher(self) -> OrderedPrefetcher:
@@ -455,7 +494,9 @@ class ReportStream(TikTokStream):
         """Typed records of one advertiser, window by window, moving the bookmark.
 
         Windows of this and the following advertisers are read ahead, so requests overlap,
-        while records come out in the order a one-request-at-a-time run would give.
+        while records come out in the order a one-request-at-a-time run would give. When
+        TikTok refuses the advertiser, its remaining windows are skipped (its bookmark stays
+        after the last complete window) and the run goes on with the next advertiser.
         """
         if context is None:
             return
@@ -468,10 +509,27 @@ class ReportStream(TikTokStream):
             # Not the partition order planned for: read this advertiser on its own.
             reads = self._planned_reads([advertiser_id])
             self._reads = reads
+        try:
+            yield from self._advertiser_records(context, reads)
+        except TikTokFatalError as exc:
+            if not self.runtime.failures.advertiser_refused(advertiser_id, exc, self.logger):
+                raise
+        while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
+            reads.take()
+
+    def _advertiser_records(
+        self, context: Context, reads: Peekable[WindowRead]
+    ) -> Iterator[dict[str, Any]]:
+        """The records of one advertiser's planned windows, bookmark moving after each."""
+        advertiser_id = context["advertiser_id"]
         typer = self.typer
         while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
+            if self.runtime.failures.advertiser_failed(advertiser_id):
+                return
             read = reads.take()
             assert read is not None  # noqa: S101 - peek() just returned it
+            if read.refusal is not None:
+                raise read.refusal
             period = self._period_values(read.window) if read.window else {}
             for row in self._window_rows(read):
                 yield typer.record(advertiser_id, row) | period

@@ -141,12 +141,12 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
     if current_qps is not None:
         message = api.limiter.message(api.app_id, current_qps)
         return fail(QPS_LIMIT_CODE, message)
-    fault = api.faults.take(path)
+    fault = api.faults.take(path, params)
     if fault is not None:
         fault_kind = fault.kind
         if fault.kind == fault_kinds.HANG:
             api.pause(fault.seconds)
-        else:
+        elif fault.kind not in fault_kinds.ANSWER_FAULTS:
             code = fault.code if fault.kind == fault_kinds.CODE else None
             return finish(_fault_response(fault, request_id) or _plain(500, "bad fault"), code)
     if api.latency_seconds:
@@ -160,4 +160,18 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
         data = route.handler(request)
     except ApiError as error:
         return fail(error.code, error.message)
+    if fault is not None and fault.kind in fault_kinds.ANSWER_FAULTS:
+        data = _spoil_page(data, fault)
     return finish(_envelope(0, "OK", request_id, data), 0)
+
+
+def _spoil_page(data: dict[str, Any], fault: fault_kinds.Fault) -> dict[str, Any]:
+    """A page that breaks its own `page_info`: rows missing, or another `total_page`."""
+    page_info = data.get("page_info")
+    if not isinstance(page_info, dict):
+        return data
+    if fault.kind == fault_kinds.SHORT_PAGE:
+        rows = list(data.get("list") or [])
+        return {**data, "list": rows[: max(0, len(rows) - fault.amount)]}
+    total_page = max(0, int(page_info.get("total_page") or 0) + fault.amount)
+    return {**data, "page_info": {**page_info, "total_page": total_page}}

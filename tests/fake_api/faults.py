@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from tests.fake_api.hashing import hash_ints
 from tests.fake_api.routes import normalize_path
 
 CODE, HTTP, TRUNCATED, RESET, HANG = "code", "http", "truncated", "reset", "hang"
+# Faults that change a normal answer instead of replacing it.
+SHORT_PAGE, PAGE_COUNT = "short_page", "page_count"
+ANSWER_FAULTS = frozenset({SHORT_PAGE, PAGE_COUNT})
 DEFAULT_MESSAGES = {
     40100: "Too many requests. Please retry in some time.",
     40016: "Requests made too frequently.",
@@ -36,6 +40,7 @@ class Fault:
     status: int = 0
     html: bool = True
     seconds: float = 0.0
+    amount: int = 0  # SHORT_PAGE: rows dropped; PAGE_COUNT: change of `total_page`
 
 
 @dataclass
@@ -52,6 +57,7 @@ class _Rate:
     seed: int
     path: str | None
     calls: int = 0
+    fault: Fault | None = None  # a fault other than an envelope code, for `fault_rate`
 
 
 class Faults:
@@ -62,6 +68,7 @@ class Faults:
         self._lock = threading.Lock()
         self._pending: list[_Pending] = []
         self._rate: _Rate | None = None
+        self._refused: dict[str, tuple[int, str | None]] = {}  # advertiser -> code, path
 
     def _queue(self, fault: Fault, n: int, path: str | None) -> None:
         with self._lock:
@@ -86,6 +93,16 @@ class Faults:
         with self._lock:
             self._rate = _Rate(rate, tuple(codes), seed, normalize_path(path) if path else None)
 
+    def fault_rate(
+        self, rate: float, fault: Fault, *, seed: int = 0, path: str | None = None
+    ) -> None:
+        """A deterministic share `rate` of matching calls gets `fault`; replaces `fail_rate`.
+
+        Any kind of fault: an HTTP error, a reset, a truncated body, a short page, ...
+        """
+        with self._lock:
+            self._rate = _Rate(rate, (), seed, normalize_path(path) if path else None, fault=fault)
+
     def http_error_next(
         self, n: int = 1, status: int = 504, *, html: bool = True, path: str | None = None
     ) -> None:
@@ -104,20 +121,39 @@ class Faults:
         """The next `n` matching calls wait `seconds` before being answered normally."""
         self._queue(Fault(HANG, seconds=seconds), n, path)
 
+    def short_page_next(self, n: int = 1, *, rows: int = 1, path: str | None = None) -> None:
+        """The next `n` matching pages lack `rows` rows that their `page_info` counts."""
+        self._queue(Fault(SHORT_PAGE, amount=rows), n, path)
+
+    def page_count_change_next(self, n: int = 1, *, by: int = 1, path: str | None = None) -> None:
+        """The next `n` matching pages announce `total_page` changed by `by` (rows intact)."""
+        self._queue(Fault(PAGE_COUNT, amount=by), n, path)
+
+    def refuse_advertiser(
+        self, advertiser_id: str, code: int = 40001, *, path: str | None = None
+    ) -> None:
+        """Every matching call about this advertiser answers `code` (no permission, ...)."""
+        with self._lock:
+            self._refused[advertiser_id] = (code, normalize_path(path) if path else None)
+
     def clear(self) -> None:
-        """Drop every pending and rate fault."""
+        """Drop every pending, rate and advertiser fault."""
         with self._lock:
             self._pending.clear()
             self._rate = None
+            self._refused.clear()
 
     def pending(self) -> int:
         """How many one-shot faults have not fired yet."""
         with self._lock:
             return sum(item.remaining for item in self._pending)
 
-    def take(self, path: str) -> Fault | None:
+    def take(self, path: str, params: dict[str, Any] | None = None) -> Fault | None:
         """The fault for this call, if any; consumes one-shot faults."""
         with self._lock:
+            refusal = self._refusal(path, params or {})
+            if refusal is not None:
+                return refusal
             for item in self._pending:
                 if item.path in {None, path}:
                     item.remaining -= 1
@@ -125,11 +161,30 @@ class Faults:
                         self._pending.remove(item)
                     return item.fault
             rate = self._rate
-            if rate is None or rate.path not in {None, path} or not rate.codes:
+            if rate is None or rate.path not in {None, path} or not (rate.codes or rate.fault):
                 return None
             rate.calls += 1
             draw = hash_ints(rate.seed, rate.calls)
         if draw / 2**64 >= rate.rate:
             return None
+        if rate.fault is not None:
+            return rate.fault
         code = rate.codes[(draw >> 7) % len(rate.codes)]
         return Fault(CODE, code=code, message=DEFAULT_MESSAGES.get(code, f"Injected error {code}."))
+
+    def _refusal(self, path: str, params: dict[str, Any]) -> Fault | None:
+        """The refusal of a call about a refused advertiser (caller holds the lock)."""
+        advertisers = params.get("advertiser_ids")
+        named = [
+            params.get("advertiser_id"),
+            *(advertisers if isinstance(advertisers, list) else []),
+        ]
+        for advertiser_id in named:
+            refused = self._refused.get(str(advertiser_id))
+            if refused is not None and refused[1] in {None, path}:
+                message = (
+                    f"No permission to operate advertiser {advertiser_id}, "
+                    "please check the authorization."
+                )
+                return Fault(CODE, code=refused[0], message=message)
+        return None

@@ -1,0 +1,157 @@
+"""The catalog and state files: read and checked before any request, with clear messages.
+
+The SDK reads both files itself and fails on a bad one with a traceback (not JSON, a list
+where an object belongs), or not at all (a catalog that selects a stream or a metric the tap
+does not have is silently ignored, so the user gets less data than asked for). These checks
+name the file, the entry and the value, and say how to fix it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from tap_tiktok_ads.dates import day_of
+from tap_tiktok_ads.metrics import LEGACY_METRIC_NAMES, closest_names
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from singer_sdk.streams import Stream
+
+_DISCOVER = "run `tap-tiktok-ads --config CONFIG --discover` and select from its catalog"
+
+
+class InputFileError(Exception):
+    """A catalog or state that the tap cannot use; `errors` says why, one line each."""
+
+    def __init__(self, errors: list[str]) -> None:
+        """Keep every problem found, not only the first."""
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def read_json_object(text: str, what: str, fix: str) -> dict[str, Any]:
+    """The JSON object in `text`, or `InputFileError` naming the file and the fix."""
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        msg = f"The {what} is not valid JSON ({exc}); {fix}"
+        raise InputFileError([msg]) from None
+    if not isinstance(value, dict):
+        msg = f"The {what} is a JSON {type(value).__name__}, not an object; {fix}"
+        raise InputFileError([msg])
+    return value
+
+
+_STATE_FIX = (
+    "pass the `value` of the last STATE message the tap wrote (an object with `bookmarks`), "
+    "or no state to start from `start_date`"
+)
+
+
+def state_errors(state: Mapping[str, Any]) -> list[str]:
+    """Problems with the shape of a state: what the SDK and the streams rely on."""
+    if state.get("type") == "STATE" and "value" in state:
+        return [f"The state file holds a whole STATE message; {_STATE_FIX}."]
+    bookmarks = state.get("bookmarks", {})
+    if not isinstance(bookmarks, dict):
+        return [f"`bookmarks` in the state file is a {type(bookmarks).__name__}; {_STATE_FIX}."]
+    errors = []
+    for stream, stream_state in bookmarks.items():
+        where = f"`bookmarks.{stream}` in the state file"
+        if not isinstance(stream_state, dict):
+            errors.append(f"{where} is a {type(stream_state).__name__}, not an object.")
+            continue
+        partitions = stream_state.get("partitions", [])
+        if not isinstance(partitions, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("context", {}), dict) for p in partitions
+        ):
+            errors.append(f"{where}: `partitions` must be a list of objects with a `context`.")
+            continue
+        for partition in [stream_state, *partitions]:
+            value = partition.get("replication_key_value")
+            if value is not None and not _is_bookmark(value):
+                errors.append(
+                    f"{where} has the bookmark {value!r}, which is not a date; remove it to "
+                    "read that stream from `start_date` again."
+                )
+    if errors:
+        errors.append(f"Fix or remove the state file: {_STATE_FIX}.")
+    return errors
+
+
+def _is_bookmark(value: Any) -> bool:  # noqa: ANN401
+    """Every bookmark of this tap starts with a date (`YYYY-MM-DD...`)."""
+    try:
+        day_of(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def catalog_shape_errors(catalog: Mapping[str, Any]) -> list[str]:
+    """Problems with the shape of a catalog that would make the SDK fail or ignore it."""
+    entries = catalog.get("streams")
+    if not isinstance(entries, list):
+        return [f"The catalog has no `streams` list; {_DISCOVER}."]
+    errors = []
+    for index, entry in enumerate(entries):
+        where = f"`streams[{index}]` of the catalog"
+        if not isinstance(entry, dict) or not isinstance(entry.get("tap_stream_id"), str):
+            errors.append(f"{where} has no `tap_stream_id`; {_DISCOVER}.")
+        elif not isinstance(entry.get("schema", {}), dict) or not isinstance(
+            entry.get("metadata", []), list
+        ):
+            errors.append(f"{where} needs a `schema` object and a `metadata` list; {_DISCOVER}.")
+    return errors
+
+
+def catalog_errors(catalog: Mapping[str, Any], streams: Mapping[str, Stream]) -> list[str]:
+    """Streams and properties a catalog selects that the tap does not have.
+
+    The SDK would skip them without a word, so a typo or a stale catalog would quietly
+    deliver less than asked for.
+    """
+    errors = []
+    for entry in catalog.get("streams") or []:
+        stream_id = entry["tap_stream_id"]
+        metadata = {
+            tuple(item.get("breadcrumb") or ()): item.get("metadata") or {}
+            for item in entry.get("metadata") or []
+            if isinstance(item, dict)
+        }
+        selected = metadata.get((), {}).get("selected", entry.get("selected"))
+        stream = streams.get(stream_id)
+        if stream is None:
+            if selected:
+                close = closest_names(stream_id, set(streams))
+                hint = f" Did you mean '{close[0]}'?" if close else ""
+                errors.append(
+                    f"The catalog selects stream '{stream_id}', which tap-tiktok-ads does not "
+                    f"have.{hint} Remove it from the catalog, or {_DISCOVER}."
+                )
+            continue
+        if not selected:
+            continue
+        known = set(stream.schema.get("properties", {}))
+        named = set((entry.get("schema") or {}).get("properties") or {})
+        named |= {crumb[1] for crumb in metadata if len(crumb) == 2 and crumb[0] == "properties"}  # noqa: PLR2004
+        for name in sorted(named - known):
+            flags = metadata.get(("properties", name), {})
+            if flags.get("selected", flags.get("selected-by-default", True)) is False:
+                continue
+            errors.append(
+                f"The catalog's stream '{stream_id}' selects property '{name}', which the "
+                f"tap's schema of that stream does not have.{_property_hint(name, known)} "
+                f"Deselect it, or {_DISCOVER}."
+            )
+    return errors
+
+
+def _property_hint(name: str, known: set[str]) -> str:
+    renamed = LEGACY_METRIC_NAMES.get(name)
+    if renamed in known:
+        return f" It is the v1.1/v1.2 name of '{renamed}'."
+    close = closest_names(name, known)
+    return f" Did you mean '{close[0]}'?" if close else ""

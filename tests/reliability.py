@@ -1,0 +1,137 @@
+"""A multi-advertiser sync of every kind of stream, and its truth, for the reliability tests.
+
+Reports (daily, hourly, audience), entities and organic data of three advertisers and three
+TikTok accounts, small enough to run dozens of times: the fault matrix, kill-and-resume and
+the secrets tests all compare what the tap emitted, merged by key, with the fake's truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from tap_tiktok_ads.metrics import DataLevel
+from tests.conftest import NOW
+from tests.fake_api.organic import account_settings, daily_rows, organic_accounts, profile, videos
+from tests.truth import REPORTS, expected_report_records
+
+if TYPE_CHECKING:
+    from tests.fake_api import FakeData, FakeTikTokApi
+
+START = dt.date(2026, 11, 17)
+END = dt.date(2026, 11, 20)  # NOW's day: today is read too, and audience days are not final
+METRICS = ["spend", "impressions"]
+REPORT_STREAMS = ("ad_report_daily", "campaign_report_hourly", "ad_audience_country_daily")
+ENTITY_LEVELS = {
+    "campaigns": DataLevel.CAMPAIGN,
+    "adgroups": DataLevel.ADGROUP,
+    "ads": DataLevel.AD,
+}
+ENTITY_IDS = {"campaigns": "campaign_id", "adgroups": "adgroup_id", "ads": "ad_id"}
+ORGANIC_KEYS = {
+    "organic_profile": ["business_id", "extracted_date"],
+    "organic_profile_daily": ["business_id", "date"],
+    "organic_videos": ["business_id", "item_id"],
+}
+STREAMS: dict[str, list[str] | None] = {
+    **{name: [*REPORTS[name].key_properties, *METRICS] for name in REPORT_STREAMS},
+    **dict.fromkeys(ENTITY_LEVELS),
+    **dict.fromkeys(ORGANIC_KEYS),
+}
+KEYS: dict[str, list[str]] = {
+    **{name: REPORTS[name].key_properties for name in REPORT_STREAMS},
+    **{name: [field] for name, field in ENTITY_IDS.items()},
+    **ORGANIC_KEYS,
+}
+
+
+def sync_config(api: FakeTikTokApi, base: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """Advertising and organic settings for the fake: several pages per window."""
+    config = base | {
+        "start_date": START.isoformat(),
+        "end_date": END.isoformat(),
+        "page_size": 25,
+        "app_id": api.app_id,
+        "secret": api.secret,
+        "tiktok_accounts": account_settings(api),
+    }
+    return config | overrides
+
+
+def truth(data: FakeData, now: dt.datetime = NOW) -> dict[str, dict[tuple, Any]]:
+    """Per stream, key -> what a complete sync emits (entities: their `modify_time` source)."""
+    expected: dict[str, dict[tuple, Any]] = {}
+    for name in REPORT_STREAMS:
+        records = expected_report_records(data, name, METRICS, start=START, end=END, now=now)
+        expected[name] = {_key(name, r): r for r in records}
+    for name, level in ENTITY_LEVELS.items():
+        expected[name] = {
+            (r[ENTITY_IDS[name]],): r["advertiser_id"]
+            for aid in data.advertiser_ids()
+            for r in data.records(aid, level)
+        }
+    yesterday = now.date() - dt.timedelta(days=1)
+    expected["organic_profile"], expected["organic_profile_daily"] = {}, {}
+    expected["organic_videos"] = {}
+    for account in organic_accounts(data):
+        business_id = account.business_id
+        expected["organic_profile"][business_id, now.date().isoformat()] = {
+            "business_id": business_id,
+            "extracted_date": now.date().isoformat(),
+            **profile(account, now),
+        }
+        for row in daily_rows(account, START, yesterday, now):
+            hours = [
+                {"hour": int(a["hour"]), "count": a["count"]} for a in row["audience_activity"]
+            ]
+            record = {"business_id": business_id, **row, "audience_activity": hours}
+            expected["organic_profile_daily"][business_id, row["date"]] = record
+        for video in videos(account, now):
+            created = dt.datetime.fromtimestamp(int(video["create_time"]), tz=dt.timezone.utc)
+            record = {**video, "business_id": business_id, "create_time": created.isoformat()}
+            expected["organic_videos"][business_id, video["item_id"]] = record
+    return expected
+
+
+def _key(stream: str, record: dict[str, Any]) -> tuple:
+    return tuple(record[k] for k in KEYS[stream])
+
+
+def merged(*runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[tuple, Any]]:
+    """The records of one or more runs merged by key, as a target's upsert keeps them."""
+    result: dict[str, dict[tuple, Any]] = {name: {} for name in STREAMS}
+    for records in runs:
+        for name in STREAMS:
+            for record in records.get(name, []):
+                value = record["advertiser_id"] if name in ENTITY_LEVELS else record
+                result[name][_key(name, record)] = value
+    return result
+
+
+def duplicates(records: dict[str, list[dict[str, Any]]]) -> dict[str, list[tuple]]:
+    """Keys emitted more than once within one run, per stream."""
+    found = {}
+    for name in STREAMS:
+        counts = Counter(_key(name, record) for record in records.get(name, []))
+        repeated = [key for key, count in counts.items() if count > 1]
+        if repeated:
+            found[name] = repeated
+    return found
+
+
+def differences(
+    got: dict[str, dict[tuple, Any]], expected: dict[str, dict[tuple, Any]]
+) -> dict[str, dict[str, list[tuple]]]:
+    """Per stream: keys missing, keys unexpected, keys whose record differs (empty: equal)."""
+    problems = {}
+    for name in STREAMS:
+        have, want = got.get(name, {}), expected[name]
+        found = {
+            "missing": sorted(set(want) - set(have)),
+            "unexpected": sorted(set(have) - set(want)),
+            "different": sorted(k for k in set(have) & set(want) if have[k] != want[k]),
+        }
+        if any(found.values()):
+            problems[name] = {kind: keys[:5] for kind, keys in found.items() if keys}
+    return problems

@@ -1,0 +1,141 @@
+"""No secret in any output: DEBUG logs, errors, STATE or records, whatever goes wrong.
+
+The CLI runs at DEBUG level (`TAP_TIKTOK_ADS_LOGLEVEL`, which singer-sdk 0.54 reads for the
+root logger, so urllib3 logs every URL as sent) through every fault kind, failing runs and
+TikTok-account token refreshes included. Secrets carry characters that URL encoding changes,
+and each is searched for as written and URL-encoded: `secret` travels in the query string of
+`oauth2/advertiser/get/`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+
+from tests.conftest import NOW, catalog_for, tap_config
+from tests.fake_api import FakeData, FakeTikTokApi
+from tests.fake_api.faults import RESET, SHORT_PAGE, Fault
+from tests.fake_api.organic import organic_accounts, organic_auth
+from tests.reliability import STREAMS, sync_config
+from tests.test_kill_resume import FROZEN_CLI
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+TOKEN = "tok+en/Value==9"
+SECRET = "s3cr+t/Key==x"
+WRONG_TOKEN = "wr0ng+token/abc=="
+REPORT = "report/integrated/get/"
+OAUTH = "oauth2/advertiser/get/"
+
+
+@pytest.fixture
+def api(fake_data: FakeData) -> Iterator[FakeTikTokApi]:
+    with FakeTikTokApi(fake_data, tokens={TOKEN}, secret=SECRET, clock=lambda: NOW) as server:
+        yield server
+
+
+def every_fault(api: FakeTikTokApi) -> dict[str, Any]:
+    api.faults.fail_rate(0.1, codes=(40100, 40133, 50002), seed=4)
+    api.faults.http_error_next(1, status=502, path=OAUTH)
+    api.faults.reset_next(1, path=OAUTH)
+    api.faults.truncated_next(1, path=OAUTH)
+    api.faults.hang_next(1, seconds=1.5, path=REPORT)
+    api.faults.short_page_next(1, path=REPORT)
+    api.faults.http_error_next(1, status=503, path="tt_user/oauth2/refresh_token/")
+    auth = organic_auth(api)
+    auth.expire_after_calls = 2
+    auth.rotate_refresh_tokens = True
+    return {"request_timeout_seconds": 1}
+
+
+def wrong_token(api: FakeTikTokApi) -> dict[str, Any]:
+    del api
+    return {"access_token": WRONG_TOKEN}
+
+
+def refusals(api: FakeTikTokApi) -> dict[str, Any]:
+    organic_auth(api).expire_refresh_token(organic_accounts(api.data)[0].business_id)
+    organic_auth(api).invalidate_refresh_token(organic_accounts(api.data)[1].business_id)
+    api.faults.refuse_advertiser(api.data.advertiser_ids()[0], 40001, path=REPORT)
+    return {}
+
+
+def connections_keep_failing(api: FakeTikTokApi) -> dict[str, Any]:
+    # requests puts the whole URL, `secret=` included, in a connection error's message.
+    api.faults.fault_rate(1.0, Fault(RESET), path=OAUTH)
+    return {"max_retries": 1}
+
+
+def short_pages_and_bad_config(api: FakeTikTokApi) -> dict[str, Any]:
+    api.faults.fault_rate(0.2, Fault(SHORT_PAGE, amount=1))
+    return {"page_size": "lots"}
+
+
+SCENARIOS: dict[str, tuple[Callable[[FakeTikTokApi], dict[str, Any]], int]] = {
+    "every fault, then success": (every_fault, 0),
+    "wrong token": (wrong_token, 1),
+    "refused advertiser and refresh tokens": (refusals, 1),
+    "retries exhausted on the call with the secret": (connections_keep_failing, 1),
+    "invalid config": (short_pages_and_bad_config, 1),
+}
+
+
+def forms(secret: str) -> set[str]:
+    """A secret as written, URL-encoded and JSON-escaped."""
+    return {secret, quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1]}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_secret_in_any_output_at_debug_level(
+    api: FakeTikTokApi, tmp_path: Path, scenario: str
+) -> None:
+    prepare, returncode = SCENARIOS[scenario]
+    config = sync_config(api, tap_config(api), page_size=4, retry_initial_wait_seconds=0.01)
+    config |= {"access_token": TOKEN, "advertiser_ids": []}  # all authorised: needs `secret`
+    configured_refresh_tokens = [a["refresh_token"] for a in config["tiktok_accounts"]]
+    catalog = catalog_for(config, STREAMS)
+    config |= prepare(api)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            FROZEN_CLI,
+            NOW.isoformat(),
+            *("--config", str(tmp_path / "config.json")),
+            *("--catalog", str(tmp_path / "catalog.json")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=os.environ | {"TAP_TIKTOK_ADS_LOGLEVEL": "DEBUG"},
+    )
+
+    assert done.returncode == returncode, done.stderr[-3000:]
+    output = done.stdout + done.stderr
+    assert "| DEBUG" in done.stderr  # debug logging was on
+    auth = organic_auth(api)
+    secrets = {TOKEN, SECRET, WRONG_TOKEN, *configured_refresh_tokens}
+    secrets |= set(auth._access_tokens) | set(auth._refresh_tokens)
+    leaks = sorted(
+        f"{form!r}: {line[:200]}"
+        for secret in secrets
+        for form in forms(secret)
+        for line in output.splitlines()
+        if form in line
+    )
+    assert leaks == []
+    if scenario == "every fault, then success":
+        assert auth.refreshes.total() > len(organic_accounts(api.data))  # tokens were refreshed
+        assert "secret=***" in done.stderr  # urllib3's URL, masked
