@@ -14,10 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import msgspec
 from singer_sdk.authenticators import APIAuthenticatorBase
 
-from tap_tiktok_ads.client import response_body
+from tap_tiktok_ads.client import checked_body
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
 from tap_tiktok_ads.runtime import TIKTOK_ACCOUNTS, Failure
 
@@ -152,19 +151,7 @@ class AccountTokens:
 
     def _answer(self, business_id: str, response: requests.Response) -> dict[str, Any]:
         """The refresh answer's `data`, or the error that says what to do."""
-        where = REFRESH_PATH
-        status = response.status_code
-        if status == 429 or status >= 500:  # noqa: PLR2004
-            msg = f"HTTP {status} from TikTok on {where}; will retry"
-            raise TikTokRetriableError(msg)
-        if status >= 400:  # noqa: PLR2004
-            msg = f"HTTP {status} from TikTok on {where}: check `api_base_url`"
-            raise TikTokFatalError(msg)
-        try:
-            body = response_body(response)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            msg = f"TikTok sent a body that is not JSON on {where}; will retry"
-            raise TikTokRetriableError(msg) from None
+        body = checked_body(response, REFRESH_PATH)
         code, data = body.get("code"), body.get("data")
         if code == 0 and isinstance(data, dict) and data.get("access_token"):
             return data
@@ -177,9 +164,9 @@ class AccountTokens:
             )
             raise AccountAuthorizationError(business_id, msg, code)
         if not isinstance(code, int) or code == 0:
-            msg = f"TikTok's answer on {where} carries no access token; will retry"
+            msg = f"TikTok's answer on {REFRESH_PATH} carries no access token; will retry"
             raise TikTokRetriableError(msg)
-        raise classify(code, message, where, body.get("request_id"))
+        raise classify(code, message, REFRESH_PATH, body.get("request_id"))
 
 
 class AccountTokenAuthenticator(APIAuthenticatorBase):

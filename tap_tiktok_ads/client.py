@@ -65,6 +65,26 @@ def response_body(response: requests.Response) -> dict[str, Any]:
     return body
 
 
+def checked_body(response: requests.Response, where: str) -> dict[str, Any]:
+    """The JSON envelope of an answer, or the error for an HTTP fault or a broken body.
+
+    HTTP 429 and 5xx (TikTok's gateways answer 504 with an HTML page) and bodies that are not
+    JSON (cut off in transit) are worth retrying; other HTTP errors mean a wrong URL.
+    """
+    status = response.status_code
+    if status == 429 or status >= 500:  # noqa: PLR2004
+        msg = f"HTTP {status} from TikTok on {where}; will retry"
+        raise TikTokRetriableError(msg)
+    if status >= 400:  # noqa: PLR2004
+        msg = f"HTTP {status} from TikTok on {where}: check `api_base_url`"
+        raise TikTokFatalError(msg)
+    try:
+        return response_body(response)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        msg = f"TikTok sent a body that is not JSON on {where} (truncated?); will retry"
+        raise TikTokRetriableError(msg) from None
+
+
 def response_data(response: requests.Response) -> dict[str, Any]:
     """The envelope's `data` object (empty when TikTok sent none)."""
     data = response_body(response).get("data")
@@ -232,17 +252,7 @@ class TikTokStream(RESTStream[int]):
     def validate_response(self, response: requests.Response) -> None:
         """Raise for HTTP faults and for a non-zero TikTok `code` in an HTTP 200 body."""
         where = self.path
-        if response.status_code == 429 or response.status_code >= 500:  # noqa: PLR2004
-            msg = f"HTTP {response.status_code} from TikTok on {where}; will retry"
-            raise TikTokRetriableError(msg)
-        if response.status_code >= 400:  # noqa: PLR2004
-            msg = f"HTTP {response.status_code} from TikTok on {where}: check `api_base_url`"
-            raise TikTokFatalError(msg)
-        try:
-            body = response_body(response)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            msg = f"TikTok sent a body that is not JSON on {where} (truncated?); will retry"
-            raise TikTokRetriableError(msg) from None
+        body = checked_body(response, where)
         code = body.get("code")
         if code in (0, None) and isinstance(body.get("data"), dict):
             self.runtime.limiter.succeeded()
@@ -386,3 +396,24 @@ class TikTokStream(RESTStream[int]):
         self.runtime.log_totals_once(self.logger.parent or self.logger)
         if self.name == list(self._tap.streams)[-1]:
             self.runtime.failures.raise_if_any()
+
+
+class PerAdvertiserStream(TikTokStream):
+    """A stream with one partition, and so one bookmark, per advertiser of the run."""
+
+    @property
+    def partitions(self) -> list[dict] | None:
+        """The run's advertisers (resolved once, before the first request of a stream)."""
+        directory = self.runtime.directory
+        if directory is None:
+            return []
+        return [{"advertiser_id": a.advertiser_id} for a in directory.advertisers]
+
+    def compare_start_date(self, value: str, start_date_value: str) -> str:
+        """The bookmark alone: each stream applies `start_date` itself, if at all.
+
+        The SDK would parse `start_date` as a timestamp, which relative dates such as
+        `today-3` are not, and entities are read whatever their age.
+        """
+        del start_date_value
+        return value

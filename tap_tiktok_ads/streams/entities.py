@@ -18,7 +18,7 @@ from singer_sdk import typing as th
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tap_tiktok_ads import dates
-from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.errors import TikTokFatalError
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ def parse_tiktok_time(value: Any) -> dt.datetime | None:  # noqa: ANN401
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-class EntityStream(TikTokStream):
+class EntityStream(PerAdvertiserStream):
     """Any entity endpoint, from its definition: one partition and bookmark per advertiser."""
 
     replication_key = "modify_time"
@@ -228,19 +228,6 @@ class EntityStream(TikTokStream):
             for name, schema in definition.schema["properties"].items()
             if schema.get("type") in (["string", "null"], ["string"]) and "format" not in schema
         )
-
-    @property
-    def partitions(self) -> list[dict] | None:
-        """One partition, and one bookmark, per advertiser of the run."""
-        directory = self.runtime.directory
-        if directory is None:
-            return []
-        return [{"advertiser_id": a.advertiser_id} for a in directory.advertisers]
-
-    def compare_start_date(self, value: str, start_date_value: str) -> str:
-        """The bookmark alone: `start_date` never limits which entities are read."""
-        del start_date_value
-        return value
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The advertiser and, when there is one, the pass's `filtering` object."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.dates import (
     DateWindow,
     day_of,
@@ -210,7 +210,7 @@ class WindowRead:
     refusal: TikTokFatalError | None = None
 
 
-class ReportStream(TikTokStream):
+class ReportStream(PerAdvertiserStream):
     """Any TikTok report, from its definition: schema, selection, windows, bookmarks."""
 
     path = "/report/integrated/get/"
@@ -288,22 +288,6 @@ class ReportStream(TikTokStream):
         return RowTyper([METRICS[name] for name in self.selected_metrics])
 
     # --- partitions and plans -------------------------------------------------------
-
-    @property
-    def partitions(self) -> list[dict] | None:
-        """One partition, and one bookmark, per advertiser."""
-        directory = self.runtime.directory
-        if directory is None:
-            return []
-        return [{"advertiser_id": a.advertiser_id} for a in directory.advertisers]
-
-    def compare_start_date(self, value: str, start_date_value: str) -> str:
-        """The bookmark: `plan` applies `start_date` itself, in each advertiser's time zone.
-
-        The SDK's own comparison would parse relative dates such as `today-3` as timestamps.
-        """
-        del start_date_value
-        return value
 
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
         """No signpost: bookmarks are written at window ends, never past the data read."""
