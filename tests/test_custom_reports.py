@@ -171,3 +171,36 @@ def test_a_custom_report_syncs_with_its_metrics_selected_by_default(fake_api, fa
     assert len(records) == len(expected) > 0
     assert by_key(records, keys) == by_key(expected, keys)
     assert result.state["bookmarks"]["campaign_country_daily"]["partitions"]
+
+
+def test_weekly_and_monthly_custom_reports() -> None:
+    (weekly,), errors = parse_custom_reports(
+        [entry(dimensions=["campaign_id"], granularity="week", metrics=["spend", "reach"])]
+    )
+    assert errors == []
+    assert weekly.granularity is Granularity.WEEK
+    assert weekly.key_properties == ["advertiser_id", "campaign_id", "period_start", "period_end"]
+    assert weekly.replication_key == "period_start"
+    _, errors = parse_custom_reports([entry(granularity="MONTH")])
+    assert any("reads whole periods without a time dimension" in e for e in errors)
+    _, errors = parse_custom_reports([entry(dimensions=["campaign_id"], granularity="DAILY")])
+    assert any("granularity 'DAILY' is not one of WEEK, MONTH" in e for e in errors)
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_monthly_custom_report_syncs_one_row_per_period(fake_api) -> None:
+    report = entry(
+        name="campaign_monthly_reach",
+        dimensions=["campaign_id"],
+        granularity="MONTH",
+        metrics=["spend", "reach", "frequency"],
+    )
+    config = tap_config(fake_api, custom_reports=[report], start_date="2026-10-15")
+    result = run_tap(config, streams={"campaign_monthly_reach": None})
+    periods = {
+        (r["period_start"], r["period_end"]) for r in result.records["campaign_monthly_reach"]
+    }
+    assert periods == {("2026-10-01", "2026-10-31"), ("2026-11-01", "2026-11-30")}
+    for request in fake_api.requests:
+        if request.path.endswith("report/integrated/get/"):
+            assert request.params["dimensions"] == ["campaign_id"]
