@@ -7,13 +7,16 @@ the benchmarks start it this way.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from tests.fake_api.data import DataSpec, FakeData
+from tests.fake_api.organic import organic_accounts, organic_auth
 from tests.fake_api.server import DEFAULT_TOKEN, FakeTikTokApi
 
 
@@ -30,6 +33,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rps", type=float, default=None, help="hard cap on requests/second")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
+    parser.add_argument(
+        "--accounts-file",
+        default=None,
+        help="write the TikTok accounts (business_id, refresh_token) as a JSON list here",
+    )
     return parser.parse_args(argv)
 
 
@@ -72,6 +80,16 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     api.start(args.port)
+    if args.accounts_file:
+        auth = organic_auth(api)
+        accounts = [
+            {
+                "business_id": account.business_id,
+                "refresh_token": auth.refresh_token(account.business_id),
+            }
+            for account in organic_accounts(api.data)
+        ]
+        Path(args.accounts_file).write_text(json.dumps(accounts))
     sys.stdout.write(f"{api.base_url} {args.token}\n")
     sys.stdout.flush()
     try:
