@@ -285,7 +285,7 @@ def compute_truth(size: Size, last_day: dt.date, streams: tuple[str, ...]) -> Tr
     """
     sys.path.insert(0, str(REPO_ROOT))
     from tap_tiktok_ads.metrics import ReportType, TimeDimension
-    from tap_tiktok_ads.streams.reports import Granularity, builtin_reports
+    from tap_tiktok_ads.report_definitions import Granularity, builtin_reports
     from tests.fake_api import DataSpec, FakeData
     from tests.fake_api.report_query import ReportQuery
 

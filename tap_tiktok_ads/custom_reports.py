@@ -22,7 +22,7 @@ from tap_tiktok_ads.metrics import (
     closest_names,
     resolve_metric_names,
 )
-from tap_tiktok_ads.streams.reports import Granularity, ReportDefinition, builtin_reports
+from tap_tiktok_ads.report_definitions import Granularity, ReportDefinition, builtin_reports
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _KNOWN_KEYS = frozenset(

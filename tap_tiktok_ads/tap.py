@@ -19,6 +19,7 @@ from tap_tiktok_ads.inputs import (
     read_json_object,
     state_errors,
 )
+from tap_tiktok_ads.report_definitions import builtin_reports
 from tap_tiktok_ads.runtime import Runtime
 from tap_tiktok_ads.settings import CONFIG_SCHEMA, Settings, check_settings
 from tap_tiktok_ads.streams.advertisers import (
@@ -28,7 +29,7 @@ from tap_tiktok_ads.streams.advertisers import (
 )
 from tap_tiktok_ads.streams.entities import entity_streams
 from tap_tiktok_ads.streams.organic import organic_streams
-from tap_tiktok_ads.streams.reports import ReportStream, builtin_reports
+from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.transport import redact_logs
 from tap_tiktok_ads.writer import BufferedMsgSpecWriter
 

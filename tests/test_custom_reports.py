@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tap_tiktok_ads.custom_reports import parse_custom_reports
-from tap_tiktok_ads.streams.reports import Granularity
+from tap_tiktok_ads.report_definitions import Granularity
 from tests.conftest import NOW, run_tap, tap_config
 from tests.truth import by_key, expected_report_records
 

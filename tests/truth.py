@@ -7,7 +7,7 @@ from typing import Any
 
 from tap_tiktok_ads.metrics import METRICS
 from tap_tiktok_ads.records import RowTyper
-from tap_tiktok_ads.streams.reports import Granularity, ReportDefinition, builtin_reports
+from tap_tiktok_ads.report_definitions import Granularity, ReportDefinition, builtin_reports
 from tests.fake_api import FakeData
 
 REPORTS = {definition.name: definition for definition in builtin_reports()}

@@ -1,14 +1,12 @@
-"""Report streams: one class, many report definitions (built-in and the user's own).
+"""The report stream: one class for every report definition (built-in and the user's own).
 
-A report is data, not code: a `ReportDefinition` says report type, data level, time grain and
-breakdowns; `ReportStream` turns any definition into requests to `report/integrated/get/`,
-typed records and per-advertiser date bookmarks.
+`ReportStream` turns a `ReportDefinition` into requests to `report/integrated/get/`, typed
+records and per-advertiser date bookmarks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,16 +28,15 @@ from tap_tiktok_ads.dates import (
     windows,
 )
 from tap_tiktok_ads.errors import TikTokFatalError
-from tap_tiktok_ads.metrics import (
-    METRICS,
-    DataLevel,
-    Metric,
-    ReportType,
-    TimeDimension,
-    metrics_for,
-)
+from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
 from tap_tiktok_ads.records import RowTyper
+from tap_tiktok_ads.report_definitions import (
+    MAX_METRICS_PER_REQUEST,
+    PERIOD_PROPERTIES,
+    Granularity,
+    ReportDefinition,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -48,141 +45,6 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context, Record
 
     from tap_tiktok_ads.runtime import Advertiser
-
-MAX_METRICS_PER_REQUEST = 100  # TikTok's guidance: about 100 metrics per request (2.1)
-DAILY_WINDOW_DAYS = 30  # stat_time_day: at most 30 days per request (2.5)
-HOURLY_WINDOW_DAYS = 1  # stat_time_hour: one day per request (2.5)
-AUDIENCE_WINDOW_DAYS = 7  # TikTok's advice for audience reports, to avoid timeouts (2.5)
-PERIOD_PROPERTIES = ("period_start", "period_end")
-
-
-class Granularity(str, enum.Enum):
-    """The time grain of a report."""
-
-    DAY = "DAY"
-    HOUR = "HOUR"
-    LIFETIME = "LIFETIME"
-    WEEK = "WEEK"
-    MONTH = "MONTH"
-
-    @property
-    def suffix(self) -> str:
-        """The stream-name suffix of the built-in reports."""
-        return {
-            "DAY": "daily",
-            "HOUR": "hourly",
-            "LIFETIME": "lifetime",
-            "WEEK": "weekly",
-            "MONTH": "monthly",
-        }[self.value]
-
-    @property
-    def is_period(self) -> bool:
-        """Weekly and monthly reports: one query per period, without a time dimension.
-
-        Reach and frequency count unique people, so only TikTok can give a period's figure;
-        a sum of daily rows would overstate it.
-        """
-        return self in {Granularity.WEEK, Granularity.MONTH}
-
-
-@dataclass(frozen=True)
-class ReportDefinition:
-    """What one report stream asks TikTok for."""
-
-    name: str
-    report_type: ReportType
-    level: DataLevel
-    granularity: Granularity
-    breakdowns: tuple[str, ...] = ()
-    default_metrics: tuple[str, ...] | None = None
-
-    @property
-    def time_dimension(self) -> str | None:
-        """`stat_time_day`, `stat_time_hour`, or None for lifetime reports."""
-        if self.granularity is Granularity.DAY:
-            return TimeDimension.DAY.value
-        if self.granularity is Granularity.HOUR:
-            return TimeDimension.HOUR.value
-        return None
-
-    @property
-    def dimensions(self) -> list[str]:
-        """The `dimensions` parameter: the level's ID, the time, then breakdowns."""
-        time = [self.time_dimension] if self.time_dimension else []
-        return [self.level.id_dimension, *time, *self.breakdowns]
-
-    @property
-    def key_properties(self) -> list[str]:
-        """`advertiser_id` plus every dimension (and the period): unique across advertisers."""
-        period = list(PERIOD_PROPERTIES) if self.granularity.is_period else []
-        return list(dict.fromkeys(["advertiser_id", *self.dimensions, *period]))
-
-    @property
-    def replication_key(self) -> str | None:
-        """The time dimension, or `period_start` for period reports; None for lifetime."""
-        return PERIOD_PROPERTIES[0] if self.granularity.is_period else self.time_dimension
-
-    @property
-    def window_days(self) -> int:
-        """The longest date window one request may cover."""
-        if self.granularity is Granularity.HOUR:
-            return HOURLY_WINDOW_DAYS
-        if self.report_type is ReportType.AUDIENCE:
-            return AUDIENCE_WINDOW_DAYS
-        return DAILY_WINDOW_DAYS
-
-    @property
-    def metrics(self) -> list[Metric]:
-        """Every metric TikTok accepts for this report, in registry order."""
-        dimension_names = set(self.dimensions)
-        return [
-            metric
-            for metric in metrics_for(self.report_type, self.level)
-            if metric.name not in dimension_names
-        ]
-
-    def is_default(self, metric: Metric) -> bool:
-        """Whether a metric is selected unless the catalog says otherwise."""
-        if self.default_metrics is not None:
-            return metric.name in self.default_metrics
-        return metric.default
-
-
-_LEVEL_NAMES = {
-    DataLevel.ADVERTISER: "advertiser",
-    DataLevel.CAMPAIGN: "campaign",
-    DataLevel.ADGROUP: "adgroup",
-    DataLevel.AD: "ad",
-}
-AUDIENCE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
-    "age_gender": ("age", "gender"),
-    "country": ("country_code",),
-    "platform": ("platform",),
-}
-
-
-def builtin_reports() -> list[ReportDefinition]:
-    """The 12 performance and 12 audience report streams."""
-    reports = [
-        ReportDefinition(
-            f"{_LEVEL_NAMES[level]}_report_{grain.suffix}", ReportType.BASIC, level, grain
-        )
-        for level in DataLevel
-        for grain in Granularity
-    ]
-    reports += [
-        ReportDefinition(
-            f"{_LEVEL_NAMES[level]}_audience_{suffix}_daily",
-            ReportType.AUDIENCE,
-            level,
-            Granularity.DAY,
-            breakdowns,
-        )
-        for level in DataLevel
-        for suffix, breakdowns in AUDIENCE_BREAKDOWNS.items()
-    ]
-    return reports
 
 
 @dataclass(frozen=True)
