@@ -101,11 +101,6 @@ class AccountTokens:
         if tokens is not None and token and tokens.access_token == token:
             tokens.access_token = None
 
-    def failure(self, business_id: str) -> AccountAuthorizationError | None:
-        """Why the account cannot be read in this run, if it cannot."""
-        tokens = self._accounts.get(business_id)
-        return tokens.failure if tokens is not None else None
-
     def _refresh(self, business_id: str, tokens: _AccountTokens) -> None:
         """Exchange the refresh token for a new access token (and maybe a new refresh token)."""
         settings = self._runtime.settings

@@ -21,11 +21,15 @@ TRANSIENT_CODES = frozenset(
 # The TikTok-account access token has expired: refresh it, then repeat the call.
 EXPIRED_TOKEN_CODES = frozenset({40102})
 
-# Refusals that concern one advertiser, not the token or the app (reference 1.7): no
-# permission for it (40001, 40003), token not of its user (40106), not on the allowlist or
-# not of the developer's company (40118, 40119), missing or deleted (40300, 40301). The tap
-# skips that advertiser, syncs the others, and fails the run at its end.
-ADVERTISER_FAILURE_CODES = frozenset({40001, 40003, 40106, 40118, 40119, 40300, 40301})
+# Refusals that concern one owner of data, an advertiser or a TikTok account, not the token
+# or the app (reference 1.7): no permission for it (40001, 40003), token not of its user
+# (40106), not on the allowlist or not of the developer's company (40118, 40119). The tap
+# skips that owner, syncs the others, and fails the run at its end.
+PER_OWNER_FAILURE_CODES = frozenset({40001, 40003, 40106, 40118, 40119})
+# An advertiser may also be missing or deleted (40300, 40301).
+ADVERTISER_FAILURE_CODES = PER_OWNER_FAILURE_CODES | {40300, 40301}
+# A TikTok account may also not have granted the scopes its fields need (40125, 40130).
+ACCOUNT_FAILURE_CODES = PER_OWNER_FAILURE_CODES | {40125, 40130}
 
 _AUTH_HELP = (
     "Check `access_token`: it must be the long-term token of a TikTok for Business app "
@@ -33,13 +37,19 @@ _AUTH_HELP = (
     "the token was revoked)."
 )
 _PERMISSION_HELP = (
-    "The token is valid but not authorised for this advertiser or operation: remove the "
-    "advertiser from `advertiser_ids`, or re-authorise the app with the advertiser's "
-    "Business Center and the reporting scope."
+    "The token is valid but not authorised for this advertiser, TikTok account or operation: "
+    "remove the advertiser from `advertiser_ids` (or the account from `tiktok_accounts`), or "
+    "re-authorise the app with the advertiser's Business Center and the reporting scope (or "
+    "the account with its scopes)."
 )
 _REFRESH_HELP = (
     "The refresh token was rejected: re-authorise the TikTok account and put its new "
     "`refresh_token` in `tiktok_accounts`."
+)
+ACCOUNT_HELP = (
+    "Re-authorise each of them for your app with the scopes user.info.basic, user.info.stats, "
+    "user.insights, video.list and video.insights, and put the new `refresh_token` in "
+    "`tiktok_accounts`."
 )
 _APP_HELP = "Check `app_id` and `secret`: they must be your TikTok for Business app's values."
 
@@ -95,6 +105,11 @@ class TikTokFatalError(FatalAPIError):
     def concerns_one_advertiser(self) -> bool:
         """Whether TikTok refused one advertiser only, so that the others can go on."""
         return self.code in ADVERTISER_FAILURE_CODES
+
+    @property
+    def concerns_one_account(self) -> bool:
+        """Whether TikTok refused one TikTok account only, so that the others can go on."""
+        return self.code in ACCOUNT_FAILURE_CODES
 
 
 def classify(code: int, message: str, where: str, request_id: str | None) -> Exception:

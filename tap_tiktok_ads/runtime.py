@@ -13,7 +13,7 @@ from functools import cached_property
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
-from tap_tiktok_ads.errors import FATAL_HELP, TikTokFatalError
+from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.transport import RateLimiter, Redactor, TikTokAdapter, build_session
 
 if TYPE_CHECKING:
@@ -91,6 +91,20 @@ class FailureRegistry:
     def advertiser_failed(self, advertiser_id: str) -> bool:
         """Whether TikTok refused this advertiser earlier in the run."""
         return self.failed(ADVERTISERS, advertiser_id) is not None
+
+    def account_refused(self, business_id: str, error: Exception, logger: logging.Logger) -> bool:
+        """Record TikTok's refusal of one TikTok account; False for errors that stop the run."""
+        if not isinstance(error, TikTokFatalError) or not error.concerns_one_account:
+            return False
+        failure = Failure(
+            "access to", TIKTOK_ACCOUNTS, business_id, error.code, error.where, ACCOUNT_HELP
+        )
+        self.add(failure, f"TikTok account {business_id}: {error}", logger)
+        return True
+
+    def account_failed(self, business_id: str) -> bool:
+        """Whether TikTok refused this account (or its refresh token) earlier in the run."""
+        return self.failed(TIKTOK_ACCOUNTS, business_id) is not None
 
     def failed(self, noun: str, key: str) -> Failure | None:
         """The failure of this advertiser or account in this run, if any."""

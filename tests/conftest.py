@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import subprocess
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 # Tests run at a fixed moment inside the fake's data range, so results never depend on the day.
 NOW = dt.datetime(2026, 11, 20, 15, 30, tzinfo=dt.timezone.utc)
@@ -100,6 +103,27 @@ def run_tap(
     tap = TapTikTokAds(config=config, catalog=catalog, state=state, message_writer=writer)
     tap.sync_all()
     return SyncResult(writer.messages)
+
+
+def run_cli(
+    config: dict[str, Any], streams: dict[str, list[str] | None], directory: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed tap as a user would: `python -m tap_tiktok_ads` with files."""
+    (directory / "config.json").write_text(json.dumps(config))
+    (directory / "catalog.json").write_text(json.dumps(catalog_for(config, streams)))
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tap_tiktok_ads",
+            *("--config", str(directory / "config.json")),
+            *("--catalog", str(directory / "catalog.json")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.fixture

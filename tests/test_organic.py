@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,7 +14,15 @@ from singer_sdk.exceptions import FatalAPIError
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.settings import check_settings
 from tap_tiktok_ads.tap import TapTikTokAds
-from tests.conftest import NOW, CollectingWriter, SyncResult, catalog_for, run_tap, tap_config
+from tests.conftest import (
+    NOW,
+    CollectingWriter,
+    SyncResult,
+    catalog_for,
+    run_cli,
+    run_tap,
+    tap_config,
+)
 from tests.fake_api import FakeTikTokApi
 from tests.fake_api.organic import (
     DAILY_FIELDS,
@@ -56,10 +62,14 @@ def organic_config(api: FakeTikTokApi, **overrides: Any) -> dict[str, Any]:
     return config | overrides
 
 
-def run_until_failure(config: dict[str, Any]) -> tuple[SyncResult, FatalAPIError]:
+def run_until_failure(
+    config: dict[str, Any], state: dict[str, Any] | None = None
+) -> tuple[SyncResult, FatalAPIError]:
     """Run a sync expected to fail at its end; return what was emitted and the error."""
     writer = CollectingWriter()
-    tap = TapTikTokAds(config=config, catalog=catalog_for(config, ORGANIC), message_writer=writer)
+    tap = TapTikTokAds(
+        config=config, catalog=catalog_for(config, ORGANIC), state=state, message_writer=writer
+    )
     with pytest.raises(FatalAPIError) as failure:
         tap.sync_all()
     return SyncResult(writer.messages), failure.value
@@ -217,26 +227,8 @@ def test_cli_exits_1_with_one_clear_message(fake_api, fake_data, tmp_path):
     accounts = organic_accounts(fake_data)
     organic_auth(fake_api).expire_refresh_token(accounts[0].business_id)
     config = organic_config(fake_api, start_date="today-3")
-    config_file = tmp_path / "config.json"
-    config_file.write_text(json.dumps(config))
-    catalog_file = tmp_path / "catalog.json"
-    catalog_file.write_text(json.dumps(catalog_for(config, {"organic_profile": None})))
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tap_tiktok_ads",
-            "--config",
-            str(config_file),
-            "--catalog",
-            str(catalog_file),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(config, {"organic_profile": None}, tmp_path)
 
     assert done.returncode == 1
     assert "Sync failed: TikTok refused the refresh token of 1 TikTok account(s)" in done.stderr
@@ -246,6 +238,98 @@ def test_cli_exits_1_with_one_clear_message(fake_api, fake_data, tmp_path):
     emitted = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     synced = {m["record"]["business_id"] for m in emitted if m["type"] == "RECORD"}
     assert synced == {accounts[1].business_id, accounts[2].business_id}
+
+
+def test_cli_exits_1_naming_the_refused_account_code_and_fix(fake_api, fake_data, tmp_path):
+    accounts = organic_accounts(fake_data)
+    fake_api.faults.refuse_account(accounts[2].business_id, 40130, path=BUSINESS_GET)
+    config = organic_config(fake_api, start_date="today-3")
+
+    done = run_cli(config, ORGANIC, tmp_path)
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    failures = [line for line in done.stderr.splitlines() if "Sync failed:" in line]
+    assert len(failures) == 1
+    assert (
+        f"TikTok refused access to 1 TikTok account(s): {accounts[2].business_id} "
+        "(TikTok error 40130 on /business/get/)"
+    ) in failures[0]
+    assert "user.insights" in failures[0]
+    sent = {r.token for r in fake_api.requests if r.token}
+    sent |= {a["refresh_token"] for a in config["tiktok_accounts"]}
+    assert sent
+    for token in sent:
+        assert token not in done.stderr + done.stdout
+    emitted = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    synced = {m["record"]["business_id"] for m in emitted if m["type"] == "RECORD"}
+    assert synced == {accounts[0].business_id, accounts[1].business_id}
+
+
+@pytest.mark.parametrize(
+    ("code", "path"),
+    [(40130, BUSINESS_GET), (40125, BUSINESS_GET), (40001, VIDEO_LIST), (40106, VIDEO_LIST)],
+)
+def test_refused_account_fails_alone_and_keeps_its_bookmark(
+    fake_api, fake_data, frozen_now, code, path
+):
+    accounts = organic_accounts(fake_data)
+    refused = accounts[1].business_id
+    fake_api.faults.refuse_account(refused, code, path=path)
+    resumed_from = (START + dt.timedelta(days=3)).isoformat()  # re-reads back to START
+    state = {
+        "bookmarks": {
+            "organic_profile_daily": {
+                "partitions": [
+                    {
+                        "context": {"business_id": a.business_id},
+                        "replication_key_value": resumed_from,
+                    }
+                    for a in accounts
+                ]
+            }
+        }
+    }
+
+    result, error = run_until_failure(organic_config(fake_api), state)
+
+    if path == BUSINESS_GET:  # refused by the first stream: skipped by the later ones too
+        assert_complete(result, fake_data, skip={refused})
+        assert fake_api.count(BUSINESS_GET, code=code) == 1
+        assert refused not in {p["business_id"] for p in params_of(fake_api, VIDEO_LIST)}
+    else:  # refused by the last stream: all else is complete, its videos are missing
+        assert refused not in by_account(result.records["organic_videos"])
+        missing = [expected_video(accounts[1], video) for video in videos(accounts[1], NOW)]
+        result.records["organic_videos"] += missing
+        assert_complete(result, fake_data)
+    partitions = result.state["bookmarks"]["organic_profile_daily"]["partitions"]
+    bookmarks = {p["context"]["business_id"]: p["replication_key_value"] for p in partitions}
+    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    assert bookmarks == {
+        a.business_id: resumed_from
+        if a.business_id == refused and path == BUSINESS_GET
+        else yesterday
+        for a in accounts
+    }
+    message = str(error)
+    assert (
+        f"TikTok refused access to 1 TikTok account(s): {refused} (TikTok error {code} on /{path})"
+        in message
+    )
+    assert "scopes user.info.basic, user.info.stats, user.insights, video.list" in message
+    assert accounts[0].business_id not in message
+    assert accounts[2].business_id not in message
+
+
+def test_refused_app_token_on_an_account_still_stops_at_once(fake_api, fake_data, frozen_now):
+    fake_api.faults.fail_rate(1.0, codes=(40105,), path=BUSINESS_GET)
+
+    result, error = run_until_failure(organic_config(fake_api))
+
+    assert "TikTok error 40105 on /business/get/" in str(error)
+    assert "TikTok refused access" not in str(error)
+    assert fake_api.count(BUSINESS_GET) == 1
+    assert not result.records["organic_videos"]
 
 
 def test_daily_rereads_the_last_3_days_on_the_next_run(organic_api, fake_data, monkeypatch):

@@ -10,8 +10,6 @@ API brings the union of both runs' records to the fake's truth.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +18,15 @@ from singer_sdk.exceptions import FatalAPIError
 
 from tap_tiktok_ads.client import RetriesExhaustedError
 from tap_tiktok_ads.tap import TapTikTokAds
-from tests.conftest import NOW, CollectingWriter, SyncResult, catalog_for, run_tap, tap_config
+from tests.conftest import (
+    NOW,
+    CollectingWriter,
+    SyncResult,
+    catalog_for,
+    run_cli,
+    run_tap,
+    tap_config,
+)
 from tests.fake_api.organic import organic_accounts, organic_auth
 from tests.fake_api.routes import ROUTES
 from tests.fake_api.server import DEFAULT_TOKEN
@@ -191,6 +197,29 @@ def test_refused_advertiser_does_not_hide_the_others(
     assert_resumes(fake_api, fake_data, failed)
 
 
+def test_refused_account_does_not_hide_the_rest(
+    fake_api: FakeTikTokApi, fake_data: FakeData
+) -> None:
+    refused = organic_accounts(fake_data)[1].business_id
+    fake_api.faults.refuse_account(refused, 40130, path="business/get/")
+
+    failed, error = run_until_failure(config_for(fake_api))
+
+    expected = truth(fake_data, NOW)
+    for stream in ORGANIC_STREAMS:
+        expected[stream] = {k: v for k, v in expected[stream].items() if k[0] != refused}
+    assert differences(merged(failed.records), expected) == {}
+    assert duplicates(failed.records) == {}
+    message = str(error)
+    assert (
+        f"TikTok refused access to 1 TikTok account(s): {refused} "
+        "(TikTok error 40130 on /business/get/)"
+    ) in message
+    assert "user.insights" in message  # the fix
+    assert fake_api.count("business/get/", code=40130) == 1  # not asked again
+    assert_resumes(fake_api, fake_data, failed)
+
+
 def test_refused_advertisers_and_accounts_in_one_message(
     fake_api: FakeTikTokApi, fake_data: FakeData
 ) -> None:
@@ -218,22 +247,7 @@ def test_cli_lists_each_failed_advertiser_once_without_traceback(
 ) -> None:
     refused = fake_data.advertiser_ids()[2]
     fake_api.faults.refuse_advertiser(refused, 40001, path=REPORT)
-    config = config_for(fake_api)
-    (tmp_path / "config.json").write_text(json.dumps(config))
-    (tmp_path / "catalog.json").write_text(json.dumps(catalog_for(config, STREAMS)))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tap_tiktok_ads",
-            *("--config", str(tmp_path / "config.json")),
-            *("--catalog", str(tmp_path / "catalog.json")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(config_for(fake_api), STREAMS, tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     failures = [line for line in done.stderr.splitlines() if "Sync failed:" in line]

@@ -24,7 +24,7 @@ from tap_tiktok_ads.auth import (
     without_session_auth,
 )
 from tap_tiktok_ads.client import TikTokStream, response_data
-from tap_tiktok_ads.errors import TikTokTokenExpiredError
+from tap_tiktok_ads.errors import TikTokFatalError, TikTokTokenExpiredError
 
 if TYPE_CHECKING:
     import logging
@@ -220,15 +220,22 @@ class OrganicStream(TikTokStream):
         ]
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """The account's records; an account whose refresh token is refused is skipped."""
+        """The account's records; an account TikTok refused, or its refresh token, is skipped.
+
+        A refusal of the account itself (no permission, scope not authorised) is recorded
+        here; its bookmark stays and the later organic streams skip it too.
+        """
         business_id = (context or {}).get("business_id")
-        if not business_id or self.tokens.failure(business_id) is not None:
+        if not business_id or self.runtime.failures.account_failed(business_id):
             return
         self._business_id = business_id
         try:
             # A refused account was logged and is raised at the end of the run.
             with contextlib.suppress(AccountAuthorizationError):
                 yield from self.account_records(business_id, context or {})
+        except TikTokFatalError as exc:
+            if not self.runtime.failures.account_refused(business_id, exc, self.logger):
+                raise
         finally:
             self._business_id = None
 

@@ -69,6 +69,7 @@ class Faults:
         self._pending: list[_Pending] = []
         self._rate: _Rate | None = None
         self._refused: dict[str, tuple[int, str | None]] = {}  # advertiser -> code, path
+        self._refused_accounts: dict[str, tuple[int, str | None]] = {}  # business_id -> same
 
     def _queue(self, fault: Fault, n: int, path: str | None) -> None:
         with self._lock:
@@ -136,12 +137,20 @@ class Faults:
         with self._lock:
             self._refused[advertiser_id] = (code, normalize_path(path) if path else None)
 
+    def refuse_account(
+        self, business_id: str, code: int = 40130, *, path: str | None = None
+    ) -> None:
+        """Every matching call about this TikTok account answers `code` (scope not granted, ...)."""
+        with self._lock:
+            self._refused_accounts[business_id] = (code, normalize_path(path) if path else None)
+
     def clear(self) -> None:
-        """Drop every pending, rate and advertiser fault."""
+        """Drop every pending, rate, advertiser and account fault."""
         with self._lock:
             self._pending.clear()
             self._rate = None
             self._refused.clear()
+            self._refused_accounts.clear()
 
     def pending(self) -> int:
         """How many one-shot faults have not fired yet."""
@@ -173,7 +182,12 @@ class Faults:
         return Fault(CODE, code=code, message=DEFAULT_MESSAGES.get(code, f"Injected error {code}."))
 
     def _refusal(self, path: str, params: dict[str, Any]) -> Fault | None:
-        """The refusal of a call about a refused advertiser (caller holds the lock)."""
+        """The refusal of a call about a refused advertiser or account (caller holds the lock)."""
+        business_id = params.get("business_id")
+        refused = self._refused_accounts.get(str(business_id))
+        if refused is not None and refused[1] in {None, path}:
+            message = f"No permission to access the data of business {business_id}."
+            return Fault(CODE, code=refused[0], message=message)
         advertisers = params.get("advertiser_ids")
         named = [
             params.get("advertiser_id"),
