@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import FatalAPIError
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.tap import TapTikTokAds
@@ -90,6 +91,18 @@ def catalog_for(
     return catalog
 
 
+def _tap(
+    config: dict[str, Any],
+    streams: dict[str, list[str] | None] | None,
+    state: dict[str, Any] | None,
+) -> tuple[TapTikTokAds, CollectingWriter]:
+    writer = CollectingWriter()
+    catalog = catalog_for(config, streams) if streams is not None else None
+    state = copy.deepcopy(state) if state is not None else None
+    tap = TapTikTokAds(config=config, catalog=catalog, state=state, message_writer=writer)
+    return tap, writer
+
+
 def run_tap(
     config: dict[str, Any],
     *,
@@ -97,12 +110,22 @@ def run_tap(
     state: dict[str, Any] | None = None,
 ) -> SyncResult:
     """Run a full sync in-process and return its messages."""
-    writer = CollectingWriter()
-    catalog = catalog_for(config, streams) if streams is not None else None
-    state = copy.deepcopy(state) if state is not None else None
-    tap = TapTikTokAds(config=config, catalog=catalog, state=state, message_writer=writer)
+    tap, writer = _tap(config, streams, state)
     tap.sync_all()
     return SyncResult(writer.messages)
+
+
+def run_until_failure(
+    config: dict[str, Any],
+    *,
+    streams: dict[str, list[str] | None] | None = None,
+    state: dict[str, Any] | None = None,
+) -> tuple[SyncResult, FatalAPIError]:
+    """Run a sync that must fail; return what it emitted before, and the error."""
+    tap, writer = _tap(config, streams, state)
+    with pytest.raises(FatalAPIError) as failure:
+        tap.sync_all()
+    return SyncResult(writer.messages), failure.value
 
 
 def run_cli(

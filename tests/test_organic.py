@@ -13,14 +13,12 @@ from singer_sdk.exceptions import FatalAPIError
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.settings import check_settings
-from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import (
     NOW,
-    CollectingWriter,
     SyncResult,
-    catalog_for,
     run_cli,
     run_tap,
+    run_until_failure,
     tap_config,
 )
 from tests.fake_api import FakeTikTokApi
@@ -60,19 +58,6 @@ def organic_config(api: FakeTikTokApi, **overrides: Any) -> dict[str, Any]:
     )
     del config["access_token"], config["advertiser_ids"]
     return config | overrides
-
-
-def run_until_failure(
-    config: dict[str, Any], state: dict[str, Any] | None = None
-) -> tuple[SyncResult, FatalAPIError]:
-    """Run a sync expected to fail at its end; return what was emitted and the error."""
-    writer = CollectingWriter()
-    tap = TapTikTokAds(
-        config=config, catalog=catalog_for(config, ORGANIC), state=state, message_writer=writer
-    )
-    with pytest.raises(FatalAPIError) as failure:
-        tap.sync_all()
-    return SyncResult(writer.messages), failure.value
 
 
 def by_account(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -207,7 +192,7 @@ def test_refused_refresh_tokens_fail_the_run_after_the_other_accounts(
     auth.invalidate_refresh_token(accounts[2].business_id)
     config = organic_config(fake_api)
 
-    result, error = run_until_failure(config)
+    result, error = failing_run(config)
 
     assert_complete(result, fake_data, skip={accounts[1].business_id, accounts[2].business_id})
     message = str(error)
@@ -291,7 +276,7 @@ def test_refused_account_fails_alone_and_keeps_its_bookmark(
         }
     }
 
-    result, error = run_until_failure(organic_config(fake_api), state)
+    result, error = failing_run(organic_config(fake_api), state)
 
     if path == BUSINESS_GET:  # refused by the first stream: skipped by the later ones too
         assert_complete(result, fake_data, skip={refused})
@@ -324,7 +309,7 @@ def test_refused_account_fails_alone_and_keeps_its_bookmark(
 def test_refused_app_token_on_an_account_still_stops_at_once(fake_api, fake_data, frozen_now):
     fake_api.faults.fail_rate(1.0, codes=(40105,), path=BUSINESS_GET)
 
-    result, error = run_until_failure(organic_config(fake_api))
+    result, error = failing_run(organic_config(fake_api))
 
     assert "TikTok error 40105 on /business/get/" in str(error)
     assert "TikTok refused access" not in str(error)
@@ -546,3 +531,10 @@ def test_fake_daily_data_settles_two_days_after_the_day(fake_data):
     ]
     assert values[0] != values[1] != values[2]
     assert values[2] == values[3]
+
+
+def failing_run(
+    config: dict[str, Any], state: dict[str, Any] | None = None
+) -> tuple[SyncResult, FatalAPIError]:
+    """A sync of this module's streams that must fail."""
+    return run_until_failure(config, streams=ORGANIC, state=state)

@@ -17,14 +17,12 @@ import pytest
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_tiktok_ads.client import RetriesExhaustedError
-from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import (
     NOW,
-    CollectingWriter,
     SyncResult,
-    catalog_for,
     run_cli,
     run_tap,
+    run_until_failure,
     tap_config,
 )
 from tests.fake_api.organic import organic_accounts, organic_auth
@@ -59,19 +57,6 @@ def _frozen(frozen_now: Any) -> None:
 def config_for(api: FakeTikTokApi, **overrides: Any) -> dict[str, Any]:
     settings = {"page_size": 4, "retry_initial_wait_seconds": 0.001} | overrides
     return sync_config(api, tap_config(api), **settings)
-
-
-def run_until_failure(
-    config: dict[str, Any], state: dict[str, Any] | None = None
-) -> tuple[SyncResult, FatalAPIError]:
-    """A sync that must fail; what it emitted before, and the error."""
-    writer = CollectingWriter()
-    tap = TapTikTokAds(
-        config=config, catalog=catalog_for(config, STREAMS), state=state, message_writer=writer
-    )
-    with pytest.raises(FatalAPIError) as failure:
-        tap.sync_all()
-    return SyncResult(writer.messages), failure.value
 
 
 def after_report_calls(api: FakeTikTokApi, calls: int, action: Callable[[], None]) -> None:
@@ -117,7 +102,7 @@ def test_token_refused_mid_run_stops_and_resumes(
     fake_api: FakeTikTokApi, fake_data: FakeData, code: int, fix: str
 ) -> None:
     after_report_calls(fake_api, 30, lambda: fake_api.faults.fail_rate(1.0, codes=(code,)))
-    failed, error = run_until_failure(config_for(fake_api))
+    failed, error = failing_run(config_for(fake_api))
     message = str(error)
     assert f"TikTok error {code}" in message
     assert fix in message
@@ -129,7 +114,7 @@ def test_revoked_token_mid_run_stops_and_resumes(
     fake_api: FakeTikTokApi, fake_data: FakeData
 ) -> None:
     after_report_calls(fake_api, 90, lambda: fake_api.tokens.discard(TOKEN))
-    failed, error = run_until_failure(config_for(fake_api))
+    failed, error = failing_run(config_for(fake_api))
     assert "TikTok error 40105" in str(error)
     assert "re-authorise" in str(error)
     assert_resumes(fake_api, fake_data, failed)
@@ -139,7 +124,7 @@ def test_retries_exhausted_names_the_advertiser_and_resumes(
     fake_api: FakeTikTokApi, fake_data: FakeData
 ) -> None:
     after_report_calls(fake_api, 120, lambda: fake_api.faults.fail_rate(1.0, codes=(50002,)))
-    failed, error = run_until_failure(config_for(fake_api, max_retries=2))
+    failed, error = failing_run(config_for(fake_api, max_retries=2))
     assert isinstance(error, RetriesExhaustedError)
     message = str(error)
     assert "50002" in message
@@ -181,7 +166,7 @@ def test_refused_advertiser_does_not_hide_the_others(
     refused = fake_data.advertiser_ids()[1]
     fake_api.faults.refuse_advertiser(refused, code, path=path)
 
-    failed, error = run_until_failure(config_for(fake_api))
+    failed, error = failing_run(config_for(fake_api))
 
     got = merged(failed.records)
     others = without(got, refused)
@@ -203,7 +188,7 @@ def test_refused_account_does_not_hide_the_rest(
     refused = organic_accounts(fake_data)[1].business_id
     fake_api.faults.refuse_account(refused, 40130, path="business/get/")
 
-    failed, error = run_until_failure(config_for(fake_api))
+    failed, error = failing_run(config_for(fake_api))
 
     expected = truth(fake_data, NOW)
     for stream in ORGANIC_STREAMS:
@@ -229,7 +214,7 @@ def test_refused_advertisers_and_accounts_in_one_message(
     account = organic_accounts(fake_data)[1].business_id
     organic_auth(fake_api).expire_refresh_token(account)
 
-    failed, error = run_until_failure(config_for(fake_api))
+    failed, error = failing_run(config_for(fake_api))
 
     message = str(error)
     assert f"{advertisers[0]} (TikTok error 40001 on /report/integrated/get/)" in message
@@ -260,3 +245,10 @@ def test_cli_lists_each_failed_advertiser_once_without_traceback(
     records = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     synced = {m["record"].get("advertiser_id") for m in records if m["type"] == "RECORD"}
     assert set(fake_data.advertiser_ids()) - {refused} <= synced
+
+
+def failing_run(
+    config: dict[str, Any], state: dict[str, Any] | None = None
+) -> tuple[SyncResult, FatalAPIError]:
+    """A sync of this module's streams that must fail."""
+    return run_until_failure(config, streams=STREAMS, state=state)
