@@ -18,6 +18,7 @@ import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import PageNumberPaginator
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import PageContext
 
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
@@ -384,6 +385,23 @@ class TikTokStream(RESTStream[int]):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Records for one context (advertiser or account); see `request_records`."""
         yield from self.request_records(context)
+
+    def resume_bookmark(self, context: Context) -> str | None:
+        """The partition's bookmark in the state the run started with, if it resumes from it.
+
+        None when the catalog forces FULL_TABLE (Meltano's `replication-method` metadata, or
+        `forced-replication-method`): the user asked for everything again. Read without
+        creating a state entry, so that reading ahead for partitions whose turn has not come
+        leaves the STATE messages as a one-request-at-a-time run writes them.
+        """
+        if self.replication_method != REPLICATION_INCREMENTAL:
+            return None
+        stream_state = self.tap_state.get("bookmarks", {}).get(self.name, {})
+        for partition in stream_state.get("partitions", []):
+            if partition.get("context") == dict(context):
+                value = partition.get("replication_key_value")
+                return None if value is None else str(value)
+        return None
 
     def log_sync_costs(self) -> None:
         """Log the run's totals once, after every stream has synced.

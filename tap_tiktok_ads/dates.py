@@ -70,6 +70,28 @@ def parse_date_setting(value: str, today: dt.date) -> dt.date:
         raise DateSettingError(msg) from None
 
 
+def is_absolute_date_setting(value: str) -> bool:
+    """Whether a date setting is a calendar date rather than relative to today."""
+    try:
+        dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def first_day_to_read(start_date: str, today: dt.date, resume_day: dt.date | None) -> dt.date:
+    """The first day a run reads: `start_date` on a first run, else the day it resumes from.
+
+    `resume_day` is the bookmark minus the days every run reads again. A relative
+    `start_date` moves with the calendar: as a floor it would make a run after a pause longer
+    than it skip every day since the bookmark. An absolute `start_date` stays a floor.
+    """
+    start = parse_date_setting(start_date, today)
+    if resume_day is None:
+        return start
+    return max(resume_day, start) if is_absolute_date_setting(start_date) else resume_day
+
+
 @dataclass(frozen=True)
 class DateWindow:
     """An inclusive range of local calendar days sent as one report request."""

@@ -375,6 +375,43 @@ def test_start_date_older_than_60_days_is_clamped_with_one_warning(
         assert days == set(expected_daily(account, oldest, NOW))
 
 
+@pytest.mark.parametrize(
+    ("start_date", "paused_days", "first_day_back"),
+    [
+        ("today-7", 40, 43),  # a relative start_date is no floor once there is a bookmark
+        ("7", 70, 60),  # only TikTok's 60 days are
+        ((TODAY - dt.timedelta(days=30)).isoformat(), 40, 30),  # an absolute one stays a floor
+    ],
+)
+@pytest.mark.usefixtures("frozen_now")
+def test_daily_resumes_from_the_bookmark_after_a_pause(
+    fake_api, fake_data, start_date, paused_days, first_day_back
+):
+    accounts = organic_accounts(fake_data)
+    bookmark = (TODAY - dt.timedelta(days=paused_days)).isoformat()
+    partitions = daily_partitions(fake_data, bookmark)
+    state = {"bookmarks": {"organic_profile_daily": {"partitions": partitions}}}
+    config = organic_config(fake_api, start_date=start_date)
+
+    result = run_tap(config, streams={"organic_profile_daily": None}, state=state)
+
+    first_day = TODAY - dt.timedelta(days=first_day_back)
+    assert min(p["start_date"] for p in params_of(fake_api, BUSINESS_GET)) == first_day.isoformat()
+    assert fake_api.count(BUSINESS_GET, code=40002) == 0
+    daily = by_account(result.records["organic_profile_daily"])
+    for account in accounts:
+        days = {record["date"] for record in daily[account.business_id]}
+        assert days == set(expected_daily(account, first_day, NOW))
+
+
+def daily_partitions(data: FakeData, bookmark: str) -> list[dict[str, Any]]:
+    """The same daily-insights bookmark for every account of the fake."""
+    return [
+        {"context": {"business_id": account.business_id}, "replication_key_value": bookmark}
+        for account in organic_accounts(data)
+    ]
+
+
 def test_requested_fields_are_the_catalog_selection(fake_api, fake_data, frozen_now):
     selection = {
         "organic_profile": ["username", "followers_count", "audience_countries"],

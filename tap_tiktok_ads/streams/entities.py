@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
-from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.client import PerAdvertiserStream
@@ -254,10 +253,7 @@ class EntityStream(PerAdvertiserStream):
 
     def _advertiser_entities(self, context: Context) -> Iterable[dict[str, Any]]:
         started = dates.utc_now().replace(microsecond=0)
-        since = None
-        if self.replication_method == REPLICATION_INCREMENTAL:
-            bookmark = self.get_context_state(context).get("replication_key_value")
-            since = parse_tiktok_time(bookmark)
+        since = parse_tiktok_time(self.resume_bookmark(context))
         latest = since
         for filtering in self._filterings(since):
             for row in self.request_records({**context, "filtering": filtering}):

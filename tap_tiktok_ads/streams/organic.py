@@ -289,37 +289,43 @@ class OrganicProfileDailyStream(OrganicStream):
     check_sorted = False
 
     def __init__(self, tap: Any, runtime: Runtime, tokens: AccountTokens) -> None:  # noqa: ANN401
-        """Warn about a clamped `start_date` once per run, not once per account."""
+        """Warn about a clamped start once per run, not once per account."""
         super().__init__(tap, runtime, tokens)
         self._clamp_warned = False
 
     def date_range(self, bookmark: str | None) -> tuple[dt.date, dt.date]:
-        """The UTC days to read: from `start_date` or the bookmark minus the re-read days.
+        """The UTC days to read: from `start_date`, or from the bookmark minus the re-read days.
 
         Never older than TikTok's 60 days back, never later than yesterday: a day's data
         exists only once it is over.
         """
         settings = self.runtime.settings
         today = dates.utc_now().date()
-        start = dates.parse_date_setting(settings.start_date, today)
+        resume_day = dates.day_of(bookmark) - dt.timedelta(REREAD_DAYS) if bookmark else None
+        start = dates.first_day_to_read(settings.start_date, today, resume_day)
         end = min(dates.parse_date_setting(settings.end_date, today), today - dt.timedelta(1))
-        if bookmark:
-            start = max(start, dt.date.fromisoformat(bookmark) - dt.timedelta(REREAD_DAYS))
         oldest = today - dt.timedelta(MAX_LOOKBACK_DAYS)
         if start < oldest:
-            if not self._clamp_warned:
-                self._clamp_warned = True
-                self.logger.warning(
-                    "`start_date` %s is more than %d days back; TikTok serves daily insights "
-                    "of TikTok accounts for the last %d days only, so %s starts at %s.",
-                    start,
-                    MAX_LOOKBACK_DAYS,
-                    MAX_LOOKBACK_DAYS,
-                    self.name,
-                    oldest,
-                )
+            origin = "The bookmark" if start == resume_day else "`start_date`"
+            self._warn_clamped(start, oldest, origin)
             start = oldest
         return start, end
+
+    def _warn_clamped(self, start: dt.date, oldest: dt.date, origin: str) -> None:
+        """Say once per run that days older than TikTok serves are skipped, and why."""
+        if self._clamp_warned:
+            return
+        self._clamp_warned = True
+        self.logger.warning(
+            "%s puts the first day to read at %s, more than %d days back; TikTok serves daily "
+            "insights of TikTok accounts for the last %d days only, so %s starts at %s.",
+            origin,
+            start,
+            MAX_LOOKBACK_DAYS,
+            MAX_LOOKBACK_DAYS,
+            self.name,
+            oldest,
+        )
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The account, one window of days and the selected daily fields."""
@@ -337,8 +343,7 @@ class OrganicProfileDailyStream(OrganicStream):
 
     def account_records(self, business_id: str, context: Context) -> Iterable[dict[str, Any]]:
         """The account's days, window by window, moving the bookmark after each."""
-        bookmark = self.get_context_state(context).get("replication_key_value")
-        start, end = self.date_range(bookmark)
+        start, end = self.date_range(self.resume_bookmark(context))
         for window in dates.windows(start, end, DAYS_PER_REQUEST):
             yield from self.request_records(
                 {

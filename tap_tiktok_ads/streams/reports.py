@@ -18,6 +18,7 @@ from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.dates import (
     DateWindow,
     day_of,
+    first_day_to_read,
     format_day,
     format_hour,
     last_final_day,
@@ -163,11 +164,11 @@ class ReportStream(PerAdvertiserStream):
         """
         settings = self.runtime.settings
         today = local_now(advertiser.timezone).date()
-        start = parse_date_setting(settings.start_date, today)
-        end = min(parse_date_setting(settings.end_date, today), today)
+        resume_day = None
         if bookmark:
-            resumed = day_of(bookmark) - dt.timedelta(days=settings.attribution_window_days)
-            start = max(resumed, start) if _is_absolute(settings.start_date) else resumed
+            resume_day = day_of(bookmark) - dt.timedelta(days=settings.attribution_window_days)
+        start = first_day_to_read(settings.start_date, today, resume_day)
+        end = min(parse_date_setting(settings.end_date, today), today)
         final_through = None
         if self.definition.report_type is ReportType.AUDIENCE:
             final_through = last_final_day(advertiser.timezone, settings.audience_lookback_hours)
@@ -319,22 +320,10 @@ class ReportStream(PerAdvertiserStream):
         if plan is None:
             directory = self.runtime.directory
             assert directory is not None  # noqa: S101 - partitions exist only with a directory
-            plan = self.plan(directory.get(advertiser_id), self._bookmark_of(advertiser_id))
+            bookmark = self.resume_bookmark({"advertiser_id": advertiser_id})
+            plan = self.plan(directory.get(advertiser_id), bookmark)
             self._plans[advertiser_id] = plan
         return plan
-
-    def _bookmark_of(self, advertiser_id: str) -> str | None:
-        """The advertiser's bookmark, read without creating a state entry for it.
-
-        (Plans are made ahead for advertisers whose turn has not come; an empty entry would
-        show up in STATE messages earlier than in a one-request-at-a-time run.)
-        """
-        stream_state = self.tap_state.get("bookmarks", {}).get(self.name, {})
-        for partition in stream_state.get("partitions", []):
-            if partition.get("context") == {"advertiser_id": advertiser_id}:
-                value = partition.get("replication_key_value")
-                return None if value is None else str(value)
-        return None
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Typed records of one advertiser, window by window, moving the bookmark.
@@ -434,12 +423,3 @@ class ReportStream(PerAdvertiserStream):
             hour = now.hour if day >= now.date() else 23
             return format_hour(day, hour)
         return format_day(day)
-
-
-def _is_absolute(date_setting: str) -> bool:
-    """Whether a date setting is a calendar date rather than relative to today."""
-    try:
-        dt.date.fromisoformat(date_setting.strip())
-    except ValueError:
-        return False
-    return True
