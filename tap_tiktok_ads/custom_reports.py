@@ -14,6 +14,7 @@ from tap_tiktok_ads.metrics import (
     AUDIENCE_DIMENSIONS,
     BASIC_BREAKDOWNS,
     ID_DIMENSIONS,
+    METRICS,
     DataLevel,
     ReportType,
     TimeDimension,
@@ -109,15 +110,20 @@ def _parse_entry(
         breakdowns=tuple(d for d in dict.fromkeys(dimensions) if d in _BREAKDOWNS),
         default_metrics=tuple(metrics) if metrics else None,
     )
-    valid = {metric.name for metric in definition.metrics}
-    errors += [
-        f"metric '{metric}' is not available in {report_type.value} reports at "
-        f"{level.value} level; remove it."
-        for metric in metrics
-        if metric not in valid
-    ]
+    if not errors:
+        errors += _metric_shape_errors(definition, metrics)
     errors = [f"{where}: {message}" for message in errors]
     return (None if errors else definition), errors
+
+
+def _metric_shape_errors(definition: ReportDefinition, metrics: list[str]) -> list[str]:
+    """One message per metric TikTok would refuse (40002) in this report's shape."""
+    errors = []
+    for name in metrics:
+        problem = definition.shape.rejection(METRICS[name])
+        if problem:
+            errors.append(f"{problem} (TikTok reference: {METRICS[name].reference}); remove it.")
+    return errors
 
 
 def _name_and_key_errors(entry: dict[str, Any], taken: set[str]) -> list[str]:

@@ -1,18 +1,19 @@
-"""The one registry of report metrics and dimensions.
+"""The one registry of report metrics and dimensions, read from TikTok's reference as data.
 
 Everything that needs to know a metric asks here: stream schemas, the default selection,
-validation of custom reports, typing of TikTok's string values, and the fake API's rules.
-When TikTok adds a metric, it is added here and nowhere else.
-
-Sources: `shared/reference/tiktok-business-api-v1.3.md` section 2.3 (dimensions) and 2.4
-(metrics, including the metrics that AUDIENCE reports reject).
+validation of custom reports and the typing of TikTok's string values. The facts live in
+`data/report_metrics.csv` and `data/report_dimensions.csv` (one row each, with the Doc IDs
+and secondary sources they come from; see docs/api-reference-notes.md); this module only
+reads them. When TikTok adds a metric, it is a new row, not new code.
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
 import enum
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,46 +47,56 @@ class DataLevel(str, enum.Enum):
 
 
 class MetricKind(str, enum.Enum):
-    """How a metric behaves: it decides the JSON type and how values combine."""
+    """How a metric behaves: it decides the JSON type and whether values add up."""
 
     COUNT = "count"  # additive integer (impressions, clicks, conversions)
-    MONEY = "money"  # additive amount in the account currency (spend)
-    RATIO = "ratio"  # derived from two additive metrics; never summed
-    UNIQUE = "unique"  # unique people (reach): not additive across days or IDs
-    TEXT = "text"  # attribute metric describing the entity (names, ids, settings)
+    MONEY = "money"  # additive amount in the account currency (spend, values)
+    RATIO = "ratio"  # derived from other metrics (ctr, cost per, rates, ROAS); never summed
+    DURATION = "duration"  # seconds (average play time); never summed
+    TEXT = "text"  # attribute metric describing the entity (names, settings)
     AMOUNT = "amount"  # attribute metric with a numeric value (budget, bid)
+
+
+class Grain(str, enum.Enum):
+    """The time grain of a report, as the metric catalog names it."""
+
+    DAY = "day"  # stat_time_day
+    HOUR = "hour"  # stat_time_hour
+    LIFETIME = "lifetime"  # query_lifetime, no dates
+    PERIOD = "period"  # a date range without a time dimension (weekly, monthly)
 
 
 JSON_TYPES: dict[MetricKind, str] = {
     MetricKind.COUNT: "integer",
     MetricKind.MONEY: "number",
     MetricKind.RATIO: "number",
-    MetricKind.UNIQUE: "integer",
+    MetricKind.DURATION: "number",
     MetricKind.TEXT: "string",
     MetricKind.AMOUNT: "number",
 }
 
-ALL_LEVELS = frozenset(DataLevel)
-BOTH_REPORTS = frozenset(ReportType)
-BASIC_ONLY = frozenset({ReportType.BASIC})
+# The metric table of a report without breakdown dimensions (data/report_metrics.csv).
+PLAIN_BASIC_TABLE = "basic"
 
 
 @dataclass(frozen=True)
 class Metric:
-    """One metric: its name, kind and where TikTok accepts it.
+    """One report metric and the report shapes TikTok accepts it in.
 
-    `numerator`/`denominator`/`scale` describe a RATIO (value = numerator / denominator *
-    scale); the fake API computes ratios from them, and they document what a ratio means.
+    `tables` names the reference tables that list the metric: `basic` for BASIC reports
+    without breakdowns, and one table per breakdown dimension (see `Breakdown.metric_table`).
     """
 
     name: str
+    family: str
     kind: MetricKind
-    report_types: frozenset[ReportType] = BOTH_REPORTS
-    levels: frozenset[DataLevel] = ALL_LEVELS
-    numerator: str | None = None
-    denominator: str | None = None
-    scale: float = 1.0
-    default: bool = False
+    unique: bool  # unique people (reach): never add rows up
+    levels: frozenset[DataLevel]
+    grains: frozenset[Grain]
+    tables: frozenset[str]
+    latency_hours: float  # how long after a day ends its value settles (Doc 1738864894606337)
+    default: bool
+    sources: tuple[str, ...]
 
     @property
     def json_type(self) -> str:
@@ -97,183 +108,129 @@ class Metric:
         """Attribute metrics describe the entity instead of measuring delivery."""
         return self.kind in {MetricKind.TEXT, MetricKind.AMOUNT}
 
-    def valid_for(self, report_type: ReportType, level: DataLevel) -> bool:
-        """Whether TikTok accepts this metric in a report of this type and level."""
-        return report_type in self.report_types and level in self.levels
+    @property
+    def reference(self) -> str:
+        """Where the metric and its rules are documented, for messages."""
+        return ", ".join(SOURCE_NAMES.get(source, f"Doc {source}") for source in self.sources)
 
 
-def _count(
-    name: str, *, report_types: frozenset[ReportType] = BOTH_REPORTS, default: bool = False
-) -> Metric:
-    return Metric(name, MetricKind.COUNT, report_types=report_types, default=default)
+# Secondary sources named in the data files' `sources` column; digits are TikTok Doc IDs.
+SOURCE_NAMES = {
+    "bububa": "Go SDK bububa/tiktok-business model/report/metrics.go",
+    "airbyte": "Airbyte source-tiktok-marketing",
+}
 
 
-def _money(
-    name: str,
-    *,
-    report_types: frozenset[ReportType] = BOTH_REPORTS,
-    levels: frozenset[DataLevel] = ALL_LEVELS,
-    default: bool = False,
-) -> Metric:
-    return Metric(name, MetricKind.MONEY, report_types=report_types, levels=levels, default=default)
+@dataclass(frozen=True)
+class Breakdown:
+    """A non-ID, non-time dimension: where it is valid and which metric table applies."""
+
+    name: str
+    report_type: ReportType
+    metric_table: str
+    latency_hours: float
+    sources: tuple[str, ...]
 
 
-def _ratio(  # noqa: PLR0913 - a ratio is defined by exactly these values
-    name: str,
-    numerator: str,
-    denominator: str,
-    scale: float = 1.0,
-    *,
-    report_types: frozenset[ReportType] = BOTH_REPORTS,
-    default: bool = False,
-) -> Metric:
-    return Metric(
-        name,
-        MetricKind.RATIO,
-        report_types=report_types,
-        numerator=numerator,
-        denominator=denominator,
-        scale=scale,
-        default=default,
-    )
+def _data_rows(file_name: str) -> list[dict[str, str]]:
+    text = resources.files("tap_tiktok_ads").joinpath("data", file_name).read_text("utf-8")
+    return list(csv.DictReader(text.splitlines()))
 
 
-def _attribute(name: str, levels: set[DataLevel], *, numeric: bool = False) -> Metric:
-    kind = MetricKind.AMOUNT if numeric else MetricKind.TEXT
-    return Metric(name, kind, levels=frozenset(levels), default=True)
+def _load_metrics() -> dict[str, Metric]:
+    metrics: dict[str, Metric] = {}
+    for row in _data_rows("report_metrics.csv"):
+        metrics[row["name"]] = Metric(
+            name=row["name"],
+            family=row["family"],
+            kind=MetricKind(row["kind"]),
+            unique=row["unique"] == "y",
+            levels=frozenset(DataLevel(level) for level in row["levels"].split()),
+            grains=frozenset(Grain(grain) for grain in row["grains"].split()),
+            tables=frozenset(row["tables"].split()),
+            latency_hours=float(row["latency_hours"]),
+            default=row["default"] == "y",
+            sources=tuple(row["sources"].split()),
+        )
+    return metrics
 
 
-_CAMPAIGN_DOWN = {DataLevel.CAMPAIGN, DataLevel.ADGROUP, DataLevel.AD}
-_ADGROUP_DOWN = {DataLevel.ADGROUP, DataLevel.AD}
-_AD_ONLY = {DataLevel.AD}
+def _load_breakdowns() -> dict[tuple[ReportType, str], Breakdown]:
+    breakdowns: dict[tuple[ReportType, str], Breakdown] = {}
+    for row in _data_rows("report_dimensions.csv"):
+        breakdown = Breakdown(
+            name=row["name"],
+            report_type=ReportType(row["report_type"]),
+            metric_table=row["metric_table"],
+            latency_hours=float(row["latency_hours"]),
+            sources=tuple(row["sources"].split()),
+        )
+        breakdowns[breakdown.report_type, breakdown.name] = breakdown
+    return breakdowns
 
-# Conversion events reported as count / cost per event / rate per click (v1.3 names).
-_EVENTS = (
-    "registration",
-    "purchase",
-    "complete_payment",
-    "add_billing",
-    "total_add_payment_info",
-    "product_details_page_browse",
-    "total_view_content",
-    "total_subscribe",
-    "on_web_subscribe",
-    "total_landing_page_view",
-    "onsite_shopping",
-    "vta_conversion",
-    "cta_conversion",
-)
-# View-through / click-through attributed events: count and cost only.
-_ATTRIBUTED_EVENTS = (
-    "vta_registration",
-    "vta_purchase",
-    "cta_registration",
-    "cta_purchase",
-)
 
-_METRIC_LIST: list[Metric] = [
-    # Core delivery and cost.
-    _money("spend", default=True),
-    _money("billed_cost"),
-    # Rejected outside advertiser-level BASIC reports and by AUDIENCE reports (2.4).
-    _money("cash_spend", report_types=BASIC_ONLY, levels=frozenset({DataLevel.ADVERTISER})),
-    _money("voucher_spend", report_types=BASIC_ONLY, levels=frozenset({DataLevel.ADVERTISER})),
-    _count("impressions", default=True),
-    _count("gross_impressions"),
-    _count("clicks", default=True),
-    _ratio("ctr", "clicks", "impressions", 100, default=True),
-    _ratio("cpc", "spend", "clicks", default=True),
-    _ratio("cpm", "spend", "impressions", 1000, default=True),
-    # Unique-people metrics: AUDIENCE reports reject them (2.4).
-    Metric("reach", MetricKind.UNIQUE, report_types=BASIC_ONLY, default=True),
-    _ratio("frequency", "impressions", "reach", report_types=BASIC_ONLY, default=True),
-    _ratio("cost_per_1000_reached", "spend", "reach", 1000, report_types=BASIC_ONLY),
-    # Results and conversions.
-    _count("conversion", default=True),
-    _ratio("cost_per_conversion", "spend", "conversion", default=True),
-    _ratio("conversion_rate", "conversion", "clicks", 100, default=True),
-    _ratio("conversion_rate_v2", "conversion", "impressions", 100),
-    _count("real_time_conversion"),
-    _ratio("real_time_cost_per_conversion", "spend", "real_time_conversion"),
-    _ratio("real_time_conversion_rate", "real_time_conversion", "clicks", 100),
-    _ratio("real_time_conversion_rate_v2", "real_time_conversion", "impressions", 100),
-    _count("result", default=True),
-    _ratio("cost_per_result", "spend", "result", default=True),
-    _ratio("result_rate", "result", "impressions", 100),
-    _count("real_time_result"),
-    _ratio("real_time_cost_per_result", "spend", "real_time_result"),
-    _ratio("real_time_result_rate", "real_time_result", "impressions", 100),
-    _count("secondary_goal_result", report_types=BASIC_ONLY),
-    _ratio(
-        "cost_per_secondary_goal_result", "spend", "secondary_goal_result", report_types=BASIC_ONLY
-    ),
-    _ratio(
-        "secondary_goal_result_rate",
-        "secondary_goal_result",
-        "impressions",
-        100,
-        report_types=BASIC_ONLY,
-    ),
-    # Video.
-    _count("video_play_actions", default=True),
-    _count("video_watched_2s", default=True),
-    _count("video_watched_6s", default=True),
-    _count("video_views_p25"),
-    _count("video_views_p50"),
-    _count("video_views_p75"),
-    _count("video_views_p100", default=True),
-    _ratio("average_video_play", "video_watched_6s", "video_play_actions", 6),
-    _ratio("average_video_play_per_user", "video_watched_6s", "impressions", 6),
-    _count("engaged_view"),
-    _count("engaged_view_15s"),
-    _count("paid_engaged_view"),
-    # Engagement.
-    _count("likes", default=True),
-    _count("comments", default=True),
-    _count("shares", default=True),
-    _count("follows", default=True),
-    _count("profile_visits"),
-    _ratio("profile_visits_rate", "profile_visits", "impressions", 100),
-    _count("clicks_on_music_disc"),
-    _count("engagements"),
-    _ratio("engagement_rate", "engagements", "impressions", 100),
-    # App installs: AUDIENCE reports reject them (2.4).
-    _count("app_install", report_types=BASIC_ONLY),
-    _ratio("cost_per_app_install", "spend", "app_install", report_types=BASIC_ONLY),
-    _count("real_time_app_install", report_types=BASIC_ONLY),
-    _ratio("real_time_app_install_cost", "spend", "real_time_app_install", report_types=BASIC_ONLY),
-    # Value metrics.
-    _money("total_purchase_value"),
-    _ratio("complete_payment_roas", "total_purchase_value", "spend"),
-    _money("total_onsite_shopping_value"),
-    # Attribute metrics: only at levels that include the entity (2.4).
-    _attribute("campaign_name", _CAMPAIGN_DOWN),
-    _attribute("objective_type", _CAMPAIGN_DOWN),
-    _attribute("campaign_budget", _CAMPAIGN_DOWN, numeric=True),
-    _attribute("campaign_id", _ADGROUP_DOWN),
-    _attribute("adgroup_name", _ADGROUP_DOWN),
-    _attribute("placement_type", _ADGROUP_DOWN),
-    _attribute("promotion_type", _ADGROUP_DOWN),
-    _attribute("budget", _ADGROUP_DOWN, numeric=True),
-    _attribute("bid", _ADGROUP_DOWN, numeric=True),
-    _attribute("billing_event", _ADGROUP_DOWN),
-    _attribute("opt_status", _ADGROUP_DOWN),
-    _attribute("adgroup_id", _AD_ONLY),
-    _attribute("ad_name", _AD_ONLY),
-    _attribute("ad_text", _AD_ONLY),
-    _attribute("call_to_action", _AD_ONLY),
-    _attribute("image_mode", _AD_ONLY),
-]
+METRICS: dict[str, Metric] = _load_metrics()
+BREAKDOWNS: dict[tuple[ReportType, str], Breakdown] = _load_breakdowns()
 
-for _event in _EVENTS:
-    _METRIC_LIST.append(_count(_event))
-    _METRIC_LIST.append(_ratio(f"cost_per_{_event}", "spend", _event))
-    _METRIC_LIST.append(_ratio(f"{_event}_rate", _event, "clicks", 100))
-for _event in _ATTRIBUTED_EVENTS:
-    _METRIC_LIST.append(_count(_event))
-    _METRIC_LIST.append(_ratio(f"cost_per_{_event}", "spend", _event))
 
-METRICS: dict[str, Metric] = {metric.name: metric for metric in _METRIC_LIST}
+@dataclass(frozen=True)
+class ReportShape:
+    """What decides which metrics TikTok accepts: type, level, grain and breakdowns."""
+
+    report_type: ReportType
+    level: DataLevel
+    grain: Grain
+    breakdowns: tuple[str, ...] = ()
+
+    def metric_tables(self) -> frozenset[str]:
+        """The reference tables a metric must be in to be valid in this shape."""
+        if not self.breakdowns:
+            return frozenset({PLAIN_BASIC_TABLE})
+        return frozenset(
+            BREAKDOWNS[self.report_type, name].metric_table for name in self.breakdowns
+        )
+
+    def accepts(self, metric: Metric) -> bool:
+        """Whether TikTok accepts this metric in a report of this shape."""
+        return (
+            self.level in metric.levels
+            and self.grain in metric.grains
+            and self.metric_tables() <= metric.tables
+        )
+
+    def rejection(self, metric: Metric) -> str | None:
+        """Why TikTok refuses a metric in this shape, in words a user can act on."""
+        if self.level not in metric.levels:
+            levels = ", ".join(level.value for level in DataLevel if level in metric.levels)
+            return f"'{metric.name}' is only available at {levels} level"
+        if self.grain not in metric.grains:
+            grains = ", ".join(grain.value for grain in Grain if grain in metric.grains)
+            return f"'{metric.name}' is only available in {grains} reports"
+        missing = sorted(self.metric_tables() - metric.tables)
+        if missing:
+            what = (
+                f"with the breakdown {', '.join(self.breakdowns)}"
+                if self.breakdowns
+                else "without a breakdown dimension"
+            )
+            return (
+                f"TikTok does not offer '{metric.name}' in {self.report_type.value} reports {what}"
+            )
+        return None
+
+    @property
+    def latency_hours(self) -> float:
+        """How long after a day ends this shape's breakdowns settle (0 without breakdowns)."""
+        return max(
+            (BREAKDOWNS[self.report_type, name].latency_hours for name in self.breakdowns),
+            default=0.0,
+        )
+
+
+def metrics_for(shape: ReportShape) -> list[Metric]:
+    """Every metric TikTok accepts in a report of this shape, in catalog order."""
+    return [metric for metric in METRICS.values() if shape.accepts(metric)]
+
 
 # TikTok renamed these between API v1.1/v1.2 and v1.3 (issue 5's table): old name -> v1.3 name.
 LEGACY_METRIC_NAMES: dict[str, str] = {}
@@ -306,26 +263,12 @@ class TimeDimension(str, enum.Enum):
 
 ID_DIMENSIONS = frozenset(level.id_dimension for level in DataLevel)
 
-# AUDIENCE breakdowns (2.3). `age` and `gender` may be combined; the others stand alone.
 AUDIENCE_DIMENSIONS = frozenset(
-    {
-        "age",
-        "gender",
-        "country_code",
-        "province_id",
-        "dma_id",
-        "language",
-        "platform",
-        "placement",
-        "ac",
-        "interest_category",
-    }
+    name for report_type, name in BREAKDOWNS if report_type is ReportType.AUDIENCE
 )
-# BASIC accepts `country_code` as a breakdown too (2.3).
-BASIC_BREAKDOWNS = frozenset({"country_code"})
-
-# AUDIENCE breakdowns whose data TikTok finalises sooner (about 30 minutes, section 5).
-FAST_AUDIENCE_DIMENSIONS = frozenset({"country_code", "placement"})
+BASIC_BREAKDOWNS = frozenset(
+    name for report_type, name in BREAKDOWNS if report_type is ReportType.BASIC
+)
 
 
 @dataclass(frozen=True)
@@ -345,11 +288,6 @@ class UnknownName:
 def closest_names(name: str, candidates: list[str] | set[str] | frozenset[str]) -> list[str]:
     """The valid names closest to a misspelled one, best first."""
     return difflib.get_close_matches(name, sorted(candidates), n=3, cutoff=0.6)
-
-
-def metrics_for(report_type: ReportType, level: DataLevel) -> list[Metric]:
-    """Every metric TikTok accepts in a report of this type and level, in registry order."""
-    return [m for m in METRICS.values() if m.valid_for(report_type, level)]
 
 
 def allowed_breakdowns(report_type: ReportType) -> frozenset[str]:

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import cached_property
 
-from tap_tiktok_ads.metrics import DataLevel, Metric, ReportType, TimeDimension, metrics_for
+from tap_tiktok_ads.metrics import (
+    DataLevel,
+    Grain,
+    Metric,
+    ReportShape,
+    ReportType,
+    TimeDimension,
+    metrics_for,
+)
 
 MAX_METRICS_PER_REQUEST = 100  # TikTok's guidance: about 100 metrics per request (2.1)
 DAILY_WINDOW_DAYS = 30  # stat_time_day: at most 30 days per request (2.5)
@@ -47,6 +56,13 @@ class Granularity(str, enum.Enum):
         a sum of daily rows would overstate it.
         """
         return self in {Granularity.WEEK, Granularity.MONTH}
+
+    @property
+    def grain(self) -> Grain:
+        """The grain as the metric catalog names it (weekly and monthly are periods)."""
+        if self.is_period:
+            return Grain.PERIOD
+        return Grain(self.value.lower())
 
 
 @dataclass(frozen=True)
@@ -95,15 +111,16 @@ class ReportDefinition:
             return AUDIENCE_WINDOW_DAYS
         return DAILY_WINDOW_DAYS
 
-    @property
+    @cached_property
+    def shape(self) -> ReportShape:
+        """What decides which metrics TikTok accepts in this report."""
+        return ReportShape(self.report_type, self.level, self.granularity.grain, self.breakdowns)
+
+    @cached_property
     def metrics(self) -> list[Metric]:
-        """Every metric TikTok accepts for this report, in registry order."""
+        """Every metric TikTok accepts for this report, in catalog order."""
         dimension_names = set(self.dimensions)
-        return [
-            metric
-            for metric in metrics_for(self.report_type, self.level)
-            if metric.name not in dimension_names
-        ]
+        return [metric for metric in metrics_for(self.shape) if metric.name not in dimension_names]
 
     def is_default(self, metric: Metric) -> bool:
         """Whether a metric is selected unless the catalog says otherwise."""

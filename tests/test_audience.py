@@ -72,7 +72,7 @@ def test_schema_offers_no_metric_that_audience_reports_reject() -> None:
     assert definition.report_type is ReportType.AUDIENCE
     names = {m.name for m in definition.metrics}
     assert not {"reach", "frequency", "cost_per_1000_reached", "app_install"} & names
-    assert all(METRICS[name].valid_for(ReportType.AUDIENCE, definition.level) for name in names)
+    assert all(definition.shape.accepts(METRICS[name]) for name in names)
 
 
 def test_every_metric_selected_never_gets_a_40002(api: FakeTikTokApi, clock: Clock) -> None:

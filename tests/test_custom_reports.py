@@ -42,7 +42,23 @@ def entry(**changes: object) -> dict:
                 dimensions=["campaign_id", "stat_time_day", "age"],
                 metrics=["reach"],
             ),
-            "metric 'reach' is not available in AUDIENCE reports at CAMPAIGN level",
+            "TikTok does not offer 'reach' in AUDIENCE reports with the breakdown age",
+        ),
+        (
+            entry(
+                data_level="ADVERTISER",
+                dimensions=["advertiser_id", "stat_time_hour"],
+                metrics=["cash_spend"],
+            ),
+            "'cash_spend' is only available in day reports (TikTok reference: Doc 1738864894606337",
+        ),
+        (
+            entry(
+                report_type="AUDIENCE",
+                dimensions=["campaign_id", "stat_time_day", "country_code"],
+                metrics=["spend", "likes", "sales_lead"],
+            ),
+            "TikTok does not offer 'sales_lead' in AUDIENCE reports with the breakdown country_code",
         ),
         (
             entry(dimensions=["campaign_id", "stat_time_day", "stat_time_hour"]),
@@ -77,7 +93,7 @@ def entry(**changes: object) -> dict:
         (entry(metric=["spend"]), "unknown key 'metric'. Did you mean 'metrics'"),
         (
             entry(metrics=["ad_name"]),
-            "metric 'ad_name' is not available in BASIC reports at CAMPAIGN level",
+            "'ad_name' is only available at AD level",
         ),
     ],
 )

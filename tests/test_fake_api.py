@@ -9,12 +9,20 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 import requests
 
-from tap_tiktok_ads.metrics import METRICS, DataLevel, MetricKind, ReportType, metrics_for
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
+from tests.fake_api.metric_rules import REFERENCE_METRICS, invalid_metrics, value_kind
+from tests.fake_api.vocabulary import DataLevel, ReportType
 
 FINAL_NOW = datetime(2027, 1, 15, 12, tzinfo=timezone.utc)  # every day of the data is final
 REPORT = "/report/integrated/get/"
-ADDITIVE = [m.name for m in METRICS.values() if m.kind in {MetricKind.COUNT, MetricKind.MONEY}]
+ADDITIVE = [name for name in REFERENCE_METRICS if value_kind(name) in {"count", "money"}]
+BASIC_AD_METRICS = [
+    name
+    for name in REFERENCE_METRICS
+    if not invalid_metrics(
+        [name], ReportType.BASIC, DataLevel.AD, "stat_time_day", (), lifetime=False
+    )
+]
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +214,7 @@ def test_lenient_array_encodings_and_json_body(api, session, data):
         {"page_size": 0},
         {"page_size": 1001},
         {"page": 0},
-        {"metrics": [m.name for m in metrics_for(ReportType.BASIC, DataLevel.AD)][:101]},
+        {"metrics": BASIC_AD_METRICS[:101]},
         {"query_lifetime": "true", "dimensions": ["ad_id", "stat_time_day"]},
         {"filtering": [{"field_name": "ad_status", "filter_type": "IN"}]},
         {
@@ -339,7 +347,7 @@ def test_deleted_entities_hidden_unless_status_all(api, session, data):
 
 def test_metric_formats(data):
     advertiser_id = data.advertiser_ids()[0]
-    metrics = [m.name for m in metrics_for(ReportType.BASIC, DataLevel.AD)][:100]
+    metrics = BASIC_AD_METRICS[:100]
     rows = data.report_rows(
         advertiser_id,
         "BASIC",
@@ -440,9 +448,16 @@ def test_reach_is_not_additive(data):
 def test_final_audience_buckets_sum_to_basic_totals(data, breakdown):
     advertiser_id = data.advertiser_ids()[2]
     metrics = [
-        m.name
-        for m in metrics_for(ReportType.AUDIENCE, DataLevel.ADGROUP)
-        if m.kind in {MetricKind.COUNT, MetricKind.MONEY}
+        name
+        for name in ADDITIVE
+        if not invalid_metrics(
+            [name],
+            ReportType.AUDIENCE,
+            DataLevel.ADGROUP,
+            "stat_time_day",
+            tuple(breakdown),
+            lifetime=False,
+        )
     ]
     kwargs = {"start": date(2026, 11, 1), "end": date(2026, 11, 3), "now": FINAL_NOW}
     audience = data.report_rows(

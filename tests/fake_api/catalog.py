@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from tap_tiktok_ads.metrics import DataLevel
 from tests.fake_api.hashing import hash_ints
+from tests.fake_api.vocabulary import DataLevel
 
 if TYPE_CHECKING:
     from tests.fake_api.data import DataSpec

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from tap_tiktok_ads.metrics import DataLevel, ReportType, TimeDimension
 from tests.fake_api.catalog import build_catalog
 from tests.fake_api.delivery import Delivery
 from tests.fake_api.report_engine import ReportEngine
 from tests.fake_api.report_query import ReportQuery
+from tests.fake_api.vocabulary import DataLevel, ReportType, TimeDimension
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

@@ -1,6 +1,6 @@
 """What each ad delivered on each local day, computed on demand from the seed.
 
-Every additive metric (COUNT and MONEY in the registry) is derived from a parent metric with
+Every additive metric (counts and money amounts of the reference list) is derived from a parent metric with
 a per-ad rate and a per-day jitter, so one hash per ad-day yields all of them. Money is in
 cents. Hours and breakdown buckets split a day with cumulative floors, which makes the parts
 add up exactly to the whole.
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from tap_tiktok_ads.metrics import METRICS, MetricKind
 from tests.fake_api.buckets import SPLIT_CODES, SPLITS
 from tests.fake_api.hashing import hash_ints, mix64
+from tests.fake_api.metric_rules import REFERENCE_METRICS, value_kind
 
 if TYPE_CHECKING:
     from tests.fake_api.catalog import Entity
@@ -70,8 +70,8 @@ _WEEKDAY_FACTOR = (1000, 980, 1010, 1040, 1100, 1250, 1200)  # Mon..Sun, per mil
 
 
 def _ordered_additive() -> list[str]:
-    """All COUNT/MONEY metrics of the registry, each after its parent."""
-    names = [m.name for m in METRICS.values() if m.kind in {MetricKind.COUNT, MetricKind.MONEY}]
+    """All count and money metrics of the reference list, each after its parent."""
+    names = [name for name in REFERENCE_METRICS if value_kind(name) in {"count", "money"}]
     ordered: list[str] = []
 
     def visit(name: str) -> None:
@@ -128,24 +128,26 @@ class Delivery:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._rates: dict[int, list[int]] = {}
+        self._rates: dict[int, dict[int, int]] = {}
         self.hour_profile = lru_cache(maxsize=200_000)(self._hour_profile)
         self.split_profile = lru_cache(maxsize=400_000)(self._split_profile)
 
-    def _ad_rates(self, ad: Entity) -> list[int]:
+    def _ad_rates(self, ad: Entity, plan: Plan) -> dict[int, int]:
+        """Per-ad rates of the plan's metrics (index 0: impressions), computed once each."""
         rates = self._rates.get(ad.key)
         if rates is None:
             base = hash_ints(self.seed, ad.key)
-            rates = [2_000 + base % 38_000]  # typical daily impressions / ~1.05
-            for index, name in enumerate(ADDITIVE[1:], start=1):
-                _, low, high = _RULES.get(name, _DEFAULT_RULE)
-                rates.append(low + mix64(base + index) % (high - low + 1))
+            rates = {-1: base, 0: 2_000 + base % 38_000}  # typical daily impressions / ~1.05
             self._rates[ad.key] = rates
+        for index, _, _ in plan.steps:
+            if index not in rates:
+                _, low, high = _RULES.get(ADDITIVE[index], _DEFAULT_RULE)
+                rates[index] = low + mix64(rates[-1] + index) % (high - low + 1)
         return rates
 
     def day_values(self, ad: Entity, day: int, plan: Plan) -> list[int]:
         """The full-day values of an ad on a local day (a date ordinal) that it ran."""
-        rates = self._ad_rates(ad)
+        rates = self._ad_rates(ad, plan)
         noise = mix64(ad.key ^ (day * 0x2545F4914F6CDD1D))
         impressions = rates[0] * _WEEKDAY_FACTOR[day % 7] * (768 + (noise & 511)) // 1_024_000
         values = [max(_MIN_DAILY_IMPRESSIONS, impressions)]

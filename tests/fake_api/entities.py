@@ -13,9 +13,9 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from tap_tiktok_ads.metrics import DataLevel
 from tests.fake_api.request import PARAMETER_ERROR, ApiError, ApiRequest
 from tests.fake_api.routes import register
+from tests.fake_api.vocabulary import DataLevel
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from tap_tiktok_ads.metrics import DataLevel, ReportType, TimeDimension
 from tests.fake_api.buckets import Breakdown, breakdown_for
 from tests.fake_api.delivery import plan_for
 from tests.fake_api.hashing import hash_ints, mix64, text_key
 from tests.fake_api.report_format import RowFormat, compile_format
+from tests.fake_api.vocabulary import DataLevel, ReportType, TimeDimension
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

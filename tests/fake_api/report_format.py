@@ -11,11 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tap_tiktok_ads.metrics import METRICS, MetricKind
 from tests.fake_api.delivery import Plan, plan_for
+from tests.fake_api.metric_rules import ratio_of, value_kind
 
 UNDEFINED = "-"  # TikTok's text for a value it cannot compute (reference 2.9)
-_MONEY_METRICS = frozenset(m.name for m in METRICS.values() if m.kind is MetricKind.MONEY)
 
 # build(entity_id, time_label, breakdown_label, values, reach, attributes) -> row
 RowBuilder = Callable[
@@ -35,7 +34,7 @@ class RowFormat:
 
 def _units(name: str) -> float:
     """Additive money is kept in cents; ratios use whole currency units."""
-    return 100.0 if name in _MONEY_METRICS else 1.0
+    return 100.0 if value_kind(name) == "money" else 1.0
 
 
 def _operands(metrics: tuple[str, ...]) -> tuple[set[str], bool]:
@@ -43,16 +42,17 @@ def _operands(metrics: tuple[str, ...]) -> tuple[set[str], bool]:
     additive: set[str] = set()
     needs_reach = False
     for name in metrics:
-        metric = METRICS[name]
-        if metric.kind in {MetricKind.COUNT, MetricKind.MONEY}:
+        kind = value_kind(name)
+        ratio = ratio_of(name)
+        if kind in {"count", "money"}:
             additive.add(name)
-        elif metric.kind is MetricKind.RATIO:
-            for operand in (metric.numerator or "", metric.denominator or ""):
+        elif ratio is not None:
+            for operand in ratio[:2]:
                 if operand == "reach":
                     needs_reach = True
                 else:
-                    additive.add(operand)
-        elif metric.kind is MetricKind.UNIQUE:
+                    additive.add(str(operand))
+        elif kind == "unique":
             needs_reach = True
     if needs_reach:
         additive.add("impressions")
@@ -61,21 +61,23 @@ def _operands(metrics: tuple[str, ...]) -> tuple[set[str], bool]:
 
 def _metric_expression(name: str, plan: Plan) -> str:
     """Python source computing one metric's text from `v` (values), `r` (reach), `a`."""
-    metric = METRICS[name]
+    kind = value_kind(name)
+    ratio = ratio_of(name)
 
     def operand(operand_name: str) -> str:
         return "r" if operand_name == "reach" else f"v[{plan.position(operand_name)}]"
 
-    if metric.kind is MetricKind.COUNT:
+    if kind == "count":
         return f"str({operand(name)})"
-    if metric.kind is MetricKind.MONEY:
+    if kind == "money":
         cents = operand(name)
         return f'f"{{{cents} // 100}}.{{{cents} % 100:02d}}"'
-    if metric.kind is MetricKind.RATIO:
-        top, bottom = operand(metric.numerator or ""), operand(metric.denominator or "")
-        factor = metric.scale * _units(metric.denominator or "") / _units(metric.numerator or "")
+    if ratio is not None:
+        numerator, denominator, scale = ratio
+        top, bottom = operand(numerator), operand(denominator)
+        factor = scale * _units(denominator) / _units(numerator)
         return f'(f"{{{top} * {factor!r} / {bottom}:.2f}}" if {bottom} else {UNDEFINED!r})'
-    if metric.kind is MetricKind.UNIQUE:
+    if kind == "unique":
         return "str(r)"
     return f"a.get({name!r}, {UNDEFINED!r})"
 

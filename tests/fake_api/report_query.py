@@ -11,15 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from tap_tiktok_ads.metrics import (
-    ID_DIMENSIONS,
-    METRICS,
-    DataLevel,
-    ReportType,
-    TimeDimension,
-    breakdown_error,
-)
+from tests.fake_api.metric_rules import invalid_metrics
 from tests.fake_api.request import PARAMETER_ERROR, ApiError
+from tests.fake_api.vocabulary import DataLevel, ReportType, TimeDimension
 
 if TYPE_CHECKING:
     from tests.fake_api.request import ApiRequest
@@ -32,6 +26,39 @@ MAX_DAILY_DAYS = 30  # reference 2.5, both ends inclusive
 MAX_TOTAL_DAYS = 365  # reference 2.5, no time dimension
 MAX_FILTER_IDS = 100  # reference 2.6
 TIME_DIMENSIONS = frozenset(t.value for t in TimeDimension)
+ID_DIMENSIONS = frozenset(level.id_dimension for level in DataLevel)
+# Breakdown dimensions the fake serves: `country_code` in BASIC reports (Doc 1759239462689793)
+# and the audience dimensions of Doc 1738864894606337's latency table in AUDIENCE reports.
+BREAKDOWNS = {
+    ReportType.BASIC: frozenset({"country_code"}),
+    ReportType.AUDIENCE: frozenset(
+        {
+            "age",
+            "gender",
+            "country_code",
+            "province_id",
+            "dma_id",
+            "language",
+            "platform",
+            "placement",
+            "ac",
+            "interest_category",
+        }
+    ),
+}
+
+
+def breakdown_error(report_type: ReportType, breakdowns: list[str]) -> str | None:
+    """Why breakdown dimensions cannot go together (inferred: only age with gender combine)."""
+    for name in breakdowns:
+        if name not in BREAKDOWNS[report_type]:
+            return f"dimension '{name}' is not valid in {report_type.value} reports"
+    combined = set(breakdowns)
+    if len(combined) > 1 and combined != {"age", "gender"}:
+        return f"dimensions {sorted(combined)} cannot be combined"
+    return None
+
+
 STATUS_VALUES = frozenset(
     {"STATUS_ALL", "STATUS_NOT_DELETE", "STATUS_DELETE", "STATUS_DELIVERY_OK", "STATUS_DISABLE"}
 )
@@ -106,17 +133,23 @@ def _dimensions(
     return tuple(dimensions), time_dimension, tuple(breakdowns)
 
 
-def _metrics(request: ApiRequest, report_type: ReportType, level: DataLevel) -> tuple[str, ...]:
+def _metrics(
+    request: ApiRequest,
+    report_type: ReportType,
+    level: DataLevel,
+    time_dimension: str | None,
+    breakdowns: tuple[str, ...],
+    *,
+    lifetime: bool,
+) -> tuple[str, ...]:
     names = request.text_list("metrics")
     if names is None:
         return DEFAULT_METRICS
     if len(names) > MAX_METRICS:
         raise _fail(f"metrics: at most {MAX_METRICS} metrics per request.")
-    invalid = [
-        name
-        for name in names
-        if name not in METRICS or not METRICS[name].valid_for(report_type, level)
-    ]
+    invalid = invalid_metrics(
+        names, report_type, level, time_dimension, breakdowns, lifetime=lifetime
+    )
     if invalid:
         raise _fail(invalid_metrics_message(invalid))
     return tuple(dict.fromkeys(names))
@@ -211,8 +244,8 @@ def parse_report_query(request: ApiRequest) -> tuple[ReportQuery, int, int]:
     report_type = _enum(request, "report_type", {t.value: t for t in ReportType})
     level = _enum(request, "data_level", {lv.api_value: lv for lv in DataLevel})
     dimensions, time_dimension, breakdowns = _dimensions(request, report_type, level)
-    metrics = _metrics(request, report_type, level)
     lifetime = request.flag("query_lifetime")
+    metrics = _metrics(request, report_type, level, time_dimension, breakdowns, lifetime=lifetime)
     if lifetime and report_type is not ReportType.BASIC:
         raise _fail("query_lifetime: only BASIC reports support lifetime queries.")
     start, end = _window(request, time_dimension, breakdowns, lifetime=lifetime)
