@@ -269,7 +269,7 @@ class TikTokStream(RESTStream[int]):
         )
         if isinstance(error, TikTokRetriableError) and error.is_rate_limit:
             self.runtime.limiter.slow_down()
-            self.runtime.stats.rate_limited += 1
+            self.runtime.stats.count_rate_limited()
         raise error
 
     @cached_property
@@ -315,8 +315,7 @@ class TikTokStream(RESTStream[int]):
             ),
             max_tries=settings.max_retries + 1,
             max_time=settings.max_retry_seconds,
-            on_backoff=self.backoff_handler,
-            jitter=self.backoff_jitter,
+            jitter=None,  # `backoff_wait_generator` jitters and waits itself
             logger=None,
         )(func)
 
@@ -345,7 +344,7 @@ class TikTokStream(RESTStream[int]):
                     break
                 page = (data.get("page_info") or {}).get("page")
                 if attempt < SHORT_PAGE_TRIES:
-                    self.runtime.stats.retries += 1
+                    self.runtime.stats.count_retry()
                 self.logger.warning(
                     "TikTok's page %s of %s lacks %d of the rows its page_info promises; %s",
                     page,
@@ -359,23 +358,38 @@ class TikTokStream(RESTStream[int]):
 
         return call
 
-    def backoff_wait_generator(self) -> Generator[float, None, None]:
-        """Exponential waits starting at `retry_initial_wait_seconds`."""
-        return backoff.expo(base=2, factor=self.runtime.settings.retry_initial_wait_seconds)  # type: ignore[return-value]
+    def backoff_wait_generator(self) -> Generator[float, Any, None]:
+        """Exponential waits from `retry_initial_wait_seconds`, jittered, taken right here.
+
+        backoff's own sleep cannot be cut short: a worker asleep in it would keep a failed
+        run alive for up to `max_retry_seconds`. So each wait is taken on the run's stop
+        signal and backoff is told to sleep 0; backoff sends in each failure, which is
+        logged here, where the wait is known. Primed by backoff when the call starts.
+        """
+        settings = self.runtime.settings
+        deadline = time.monotonic() + settings.max_retry_seconds
+        waits = backoff.expo(base=2, factor=settings.retry_initial_wait_seconds)
+        next(waits)  # expo's first value only answers backoff's priming
+        failure = yield 0.0
+        for attempt, wait in enumerate(waits, start=1):
+            seconds = max(0.0, min(self.backoff_jitter(wait), deadline - time.monotonic()))
+            self._note_retry(attempt, seconds, failure)
+            self.runtime.stopping.wait(seconds)  # a stopping run's next attempt is refused
+            failure = yield 0.0
 
     def backoff_jitter(self, value: float) -> float:
         """Full jitter: spreads the retries of concurrent requests over the whole wait."""
         return backoff.full_jitter(value)  # type: ignore[no-any-return]
 
-    def backoff_handler(self, details: Any) -> None:  # noqa: ANN401
-        """Log each retry with the cause, never the request (its URL may hold a secret)."""
-        self.runtime.stats.retries += 1
+    def _note_retry(self, attempt: int, seconds: float, failure: object) -> None:
+        """Count and log a retry with its cause, never the request (its URL may hold a secret)."""
+        self.runtime.stats.count_retry()
         self.logger.warning(
             "Retrying %s in %.1f s (attempt %d): %s",
             self.path,
-            details.get("wait") or 0.0,
-            details.get("tries") or 0,
-            self.runtime.redactor(str(details.get("exception"))),
+            seconds,
+            attempt,
+            self.runtime.redactor(str(failure)),
         )
 
     def response_error_message(self, response: requests.Response) -> str:
@@ -406,13 +420,14 @@ class TikTokStream(RESTStream[int]):
     def log_sync_costs(self) -> None:
         """Log the run's totals once, after every stream has synced.
 
-        The SDK calls this for every stream after the last one synced; the last call fails
-        the run for each advertiser or account TikTok refused, after everything else was
-        synced and its state emitted.
+        The SDK calls this for every stream after the last one synced; the last call ends
+        the run's requests and fails the run for each advertiser or account TikTok
+        refused, after everything else was synced and its state emitted.
         """
         super().log_sync_costs()
         self.runtime.log_totals_once(self.logger.parent or self.logger)
         if self.name == list(self._tap.streams)[-1]:
+            self.runtime.close()
             self.runtime.failures.raise_if_any()
 
 

@@ -11,7 +11,7 @@ import collections
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
@@ -25,8 +25,12 @@ class OrderedPrefetcher(Generic[T]):
         self._executor = executor
         self._width = max(width, 1)
 
-    def map(self, tasks: Iterable[Callable[[], T]]) -> Iterator[T]:
-        """Each task's result, in the order of `tasks`; tasks are pulled lazily."""
+    def map(self, tasks: Iterable[Callable[[], T]]) -> Generator[T, None, None]:
+        """Each task's result, in the order of `tasks`; tasks are pulled lazily.
+
+        Closing the generator cancels the tasks not started yet: close it as soon as its
+        results are no longer wanted, not when it is garbage-collected.
+        """
         if self._executor is None or self._width == 1:
             for task in tasks:
                 yield task()
@@ -50,14 +54,18 @@ class OrderedPrefetcher(Generic[T]):
 
 
 class Peekable(Generic[T]):
-    """An iterator whose next item can be looked at without taking it."""
+    """A generator whose next item can be looked at without taking it."""
 
     _EMPTY = object()
 
-    def __init__(self, iterator: Iterator[T]) -> None:
-        """Wrap an iterator."""
+    def __init__(self, iterator: Generator[T, None, None]) -> None:
+        """Wrap a generator."""
         self._iterator = iterator
         self._head: object = self._EMPTY
+
+    def close(self) -> None:
+        """Close the generator: a prefetch cancels what it has not started."""
+        self._iterator.close()
 
     def peek(self) -> T | None:
         """The next item, or None at the end; it stays next."""

@@ -27,10 +27,21 @@ if TYPE_CHECKING:
 
 @dataclass
 class SyncStats:
-    """Counters of what the run cost, logged at the end."""
+    """Counters of what the run cost, logged at the end; worker threads count too."""
 
     retries: int = 0
     rate_limited: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count_retry(self) -> None:
+        """One more retry of a request."""
+        with self._lock:
+            self.retries += 1
+
+    def count_rate_limited(self) -> None:
+        """One more answer that TikTok throttled."""
+        with self._lock:
+            self.rate_limited += 1
 
 
 ADVERTISERS = "advertiser(s)"
@@ -152,8 +163,23 @@ class Runtime:
     stats: SyncStats = field(default_factory=SyncStats)
     directory: AdvertiserDirectory | None = None
     failures: FailureRegistry = field(default_factory=FailureRegistry)
+    # Set when the sync ends: retry waits end early and no further request is sent.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     _totals_logged: bool = False
+
+    def close(self) -> None:
+        """End the run's requests: queued ones are cancelled, running ones stop.
+
+        Called when the sync ends, whether it succeeded or failed: after a fatal error the
+        requests read ahead for other advertisers must neither go on nor keep the process
+        alive. When this returns, the worker threads are gone; a request already on the
+        wire is the only thing waited for.
+        """
+        self.stopping.set()
+        executor = self.__dict__.get("executor")
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def log_totals_once(self, logger: logging.Logger) -> None:
         """Log what the run cost (requests, retries, throttling) once per run."""
@@ -195,7 +221,11 @@ class Runtime:
     @cached_property
     def adapter(self) -> TikTokAdapter:
         """The transport adapter carrying the limiter."""
-        return TikTokAdapter(self.limiter, self.redactor)
+        # The worker threads, and the thread that writes records, which sends requests too.
+        max_in_flight = self.settings.max_concurrency + 1
+        return TikTokAdapter(
+            self.limiter, self.redactor, self.stopping, max_in_flight=max_in_flight
+        )
 
     @cached_property
     def session(self) -> requests.Session:

@@ -105,11 +105,16 @@ class RateLimiter:
 
 
 class Redactor:
-    """Replaces known secret values in text (URLs with `secret=`, exception messages)."""
+    """Replaces known secret values in text (URLs with `secret=`, exception messages).
+
+    Worker threads mask messages while a token refresh adds a secret: `add` replaces the
+    tuple that `__call__` reads instead of changing a set it may be iterating.
+    """
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         """Remember the secrets; short values are ignored so that no word gets masked."""
-        self._secrets: set[str] = set()
+        self._lock = threading.Lock()
+        self._secrets: tuple[str, ...] = ()  # longest first, so no secret is masked in part
         self.add(*secrets)
 
     def add(self, *secrets: str | None) -> None:
@@ -119,9 +124,14 @@ class Redactor:
         urllib3's debug log writes the URL as sent.
         """
         min_length = 4
-        for secret in secrets:
-            if secret and len(secret) >= min_length:
-                self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
+        new = {
+            form
+            for secret in secrets
+            if secret and len(secret) >= min_length
+            for form in (secret, quote(secret, safe=""), quote_plus(secret))
+        }
+        with self._lock:
+            self._secrets = tuple(sorted(new.union(self._secrets), key=len, reverse=True))
 
     def __bool__(self) -> bool:
         """Whether there is anything to mask."""
@@ -129,7 +139,7 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         """The text with every secret replaced by `***`."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
 
@@ -181,14 +191,30 @@ def redact_logs(redactor: Redactor) -> None:
             handler.addFilter(_LOG_FILTER)
 
 
+class RunStoppedError(RuntimeError):
+    """The run is ending (it failed or finished): no further request may be sent."""
+
+
 class TikTokAdapter(HTTPAdapter):
     """Waits for the shared rate limiter and redacts secrets from transport errors."""
 
-    def __init__(self, limiter: RateLimiter, redactor: Redactor) -> None:
-        """Share one limiter and one redactor with the whole run."""
-        super().__init__(pool_connections=4, pool_maxsize=16)
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        redactor: Redactor,
+        stopping: threading.Event,
+        *,
+        max_in_flight: int,
+    ) -> None:
+        """Share one limiter, one redactor and the run's stop signal with the whole run.
+
+        The connection pool keeps one connection per request that can be in flight at
+        once; a smaller pool would close and reopen connections under load.
+        """
+        super().__init__(pool_connections=4, pool_maxsize=max_in_flight)
         self.limiter = limiter
         self.redactor = redactor
+        self.stopping = stopping
         self.requests_sent = 0
         self._count_lock = threading.Lock()
 
@@ -198,8 +224,10 @@ class TikTokAdapter(HTTPAdapter):
         *args: Any,  # noqa: ANN401
         **kwargs: Any,  # noqa: ANN401
     ) -> requests.Response:
-        """Send one attempt once the limiter allows it."""
+        """Send one attempt once the limiter allows it, unless the run is ending."""
+        self._refuse_if_stopping()
         self.limiter.acquire()
+        self._refuse_if_stopping()  # the run may have ended while this attempt waited
         with self._count_lock:
             self.requests_sent += 1
         try:
@@ -207,6 +235,11 @@ class TikTokAdapter(HTTPAdapter):
         except requests.RequestException as exc:
             # requests puts the full URL (query included) in its messages.
             raise type(exc)(self.redactor(str(exc)), request=request) from None
+
+    def _refuse_if_stopping(self) -> None:
+        if self.stopping.is_set():
+            msg = "The run is ending: request not sent."
+            raise RunStoppedError(msg)
 
 
 def build_session(adapter: TikTokAdapter, user_agent: str) -> requests.Session:

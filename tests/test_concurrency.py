@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from tests.conftest import run_tap, tap_config
+from tap_tiktok_ads.runtime import SyncStats
+from tap_tiktok_ads.transport import Redactor
+from tests.conftest import run_cli, run_tap, run_until_failure, tap_config
 
 STREAMS = {
     "ad_report_daily": None,
@@ -53,3 +60,77 @@ def test_a_hard_request_cap_holds_with_many_requests_in_flight(fake_api) -> None
     run_tap(config, streams={"ad_report_hourly": ["spend"], "adgroup_report_hourly": ["spend"]})
     assert fake_api.count() > 40
     assert fake_api.peak_requests_per_second(window=1.0) <= 16
+
+
+REPORT = "report/integrated/get/"
+
+
+def fatal_while_others_retry(api) -> dict:
+    """The first advertiser's token is refused while every other report request keeps failing.
+
+    The refusal stops the run; the other advertisers' windows, read ahead on the pool, are
+    retrying then with a budget far longer than the test may take.
+    """
+    api.faults.refuse_advertiser(api.data.advertiser_ids()[0], 40105, path=REPORT)
+    api.faults.fail_rate(1.0, codes=(50002,), path=REPORT)
+    return tap_config(
+        api,
+        max_concurrency=4,
+        max_retry_seconds=30,
+        max_retries=100,
+        retry_initial_wait_seconds=0.2,
+    )
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_fatal_error_stops_the_requests_in_flight(fake_api) -> None:
+    config = fatal_while_others_retry(fake_api)
+    started = time.monotonic()
+    _, error = run_until_failure(config, streams={"ad_report_daily": ["spend"]})
+    seconds = time.monotonic() - started
+    assert "40105" in str(error)
+    assert fake_api.count(REPORT, code=50002) > 0  # the others were retrying
+    sent = fake_api.count()
+    time.sleep(1.0)
+    assert fake_api.count() == sent  # no request after the failure
+    assert seconds < 5
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("tiktok")]
+
+
+def test_the_command_exits_promptly_after_a_fatal_error(fake_api, tmp_path) -> None:
+    config = fatal_while_others_retry(fake_api)
+    started = time.monotonic()
+    done = run_cli(config, {"ad_report_daily": ["spend"]}, tmp_path)
+    seconds = time.monotonic() - started
+    assert done.returncode == 1
+    assert "40105" in done.stderr
+    assert seconds < 10  # the retry budget is 30 s
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_the_connection_pool_holds_every_request_in_flight(fake_api, caplog) -> None:
+    fake_api.latency_seconds = 0.05
+    config = tap_config(fake_api, start_date="2026-10-20", max_concurrency=32)
+    with caplog.at_level(logging.WARNING, logger="urllib3"):
+        run_tap(config, streams={"ad_report_hourly": ["spend"]})
+    assert fake_api.count() > 90
+    assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
+def test_run_counters_add_up_across_threads() -> None:
+    stats = SyncStats()
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(8):
+            pool.submit(lambda: [stats.count_retry() for _ in range(20_000)])
+    assert stats.retries == 160_000
+
+
+def test_secrets_learnt_while_other_threads_redact_are_masked() -> None:
+    redactor = Redactor(["first-secret"])
+    tokens = [f"refreshed-token-{n:04d}" for n in range(2_000)]
+    with ThreadPoolExecutor(4) as pool:
+        masking = [pool.submit(redactor, f"{token} first-secret") for token in tokens]
+        for token in tokens:
+            redactor.add(token)
+        assert all("first-secret" not in future.result() for future in masking)
+    assert redactor(" ".join(tokens)) == " ".join(["***"] * len(tokens))

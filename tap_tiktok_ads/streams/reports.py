@@ -6,6 +6,7 @@ records and per-advertiser date bookmarks.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -275,20 +276,21 @@ class ReportStream(PerAdvertiserStream):
                 functools.partial(self.fetch_page, context, number)
                 for number in range(next_page, batch_end + 1)
             )
-            for page in self._prefetcher.map(pages):
-                if page.total_pages != announced and not warned:
-                    warned = True
-                    self.logger.warning(
-                        "TikTok's page count for advertiser %s, %s changed from %d to %d "
-                        "while paging; reading up to the largest count",
-                        read.advertiser_id,
-                        read.window,
-                        announced,
-                        page.total_pages,
-                    )
-                announced = max(announced, page.total_pages)
-                batch_has_rows = batch_has_rows or bool(page.rows)
-                yield from page.rows
+            with contextlib.closing(self._prefetcher.map(pages)) as fetched:
+                for page in fetched:
+                    if page.total_pages != announced and not warned:
+                        warned = True
+                        self.logger.warning(
+                            "TikTok's page count for advertiser %s, %s changed from %d to %d "
+                            "while paging; reading up to the largest count",
+                            read.advertiser_id,
+                            read.window,
+                            announced,
+                            page.total_pages,
+                        )
+                    announced = max(announced, page.total_pages)
+                    batch_has_rows = batch_has_rows or bool(page.rows)
+                    yield from page.rows
             if next_page > read.total_pages and not batch_has_rows:
                 return
             next_page = batch_end + 1
@@ -335,15 +337,34 @@ class ReportStream(PerAdvertiserStream):
         """
         if context is None:
             return
+        try:
+            yield from self._records_unless_refused(context, self._reads_from(context))
+        except BaseException as exc:
+            # The SDK closes this generator early (`GeneratorExit`) only for the record
+            # limit of `--test`: the run goes on then. Any other way out ends the run.
+            if self._reads is not None:
+                self._reads.close()
+            if not isinstance(exc, GeneratorExit):
+                self.runtime.close()
+            raise
+
+    def _reads_from(self, context: Context) -> Peekable[WindowRead]:
+        """The reads ahead, starting with this advertiser's windows."""
         advertiser_id = context["advertiser_id"]
         if self._reads is None:
             self._reads = self._planned_reads([p["advertiser_id"] for p in self.partitions or []])
-        reads = self._reads
-        head = reads.peek()
+        head = self._reads.peek()
         if head is None or head.advertiser_id != advertiser_id:
             # Not the partition order planned for: read this advertiser on its own.
-            reads = self._planned_reads([advertiser_id])
-            self._reads = reads
+            self._reads.close()
+            self._reads = self._planned_reads([advertiser_id])
+        return self._reads
+
+    def _records_unless_refused(
+        self, context: Context, reads: Peekable[WindowRead]
+    ) -> Iterator[dict[str, Any]]:
+        """The advertiser's records; after TikTok refused it, its other windows are skipped."""
+        advertiser_id = context["advertiser_id"]
         try:
             yield from self._advertiser_records(context, reads)
         except TikTokFatalError as exc:
