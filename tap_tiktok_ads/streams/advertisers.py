@@ -122,8 +122,10 @@ class AdvertisersStream(TikTokStream):
             yield dict(row)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        """`create_time` arrives as epoch seconds; emit it as an ISO timestamp."""
+        """`create_time` arrives as epoch seconds; emit it as an ISO timestamp, the ID as text."""
         del context
+        if isinstance(row.get("advertiser_id"), int):
+            row["advertiser_id"] = str(row["advertiser_id"])  # v1.2 sent ids as numbers (1.4)
         created = row.get("create_time")
         if isinstance(created, (int, float)) or (isinstance(created, str) and created.isdigit()):
             row["create_time"] = dt.datetime.fromtimestamp(

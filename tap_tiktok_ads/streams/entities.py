@@ -222,10 +222,16 @@ class EntityStream(PerAdvertiserStream):
             tap, runtime, name=definition.name, schema=definition.schema, path=definition.path
         )
         self.primary_keys = [definition.id_field]
+        properties = definition.schema["properties"]
         self._text_fields = frozenset(
             name
-            for name, schema in definition.schema["properties"].items()
+            for name, schema in properties.items()
             if schema.get("type") in (["string", "null"], ["string"]) and "format" not in schema
+        )
+        self._text_list_fields = frozenset(
+            name
+            for name, schema in properties.items()
+            if schema.get("items") == {"type": ["string"]}
         )
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
@@ -300,6 +306,12 @@ class EntityStream(PerAdvertiserStream):
             value = record.get(name)
             if isinstance(value, int) and not isinstance(value, bool):
                 record[name] = str(value)  # v1.2 sent ids as numbers (reference 1.4)
+        for name in self._text_list_fields:
+            values = record.get(name)
+            if isinstance(values, list):  # id lists too, e.g. `location_ids` [6252001]
+                record[name] = [
+                    str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
+                ]
         return record
 
     def _increment_stream_state(
