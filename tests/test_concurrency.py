@@ -82,29 +82,33 @@ def fatal_while_others_retry(api) -> dict:
     )
 
 
+def seconds_since_the_refusal(api) -> float:
+    """How long ago TikTok refused the token (the fake runs in this process: same clock)."""
+    refusal = next(r for r in api.requests if r.code == 40105)
+    return time.monotonic() - refusal.monotonic
+
+
 @pytest.mark.usefixtures("frozen_now")
 def test_a_fatal_error_stops_the_requests_in_flight(fake_api) -> None:
     config = fatal_while_others_retry(fake_api)
-    started = time.monotonic()
+    threads_before = set(threading.enumerate())
     _, error = run_until_failure(config, streams={"ad_report_daily": ["spend"]})
-    seconds = time.monotonic() - started
     assert "40105" in str(error)
-    assert fake_api.count(REPORT, code=50002) > 0  # the others were retrying
+    assert seconds_since_the_refusal(fake_api) < 3
     sent = fake_api.count()
     time.sleep(1.0)
     assert fake_api.count() == sent  # no request after the failure
-    assert seconds < 5
-    assert not [t.name for t in threading.enumerate() if t.name.startswith("tiktok")]
+    assert fake_api.count(REPORT, code=50002) > 0  # the others were retrying
+    workers = set(threading.enumerate()) - threads_before
+    assert not [t.name for t in workers if t.name.startswith("tiktok")]  # the tap's pool
 
 
 def test_the_command_exits_promptly_after_a_fatal_error(fake_api, tmp_path) -> None:
     config = fatal_while_others_retry(fake_api)
-    started = time.monotonic()
     done = run_cli(config, {"ad_report_daily": ["spend"]}, tmp_path)
-    seconds = time.monotonic() - started
     assert done.returncode == 1
     assert "40105" in done.stderr
-    assert seconds < 10  # the retry budget is 30 s
+    assert seconds_since_the_refusal(fake_api) < 8  # the retry budget is 30 s
 
 
 @pytest.mark.usefixtures("frozen_now")
