@@ -139,23 +139,49 @@ def month_periods(start: dt.date, end: dt.date) -> Iterator[DateWindow]:
         current = following
 
 
-def last_final_day(timezone: str, lookback_hours: float) -> dt.date:
+def last_final_day(
+    timezone: str, lookback_hours: float, *, daily_fix_utc_hour: int | None = None
+) -> dt.date:
     """The latest local day whose data is final: its end plus `lookback_hours` has passed.
 
     A day D ends at midnight local time, so D is final once now >= D + 1 day + lookback.
+    Real-time data is also revised by TikTok's daily fix at `daily_fix_utc_hour` UTC (Doc
+    1738864894606337: 12:00 UTC); with it, D is final only after the first fix after D ended.
     """
-    shifted = local_now(timezone) - dt.timedelta(hours=lookback_hours)
-    return shifted.date() - dt.timedelta(days=1)
+    now = local_now(timezone)
+    day = (now - dt.timedelta(hours=lookback_hours)).date() - dt.timedelta(days=1)
+    if daily_fix_utc_hour is None:
+        return day
+    while _first_fix_after(day, timezone, daily_fix_utc_hour) > now:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _first_fix_after(day: dt.date, timezone: str, fix_utc_hour: int) -> pendulum.DateTime:
+    """The first daily data fix (at `fix_utc_hour` UTC) after the local day `day` ends."""
+    end = pendulum.datetime(day.year, day.month, day.day, tz=timezone).add(days=1).in_tz("UTC")
+    fix = end.replace(hour=fix_utc_hour, minute=0, second=0, microsecond=0)
+    return fix if fix >= end else fix.add(days=1)
 
 
 def format_day(day: dt.date) -> str:
-    """A day as TikTok writes `stat_time_day`."""
-    return f"{day.isoformat()} 00:00:00"
+    """A local day as records carry `stat_time_day`: an ISO date (`YYYY-MM-DD`)."""
+    return day.isoformat()
 
 
-def format_hour(day: dt.date, hour: int) -> str:
-    """An hour as TikTok writes `stat_time_hour`."""
-    return f"{day.isoformat()} {hour:02d}:00:00"
+def format_hour(day: dt.date, hour: int, timezone: str) -> str:
+    """A local hour as records carry `stat_time_hour`: RFC 3339 with the account's offset."""
+    local = pendulum.datetime(day.year, day.month, day.day, hour, tz=timezone)
+    return local.isoformat()
+
+
+def local_hour_value(tiktok_value: str, timezone: str) -> str:
+    """TikTok's `YYYY-MM-DD HH:MM:SS` (account-local, no offset) as RFC 3339 with the offset.
+
+    Without the offset, warehouses read TikTok's value as UTC and shift every hour.
+    """
+    day = dt.date.fromisoformat(tiktok_value[:10])
+    return format_hour(day, int(tiktok_value[11:13]), timezone)
 
 
 def day_of(time_value: str) -> dt.date:

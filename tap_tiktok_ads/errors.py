@@ -7,7 +7,11 @@ that tells the user what to do.
 
 from __future__ import annotations
 
+import re
+
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+PARAMETER_ERROR = 40002  # "Parameter error" (return-code appendix, Doc 1737172488964097)
 
 # Rate limiting: app QPS (40100), advertiser QPS per path (40133), endpoint (40016),
 # field value (40132), blacklist (61000). Reference 1.7.
@@ -69,7 +73,7 @@ FATAL_HELP: dict[int, str] = {
     40113: _APP_HELP,
     40103: _REFRESH_HELP,
     40107: _REFRESH_HELP,
-    40002: "TikTok rejected a request parameter; see TikTok's message above.",
+    PARAMETER_ERROR: "TikTok rejected a request parameter; see TikTok's message above.",
     40000: "TikTok rejected a request parameter; see TikTok's message above.",
 }
 
@@ -110,6 +114,22 @@ class TikTokFatalError(FatalAPIError):
     def concerns_one_account(self) -> bool:
         """Whether TikTok refused one TikTok account only, so that the others can go on."""
         return self.code in ACCOUNT_FAILURE_CODES
+
+
+_INVALID_METRIC_FIELDS = re.compile(r"Invalid metric fields: \[([^\]]*)\]")
+
+
+def refused_metrics(error: TikTokFatalError) -> frozenset[str]:
+    """The metric names of a 40002 "Invalid metric fields: [...]" answer; empty otherwise.
+
+    TikTok's wording, as recorded in an answer quoted in an Airbyte issue (our API notes 1.4).
+    """
+    if error.code != PARAMETER_ERROR:
+        return frozenset()
+    match = _INVALID_METRIC_FIELDS.search(str(error))
+    if match is None:
+        return frozenset()
+    return frozenset(re.findall(r"'([a-z0-9_]+)'", match.group(1)))
 
 
 def classify(code: int, message: str, where: str, request_id: str | None) -> Exception:

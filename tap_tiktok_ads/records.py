@@ -11,6 +11,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from tap_tiktok_ads.dates import local_hour_value
+from tap_tiktok_ads.metrics import TimeDimension
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -94,18 +97,47 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 
 
 class RowTyper:
-    """Turns `{"dimensions": {...}, "metrics": {...}}` rows into flat typed records."""
+    """Turns `{"dimensions": {...}, "metrics": {...}}` rows into flat typed records.
 
-    def __init__(self, metrics: Iterable[Metric]) -> None:
+    Only the report's own dimensions and the selected metrics are kept: TikTok adds fields it
+    was not asked for (`interest_category_v2` next to `interest_category`), and a record must
+    carry only properties its schema declares.
+    """
+
+    def __init__(
+        self,
+        metrics: Iterable[Metric],
+        dimensions: Iterable[str],
+        time_dimension: str | None = None,
+    ) -> None:
         """Pick one converter per selected metric; other metrics in a row are dropped."""
         self._converters = [(metric.name, _CONVERTERS[metric.json_type]) for metric in metrics]
+        self._dimensions = [name for name in dimensions if name != time_dimension]
+        self._time_dimension = time_dimension
+        self._hours: dict[tuple[str, str], str] = {}
 
-    def record(self, advertiser_id: str, row: dict[str, Any]) -> dict[str, Any]:
-        """One record: advertiser, dimensions as TikTok sent them, typed metrics."""
+    def record(self, advertiser_id: str, row: dict[str, Any], timezone: str) -> dict[str, Any]:
+        """One record: advertiser, dimensions, the time in its honest form, typed metrics."""
         record: dict[str, Any] = {"advertiser_id": advertiser_id}
-        for name, value in (row.get("dimensions") or {}).items():
+        dimensions = row.get("dimensions") or {}
+        for name in self._dimensions:
+            value = dimensions.get(name)
             record[name] = None if value is None else str(value)
+        if self._time_dimension is not None:
+            record[self._time_dimension] = self._time_value(
+                str(dimensions.get(self._time_dimension) or ""), timezone
+            )
         get = (row.get("metrics") or {}).get
         for name, convert in self._converters:
             record[name] = convert(get(name))
         return record
+
+    def _time_value(self, tiktok_value: str, timezone: str) -> str:
+        """`stat_time_day` as a local date; `stat_time_hour` as RFC 3339 with the offset."""
+        if self._time_dimension == TimeDimension.DAY.value:
+            return tiktok_value[:10]
+        key = (tiktok_value, timezone)
+        value = self._hours.get(key)
+        if value is None:
+            value = self._hours[key] = local_hour_value(tiktok_value, timezone)
+        return value

@@ -139,7 +139,7 @@ def test_once_shared_metrics_are_distinct_columns(
         now=NOW,
     )
     expected = {
-        (row["dimensions"]["ad_id"], row["dimensions"]["stat_time_day"]): {
+        (row["dimensions"]["ad_id"], row["dimensions"]["stat_time_day"][:10]): {
             name: int(row["metrics"][name]) for name in names
         }
         for row in truth

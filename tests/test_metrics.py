@@ -186,19 +186,43 @@ def test_values_are_typed_and_dashes_become_null() -> None:
     assert to_number("14.68") == 14.68
     assert to_number("1.18%") == 1.18
     assert to_number("-") is None
-    typer = RowTyper([METRICS["spend"], METRICS["impressions"], METRICS["ad_name"]])
+    typer = RowTyper(
+        [METRICS["spend"], METRICS["impressions"], METRICS["ad_name"]],
+        ["ad_id", "stat_time_day"],
+        "stat_time_day",
+    )
     record = typer.record(
         "7",
         {
             "dimensions": {"ad_id": "1", "stat_time_day": "2026-01-01 00:00:00"},
             "metrics": {"spend": "2.50", "impressions": "-", "ad_name": "A", "clicks": "3"},
         },
+        "Asia/Tokyo",
     )
     assert record == {
         "advertiser_id": "7",
         "ad_id": "1",
-        "stat_time_day": "2026-01-01 00:00:00",
+        "stat_time_day": "2026-01-01",
         "spend": 2.5,
         "impressions": None,
         "ad_name": "A",
     }
+
+
+def test_undeclared_dimensions_are_dropped_and_hours_carry_the_offset() -> None:
+    typer = RowTyper(
+        [METRICS["spend"]], ["ad_id", "interest_category", "stat_time_hour"], "stat_time_hour"
+    )
+    row = {
+        "dimensions": {
+            "ad_id": "1",
+            "interest_category": "3",
+            "interest_category_v2": "3",
+            "stat_time_hour": "2026-03-08 03:00:00",
+        },
+        "metrics": {"spend": "1.00"},
+    }
+    record = typer.record("7", row, "America/Los_Angeles")
+    assert "interest_category_v2" not in record
+    assert record["stat_time_hour"] == "2026-03-08T03:00:00-07:00"
+    assert typer.record("7", row, "Etc/GMT+8")["stat_time_hour"] == "2026-03-08T03:00:00-08:00"

@@ -8,11 +8,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_tiktok_ads import dates
-from tap_tiktok_ads.metrics import METRICS
-from tap_tiktok_ads.records import RowTyper
 from tests.conftest import NOW, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
-from tests.truth import REPORTS, by_key
+from tests.truth import REPORTS, by_key, expected_record
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -24,7 +22,6 @@ REPORT_PATH = "report/integrated/get/"
 def period_truth(data: FakeData, stream: str, periods: dict[str, list[tuple]], now) -> list[dict]:
     """The fake's rows for each (advertiser, period), queried exactly like the tap should."""
     definition = REPORTS[stream]
-    typer = RowTyper([METRICS[name] for name in SELECTED])
     records = []
     for advertiser_id, spans in periods.items():
         for start, end in spans:
@@ -39,7 +36,13 @@ def period_truth(data: FakeData, stream: str, periods: dict[str, list[tuple]], n
                 now=now,
             )
             records += [
-                typer.record(advertiser_id, row)
+                expected_record(
+                    advertiser_id,
+                    row,
+                    SELECTED,
+                    definition.dimensions,
+                    data.timezone(advertiser_id),
+                )
                 | {"period_start": start.isoformat(), "period_end": end.isoformat()}
                 for row in rows
             ]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import NOW, run_tap, tap_config
+from tests.conftest import NOW, run_tap, run_until_failure, tap_config
 from tests.fake_api import FakeTikTokApi
 from tests.truth import REPORTS, by_key, expected_report_records
 
@@ -229,3 +229,40 @@ def test_hourly_rows_sum_to_daily_rows(fake_api) -> None:
         for r in result.records["campaign_report_daily"]
     }
     assert hourly == daily
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_metric_tiktok_retired_is_dropped_with_one_warning(fake_api, fake_data, caplog) -> None:
+    fake_api.retired_metrics.add("likes")
+    selected = ["spend", "likes", "clicks"]
+    config = tap_config(fake_api, start_date="2026-11-18", end_date="2026-11-20")
+    with caplog.at_level("WARNING"):
+        result = run_tap(
+            config,
+            streams={"ad_report_daily": ["advertiser_id", "ad_id", "stat_time_day", *selected]},
+        )
+    warnings = [r.getMessage() for r in caplog.records if "refused the metric 'likes'" in r.message]
+    assert len(warnings) == 1
+    assert "deselect it" in warnings[0]
+    assert fake_api.log.count(code=40002) >= 1
+    expected = expected_report_records(
+        fake_data,
+        "ad_report_daily",
+        ["spend", "clicks"],
+        start=dt.date(2026, 11, 18),
+        end=dt.date(2026, 11, 20),
+        now=NOW,
+    )
+    for record in expected:
+        record["likes"] = None
+    keys = REPORTS["ad_report_daily"].key_properties
+    assert expected
+    assert by_key(result.records["ad_report_daily"], keys) == by_key(expected, keys)
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_40002_about_something_else_still_fails(fake_api) -> None:
+    config = tap_config(fake_api, start_date="2026-11-18", end_date="2026-11-20")
+    fake_api.faults.fail_next(1, 40002, path="report/integrated/get/")
+    _, error = run_until_failure(config, streams={"ad_report_daily": None})
+    assert "40002" in str(error)

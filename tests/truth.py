@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tap_tiktok_ads.report_definitions import Granularity, ReportDefinition, builtin_reports
 from tests.fake_api import FakeData
@@ -27,12 +28,27 @@ def typed_value(metric: str, text: Any) -> Any:
     return str(text)
 
 
+def honest_time(name: str, tiktok_value: str, zone: ZoneInfo) -> str:
+    """The README's time format: daily rows carry the local date, hourly rows RFC 3339 with
+    the account's UTC offset at that hour."""
+    local = dt.datetime.strptime(tiktok_value, "%Y-%m-%d %H:%M:%S")
+    if name == "stat_time_day":
+        return local.date().isoformat()
+    return local.replace(tzinfo=zone).isoformat()
+
+
 def expected_record(
-    advertiser_id: str, row: dict[str, Any], metrics: list[str], dimensions: list[str]
+    advertiser_id: str,
+    row: dict[str, Any],
+    metrics: list[str],
+    dimensions: list[str],
+    zone: ZoneInfo,
 ) -> dict[str, Any]:
     """The record a report row should become: advertiser, the dimensions asked for, metrics."""
     record: dict[str, Any] = {"advertiser_id": advertiser_id}
-    record.update({name: row["dimensions"][name] for name in dimensions})
+    for name in dimensions:
+        value = row["dimensions"][name]
+        record[name] = honest_time(name, value, zone) if name.startswith("stat_time_") else value
     record.update({name: typed_value(name, row["metrics"].get(name)) for name in metrics})
     return record
 
@@ -70,7 +86,10 @@ def expected_report_records(
             now=now,
         )
         records += [
-            expected_record(advertiser_id, row, metrics, definition.dimensions) for row in rows
+            expected_record(
+                advertiser_id, row, metrics, definition.dimensions, data.timezone(advertiser_id)
+            )
+            for row in rows
         ]
     return records
 

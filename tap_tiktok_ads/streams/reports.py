@@ -9,9 +9,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import threading
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
@@ -29,8 +30,8 @@ from tap_tiktok_ads.dates import (
     week_periods,
     windows,
 )
-from tap_tiktok_ads.errors import TikTokFatalError
-from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType
+from tap_tiktok_ads.errors import TikTokFatalError, refused_metrics
+from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
 from tap_tiktok_ads.records import RowTyper
 from tap_tiktok_ads.report_definitions import (
@@ -39,6 +40,9 @@ from tap_tiktok_ads.report_definitions import (
     Granularity,
     ReportDefinition,
 )
+
+_T = TypeVar("_T")
+DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -92,6 +96,8 @@ class ReportStream(PerAdvertiserStream):
         super().__init__(tap, runtime, name=definition.name, schema=self._build_schema())
         self.primary_keys = definition.key_properties
         self._plans: dict[str, ReadPlan] = {}
+        self._retired_metrics: set[str] = set()  # refused by TikTok during this run
+        self._retired_lock = threading.Lock()
         self._reads: Peekable[WindowRead] | None = None
         self.replication_key = definition.replication_key  # type: ignore[assignment]
 
@@ -101,7 +107,9 @@ class ReportStream(PerAdvertiserStream):
         definition = self.definition
         properties: dict[str, Any] = {"advertiser_id": {"type": ["string"]}}
         for dimension in definition.dimensions:
-            if dimension == definition.time_dimension:
+            if dimension == TimeDimension.DAY.value:
+                properties[dimension] = {"type": ["string"], "format": "date"}
+            elif dimension == TimeDimension.HOUR.value:
                 properties[dimension] = {"type": ["string"], "format": "date-time"}
             else:
                 properties[dimension] = {"type": ["string"]}
@@ -149,7 +157,11 @@ class ReportStream(PerAdvertiserStream):
     @cached_property
     def typer(self) -> RowTyper:
         """Types TikTok's string values by the registry."""
-        return RowTyper([METRICS[name] for name in self.selected_metrics])
+        return RowTyper(
+            [METRICS[name] for name in self.selected_metrics],
+            self.definition.dimensions,
+            self.definition.time_dimension,
+        )
 
     # --- partitions and plans -------------------------------------------------------
 
@@ -172,10 +184,29 @@ class ReportStream(PerAdvertiserStream):
         end = min(parse_date_setting(settings.end_date, today), today)
         final_through = None
         if self.definition.report_type is ReportType.AUDIENCE:
-            final_through = last_final_day(advertiser.timezone, settings.audience_lookback_hours)
+            hours, fix_hour = self.finality
+            final_through = last_final_day(advertiser.timezone, hours, daily_fix_utc_hour=fix_hour)
         return ReadPlan(
             start=start, end=end, final_through=final_through, timezone=advertiser.timezone
         )
+
+    @property
+    def finality(self) -> tuple[float, int | None]:
+        """Hours after a day ends until its data is final, and the UTC hour of TikTok's fix.
+
+        The user's `audience_lookback_hours` wins. Otherwise TikTok's latency table (Doc
+        1738864894606337) decides, per breakdown and selected metric: about 16 h for age,
+        gender, platform and the like; 30 minutes for country and placement, whose real-time
+        data TikTok then revises in its daily fix at 12:00 UTC.
+        """
+        configured = self.runtime.settings.audience_lookback_hours
+        if configured is not None:
+            return configured, None
+        hours = max(
+            [self.definition.shape.latency_hours]
+            + [METRICS[name].latency_hours for name in self.selected_metrics]
+        )
+        return hours, (DAILY_FIX_UTC_HOUR if hours < 1 else None)
 
     # --- requests -------------------------------------------------------------------
 
@@ -189,7 +220,11 @@ class ReportStream(PerAdvertiserStream):
             "report_type": definition.report_type.value,
             "data_level": definition.level.api_value,
             "dimensions": definition.dimensions,
-            "metrics": self.metric_chunks[context.get("metric_chunk", 0)],
+            "metrics": [
+                name
+                for name in self.metric_chunks[context.get("metric_chunk", 0)]
+                if name not in self._retired_metrics
+            ],
         }
         if definition.granularity is Granularity.LIFETIME:
             params["query_lifetime"] = True
@@ -239,11 +274,41 @@ class ReportStream(PerAdvertiserStream):
         if self.runtime.failures.advertiser_failed(advertiser_id):
             return WindowRead(advertiser_id, window, [], 0)
         try:
-            return self._read_window_rows(advertiser_id, window)
+            return self._without_refused_metrics(
+                functools.partial(self._read_window_rows, advertiser_id, window)
+            )
         except TikTokFatalError as exc:
             if not exc.concerns_one_advertiser:
                 raise
             return WindowRead(advertiser_id, window, [], 0, refusal=exc)
+
+    def _without_refused_metrics(self, request: Callable[[], _T]) -> _T:
+        """Run a request; if TikTok refuses selected metrics (40002), ask again without them.
+
+        TikTok retires metrics; one that it no longer accepts must not stop the rows of every
+        other metric. It is dropped for the rest of the run, its column stays null, and the
+        user is told once which metric to deselect.
+        """
+        sent_without: set[str] = set()
+        while True:
+            try:
+                return request()
+            except TikTokFatalError as exc:  # noqa: PERF203 - a retry loop by design
+                refused = refused_metrics(exc) & set(self.selected_metrics)
+                with self._retired_lock:
+                    new = refused - self._retired_metrics
+                    self._retired_metrics |= new
+                if not refused or refused <= sent_without:
+                    raise  # not about metrics, or refused although they were not sent
+                sent_without |= refused
+                for name in sorted(new):
+                    self.logger.warning(
+                        "TikTok refused the metric '%s' in %s (40002: %s). It is no longer "
+                        "requested in this run and its column stays empty; deselect it.",
+                        name,
+                        self.name,
+                        exc,
+                    )
 
     def _read_window_rows(self, advertiser_id: str, window: DateWindow | None) -> WindowRead:
         if len(self.metric_chunks) == 1:
@@ -273,7 +338,10 @@ class ReportStream(PerAdvertiserStream):
         while next_page <= announced:
             batch_end, batch_has_rows = announced, False
             pages = (
-                functools.partial(self.fetch_page, context, number)
+                functools.partial(
+                    self._without_refused_metrics,
+                    functools.partial(self.fetch_page, context, number),
+                )
                 for number in range(next_page, batch_end + 1)
             )
             with contextlib.closing(self._prefetcher.map(pages)) as fetched:
@@ -387,8 +455,9 @@ class ReportStream(PerAdvertiserStream):
             if read.refusal is not None:
                 raise read.refusal
             period = self._period_values(read.window) if read.window else {}
+            timezone = self._plan_of(advertiser_id).timezone
             for row in self._window_rows(read):
-                yield typer.record(advertiser_id, row) | period
+                yield typer.record(advertiser_id, row, timezone) | period
             if read.window is not None:
                 self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
 
@@ -442,5 +511,5 @@ class ReportStream(PerAdvertiserStream):
         if self.definition.granularity is Granularity.HOUR:
             now = local_now(timezone)
             hour = now.hour if day >= now.date() else 23
-            return format_hour(day, hour)
+            return format_hour(day, hour, timezone)
         return format_day(day)

@@ -150,6 +150,7 @@ def _metrics(
     invalid = invalid_metrics(
         names, report_type, level, time_dimension, breakdowns, lifetime=lifetime
     )
+    invalid += [name for name in names if name in request.api.retired_metrics]
     if invalid:
         raise _fail(invalid_metrics_message(invalid))
     return tuple(dict.fromkeys(names))

@@ -96,6 +96,9 @@ class FakeTikTokApi:
         self.latency_seconds = latency_seconds
         self.limiter = QpsLimiter(max_requests_per_second)
         self.faults = Faults()
+        # Metrics TikTok has stopped accepting (it retires metrics; inferred): asking for one
+        # gets the 40002 "Invalid metric fields" answer.
+        self.retired_metrics: set[str] = set()
         self.log = RequestLog()
         self.routes: dict[str, Route] = dict(ROUTES)
         self._scopes: dict[str, frozenset[str]] = {}
