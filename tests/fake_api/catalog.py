@@ -32,6 +32,18 @@ _DISPLAY_ZONES = {"Etc/GMT+8": "America/Los_Angeles"}
 _OBJECTIVES = ("TRAFFIC", "CONVERSIONS", "REACH", "VIDEO_VIEWS", "APP_PROMOTION")
 _OPTIMIZATION = ("CLICK", "CONVERT", "REACH", "ENGAGED_VIEW", "INSTALL")
 _BILLING = ("CPC", "OCPM", "CPM", "CPV", "OCPM")
+# Report attribute metrics carry display strings, not the entity enums: recorded answers show
+# `placement_type` "Automatic Placement" and `promotion_type` "Website" (Airbyte's
+# source-tiktok-marketing expected_records); the Go SDK's comment gives `billing_event`
+# examples "Clicks" and "Impression". The others are inferred.
+_REPORT_PLACEMENT_TYPE = {"PLACEMENT_TYPE_AUTOMATIC": "Automatic Placement"}
+_REPORT_PROMOTION_TYPE = {"WEBSITE": "Website"}
+_REPORT_BILLING_EVENT = {
+    "CPC": "Clicks",
+    "CPM": "Impression",
+    "OCPM": "Impression",
+    "CPV": "Video View",
+}
 _CALLS_TO_ACTION = ("LEARN_MORE", "SHOP_NOW", "SIGN_UP", "DOWNLOAD", "CONTACT_US")
 _AD_FORMATS = ("SINGLE_VIDEO", "SINGLE_IMAGE", "SINGLE_VIDEO", "CAROUSEL_ADS")
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -288,11 +300,11 @@ class _Builder:
                 **campaign.attributes,
                 "campaign_id": campaign.entity_id,
                 "adgroup_name": name,
-                "placement_type": record["placement_type"],
-                "promotion_type": record["promotion_type"],
+                "placement_type": _REPORT_PLACEMENT_TYPE[record["placement_type"]],
+                "promotion_type": _REPORT_PROMOTION_TYPE[record["promotion_type"]],
                 "budget": f"{budget:.2f}",
                 "bid": f"{bid:.2f}",
-                "billing_event": record["billing_event"],
+                "billing_event": _REPORT_BILLING_EVENT[record["billing_event"]],
                 "opt_status": record["operation_status"],
             },
             lineage={**campaign.lineage, "adgroup_id": adgroup_id},
