@@ -124,11 +124,12 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "audience_lookback_hours",
         th.NumberType,
-        default=12,
         title="Audience lookback (hours)",
         description=(
-            "Hours after a day ends before its audience data counts as final (0-168). "
-            "Days that are not final are read again on the next run."
+            "Hours after a day ends before its audience data counts as final (0-168); "
+            "overrides TikTok's latency table (16 h for age, gender, platform and the like; "
+            "30 min plus TikTok's 12:00 UTC data fix for country and placement). Days that "
+            "are not final are read again on the next run."
         ),
     ),
     th.Property(
@@ -255,7 +256,7 @@ class Settings:
     start_date: str = "30"
     end_date: str = "today"
     attribution_window_days: int = 7
-    audience_lookback_hours: float = 12.0
+    audience_lookback_hours: float | None = None  # None: TikTok's latency table decides
     include_deleted: bool = False
     week_start_day: str = "MONDAY"
     api_base_url: str = PRODUCTION_BASE_URL
@@ -289,8 +290,10 @@ class Settings:
             attribution_window_days=int(
                 config.get("attribution_window_days", defaults.attribution_window_days)
             ),
-            audience_lookback_hours=float(
-                config.get("audience_lookback_hours", defaults.audience_lookback_hours)
+            audience_lookback_hours=(
+                None
+                if config.get("audience_lookback_hours") is None
+                else float(config["audience_lookback_hours"])
             ),
             include_deleted=bool(config.get("include_deleted", False)),
             week_start_day=str(config.get("week_start_day") or "MONDAY").upper(),
@@ -329,8 +332,8 @@ class Settings:
         return [v for v in values if v]
 
 
-def _range_error(key: str, value: float, low: float, high: float, fix: str) -> str | None:
-    if low <= value <= high:
+def _range_error(key: str, value: float | None, low: float, high: float, fix: str) -> str | None:
+    if value is None or low <= value <= high:
         return None
     return f"`{key}` is {value}; it must be between {low:g} and {high:g}. {fix}"
 
@@ -368,7 +371,8 @@ def check_settings(config: Any) -> list[str]:  # noqa: ANN401
             settings.audience_lookback_hours,
             0,
             MAX_AUDIENCE_LOOKBACK_HOURS,
-            "Audience data settles 6-16 hours after a day ends; the default is 12.",
+            "Audience data settles up to 16 hours after a day ends; leave it unset to follow "
+            "TikTok's latency table.",
         ),
         _range_error(
             "max_requests_per_second",

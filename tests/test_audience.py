@@ -9,6 +9,7 @@ import pytest
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.metrics import METRICS, ReportType
+from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import run_tap, tap_config
 from tests.fake_api import FakeTikTokApi
 from tests.truth import REPORTS, by_key, expected_report_records
@@ -174,3 +175,15 @@ def test_a_run_interrupted_at_any_state_resumes_without_gaps(
             assert union == truth
             resume_points += 1
     assert resume_points >= 10
+
+
+def test_default_finality_comes_from_tiktoks_latency_table(fake_api) -> None:
+    tap = TapTikTokAds(config=tap_config(fake_api), setup_mapper=False)
+    assert tap.streams["ad_audience_age_gender_daily"].finality == (16.0, None)
+    assert tap.streams["advertiser_audience_platform_daily"].finality == (16.0, None)
+    # 30 minutes, then TikTok's daily fix of real-time data at 12:00 UTC (Doc 1738864894606337)
+    assert tap.streams["ad_audience_country_daily"].finality == (0.5, 12)
+    configured = TapTikTokAds(
+        config=tap_config(fake_api, audience_lookback_hours=5), setup_mapper=False
+    )
+    assert configured.streams["ad_audience_country_daily"].finality == (5.0, None)

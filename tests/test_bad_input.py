@@ -67,7 +67,7 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], list[str]]] = {
     ),
     "negative audience lookback": (
         {"audience_lookback_hours": -2},
-        ["`audience_lookback_hours` is -2", "between 0 and 168", "default is 12"],
+        ["`audience_lookback_hours` is -2", "between 0 and 168", "latency table"],
     ),
     "audience lookback too long": (
         {"audience_lookback_hours": 500},

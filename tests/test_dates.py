@@ -83,3 +83,17 @@ def test_timezone_names_from_tiktok_are_known() -> None:
     assert dates.is_valid_timezone("Etc/GMT+8")
     assert dates.is_valid_timezone("America/Los_Angeles")
     assert not dates.is_valid_timezone("Mars/Olympus")
+
+
+def test_real_time_days_are_final_only_after_the_daily_fix(monkeypatch) -> None:
+    def at(hour: int) -> None:
+        moment = dt.datetime(2026, 11, 20, hour, 0, tzinfo=dt.timezone.utc)
+        monkeypatch.setattr(dates, "utc_now", lambda: moment)
+
+    at(11)  # Nov 19 (UTC) ended 11 h ago, but the 12:00 UTC fix of Nov 20 has not run yet
+    assert dates.last_final_day("UTC", 0.5) == dt.date(2026, 11, 19)
+    assert dates.last_final_day("UTC", 0.5, daily_fix_utc_hour=12) == dt.date(2026, 11, 18)
+    at(13)
+    assert dates.last_final_day("UTC", 0.5, daily_fix_utc_hour=12) == dt.date(2026, 11, 19)
+    at(11)  # Tokyo's Nov 19 ended at 15:00 UTC on Nov 19; its first fix is 12:00 UTC Nov 20
+    assert dates.last_final_day("Asia/Tokyo", 0.5, daily_fix_utc_hour=12) == dt.date(2026, 11, 18)
