@@ -11,6 +11,8 @@ import re
 
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from tap_tiktok_ads.scopes import AUTHORIZATION_HINT
+
 PARAMETER_ERROR = 40002  # "Parameter error" (return-code appendix, Doc 1737172488964097)
 
 # Rate limiting: app QPS (40100), advertiser QPS per path (40133), endpoint (40016),
@@ -32,8 +34,12 @@ EXPIRED_TOKEN_CODES = frozenset({40102})
 PER_OWNER_FAILURE_CODES = frozenset({40001, 40003, 40106, 40118, 40119})
 # An advertiser may also be missing or deleted (40300, 40301).
 ADVERTISER_FAILURE_CODES = PER_OWNER_FAILURE_CODES | {40300, 40301}
-# A TikTok account may also not have granted the scopes its fields need (40125, 40130).
-ACCOUNT_FAILURE_CODES = PER_OWNER_FAILURE_CODES | {40125, 40130}
+# A TikTok account may also not have granted the scope a requested field needs: "Scope not
+# authorized" (40130, reference 1.7, from the official SDK's code list) or "The developer
+# doesn't have the permission" (40125, return-code appendix, Doc 1737172488964097). Which of
+# them `business/get/` answers for a field without its scope is not documented (inferred).
+SCOPE_REFUSAL_CODES = frozenset({40125, 40130})
+ACCOUNT_FAILURE_CODES = PER_OWNER_FAILURE_CODES | SCOPE_REFUSAL_CODES
 
 _AUTH_HELP = (
     "Check `access_token`: it must be the long-term token of a TikTok for Business app "
@@ -51,9 +57,12 @@ _REFRESH_HELP = (
     "`refresh_token` in `tiktok_accounts`."
 )
 ACCOUNT_HELP = (
-    "Re-authorise each of them for your app with the scopes user.info.basic, user.info.stats, "
-    "user.insights, video.list and video.insights, and put the new `refresh_token` in "
-    "`tiktok_accounts`."
+    f"Re-authorise each of them for your app with {AUTHORIZATION_HINT}, and put the new "
+    "`refresh_token` in `tiktok_accounts`."
+)
+_SCOPE_HELP = (
+    "A scope the request needs was not granted: re-authorise the TikTok account for your app "
+    f"with {AUTHORIZATION_HINT}, or deselect the fields of the scope it cannot grant."
 )
 _APP_HELP = "Check `app_id` and `secret`: they must be your TikTok for Business app's values."
 
@@ -66,7 +75,7 @@ FATAL_HELP: dict[int, str] = {
     40118: _PERMISSION_HELP,
     40119: _PERMISSION_HELP,
     40125: _PERMISSION_HELP,
-    40130: _PERMISSION_HELP,
+    40130: _SCOPE_HELP,
     40300: "The advertiser does not exist or was deleted: remove it from `advertiser_ids`.",
     40301: "The advertiser does not exist or was deleted: remove it from `advertiser_ids`.",
     40101: _APP_HELP,
@@ -99,11 +108,22 @@ class TikTokTokenExpiredError(TikTokRetriableError):
 class TikTokFatalError(FatalAPIError):
     """A TikTok answer that repeating cannot fix; the message says what to do."""
 
-    def __init__(self, message: str, code: int | None = None, where: str | None = None) -> None:
-        """Keep the TikTok code and the path for callers that treat some codes specially."""
+    def __init__(
+        self,
+        message: str,
+        code: int | None = None,
+        where: str | None = None,
+        tiktok_message: str = "",
+    ) -> None:
+        """Keep the TikTok code, the path and TikTok's own words for callers that look closer.
+
+        A scope refusal's help names the scope when TikTok's message does (`tiktok_message`
+        holds it without the tap's help text, which names every scope).
+        """
         super().__init__(message)
         self.code = code
         self.where = where
+        self.tiktok_message = tiktok_message
 
     @property
     def concerns_one_advertiser(self) -> bool:
@@ -114,6 +134,11 @@ class TikTokFatalError(FatalAPIError):
     def concerns_one_account(self) -> bool:
         """Whether TikTok refused one TikTok account only, so that the others can go on."""
         return self.code in ACCOUNT_FAILURE_CODES
+
+    @property
+    def is_scope_refusal(self) -> bool:
+        """Whether TikTok said a scope the request needs was not granted."""
+        return self.code in SCOPE_REFUSAL_CODES
 
 
 _INVALID_METRIC_FIELDS = re.compile(r"Invalid metric fields: \[([^\]]*)\]")
@@ -143,4 +168,4 @@ def classify(code: int, message: str, where: str, request_id: str | None) -> Exc
     help_text = FATAL_HELP.get(code)
     if help_text:
         text = f"{text}. {help_text}"
-    return TikTokFatalError(text, code, where)
+    return TikTokFatalError(text, code, where, tiktok_message=message)

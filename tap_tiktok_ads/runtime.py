@@ -103,12 +103,21 @@ class FailureRegistry:
         """Whether TikTok refused this advertiser earlier in the run."""
         return self.failed(ADVERTISERS, advertiser_id) is not None
 
-    def account_refused(self, business_id: str, error: Exception, logger: logging.Logger) -> bool:
-        """Record TikTok's refusal of one TikTok account; False for errors that stop the run."""
+    def account_refused(
+        self,
+        business_id: str,
+        error: Exception,
+        logger: logging.Logger,
+        fix: str | None = None,
+    ) -> bool:
+        """Record TikTok's refusal of one TikTok account; False for errors that stop the run.
+
+        `fix` is the stream's own help when it knows more (which scope, which fields).
+        """
         if not isinstance(error, TikTokFatalError) or not error.concerns_one_account:
             return False
         failure = Failure(
-            "access to", TIKTOK_ACCOUNTS, business_id, error.code, error.where, ACCOUNT_HELP
+            "access to", TIKTOK_ACCOUNTS, business_id, error.code, error.where, fix or ACCOUNT_HELP
         )
         self.add(failure, f"TikTok account {business_id}: {error}", logger)
         return True

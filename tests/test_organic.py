@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,6 +14,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_tiktok_ads import dates
+from tap_tiktok_ads.scopes import AUTHORIZATION_SCOPES, FIELD_SCOPES
 from tap_tiktok_ads.settings import check_settings
 from tests.conftest import (
     NOW,
@@ -23,7 +26,12 @@ from tests.conftest import (
 )
 from tests.fake_api import FakeTikTokApi
 from tests.fake_api.organic import (
+    ALL_SCOPES,
+    BUSINESS_GET_SCOPES,
     DAILY_FIELDS,
+    DISTRIBUTION_FIELDS,
+    PROFILE_FIELDS,
+    VIDEO_LIST_SCOPES,
     account_settings,
     daily_rows,
     organic_accounts,
@@ -44,6 +52,12 @@ START = dt.date(2026, 10, 1)
 BUSINESS_GET = "business/get/"
 VIDEO_LIST = "business/video/list/"
 REFRESH = "tt_user/oauth2/refresh_token/"
+# What the README's authorisation URL asks for: every scope the default selection needs.
+EVERY_SCOPE = (
+    "user.account.type,user.info.basic,user.info.username,user.info.profile,user.info.stats,"
+    "user.insights,video.list,video.insights"
+)
+PROFILE_SCOPE_FIELDS = ("is_verified", "bio_description", "profile_deep_link")  # user.info.profile
 
 
 def organic_config(api: FakeTikTokApi, **overrides: Any) -> dict[str, Any]:
@@ -301,7 +315,7 @@ def test_refused_account_fails_alone_and_keeps_its_bookmark(
         f"TikTok refused access to 1 TikTok account(s): {refused} (TikTok error {code} on /{path})"
         in message
     )
-    assert "scopes user.info.basic, user.info.stats, user.insights, video.list" in message
+    assert f"scope={EVERY_SCOPE}" in message
     assert accounts[0].business_id not in message
     assert accounts[2].business_id not in message
 
@@ -472,6 +486,74 @@ def test_account_settings_are_checked_with_clear_messages():
     )
 
 
+# -- scopes ------------------------------------------------------------------------------
+
+
+def test_account_without_user_info_profile_fails_alone_naming_the_scope(
+    fake_api, fake_data, frozen_now
+):
+    accounts = organic_accounts(fake_data)
+    withheld = accounts[1].business_id
+    organic_auth(fake_api).withhold_scopes(withheld, "user.info.profile")
+
+    result, error = failing_run(organic_config(fake_api))
+
+    assert_complete(result, fake_data, skip={withheld})
+    assert fake_api.count(BUSINESS_GET, code=40130) == 1  # not asked again by later streams
+    message = str(error)
+    assert f"{withheld} (TikTok error 40130 on /business/get/)" in message
+    assert (
+        "TikTok says this scope is missing: user.info.profile (selected fields of "
+        f"organic_profile that need it: {', '.join(PROFILE_SCOPE_FIELDS)})"
+    ) in message
+    assert f"scope={EVERY_SCOPE}" in message
+    assert "deselect" in message
+    assert accounts[0].business_id not in message
+    assert accounts[2].business_id not in message
+
+
+def test_account_without_user_info_profile_syncs_when_its_fields_are_deselected(
+    fake_api, fake_data, frozen_now
+):
+    accounts = organic_accounts(fake_data)
+    withheld = accounts[1].business_id
+    organic_auth(fake_api).withhold_scopes(withheld, "user.info.profile")
+    profile_fields = [
+        name for name in (*PROFILE_FIELDS, *DISTRIBUTION_FIELDS) if name not in PROFILE_SCOPE_FIELDS
+    ]
+    streams = {**ORGANIC, "organic_profile": profile_fields}
+
+    result = run_tap(organic_config(fake_api), streams=streams)
+
+    assert fake_api.count(BUSINESS_GET, code=40130) == 0
+    for params in params_of(fake_api, BUSINESS_GET):
+        assert not set(params["fields"]) & set(PROFILE_SCOPE_FIELDS)
+    for record in result.records["organic_profile"]:
+        assert not set(record) & set(PROFILE_SCOPE_FIELDS)
+        for name in PROFILE_SCOPE_FIELDS:
+            record[name] = next(
+                profile(a, NOW)[name] for a in accounts if a.business_id == record["business_id"]
+            )
+    assert_complete(result, fake_data)  # the account without the scope included
+
+
+def test_authorisation_url_asks_for_every_scope_the_default_selection_needs(fake_api, frozen_now):
+    """The README, the tap's list and the fake's own transcription of Doc 1762228399168514
+    agree, and a run of the default selection asks for fields needing exactly those scopes."""
+    run_tap(organic_config(fake_api), streams=ORGANIC)
+
+    fake_tables = {BUSINESS_GET: BUSINESS_GET_SCOPES, VIDEO_LIST: VIDEO_LIST_SCOPES}
+    needed: set[str] = set()
+    for path, table in fake_tables.items():
+        assert {name: set(scopes) for name, scopes in FIELD_SCOPES[f"/{path}"].items()} == table
+        for params in params_of(fake_api, path):
+            needed.update(*(table[name] for name in params["fields"]))
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    urls = re.findall(r"https://www\.tiktok\.com/v2/auth/authorize\?\S*scope=([a-z._,]+)", readme)
+    assert urls == [EVERY_SCOPE]
+    assert set(EVERY_SCOPE.split(",")) == needed == set(AUTHORIZATION_SCOPES) == set(ALL_SCOPES)
+
+
 # -- the fake's own rules ----------------------------------------------------------------
 
 
@@ -555,6 +637,47 @@ def test_fake_organic_rules(fake_api, fake_data):
     assert (
         requests.post(base + "/tt_user/oauth2/token/", json=body, timeout=5).json()["code"] == 40110
     )
+
+
+def test_fake_refuses_fields_whose_scope_the_token_lacks(fake_api, fake_data):
+    business = organic_accounts(fake_data)[0].business_id
+    auth = organic_auth(fake_api)
+
+    def get(path: str, scopes: set[str], fields: list[str] | None = None) -> dict[str, Any]:
+        token = auth.issue_access_token(business, scopes=set(ALL_SCOPES) - scopes)
+        params = {"business_id": business}
+        if fields is not None:
+            params["fields"] = json.dumps(fields)
+        return requests.get(
+            fake_api.base_url + path, params=params, headers={"Access-Token": token}, timeout=5
+        ).json()
+
+    refused = get("/business/get/", {"user.info.profile"}, ["display_name", "bio_description"])
+    assert refused["code"] == 40130
+    assert "user.info.profile (bio_description)" in refused["message"]
+    assert get("/business/get/", {"user.info.profile"}, ["display_name", "username"])["code"] == 0
+    assert get("/business/get/", {"user.account.type"}, ["is_business_account"])["code"] == 40130
+    assert get("/business/get/", {"user.info.basic"})["code"] == 40130  # the default fields
+    assert get("/business/get/", {"user.insights"}, ["followers_count"])["code"] == 40130
+    assert get("/business/get/", {"user.insights"}, ["following_count"])["code"] == 0
+    assert get("/business/get/", {"user.info.stats"}, ["video_views"])["code"] == 0
+    assert get("/business/video/list/", {"video.insights"}, ["item_id", "likes"])["code"] == 40130
+    assert get("/business/video/list/", {"video.insights"}, ["item_id", "caption"])["code"] == 0
+    assert get("/business/video/list/", {"video.list"})["code"] == 40130  # the listing itself
+
+    auth.withhold_scopes(business, "user.info.profile", "video.insights")
+    refresh = requests.post(
+        fake_api.base_url + "/tt_user/oauth2/refresh_token/",
+        json={
+            "client_id": fake_api.app_id,
+            "client_secret": fake_api.secret,
+            "grant_type": "refresh_token",
+            "refresh_token": auth.refresh_token(business),
+        },
+        timeout=5,
+    ).json()
+    granted = refresh["data"]["scope"].split(",")
+    assert set(granted) == set(ALL_SCOPES) - {"user.info.profile", "video.insights"}
 
 
 def test_fake_daily_data_settles_two_days_after_the_day(fake_data):

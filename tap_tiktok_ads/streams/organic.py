@@ -25,6 +25,7 @@ from tap_tiktok_ads.auth import (
 )
 from tap_tiktok_ads.client import TikTokStream, response_data
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokTokenExpiredError
+from tap_tiktok_ads.scopes import missing_scope_help
 
 if TYPE_CHECKING:
     import logging
@@ -213,11 +214,27 @@ class OrganicStream(TikTokStream):
         return super().request_decorator(with_fresh_token)
 
     def selected_fields(self) -> list[str]:
-        """TikTok's fields that the catalog selects: exactly what is requested."""
+        """TikTok's fields that the catalog selects."""
         mask = self.mask
         return [
             name for name in self.tiktok_fields.wrapped if mask.get(("properties", name), False)
         ]
+
+    def requested_fields(self) -> list[str]:
+        """The `fields` sent to TikTok: only the selected ones.
+
+        Each field needs its own scope (Doc 1762228399168514), so an account that cannot
+        grant a scope syncs once the fields of that scope are deselected.
+        """
+        return self.selected_fields()
+
+    def refusal_help(self, error: TikTokFatalError) -> str | None:
+        """For a scope refusal, the help naming the scope and the fields that need it."""
+        if not error.is_scope_refusal:
+            return None
+        return missing_scope_help(
+            self.name, self.path, self.requested_fields(), error.tiktok_message
+        )
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The account's records; an account TikTok refused, or its refresh token, is skipped.
@@ -234,7 +251,8 @@ class OrganicStream(TikTokStream):
             with contextlib.suppress(AccountAuthorizationError):
                 yield from self.account_records(business_id, context or {})
         except TikTokFatalError as exc:
-            if not self.runtime.failures.account_refused(business_id, exc, self.logger):
+            fix = self.refusal_help(exc)
+            if not self.runtime.failures.account_refused(business_id, exc, self.logger, fix):
                 raise
         finally:
             self._business_id = None
@@ -260,7 +278,7 @@ class OrganicProfileStream(OrganicStream):
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The account and its selected profile fields."""
-        return {"business_id": (context or {})["business_id"], "fields": self.selected_fields()}
+        return {"business_id": (context or {})["business_id"], "fields": self.requested_fields()}
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         """The profile: `data` itself, stamped with the UTC day of extraction."""
@@ -334,7 +352,7 @@ class OrganicProfileDailyStream(OrganicStream):
             "business_id": context["business_id"],
             "start_date": context["start_date"],
             "end_date": context["end_date"],
-            "fields": self.selected_fields(),
+            "fields": self.requested_fields(),
         }
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
@@ -435,11 +453,15 @@ class OrganicVideosStream(OrganicStream):
         """Cursor paging instead of the base stream's `page_info`."""
         return VideoCursorPaginator(self.logger)
 
+    def requested_fields(self) -> list[str]:
+        """`item_id` plus the selected fields: TikTok needs `item_id` among several (4.4)."""
+        return ["item_id", *self.selected_fields()]
+
     def request_params(self, context: Context | None) -> dict[str, Any]:
-        """The account, the largest page, and `item_id` plus the selected fields."""
+        """The account, the largest page and the requested fields."""
         return {
             "business_id": (context or {})["business_id"],
-            "fields": ["item_id", *self.selected_fields()],  # item_id is required (4.4)
+            "fields": self.requested_fields(),
             "max_count": MAX_VIDEOS_PER_PAGE,
         }
 

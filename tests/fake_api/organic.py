@@ -4,7 +4,8 @@ Accounts, daily values and videos are pure functions of the data seed and the fa
 the module functions (`organic_accounts`, `profile`, `daily_row`, `videos`) are the truth
 tests compare with. Token state lives per server in `OrganicAuth` (`organic_auth(api)`),
 which tests configure: access tokens that expire after N calls or S seconds (40102), refresh
-tokens marked expired (40103) or invalid (40107), and rotation of refresh tokens.
+tokens marked expired (40103) or invalid (40107), rotation of refresh tokens, and accounts
+that did not grant some scopes (a field whose scope the token lacks answers 40130).
 
 Account data of a UTC day D appears once D is over and keeps growing for 48 hours, so a
 tap has to read recent days again (reference 4.3: data arrives at T+24-48 h).
@@ -28,6 +29,8 @@ from tests.fake_api.request import PARAMETER_ERROR, ApiError, ApiRequest
 from tests.fake_api.routes import register
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from tests.fake_api.data import FakeData
     from tests.fake_api.server import FakeTikTokApi
 
@@ -38,10 +41,6 @@ SETTLE_HOURS = 48  # account data of a day keeps changing this long after the da
 DISTRIBUTION_MIN_FOLLOWERS = 100  # audience distributions need >= 100 followers (4.3)
 ACCESS_TOKEN_SECONDS = 86_400  # reference 4.1
 REFRESH_TOKEN_SECONDS = 31_536_000
-SCOPE = (
-    "user.info.basic,user.info.username,user.info.stats,user.info.profile,user.insights,"
-    "user.account.type,video.list,video.insights"
-)
 
 EXPIRED_ACCESS_TOKEN = 40102
 EXPIRED_REFRESH_TOKEN = 40103
@@ -52,6 +51,10 @@ INVALID_GRANT_TYPE = 40108
 INVALID_AUTH_CODE = 40110
 INVALID_APP = 40101
 NO_PERMISSION = 40001
+# A requested field needs a scope the token lacks. Doc 1762228399168514 does not say which
+# code comes back; 40130 is "Scope not authorized" in TikTok's SDK code list (reference 1.7),
+# and the message wording is inferred.
+SCOPE_NOT_AUTHORIZED = 40130
 
 PROFILE_FIELDS = (
     "username",
@@ -94,41 +97,77 @@ DAILY_FIELDS = (
     *CLICK_FIELDS,
     "audience_activity",
 )
-VIDEO_FIELDS = (
-    "item_id",
-    "create_time",
-    "caption",
-    "media_type",
-    "is_ad",
-    "share_url",
-    "embed_url",
-    "thumbnail_url",
-    "video_duration",
-    "likes",
-    "comments",
-    "shares",
-    "favorites",
-    "reach",
-    "video_views",
-    "total_time_watched",
-    "average_time_watched",
-    "full_video_watched_rate",
-    "new_followers",
-    "profile_views",
-    "website_clicks",
-    "phone_number_clicks",
-    "lead_submissions",
-    "app_download_clicks",
-    "email_clicks",
-    "address_clicks",
-    "impression_sources",
-    "audience_countries",
-    "audience_cities",
-    "audience_genders",
-    "audience_types",
-    "video_view_retention",
-    "engagement_likes",
-)
+
+# The scope each field needs, transcribed scope by scope. `business/get/`: the "Required
+# permission" column of Doc 1762228399168514 (the top-level `followers_count` needs
+# user.info.stats, the daily one in `metrics[]` user.insights; both come back whenever the
+# field is asked for, so asking for it needs both: inferred). `business/video/list/`: its page
+# was not read; `video.list` for the listing and `video.insights` for post metrics come from
+# the SDKs (reference 4.4), and which fields are metrics is inferred.
+_SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "user.account.type": ("is_business_account",),
+    "user.info.basic": ("profile_image", "display_name"),
+    "user.info.username": ("username",),
+    "user.info.profile": ("profile_deep_link", "bio_description", "is_verified"),
+    "user.info.stats": ("following_count", "followers_count", "total_likes", "videos_count"),
+    # Every daily value of `metrics[]` and every follower distribution.
+    "user.insights": (*DAILY_FIELDS, *DISTRIBUTION_FIELDS),
+}
+_VIDEO_SCOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "video.list": (
+        "item_id",
+        "create_time",
+        "caption",
+        "media_type",
+        "is_ad",
+        "share_url",
+        "embed_url",
+        "thumbnail_url",
+        "video_duration",
+    ),
+    "video.insights": (
+        "likes",
+        "comments",
+        "shares",
+        "favorites",
+        "reach",
+        "video_views",
+        "total_time_watched",
+        "average_time_watched",
+        "full_video_watched_rate",
+        "new_followers",
+        "profile_views",
+        "website_clicks",
+        "phone_number_clicks",
+        "lead_submissions",
+        "app_download_clicks",
+        "email_clicks",
+        "address_clicks",
+        "impression_sources",
+        "audience_countries",
+        "audience_cities",
+        "audience_genders",
+        "audience_types",
+        "video_view_retention",
+        "engagement_likes",
+    ),
+}
+# Every field of `business/video/list/`, in the order of the reference's field list (4.4).
+VIDEO_FIELDS = (*_VIDEO_SCOPE_FIELDS["video.list"], *_VIDEO_SCOPE_FIELDS["video.insights"])
+
+
+def _by_field(scope_fields: dict[str, tuple[str, ...]]) -> dict[str, frozenset[str]]:
+    fields: dict[str, set[str]] = {}
+    for scope, names in scope_fields.items():
+        for name in names:
+            fields.setdefault(name, set()).add(scope)
+    return {name: frozenset(scopes) for name, scopes in fields.items()}
+
+
+BUSINESS_GET_SCOPES = _by_field(_SCOPE_FIELDS)
+VIDEO_LIST_SCOPES = _by_field(_VIDEO_SCOPE_FIELDS)
+# Every scope: what the default test accounts granted (the tap's default selection needs all).
+ALL_SCOPES = (*_SCOPE_FIELDS, *_VIDEO_SCOPE_FIELDS)
 
 _ACCOUNT_CODE = 0x0A
 _FOLLOWERS = (15_240, 2_310, 57)  # the last account is below the distribution threshold
@@ -361,6 +400,7 @@ def videos(account: OrganicAccount, now: datetime) -> list[dict[str, Any]]:
 class _AccessToken:
     business_id: str
     issued: float  # time.monotonic()
+    scopes: frozenset[str]  # what the account granted when the token was issued
     calls: int = 0
 
 
@@ -377,6 +417,7 @@ class OrganicAuth:
     _current_refresh: dict[str, str] = field(default_factory=dict)  # business_id -> token
     _refused: dict[str, int] = field(default_factory=dict)  # refresh token -> 40103/40107
     _access_tokens: dict[str, _AccessToken] = field(default_factory=dict)
+    _granted: dict[str, frozenset[str]] = field(default_factory=dict)  # business_id -> scopes
     _auth_codes: dict[str, str] = field(default_factory=dict)  # code -> business_id
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -402,12 +443,28 @@ class OrganicAuth:
         with self._lock:
             return self._current_refresh[business_id]
 
-    def issue_access_token(self, business_id: str) -> str:
-        """A fresh access token of the account, as an earlier authorisation would have left."""
+    def issue_access_token(self, business_id: str, scopes: Iterable[str] | None = None) -> str:
+        """A fresh access token of the account, as an earlier authorisation would have left;
+        with the account's granted scopes unless `scopes` says otherwise."""
         with self._lock:
+            granted = frozenset(scopes) if scopes is not None else self._scopes_of(business_id)
             token = self._token("act", business_id)
-            self._access_tokens[token] = _AccessToken(business_id, time.monotonic())
+            self._access_tokens[token] = _AccessToken(business_id, time.monotonic(), granted)
             return token
+
+    def withhold_scopes(self, business_id: str, *scopes: str) -> None:
+        """The account authorised the app without these scopes: tokens issued from now on
+        lack them, and fields that need them answer 40130."""
+        with self._lock:
+            self._granted[business_id] = self._scopes_of(business_id) - set(scopes)
+
+    def granted_scopes(self, business_id: str) -> frozenset[str]:
+        """The scopes the account's authorisation grants."""
+        with self._lock:
+            return self._scopes_of(business_id)
+
+    def _scopes_of(self, business_id: str) -> frozenset[str]:
+        return self._granted.get(business_id, frozenset(ALL_SCOPES))
 
     def auth_code(self, business_id: str) -> str:
         """A one-time authorisation code, as TikTok's consent page redirects with."""
@@ -437,7 +494,8 @@ class OrganicAuth:
                 self._refused[old] = INVALID_REFRESH_TOKEN  # the old one stops working
                 self._new_refresh_token(business_id)
             access = self._token("act", business_id)
-            self._access_tokens[access] = _AccessToken(business_id, time.monotonic())
+            granted = self._scopes_of(business_id)
+            self._access_tokens[access] = _AccessToken(business_id, time.monotonic(), granted)
             refresh = self._current_refresh[business_id]
         return {
             "access_token": access,
@@ -446,7 +504,8 @@ class OrganicAuth:
             "refresh_token": refresh,
             "refresh_token_expires_in": REFRESH_TOKEN_SECONDS - 8_686,
             "open_id": business_id,
-            "scope": SCOPE,
+            # A comma-separated string (reference 4.1).
+            "scope": ",".join(scope for scope in ALL_SCOPES if scope in granted),
         }
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
@@ -470,8 +529,8 @@ class OrganicAuth:
             raise ApiError(INVALID_AUTH_CODE, "The auth_code is invalid or has been used.")
         return self.grant(business_id, rotate=False)
 
-    def authorise(self, token: str | None, business_id: str) -> None:
-        """Check a data call's Access-Token for `business_id`; count the call."""
+    def authorise(self, token: str | None, business_id: str) -> frozenset[str]:
+        """Check a data call's Access-Token for `business_id`; count the call; its scopes."""
         if not token:
             raise ApiError(
                 MISSING_TOKEN,
@@ -492,6 +551,7 @@ class OrganicAuth:
             raise ApiError(
                 NO_PERMISSION, f"No permission to access the data of business {business_id}."
             )
+        return access.scopes
 
 
 _AUTHS: weakref.WeakKeyDictionary[FakeTikTokApi, OrganicAuth] = weakref.WeakKeyDictionary()
@@ -552,13 +612,14 @@ def oauth2_refresh_token(request: ApiRequest) -> dict[str, Any]:
     return organic_auth(request.api).refresh(token)
 
 
-def _account(request: ApiRequest) -> OrganicAccount:
+def _account(request: ApiRequest) -> tuple[OrganicAccount, frozenset[str]]:
+    """The account asked for, and the scopes its token carries."""
     business_id = request.text("business_id", required=True) or ""
-    organic_auth(request.api).authorise(request.token, business_id)
+    scopes = organic_auth(request.api).authorise(request.token, business_id)
     account = organic_account(request.api.data, business_id)
     if account is None:
         raise ApiError(PARAMETER_ERROR, f"business_id: {business_id} does not exist.")
-    return account
+    return account, scopes
 
 
 def _fields(request: ApiRequest, allowed: tuple[str, ...], default: list[str]) -> list[str]:
@@ -567,6 +628,22 @@ def _fields(request: ApiRequest, allowed: tuple[str, ...], default: list[str]) -
     if unknown:
         raise ApiError(PARAMETER_ERROR, f"fields: Invalid fields {unknown}.")
     return fields
+
+
+def _require_scopes(
+    fields: list[str], needs: dict[str, frozenset[str]], granted: frozenset[str]
+) -> None:
+    """Refuse the call when a requested field needs a scope the token lacks."""
+    missing: dict[str, list[str]] = {}
+    for name in fields:
+        for scope in sorted(needs[name] - granted):
+            missing.setdefault(scope, []).append(name)
+    if missing:
+        listed = "; ".join(f"{scope} ({', '.join(names)})" for scope, names in missing.items())
+        raise ApiError(
+            SCOPE_NOT_AUTHORIZED,
+            f"The user did not authorize the scope required for completing this request: {listed}.",
+        )
 
 
 def _day(request: ApiRequest, name: str, default: date) -> date:
@@ -581,13 +658,14 @@ def _day(request: ApiRequest, name: str, default: date) -> date:
 
 def business_get(request: ApiRequest) -> dict[str, Any]:
     """`GET business/get/`: profile fields, distributions and daily `metrics` (4.3)."""
-    account = _account(request)
+    account, scopes = _account(request)
     now = request.api.now()
     fields = _fields(
         request,
         (*PROFILE_FIELDS, *DISTRIBUTION_FIELDS, *DAILY_FIELDS),
         ["display_name", "profile_image"],
     )
+    _require_scopes(fields, BUSINESS_GET_SCOPES, scopes)
     today = now.astimezone(timezone.utc).date()
     start = _day(request, "start_date", today - timedelta(days=7))
     end = _day(request, "end_date", today - timedelta(days=1))
@@ -613,9 +691,10 @@ def business_get(request: ApiRequest) -> dict[str, Any]:
 
 def video_list(request: ApiRequest) -> dict[str, Any]:
     """`GET business/video/list/`: posts before `cursor`, newest first (reference 4.4)."""
-    account = _account(request)
+    account, scopes = _account(request)
     now = request.api.now()
     fields = _fields(request, VIDEO_FIELDS, ["item_id"])
+    _require_scopes(fields, VIDEO_LIST_SCOPES, scopes)
     if len(fields) > 1 and "item_id" not in fields:
         raise ApiError(PARAMETER_ERROR, "fields: item_id is required with other fields.")
     max_count = request.integer("max_count", DEFAULT_VIDEOS_PER_PAGE)
