@@ -39,7 +39,9 @@ def strict(schema: dict[str, Any]) -> dict[str, Any]:
     """The schema with undeclared properties forbidden, at every object level."""
     if not isinstance(schema, dict):
         return schema
-    result = {key: strict(value) if isinstance(value, dict) else value for key, value in schema.items()}
+    result = {
+        key: strict(value) if isinstance(value, dict) else value for key, value in schema.items()
+    }
     if "properties" in schema:
         result["properties"] = {name: strict(sub) for name, sub in schema["properties"].items()}
         result.setdefault("additionalProperties", False)
