@@ -21,7 +21,13 @@ from singer_sdk.pagination import PageNumberPaginator
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import PageContext
 
-from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
+from tap_tiktok_ads.errors import (
+    PARTIAL_SUCCESS,
+    SUCCESS_CODES,
+    TikTokFatalError,
+    TikTokRetriableError,
+    classify,
+)
 
 if TYPE_CHECKING:
     import logging
@@ -255,7 +261,14 @@ class TikTokStream(RESTStream[int]):
         where = self.path
         body = checked_body(response, where)
         code = body.get("code")
-        if code in (0, None) and isinstance(body.get("data"), dict):
+        if (code is None or code in SUCCESS_CODES) and isinstance(body.get("data"), dict):
+            if code == PARTIAL_SUCCESS:
+                self.logger.warning(
+                    "TikTok answered %s with 20001 (partially successful): %s; using the data "
+                    "it sent",
+                    where,
+                    self.runtime.redactor(str(body.get("message", ""))),
+                )
             self.runtime.limiter.succeeded()
             return
         if not isinstance(code, int):

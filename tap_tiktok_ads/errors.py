@@ -7,39 +7,111 @@ that tells the user what to do.
 
 from __future__ import annotations
 
+import enum
 import re
+from dataclasses import dataclass
 
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tap_tiktok_ads.scopes import AUTHORIZATION_HINT
 
 PARAMETER_ERROR = 40002  # "Parameter error" (return-code appendix, Doc 1737172488964097)
+PARTIAL_SUCCESS = 20001  # "Partially successful": the answer carries data (Doc 1737172488964097)
 
-# Rate limiting: app QPS (40100), advertiser QPS per path (40133), endpoint (40016),
-# field value (40132), blacklist (61000). Reference 1.7.
-RATE_LIMIT_CODES = frozenset({40016, 40100, 40132, 40133, 61000})
 
-# Transient server-side conditions that succeed when repeated (reference 1.7).
-TRANSIENT_CODES = frozenset(
-    {40200, 40201, 40202, 40700, 50000, 50002, 51000, 51001, 51002, 51010, 52000, 60001}
-)
+class Action(str, enum.Enum):
+    """What the tap does with a return code."""
 
-# The TikTok-account access token has expired: refresh it, then repeat the call.
-EXPIRED_TOKEN_CODES = frozenset({40102})
+    SUCCEED = "use the data"
+    PARTIAL = "use the data, warn"
+    RETRY = "retry with backoff"
+    RATE_LIMITED = "slow down, retry"
+    RENEW_TOKEN = "refresh the TikTok-account token, retry"
+    SKIP_OWNER = "skip this advertiser or account, fail the run at its end"
+    SKIP_ACCOUNT = "skip this TikTok account, fail the run at its end"
+    FAIL = "stop: the request or the credentials need a fix"
 
-# Refusals that concern one owner of data, an advertiser or a TikTok account, not the token
-# or the app (reference 1.7): no permission for it (40001, 40003), token not of its user
-# (40106), not on the allowlist or not of the developer's company (40118, 40119). The tap
-# skips that owner, syncs the others, and fails the run at its end.
-PER_OWNER_FAILURE_CODES = frozenset({40001, 40003, 40106, 40118, 40119})
-# An advertiser may also be missing or deleted (40300, 40301).
-ADVERTISER_FAILURE_CODES = PER_OWNER_FAILURE_CODES | {40300, 40301}
-# A TikTok account may also not have granted the scope a requested field needs: "Scope not
-# authorized" (40130, reference 1.7, from the official SDK's code list) or "The developer
-# doesn't have the permission" (40125, return-code appendix, Doc 1737172488964097). Which of
-# them `business/get/` answers for a field without its scope is not documented (inferred).
-SCOPE_REFUSAL_CODES = frozenset({40125, 40130})
+
+@dataclass(frozen=True)
+class ReturnCode:
+    """One documented return code: its meaning, the tap's action and where it is written."""
+
+    meaning: str
+    action: Action
+    source: str
+
+
+_APPENDIX = "Doc 1737172488964097 (return-code appendix, via api-evangelist)"
+_SDK = "official SDK tiktok_code.py"
+# Every code the tap handles. Sources: TikTok's return-code appendix (Doc 1737172488964097, as
+# summarised by api-evangelist), the official SDK's code list (tiktok_code.py), and what other
+# connectors met in production (our API notes, section 1.7). A code TikTok says needs a
+# parameter fix is never retried: repeating the same request cannot succeed.
+RETURN_CODES: dict[int, ReturnCode] = {
+    0: ReturnCode("OK", Action.SUCCEED, _APPENDIX),
+    PARTIAL_SUCCESS: ReturnCode("Partially successful", Action.PARTIAL, _APPENDIX),
+    40000: ReturnCode("Invalid parameters", Action.FAIL, _APPENDIX),
+    40001: ReturnCode("No permission for the operation", Action.SKIP_OWNER, _APPENDIX),
+    PARAMETER_ERROR: ReturnCode("Parameter error", Action.FAIL, _APPENDIX),
+    40003: ReturnCode("Forbidden", Action.SKIP_OWNER, _APPENDIX),
+    40006: ReturnCode("API version incompatible with parameters", Action.FAIL, _APPENDIX),
+    40007: ReturnCode("Object does not exist", Action.FAIL, _APPENDIX),
+    40008: ReturnCode("Endpoint not available (or not in sandbox)", Action.FAIL, _APPENDIX),
+    40009: ReturnCode("Not supported in sandbox", Action.FAIL, _APPENDIX),
+    40011: ReturnCode("Too many IDs in one request", Action.FAIL, _APPENDIX),
+    40016: ReturnCode("Requests too frequent (endpoint limit)", Action.RATE_LIMITED, _SDK),
+    40051: ReturnCode("Invalid API version", Action.FAIL, _APPENDIX),
+    40067: ReturnCode("Query too large", Action.FAIL, "Airbyte source-tiktok-marketing 5.1.0"),
+    40100: ReturnCode("Requests too frequent (app QPS limit)", Action.RATE_LIMITED, _APPENDIX),
+    40101: ReturnCode("Invalid app_id or secret", Action.FAIL, _APPENDIX),
+    40102: ReturnCode("Access token expired", Action.RENEW_TOKEN, _APPENDIX),
+    40103: ReturnCode("Refresh token expired", Action.FAIL, _APPENDIX),
+    40104: ReturnCode("Access token empty", Action.FAIL, _APPENDIX),
+    40105: ReturnCode("Access token invalid", Action.FAIL, _APPENDIX),
+    40106: ReturnCode("Token does not match the advertiser", Action.SKIP_OWNER, _APPENDIX),
+    40107: ReturnCode("Invalid refresh token", Action.FAIL, _APPENDIX),
+    40113: ReturnCode("App blocked, or app_id does not match the token", Action.FAIL, _APPENDIX),
+    40118: ReturnCode("App or advertiser not on the allowlist", Action.SKIP_OWNER, _APPENDIX),
+    40119: ReturnCode("Developer and advertiser not of one company", Action.SKIP_OWNER, _APPENDIX),
+    40125: ReturnCode("The developer lacks a permission", Action.SKIP_ACCOUNT, _APPENDIX),
+    40130: ReturnCode("Scope not authorized", Action.SKIP_ACCOUNT, _SDK),
+    40132: ReturnCode("QPS limit for a field value", Action.RATE_LIMITED, _SDK),
+    40133: ReturnCode("Advertiser QPS limit for this path", Action.RATE_LIMITED, _SDK),
+    40200: ReturnCode("Task error", Action.RETRY, _SDK),
+    40201: ReturnCode("Task not ready", Action.RETRY, _SDK),
+    40202: ReturnCode("Write conflict", Action.RETRY, _SDK),
+    40300: ReturnCode("Advertiser does not exist or was deleted", Action.SKIP_OWNER, _APPENDIX),
+    40301: ReturnCode("Advertiser cannot be matched", Action.SKIP_OWNER, _APPENDIX),
+    40700: ReturnCode("Internal validation error", Action.RETRY, _SDK),
+    50000: ReturnCode("System error", Action.RETRY, _APPENDIX),
+    50002: ReturnCode("Error processing the request", Action.RETRY, _APPENDIX),
+    51000: ReturnCode("Internal RPC error", Action.RETRY, _SDK),
+    51001: ReturnCode("Statistics service error", Action.RETRY, _SDK),
+    51002: ReturnCode("Internal service error", Action.RETRY, _SDK),
+    51010: ReturnCode("Internal timeout", Action.RETRY, _SDK),
+    52000: ReturnCode("Database error", Action.RETRY, _SDK),
+    60001: ReturnCode("System maintenance", Action.RETRY, "Airbyte source-tiktok-marketing 5.0.4"),
+    61000: ReturnCode("Too many requests (blacklist)", Action.RATE_LIMITED, _SDK),
+}
+
+
+def _codes(*actions: Action) -> frozenset[int]:
+    return frozenset(code for code, known in RETURN_CODES.items() if known.action in actions)
+
+
+SUCCESS_CODES = _codes(Action.SUCCEED, Action.PARTIAL)
+RATE_LIMIT_CODES = _codes(Action.RATE_LIMITED)
+TRANSIENT_CODES = _codes(Action.RETRY)
+EXPIRED_TOKEN_CODES = _codes(Action.RENEW_TOKEN)
+# Refusals that concern one owner of data, an advertiser or a TikTok account, not the token or
+# the app: the tap skips that owner, syncs the others, and fails the run at its end.
+PER_OWNER_FAILURE_CODES = _codes(Action.SKIP_OWNER) - {40300, 40301}
+ADVERTISER_FAILURE_CODES = _codes(Action.SKIP_OWNER)
+# Which of 40125/40130 `business/get/` answers for a field without its scope is not
+# documented (inferred): both count as scope refusals.
+SCOPE_REFUSAL_CODES = _codes(Action.SKIP_ACCOUNT)
 ACCOUNT_FAILURE_CODES = PER_OWNER_FAILURE_CODES | SCOPE_REFUSAL_CODES
+
 
 _AUTH_HELP = (
     "Check `access_token`: it must be the long-term token of a TikTok for Business app "
@@ -163,6 +235,7 @@ def classify(code: int, message: str, where: str, request_id: str | None) -> Exc
     text = f"TikTok error {code} on {where}: {message}{reference}"
     if code in EXPIRED_TOKEN_CODES:
         return TikTokTokenExpiredError(text, code)
+    # Undocumented 5xxxx codes are server-side faults like the documented ones (inferred).
     if code in RATE_LIMIT_CODES or code in TRANSIENT_CODES or 50000 <= code < 60000:  # noqa: PLR2004
         return TikTokRetriableError(text, code)
     help_text = FATAL_HELP.get(code)

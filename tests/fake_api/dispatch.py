@@ -160,6 +160,8 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
         data = route.handler(request)
     except ApiError as error:
         return fail(error.code, error.message)
+    if fault is not None and fault.kind == fault_kinds.PARTIAL:
+        return finish(_envelope(fault.code, "Partially successful.", request_id, data), fault.code)
     if fault is not None and fault.kind in fault_kinds.ANSWER_FAULTS:
         data = _spoil_page(data, fault)
     return finish(_envelope(0, "OK", request_id, data), 0)

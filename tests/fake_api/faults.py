@@ -16,7 +16,11 @@ from tests.fake_api.routes import normalize_path
 CODE, HTTP, TRUNCATED, RESET, HANG = "code", "http", "truncated", "reset", "hang"
 # Faults that change a normal answer instead of replacing it.
 SHORT_PAGE, PAGE_COUNT = "short_page", "page_count"
-ANSWER_FAULTS = frozenset({SHORT_PAGE, PAGE_COUNT})
+# The normal data under code 20001, "Partially successful" (return-code appendix, Doc
+# 1737172488964097; that it carries the data is inferred).
+PARTIAL = "partial"
+PARTIAL_SUCCESS_CODE = 20001
+ANSWER_FAULTS = frozenset({SHORT_PAGE, PAGE_COUNT, PARTIAL})
 DEFAULT_MESSAGES = {
     40100: "Too many requests. Please retry in some time.",
     40016: "Requests made too frequently.",
@@ -125,6 +129,10 @@ class Faults:
     def short_page_next(self, n: int = 1, *, rows: int = 1, path: str | None = None) -> None:
         """The next `n` matching pages lack `rows` rows that their `page_info` counts."""
         self._queue(Fault(SHORT_PAGE, amount=rows), n, path)
+
+    def partial_success_next(self, n: int = 1, *, path: str | None = None) -> None:
+        """The next `n` matching answers carry their data under code 20001."""
+        self._queue(Fault(PARTIAL, code=PARTIAL_SUCCESS_CODE), n, path)
 
     def page_count_change_next(self, n: int = 1, *, by: int = 1, path: str | None = None) -> None:
         """The next `n` matching pages announce `total_page` changed by `by` (rows intact)."""
