@@ -26,7 +26,7 @@ class Action(str, enum.Enum):
     PARTIAL = "use the data, warn"
     RETRY = "retry with backoff"
     RATE_LIMITED = "slow down, retry"
-    RENEW_TOKEN = "refresh the TikTok-account token, retry"
+    REFRESH_AND_RETRY = "refresh the access token of the TikTok account, retry"
     SKIP_OWNER = "skip this advertiser or account, fail the run at its end"
     SKIP_ACCOUNT = "skip this TikTok account, fail the run at its end"
     FAIL = "stop: the request or the credentials need a fix"
@@ -64,7 +64,7 @@ RETURN_CODES: dict[int, ReturnCode] = {
     40067: ReturnCode("Query too large", Action.FAIL, "Airbyte source-tiktok-marketing 5.1.0"),
     40100: ReturnCode("Requests too frequent (app QPS limit)", Action.RATE_LIMITED, _APPENDIX),
     40101: ReturnCode("Invalid app_id or secret", Action.FAIL, _APPENDIX),
-    40102: ReturnCode("Access token expired", Action.RENEW_TOKEN, _APPENDIX),
+    40102: ReturnCode("Access token expired", Action.REFRESH_AND_RETRY, _APPENDIX),
     40103: ReturnCode("Refresh token expired", Action.FAIL, _APPENDIX),
     40104: ReturnCode("Access token empty", Action.FAIL, _APPENDIX),
     40105: ReturnCode("Access token invalid", Action.FAIL, _APPENDIX),
@@ -102,7 +102,7 @@ def _codes(*actions: Action) -> frozenset[int]:
 SUCCESS_CODES = _codes(Action.SUCCEED, Action.PARTIAL)
 RATE_LIMIT_CODES = _codes(Action.RATE_LIMITED)
 TRANSIENT_CODES = _codes(Action.RETRY)
-EXPIRED_TOKEN_CODES = _codes(Action.RENEW_TOKEN)
+EXPIRED_TOKEN_CODES = _codes(Action.REFRESH_AND_RETRY)
 # Refusals that concern one owner of data, an advertiser or a TikTok account, not the token or
 # the app: the tap skips that owner, syncs the others, and fails the run at its end.
 PER_OWNER_FAILURE_CODES = _codes(Action.SKIP_OWNER) - {40300, 40301}
