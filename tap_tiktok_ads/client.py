@@ -7,6 +7,7 @@ a row into a record; everything about talking to TikTok lives here.
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -50,14 +51,44 @@ class Page:
     total_pages: int
 
 
-# A page with fewer rows than its own `page_info` promises is asked for again this many
-# times in all; then its rows are taken as they are, with a warning, so that a page TikTok
-# keeps sending short cannot stop or stall the run.
-SHORT_PAGE_TRIES = 3
+# Transport faults worth another attempt, besides TikTok's retriable answers.
+RETRIED_ERRORS = (
+    ConnectionResetError,
+    RetriableAPIError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class RetriesExhaustedError(TikTokFatalError):
     """A transient failure that did not go away within the retry budget."""
+
+
+@dataclass
+class RetryBudget:
+    """What one request may still cost: attempts (`max_retries` + 1) and seconds.
+
+    One budget covers everything one page costs, the repeated request for a short page
+    included, so that no page can cost several budgets.
+    """
+
+    attempts: int
+    deadline: float  # time.monotonic()
+
+    @classmethod
+    def start(cls, max_retries: int, max_retry_seconds: float) -> RetryBudget:
+        """A full budget, from now."""
+        return cls(max_retries + 1, time.monotonic() + max_retry_seconds)
+
+    def seconds_left(self) -> float:
+        """Seconds until the deadline (never negative)."""
+        return max(0.0, self.deadline - time.monotonic())
+
+    def left(self) -> bool:
+        """Whether another attempt fits."""
+        return self.attempts > 0 and self.seconds_left() > 0
 
 
 def response_body(response: requests.Response) -> dict[str, Any]:
@@ -314,74 +345,91 @@ class TikTokStream(RESTStream[int]):
         yield from rows
 
     def request_decorator(self, func: Callable) -> Callable:
-        """Retry transient faults with exponential backoff and jitter, within a time budget."""
-        settings = self.runtime.settings
-        retrying = backoff.on_exception(
-            self.backoff_wait_generator,
-            (
-                ConnectionResetError,
-                RetriableAPIError,
-                requests.exceptions.Timeout,
-                requests.exceptions.ConnectionError,
-                requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError,
-            ),
-            max_tries=settings.max_retries + 1,
-            max_time=settings.max_retry_seconds,
-            jitter=None,  # `backoff_wait_generator` jitters and waits itself
-            logger=None,
-        )(func)
+        """Retry transient faults with exponential backoff and jitter, within one budget.
 
-        def within_budget(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
-            started = time.monotonic()
-            try:
-                return retrying(*args, **kwargs)  # type: ignore[no-any-return]
-            except FatalAPIError:
-                raise
-            except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
-                seconds = time.monotonic() - started
-                context = args[1] if len(args) > 1 else kwargs.get("context")
-                msg = (
-                    f"Gave up on {self.path}{_subject(context)} after {seconds:.0f} s of retries "
-                    f"(settings `max_retries`, `max_retry_seconds`): {exc}. TikTok or the "
-                    "network kept failing; run the tap again later, it resumes from its state."
-                )
-                raise RetriesExhaustedError(self.runtime.redactor(msg)) from None
+        A page with fewer rows than its own `page_info` promises is asked for once more,
+        within what is left of the same budget; if it is short again, its rows are taken
+        as they are, with a warning, so that a page TikTok keeps sending short cannot stop
+        or stall the run.
+        """
 
         def call(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
-            for attempt in range(1, SHORT_PAGE_TRIES + 1):
-                response = within_budget(*args, **kwargs)
-                data = response_data(response)
-                missing = missing_rows(data)
-                if not missing:
-                    break
-                page = (data.get("page_info") or {}).get("page")
-                if attempt < SHORT_PAGE_TRIES:
-                    self.runtime.stats.count_retry()
-                self.logger.warning(
-                    "TikTok's page %s of %s lacks %d of the rows its page_info promises; %s",
-                    page,
-                    self.path,
-                    missing,
-                    "asking again"
-                    if attempt < SHORT_PAGE_TRIES
-                    else f"still short after {attempt} tries, continuing with the rows it sent",
-                )
+            settings = self.runtime.settings
+            budget = RetryBudget.start(settings.max_retries, settings.max_retry_seconds)
+            response = self._within_budget(func, budget, *args, **kwargs)
+            missing = missing_rows(response_data(response))
+            if not missing:
+                return response
+            if not budget.left():
+                self._warn_short(response, missing, "no retry budget left, taking its rows")
+                return response
+            self._warn_short(response, missing, "asking again")
+            self.runtime.stats.count_retry()
+            response = self._within_budget(func, budget, *args, **kwargs)
+            missing = missing_rows(response_data(response))
+            if missing:
+                self._warn_short(response, missing, "still short after 2 tries, taking its rows")
             return response
 
         return call
 
-    def backoff_wait_generator(self) -> Generator[float, Any, None]:
+    def _within_budget(
+        self,
+        func: Callable,
+        budget: RetryBudget,
+        *args: Any,  # noqa: ANN401
+        **kwargs: Any,  # noqa: ANN401
+    ) -> requests.Response:
+        """`func` with its transient faults retried while `budget` lasts; it spends the budget."""
+
+        def attempt() -> requests.Response:
+            budget.attempts -= 1
+            return func(*args, **kwargs)  # type: ignore[no-any-return]
+
+        retrying = backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIED_ERRORS,
+            max_tries=max(budget.attempts, 1),
+            max_time=budget.seconds_left(),
+            jitter=None,  # `backoff_wait_generator` jitters and waits itself
+            logger=None,
+            deadline=budget.deadline,
+        )(attempt)
+        started = time.monotonic()
+        try:
+            return retrying()  # type: ignore[no-any-return]
+        except FatalAPIError:
+            raise
+        except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
+            seconds = time.monotonic() - started
+            context = args[1] if len(args) > 1 else kwargs.get("context")
+            msg = (
+                f"Gave up on {self.path}{_subject(context)} after {seconds:.0f} s of retries "
+                f"(settings `max_retries`, `max_retry_seconds`): {exc}. TikTok or the "
+                "network kept failing; run the tap again later, it resumes from its state."
+            )
+            raise RetriesExhaustedError(self.runtime.redactor(msg)) from None
+
+    def _warn_short(self, response: requests.Response, missing: int, outcome: str) -> None:
+        """Rows may be missing from the output: say which page, how many, and what follows."""
+        page = (response_data(response).get("page_info") or {}).get("page")
+        self.logger.warning(
+            "TikTok's page %s of %s lacks %d of the rows its page_info promises; %s",
+            page,
+            self.path,
+            missing,
+            outcome,
+        )
+
+    def backoff_wait_generator(self, deadline: float = math.inf) -> Generator[float, Any, None]:
         """Exponential waits from `retry_initial_wait_seconds`, jittered, taken right here.
 
         backoff's own sleep cannot be cut short: a worker asleep in it would keep a failed
         run alive for up to `max_retry_seconds`. So each wait is taken on the run's stop
         signal and backoff is told to sleep 0; backoff sends in each failure, which is
-        logged here, where the wait is known. Primed by backoff when the call starts.
+        logged here, where the wait is known. No wait goes past the budget's `deadline`.
         """
-        settings = self.runtime.settings
-        deadline = time.monotonic() + settings.max_retry_seconds
-        waits = backoff.expo(base=2, factor=settings.retry_initial_wait_seconds)
+        waits = backoff.expo(base=2, factor=self.runtime.settings.retry_initial_wait_seconds)
         next(waits)  # expo's first value only answers backoff's priming
         failure = yield 0.0
         for attempt, wait in enumerate(waits, start=1):

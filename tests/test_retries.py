@@ -91,3 +91,15 @@ def test_rate_limit_is_shared_by_all_streams(fake_api) -> None:
     )
     assert fake_api.count() > 40
     assert fake_api.peak_requests_per_second(window=1.0) <= 21
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_short_page_is_asked_again_within_its_own_retry_budget(fake_api) -> None:
+    ads = "ad/get/"
+    for _ in range(3):  # each answer that is not an error is short
+        fake_api.faults.fail_next(1, code=50002, path=ads)
+        fake_api.faults.short_page_next(1, path=ads)
+    config = tap_config(fake_api, advertiser_ids=fake_api.data.advertiser_ids()[:1], max_retries=2)
+    with pytest.raises(RetriesExhaustedError, match="ad/get"):
+        run_tap(config, streams={"ads": None})
+    assert fake_api.count(ads) == 3  # one budget: max_retries + 1 attempts for the page
