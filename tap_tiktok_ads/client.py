@@ -249,9 +249,9 @@ class TikTokStream(RESTStream[int]):
         return self.runtime.settings.api_base_url
 
     @property
-    def timeout(self) -> int:
+    def timeout(self) -> float:  # type: ignore[override]  # the SDK says int; requests takes float
         """Seconds before a request that hangs counts as failed (and is retried)."""
-        return int(self.runtime.settings.request_timeout_seconds)
+        return self.runtime.settings.request_timeout_seconds
 
     @property
     def http_headers(self) -> dict[str, str]:

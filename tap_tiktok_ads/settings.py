@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
 
@@ -21,12 +21,20 @@ from tap_tiktok_ads.dates import (
 )
 from tap_tiktok_ads.sharding import ShardSettingError, parse_shard
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from jsonschema import ValidationError
+
 PRODUCTION_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3"
 SANDBOX_BASE_URL = "https://sandbox-ads.tiktok.com/open_api/v1.3"  # reference 1.1
 
 MAX_PAGE_SIZE = 1000  # report and entity endpoints: page_size 1-1000 (reference 2.1, 3.3)
 MAX_AUDIENCE_LOOKBACK_HOURS = 168  # a week; audience data settles within ~24 h (reference 5)
 MAX_ATTRIBUTION_WINDOW_DAYS = 90
+MAX_CONCURRENCY = 32  # requests in flight; the connection pool is sized from the setting
+MAX_RETRY_SECONDS = 86_400  # one request's retries may take at most a day
+MAX_RETRY_WAIT_SECONDS = 600  # the first wait; later ones double from it
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -113,7 +121,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "attribution_window_days",
-        th.IntegerType,
+        th.IntegerType(minimum=0, maximum=MAX_ATTRIBUTION_WINDOW_DAYS),
         default=7,
         title="Attribution window (days)",
         description=(
@@ -123,7 +131,7 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "audience_lookback_hours",
-        th.NumberType,
+        th.NumberType(minimum=0, maximum=MAX_AUDIENCE_LOOKBACK_HOURS),
         title="Audience lookback (hours)",
         description=(
             "Hours after a day ends before its audience data counts as final (0-168); "
@@ -182,21 +190,22 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "page_size",
-        th.IntegerType,
+        th.IntegerType(minimum=1, maximum=MAX_PAGE_SIZE),
         default=MAX_PAGE_SIZE,
         title="Page size",
         description="Rows per request, 1-1000.",
     ),
     th.Property(
         "max_requests_per_second",
-        th.NumberType,
+        # The SDK types `minimum` as int; JSON Schema takes any number.
+        th.NumberType(minimum=0.1, maximum=1000),  # type: ignore[arg-type]
         default=10,
         title="Max requests per second",
         description="Requests per second for all streams together (TikTok's basic tier: 10).",
     ),
     th.Property(
         "max_concurrency",
-        th.IntegerType,
+        th.IntegerType(minimum=1, maximum=MAX_CONCURRENCY),
         default=4,
         title="Max concurrency",
         description=(
@@ -206,28 +215,28 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "request_timeout_seconds",
-        th.NumberType,
+        th.NumberType(minimum=1, maximum=3600),
         default=300,
         title="Request timeout (seconds)",
         description="Seconds before a request that gets no answer is retried.",
     ),
     th.Property(
         "max_retries",
-        th.IntegerType,
+        th.IntegerType(minimum=0, maximum=100),
         default=8,
         title="Max retries",
         description="Retries of one request on rate limits and transient errors.",
     ),
     th.Property(
         "max_retry_seconds",
-        th.NumberType,
+        th.NumberType(minimum=0, maximum=MAX_RETRY_SECONDS),
         default=600,
         title="Max retry time (seconds)",
         description="Time budget for the retries of one request before the run fails.",
     ),
     th.Property(
         "retry_initial_wait_seconds",
-        th.NumberType,
+        th.NumberType(minimum=0, maximum=MAX_RETRY_WAIT_SECONDS),
         default=1.0,
         title="Initial retry wait (seconds)",
         description="First wait before a retry; each further wait doubles (with jitter).",
@@ -332,14 +341,36 @@ class Settings:
         return [v for v in values if v]
 
 
-def _range_error(key: str, value: float | None, low: float, high: float, fix: str) -> str | None:
-    if value is None or low <= value <= high:
-        return None
-    return f"`{key}` is {value}; it must be between {low:g} and {high:g}. {fix}"
+def schema_errors(config: Mapping[str, Any], schema: dict[str, Any]) -> list[str]:
+    """The JSON schema's objections to a config, each naming the key.
+
+    A value out of its schema range gets the range, what the setting is and its default;
+    others get jsonschema's message, as the SDK words it.
+    """
+    validator = th.DEFAULT_JSONSCHEMA_VALIDATOR(schema)
+    return [_schema_error(error) for error in validator.iter_errors(dict(config))]
+
+
+def _schema_error(error: ValidationError) -> str:
+    """A range error says what to do; anything else keeps jsonschema's words."""
+    prop = error.schema
+    ranged = isinstance(prop, dict) and {"minimum", "maximum"} <= prop.keys()
+    if error.validator not in {"minimum", "maximum"} or len(error.path) != 1 or not ranged:
+        where = "][".join(repr(part) for part in error.path)
+        return f"{error.message} in config[{where}]" if where else str(error.message)
+    message = (
+        f"`{error.path[0]}` is {error.instance}; it must be between {prop['minimum']:g} and "
+        f"{prop['maximum']:g}. {prop.get('description', '')}"
+    )
+    if prop.get("default") is not None:
+        message += f" The default is {prop['default']:g}."
+    return message
 
 
 def check_settings(config: Any) -> list[str]:  # noqa: ANN401
-    """Problems with the values of the settings (types are checked by the JSON schema).
+    """Problems with the values of the settings that the JSON schema cannot see.
+
+    Types and ranges are in the schema (`schema_errors`); these checks read the values.
 
     Credentials are not required here, so that `--discover` and `--about` work without them.
     """
@@ -357,37 +388,6 @@ def check_settings(config: Any) -> list[str]:  # noqa: ANN401
             f"`start_date` ({settings.start_date}) is after `end_date` ({settings.end_date}); "
             "swap them or move `start_date` earlier."
         )
-    checks = [
-        _range_error("page_size", settings.page_size, 1, MAX_PAGE_SIZE, "TikTok allows 1-1000."),
-        _range_error(
-            "attribution_window_days",
-            settings.attribution_window_days,
-            0,
-            MAX_ATTRIBUTION_WINDOW_DAYS,
-            "Use the days your conversions take to settle (TikTok: up to 28; default 7).",
-        ),
-        _range_error(
-            "audience_lookback_hours",
-            settings.audience_lookback_hours,
-            0,
-            MAX_AUDIENCE_LOOKBACK_HOURS,
-            "Audience data settles up to 16 hours after a day ends; leave it unset to follow "
-            "TikTok's latency table.",
-        ),
-        _range_error(
-            "max_requests_per_second",
-            settings.max_requests_per_second,
-            0.1,
-            1000,
-            "TikTok's basic tier allows 10.",
-        ),
-        _range_error("max_retries", settings.max_retries, 0, 100, "The default is 8."),
-        _range_error("max_concurrency", settings.max_concurrency, 1, 32, "The default is 4."),
-        _range_error(
-            "request_timeout_seconds", settings.request_timeout_seconds, 1, 3600, "Default 300."
-        ),
-    ]
-    errors += [error for error in checks if error]
     if settings.advertiser_shard is not None:
         try:
             parse_shard(settings.advertiser_shard)

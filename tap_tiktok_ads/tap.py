@@ -21,7 +21,7 @@ from tap_tiktok_ads.inputs import (
 )
 from tap_tiktok_ads.report_definitions import builtin_reports
 from tap_tiktok_ads.runtime import Runtime
-from tap_tiktok_ads.settings import CONFIG_SCHEMA, Settings, check_settings
+from tap_tiktok_ads.settings import CONFIG_SCHEMA, Settings, check_settings, schema_errors
 from tap_tiktok_ads.streams.advertisers import (
     AdvertiserDirectory,
     AdvertisersStream,
@@ -47,11 +47,16 @@ class TapTikTokAds(Tap):
     message_writer_class = BufferedMsgSpecWriter
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        """The JSON schema check, then checks of the values that name key and fix."""
-        errors = super()._validate_config(raise_errors=raise_errors)
-        if errors:
-            return errors
-        errors = check_settings(self.config)
+        """The JSON schema check (types and ranges), then the checks it cannot make.
+
+        Every message names the key; out of range, also the range and the default.
+        """
+        try:
+            super()._validate_config(raise_errors=True)
+        except ConfigValidationError:  # the same check again, worded for the user
+            errors = schema_errors(self.config, self.config_jsonschema)
+        else:
+            errors = check_settings(self.config)
         if errors and raise_errors:
             raise ConfigValidationError(
                 "Config validation failed", errors=errors, schema=self.config_jsonschema

@@ -63,7 +63,7 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], list[str]]] = {
     ),
     "negative attribution window": (
         {"attribution_window_days": -1},
-        ["`attribution_window_days` is -1", "between 0 and 90", "default 7"],
+        ["`attribution_window_days` is -1", "between 0 and 90", "default is 7"],
     ),
     "negative audience lookback": (
         {"audience_lookback_hours": -2},
@@ -74,6 +74,27 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["`audience_lookback_hours` is 500", "between 0 and 168"],
     ),
     "no concurrency": ({"max_concurrency": 0}, ["`max_concurrency` is 0", "default is 4"]),
+    "too much concurrency": (
+        {"max_concurrency": 64},
+        ["`max_concurrency` is 64", "between 1 and 32", "default is 4"],
+    ),
+    "no requests per second": (
+        {"max_requests_per_second": 0},
+        ["`max_requests_per_second` is 0", "between 0.1 and 1000", "default is 10"],
+    ),
+    "too many retries": ({"max_retries": 101}, ["`max_retries` is 101", "between 0 and 100"]),
+    "negative retry budget": (
+        {"max_retry_seconds": -5},
+        ["`max_retry_seconds` is -5", "between 0 and 86400", "default is 600"],
+    ),
+    "negative first retry wait": (
+        {"retry_initial_wait_seconds": -0.5},
+        ["`retry_initial_wait_seconds` is -0.5", "between 0 and 600", "default is 1"],
+    ),
+    "no timeout": (
+        {"request_timeout_seconds": 0},
+        ["`request_timeout_seconds` is 0", "between 1 and 3600", "default is 300"],
+    ),
     "unknown week start": (
         {"week_start_day": "FUNDAY"},
         ["'FUNDAY' is not one of", "config['week_start_day']", "'MONDAY'"],

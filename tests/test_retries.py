@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 
@@ -62,6 +63,16 @@ def test_a_request_that_hangs_past_the_timeout_is_retried(fake_api, fake_data) -
     fake_api.faults.hang_next(1, seconds=3, path=REPORT_PATH)
     result = run_tap(tap_config(fake_api, request_timeout_seconds=1), streams=STREAMS)
     assert synced(result) == expected(fake_data)
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_fractional_timeout_is_kept(fake_api, fake_data, caplog) -> None:
+    fake_api.faults.hang_next(1, seconds=1.2, path=REPORT_PATH)  # within 1.9 s, not within 1 s
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(tap_config(fake_api, request_timeout_seconds=1.9), streams=STREAMS)
+    assert synced(result) == expected(fake_data)
+    assert fake_api.faults.pending() == 0
+    assert not [r for r in caplog.records if "Retrying" in r.getMessage()]  # it was waited for
 
 
 @pytest.mark.usefixtures("frozen_now")
