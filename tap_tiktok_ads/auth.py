@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk.authenticators import APIAuthenticatorBase
 
-from tap_tiktok_ads.client import checked_body
+from tap_tiktok_ads.envelope import checked_body
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
 from tap_tiktok_ads.runtime import TIKTOK_ACCOUNTS, Failure
 

@@ -14,7 +14,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import backoff
-import msgspec
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
@@ -22,6 +21,7 @@ from singer_sdk.pagination import PageNumberPaginator
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import PageContext
 
+from tap_tiktok_ads.envelope import checked_body, response_data
 from tap_tiktok_ads.errors import (
     PARTIAL_SUCCESS,
     SUCCESS_CODES,
@@ -38,9 +38,6 @@ if TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest
 
     from tap_tiktok_ads.runtime import Runtime
-
-_BODY_ATTRIBUTE = "_tiktok_body"
-_DECODER = msgspec.json.Decoder()
 
 
 @dataclass(frozen=True)
@@ -89,44 +86,6 @@ class RetryBudget:
     def left(self) -> bool:
         """Whether another attempt fits."""
         return self.attempts > 0 and self.seconds_left() > 0
-
-
-def response_body(response: requests.Response) -> dict[str, Any]:
-    """The decoded JSON envelope, decoded once per response however often it is read."""
-    body = getattr(response, _BODY_ATTRIBUTE, None)
-    if body is None:
-        body = _DECODER.decode(response.content)
-        if not isinstance(body, dict):
-            msg = "TikTok answered with JSON that is not an object"
-            raise TikTokRetriableError(msg)
-        setattr(response, _BODY_ATTRIBUTE, body)
-    return body
-
-
-def checked_body(response: requests.Response, where: str) -> dict[str, Any]:
-    """The JSON envelope of an answer, or the error for an HTTP fault or a broken body.
-
-    HTTP 429 and 5xx (TikTok's gateways answer 504 with an HTML page) and bodies that are not
-    JSON (cut off in transit) are worth retrying; other HTTP errors mean a wrong URL.
-    """
-    status = response.status_code
-    if status == 429 or status >= 500:  # noqa: PLR2004
-        msg = f"HTTP {status} from TikTok on {where}; will retry"
-        raise TikTokRetriableError(msg)
-    if status >= 400:  # noqa: PLR2004
-        msg = f"HTTP {status} from TikTok on {where}: check `api_base_url`"
-        raise TikTokFatalError(msg)
-    try:
-        return response_body(response)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        msg = f"TikTok sent a body that is not JSON on {where} (truncated?); will retry"
-        raise TikTokRetriableError(msg) from None
-
-
-def response_data(response: requests.Response) -> dict[str, Any]:
-    """The envelope's `data` object (empty when TikTok sent none)."""
-    data = response_body(response).get("data")
-    return data if isinstance(data, dict) else {}
 
 
 def _page_info_numbers(data: dict[str, Any]) -> tuple[int, int, int, int] | None:
@@ -237,6 +196,8 @@ class TikTokStream(RESTStream[int]):
     records_jsonpath = "$.data.list[*]"
     # Only these paths carry `page_info`; others answer in one page.
     paginated = True
+    # Whether the tap resolves the run's advertisers before this stream syncs.
+    needs_advertisers = False
 
     def __init__(self, tap: Any, runtime: Runtime, **kwargs: Any) -> None:  # noqa: ANN401
         """Keep the run-wide runtime (advertisers, rate limiter, redactor)."""
@@ -495,13 +456,12 @@ class TikTokStream(RESTStream[int]):
 class PerAdvertiserStream(TikTokStream):
     """A stream with one partition, and so one bookmark, per advertiser of the run."""
 
+    needs_advertisers = True
+
     @property
     def partitions(self) -> list[dict] | None:
-        """The run's advertisers (resolved once, before the first request of a stream)."""
-        directory = self.runtime.directory
-        if directory is None:
-            return []
-        return [{"advertiser_id": a.advertiser_id} for a in directory.advertisers]
+        """The run's advertisers, which the tap resolved when the sync started."""
+        return [{"advertiser_id": a.advertiser_id} for a in self.runtime.directory.advertisers]
 
     def compare_start_date(self, value: str, start_date_value: str) -> str:
         """The bookmark alone: each stream applies `start_date` itself, if at all.

@@ -13,6 +13,7 @@ from functools import cached_property
 from importlib.metadata import version
 from typing import TYPE_CHECKING
 
+from tap_tiktok_ads.advertisers import AdvertiserDirectory
 from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.transport import RateLimiter, Redactor, TikTokAdapter, build_session
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     import requests
 
     from tap_tiktok_ads.settings import Settings
-    from tap_tiktok_ads.streams.advertisers import AdvertiserDirectory
 
 
 @dataclass
@@ -154,28 +154,22 @@ class FailureRegistry:
         raise TikTokFatalError(" ".join(parts))
 
 
-@dataclass(frozen=True)
-class Advertiser:
-    """An ad account and what reports depend on: its time zone and currency."""
-
-    advertiser_id: str
-    timezone: str
-    currency: str | None = None
-    name: str | None = None
-
-
 @dataclass
 class Runtime:
     """The run-wide shared objects."""
 
     settings: Settings
     stats: SyncStats = field(default_factory=SyncStats)
-    directory: AdvertiserDirectory | None = None
     failures: FailureRegistry = field(default_factory=FailureRegistry)
     # Set when the sync ends: retry waits end early and no further request is sent.
     stopping: threading.Event = field(default_factory=threading.Event)
 
     _totals_logged: bool = False
+
+    @cached_property
+    def directory(self) -> AdvertiserDirectory:
+        """The run's advertisers; the tap resolves them when the sync starts."""
+        return AdvertiserDirectory(self.settings, self.failures.advertiser_failed)
 
     def close(self) -> None:
         """End the run's requests: queued ones are cancelled, running ones stop.

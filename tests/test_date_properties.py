@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tap_tiktok_ads import dates
+from tap_tiktok_ads.advertisers import Advertiser
 from tap_tiktok_ads.report_definitions import Granularity
-from tap_tiktok_ads.runtime import Advertiser
 from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.tap import TapTikTokAds
 

@@ -1,24 +1,21 @@
-"""Advertisers: which ones to sync, and their details (time zone, currency, ...).
+"""The advertiser streams, and the lookup that resolves the run's advertisers through them.
 
-Reports depend on each advertiser's time zone, so the advertisers are resolved once per run,
-before the first report request, with one `advertiser/info/` call per 100 advertisers; the
-`advertisers` stream emits those same rows without asking again.
+Reports depend on each advertiser's time zone, so the tap resolves the advertisers once per
+run, when the sync starts, with one `advertiser/info/` call per 100 advertisers
+(`tap_tiktok_ads.advertisers`); the `advertisers` stream emits those same rows without asking
+again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 
 from tap_tiktok_ads.client import TikTokStream
-from tap_tiktok_ads.dates import is_valid_timezone
 from tap_tiktok_ads.errors import TikTokFatalError
-from tap_tiktok_ads.runtime import Advertiser
-from tap_tiktok_ads.settings import check_credentials
-from tap_tiktok_ads.sharding import Shard, parse_shard
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -50,6 +47,8 @@ class AuthorizedAdvertisersStream(TikTokStream):
 
 class AdvertisersStream(TikTokStream):
     """`advertiser/info/`: every synced advertiser's account details. Full refresh."""
+
+    needs_advertisers = True
 
     name = "advertisers"
     path = "/advertiser/info/"
@@ -112,13 +111,9 @@ class AdvertisersStream(TikTokStream):
         return [row for advertiser_id in batch for row in self._fetch_batch([advertiser_id])]
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """The rows fetched when the run resolved its advertisers."""
+        """The rows fetched when the sync resolved its advertisers."""
         del context
-        directory = self.runtime.directory
-        if directory is None:
-            return
-        _ = directory.advertisers  # resolves them (and fetches the info rows) once
-        for row in directory.info_rows:
+        for row in self.runtime.directory.info_rows:
             yield dict(row)
 
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
@@ -134,82 +129,17 @@ class AdvertisersStream(TikTokStream):
         return row
 
 
-class AdvertiserDirectory:
-    """Resolves the run's advertisers once: configured IDs or all authorised ones."""
+@dataclass(frozen=True)
+class StreamAdvertiserLookup:
+    """The directory's lookups, sent through the two streams (retries, rate limit, refusals)."""
 
-    def __init__(self, authorized: AuthorizedAdvertisersStream, info: AdvertisersStream) -> None:
-        """Use the two streams' request machinery (retries, rate limit) for the lookups."""
-        self._authorized = authorized
-        self._info = info
-        self._advertisers: list[Advertiser] | None = None
-        self.info_rows: list[dict[str, Any]] = []
+    authorized: AuthorizedAdvertisersStream
+    info: AdvertisersStream
 
-    @property
-    def advertisers(self) -> list[Advertiser]:
-        """The advertisers to sync, in a stable order."""
-        if self._advertisers is None:
-            self._advertisers = self._resolve()
-        return self._advertisers
+    def authorized_ids(self) -> list[str]:
+        """The IDs of every advertiser the token may read."""
+        return [str(row["advertiser_id"]) for row in self.authorized.request_records(None)]
 
-    def get(self, advertiser_id: str) -> Advertiser:
-        """One advertiser by ID."""
-        for advertiser in self.advertisers:
-            if advertiser.advertiser_id == advertiser_id:
-                return advertiser
-        msg = f"advertiser {advertiser_id} is not part of this run"
-        raise KeyError(msg)
-
-    def _resolve(self) -> list[Advertiser]:
-        settings = self._info.runtime.settings
-        errors = check_credentials(settings)
-        if errors and settings.tiktok_accounts and not settings.access_token:
-            self._info.logger.warning(
-                "No `access_token` is set: the advertising streams are skipped and only the "
-                "organic data of `tiktok_accounts` is synced."
-            )
-            return []
-        if errors:
-            raise ConfigValidationError("Config validation failed", errors=errors)
-        ids = list(dict.fromkeys(settings.advertiser_ids))
-        if not ids:
-            ids = [str(row["advertiser_id"]) for row in self._authorized.request_records(None)]
-            self._info.logger.info("The token is authorised for %d advertisers", len(ids))
-        if settings.advertiser_shard:
-            ids = self._in_shard(ids, parse_shard(settings.advertiser_shard))
-        self.info_rows = self._info.fetch(ids) if ids else []
-        by_id = {str(row.get("advertiser_id")): row for row in self.info_rows}
-        advertisers = []
-        for advertiser_id in ids:
-            row = by_id.get(advertiser_id)
-            if row is None and self._info.runtime.failures.advertiser_failed(advertiser_id):
-                continue
-            if row is None:
-                self._info.logger.warning(
-                    "advertiser/info/ returned nothing for advertiser %s; skipping it",
-                    advertiser_id,
-                )
-                continue
-            advertisers.append(self._advertiser(advertiser_id, row))
-        return advertisers
-
-    def _in_shard(self, ids: list[str], shard: Shard) -> list[str]:
-        """The IDs this run's shard owns; the other shards' runs sync the rest."""
-        owned = [advertiser_id for advertiser_id in ids if shard.owns(advertiser_id)]
-        self._info.logger.info(
-            "Advertiser shard %s: syncing %d of %d advertisers", shard, len(owned), len(ids)
-        )
-        return owned
-
-    def _advertiser(self, advertiser_id: str, row: dict[str, Any]) -> Advertiser:
-        timezone = str(row.get("timezone") or row.get("display_timezone") or "UTC")
-        if not is_valid_timezone(timezone):
-            self._info.logger.warning(
-                "Advertiser %s has an unknown time zone '%s'; using UTC", advertiser_id, timezone
-            )
-            timezone = "UTC"
-        return Advertiser(
-            advertiser_id=advertiser_id,
-            timezone=timezone,
-            currency=row.get("currency"),
-            name=row.get("name"),
-        )
+    def info_rows(self, advertiser_ids: list[str]) -> list[dict[str, Any]]:
+        """The `advertiser/info/` rows of these advertisers (refused ones left out)."""
+        return self.info.fetch(advertiser_ids)

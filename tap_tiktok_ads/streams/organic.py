@@ -23,7 +23,8 @@ from tap_tiktok_ads.auth import (
     AccountTokens,
     without_session_auth,
 )
-from tap_tiktok_ads.client import TikTokStream, response_data
+from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.envelope import response_data
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokTokenExpiredError
 from tap_tiktok_ads.scopes import missing_scope_help
 

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from singer_sdk import singerlib
     from singer_sdk.helpers.types import Context, Record
 
-    from tap_tiktok_ads.runtime import Advertiser
+    from tap_tiktok_ads.advertisers import Advertiser
 
 
 @dataclass(frozen=True)
@@ -388,10 +388,8 @@ class ReportStream(PerAdvertiserStream):
         """The advertiser's plan, made once from the state the run started with."""
         plan = self._plans.get(advertiser_id)
         if plan is None:
-            directory = self.runtime.directory
-            assert directory is not None  # noqa: S101 - partitions exist only with a directory
             bookmark = self.resume_bookmark({"advertiser_id": advertiser_id})
-            plan = self.plan(directory.get(advertiser_id), bookmark)
+            plan = self.plan(self.runtime.directory.get(advertiser_id), bookmark)
             self._plans[advertiser_id] = plan
         return plan
 
