@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 # Importing a handler module registers its routes; add new endpoint modules here.
-from tests.fake_api import accounts, entities, organic, reports  # noqa: F401
+from tests.fake_api import accounts, entities, gmv_max, organic, reports  # noqa: F401
 from tests.fake_api.data import FakeData
 from tests.fake_api.dispatch import dispatch
 from tests.fake_api.faults import Faults
