@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk.authenticators import APIAuthenticatorBase
+from typing_extensions import override
 
 from tap_tiktok_ads.envelope import checked_body
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
@@ -176,6 +177,7 @@ class AccountTokenAuthenticator(APIAuthenticatorBase):
         super().__init__()
         self._token = token
 
+    @override
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Put the current token in the header (reference 1.2)."""
         token = self._token()

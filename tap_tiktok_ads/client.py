@@ -20,6 +20,7 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.pagination import PageNumberPaginator
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import PageContext
+from typing_extensions import override
 
 from tap_tiktok_ads.envelope import checked_body, response_data
 from tap_tiktok_ads.errors import (
@@ -167,6 +168,7 @@ class TikTokPaginator(PageNumberPaginator):
         self._first_total: int | None = None
         self._total_pages = 0
 
+    @override
     def has_more(self, response: requests.Response) -> bool:
         """Whether `page_info` says a further page exists."""
         data = response_data(response)
@@ -205,16 +207,19 @@ class TikTokStream(RESTStream[int]):
         super().__init__(tap, **kwargs)
 
     @property
+    @override
     def url_base(self) -> str:
         """The API base URL: the configured one, or the sandbox host."""
         return self.runtime.settings.api_base_url
 
     @property
+    @override
     def timeout(self) -> float:  # type: ignore[override]  # the SDK says int; requests takes float
         """Seconds before a request that hangs counts as failed (and is retried)."""
         return self.runtime.settings.request_timeout_seconds
 
     @property
+    @override
     def http_headers(self) -> dict[str, str]:
         """The Access-Token header (reference 1.2: not `Authorization: Bearer`)."""
         token = self.access_token()
@@ -225,10 +230,12 @@ class TikTokStream(RESTStream[int]):
         return self.runtime.settings.access_token
 
     @cached_property
+    @override
     def requests_session(self) -> requests.Session:
         """Every stream shares the run's session, and so its rate limit."""
         return self.runtime.session
 
+    @override
     def get_new_paginator(self) -> TikTokPaginator | None:
         """Page through `page_info` on paginated endpoints."""
         return TikTokPaginator(self.logger) if self.paginated else None
@@ -238,6 +245,7 @@ class TikTokStream(RESTStream[int]):
         del context
         return {}
 
+    @override
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         """Build the request with TikTok's JSON-in-query encoding."""
         request = super().get_http_request(page=page)
@@ -248,6 +256,7 @@ class TikTokStream(RESTStream[int]):
         request.params = {key: encode_param(value) for key, value in params.items()}
         return request
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """Raise for HTTP faults and for a non-zero TikTok `code` in an HTTP 200 body."""
         where = self.path
@@ -300,11 +309,13 @@ class TikTokStream(RESTStream[int]):
         data = response_data(response)
         return Page(list(data.get("list") or []), pages_promised(data))
 
+    @override
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         """The rows of `data.list`."""
         rows = response_data(response).get("list") or []
         yield from rows
 
+    @override
     def request_decorator(self, func: Callable) -> Callable:
         """Retry transient faults with exponential backoff and jitter, within one budget.
 
@@ -382,6 +393,7 @@ class TikTokStream(RESTStream[int]):
             outcome,
         )
 
+    @override
     def backoff_wait_generator(self, deadline: float = math.inf) -> Generator[float, Any, None]:
         """Exponential waits from `retry_initial_wait_seconds`, jittered, taken right here.
 
@@ -399,6 +411,7 @@ class TikTokStream(RESTStream[int]):
             self.runtime.stopping.wait(seconds)  # a stopping run's next attempt is refused
             failure = yield 0.0
 
+    @override
     def backoff_jitter(self, value: float) -> float:
         """Full jitter: spreads the retries of concurrent requests over the whole wait."""
         return backoff.full_jitter(value)  # type: ignore[no-any-return]
@@ -414,10 +427,12 @@ class TikTokStream(RESTStream[int]):
             self.runtime.redactor(str(failure)),
         )
 
+    @override
     def response_error_message(self, response: requests.Response) -> str:
         """Status and path only: bodies and URLs may carry secrets."""
         return f"HTTP {response.status_code} on {self.path}"
 
+    @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Records for one context (advertiser or account); see `request_records`."""
         yield from self.request_records(context)
@@ -439,6 +454,7 @@ class TikTokStream(RESTStream[int]):
                 return None if value is None else str(value)
         return None
 
+    @override
     def log_sync_costs(self) -> None:
         """Log the run's totals once, after every stream has synced.
 
@@ -459,10 +475,12 @@ class PerAdvertiserStream(TikTokStream):
     needs_advertisers = True
 
     @property
+    @override
     def partitions(self) -> list[dict] | None:
         """The run's advertisers, which the tap resolved when the sync started."""
         return [{"advertiser_id": a.advertiser_id} for a in self.runtime.directory.advertisers]
 
+    @override
     def compare_start_date(self, value: str, start_date_value: str) -> str:
         """The bookmark alone: each stream applies `start_date` itself, if at all.
 

@@ -12,6 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from typing_extensions import override
+
 _SHARD_FORMAT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 SHARD_HELP = 'a string "i/n" with 1 <= i <= n, e.g. "2/4" for the second of four shards'
 
@@ -32,6 +34,7 @@ class Shard:
         digest = hashlib.sha256(advertiser_id.encode()).hexdigest()
         return int(digest, 16) % self.count == self.index - 1
 
+    @override
     def __str__(self) -> str:
         """The setting's own form, `i/n`."""
         return f"{self.index}/{self.count}"

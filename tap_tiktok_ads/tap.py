@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from typing_extensions import override
 
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.custom_reports import parse_custom_reports
@@ -47,6 +48,7 @@ class TapTikTokAds(Tap):
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = BufferedMsgSpecWriter
 
+    @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The JSON schema check (types and ranges), then the checks it cannot make.
 
@@ -73,6 +75,7 @@ class TapTikTokAds(Tap):
         redact_logs(runtime.redactor)
         return runtime
 
+    @override
     def load_state(self, state: dict[str, Any]) -> None:
         """Refuse a state of the wrong shape with a message, before the SDK trips over it."""
         errors = state_errors(state)
@@ -80,6 +83,7 @@ class TapTikTokAds(Tap):
             raise InputFileError(errors)
         super().load_state(state)
 
+    @override
     def discover_streams(self) -> list[Stream]:
         """Every stream; building them needs neither credentials nor network."""
         runtime = self.runtime
@@ -105,12 +109,14 @@ class TapTikTokAds(Tap):
 
     # The SDK marks its two ways into a sync final but offers no hook at their start; these
     # only add a step before them (tests/test_sdk_contract.py pins what they call).
-    def sync_all(self) -> None:  # type: ignore[misc]
+    @override  # type: ignore[misc]
+    def sync_all(self) -> None:
         """Resolve the advertisers, then sync the selected streams."""
         self.resolve_advertisers(stream for stream in self.streams.values() if stream.selected)
         super().sync_all()
 
-    def run_sync_dry_run(  # type: ignore[misc]
+    @override  # type: ignore[misc]
+    def run_sync_dry_run(
         self,
         dry_run_record_limit: int | None = 1,
         streams: Iterable[Stream] | None = None,
@@ -134,12 +140,13 @@ class TapTikTokAds(Tap):
         self.runtime.directory.resolve(lookup, info.logger)
 
     @classmethod
+    @override
     def invoke(  # type: ignore[override]
         cls,
         *,
         state: IO[str] | None = None,
         catalog: IO[str] | None = None,
-        **kwargs: Any,  # noqa: ANN401
+        **kwargs: Any,
     ) -> None:
         """Run the tap; TikTok's refusals and bad input files end in one clear message.
 
@@ -161,12 +168,13 @@ class TapTikTokAds(Tap):
             sys.exit(1)
 
     @classmethod
+    @override
     def cb_config(
         cls,
         ctx: click.Context,
         param: click.Option,
         value: tuple[str, ...],
-    ) -> Any:  # noqa: ANN401
+    ) -> Any:
         """Read the config files; one that is missing or not JSON is a usage error."""
         try:
             return super().cb_config(ctx, param, value)

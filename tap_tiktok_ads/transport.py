@@ -17,6 +17,7 @@ from urllib.parse import quote, quote_plus
 
 import requests
 from requests.adapters import HTTPAdapter
+from typing_extensions import override
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -162,6 +163,7 @@ class RedactingFilter(logging.Filter):
             text = redactor(text)
         return text
 
+    @override
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message and traceback text; never drop a record."""
         if not any(self.redactors):
@@ -218,11 +220,12 @@ class TikTokAdapter(HTTPAdapter):
         self.requests_sent = 0
         self._count_lock = threading.Lock()
 
+    @override
     def send(  # type: ignore[override]
         self,
         request: requests.PreparedRequest,
-        *args: Any,  # noqa: ANN401
-        **kwargs: Any,  # noqa: ANN401
+        *args: Any,
+        **kwargs: Any,
     ) -> requests.Response:
         """Send one attempt once the limiter allows it, unless the run is ending."""
         self._refuse_if_stopping()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib import SingerMessageType
+from typing_extensions import override
 
 if TYPE_CHECKING:
     from singer_sdk.singerlib import Message
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 class BufferedMsgSpecWriter(MsgSpecWriter):
     """msgspec encoding; RECORD messages are buffered until the next non-RECORD message."""
 
+    @override
     def write_message(self, message: Message) -> None:
         """Write one message; flush unless it is a RECORD."""
         sys.stdout.buffer.write(self.format_message(message))

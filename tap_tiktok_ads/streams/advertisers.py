@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.errors import TikTokFatalError
@@ -38,6 +39,7 @@ class AuthorizedAdvertisersStream(TikTokStream):
         th.Property("advertiser_name", th.StringType),
     ).to_dict()
 
+    @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The app credentials TikTok wants as query parameters (reference 3.1)."""
         del context
@@ -83,6 +85,7 @@ class AdvertisersStream(TikTokStream):
         th.Property("brand", th.StringType),
     ).to_dict()
 
+    @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """One batch of advertiser IDs."""
         return {"advertiser_ids": list((context or {}).get("advertiser_ids") or [])}
@@ -110,12 +113,14 @@ class AdvertisersStream(TikTokStream):
                 return []
         return [row for advertiser_id in batch for row in self._fetch_batch([advertiser_id])]
 
+    @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The rows fetched when the sync resolved its advertisers."""
         del context
         for row in self.runtime.directory.info_rows:
             yield dict(row)
 
+    @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """`create_time` arrives as epoch seconds; emit it as an ISO timestamp, the ID as text."""
         del context

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.client import PerAdvertiserStream
@@ -234,6 +235,7 @@ class EntityStream(PerAdvertiserStream):
             if schema.get("items") == {"type": ["string"]}
         )
 
+    @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The advertiser and, when there is one, the pass's `filtering` object."""
         context = context or {}
@@ -242,6 +244,7 @@ class EntityStream(PerAdvertiserStream):
             params["filtering"] = dict(context["filtering"])
         return params
 
+    @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The advertiser's entities changed since the bookmark (all of them without one).
 
@@ -314,6 +317,7 @@ class EntityStream(PerAdvertiserStream):
                 ]
         return record
 
+    @override
     def _increment_stream_state(
         self, latest_record: Record, *, context: Context | None = None
     ) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
 from singer_sdk.pagination import BaseAPIPaginator
+from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.auth import (
@@ -161,11 +162,13 @@ class OrganicStream(TikTokStream):
         super().__init__(tap, runtime)
 
     @property
+    @override
     def partitions(self) -> list[dict] | None:
         """One partition, and one state, per TikTok account."""
         return [{"business_id": business_id} for business_id in self.tokens.business_ids]
 
     @property
+    @override
     def http_headers(self) -> dict[str, str]:
         """No token here: `authenticator` sets it on each attempt, inside the retries.
 
@@ -174,10 +177,12 @@ class OrganicStream(TikTokStream):
         """
         return {}
 
-    def build_prepared_request(self, *args: Any, **kwargs: Any) -> requests.PreparedRequest:  # noqa: ANN401
+    @override
+    def build_prepared_request(self, *args: Any, **kwargs: Any) -> requests.PreparedRequest:
         """Prepare without the account's token (see `http_headers`)."""
         return super().build_prepared_request(*args, **{**kwargs, "auth": without_session_auth})
 
+    @override
     def access_token(self) -> str | None:
         """The current token of the account being read (refreshed when needed)."""
         if self._business_id is None:
@@ -185,10 +190,12 @@ class OrganicStream(TikTokStream):
         return self.tokens.access_token(self._business_id)
 
     @cached_property
+    @override
     def authenticator(self) -> AccountTokenAuthenticator:
         """Sets the account's current token on every attempt, retries included."""
         return AccountTokenAuthenticator(self.access_token)
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """On 40102 drop the expired token, so that the retry refreshes it first."""
         try:
@@ -199,6 +206,7 @@ class OrganicStream(TikTokStream):
                 self.tokens.expired(self._business_id, str(used or ""))
             raise
 
+    @override
     def request_decorator(self, func: Callable) -> Callable:
         """Repeat a call that met an expired token at once; other faults back off as usual.
 
@@ -237,6 +245,7 @@ class OrganicStream(TikTokStream):
             self.name, self.path, self.requested_fields(), error.tiktok_message
         )
 
+    @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The account's records; an account TikTok refused, or its refresh token, is skipped.
 
@@ -277,10 +286,12 @@ class OrganicProfileStream(OrganicStream):
         fields=PROFILE_PROPERTIES,
     )
 
+    @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The account and its selected profile fields."""
         return {"business_id": (context or {})["business_id"], "fields": self.requested_fields()}
 
+    @override
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         """The profile: `data` itself, stamped with the UTC day of extraction."""
         profile = dict(response_data(response))
@@ -346,6 +357,7 @@ class OrganicProfileDailyStream(OrganicStream):
             oldest,
         )
 
+    @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The account, one window of days and the selected daily fields."""
         context = context or {}
@@ -356,10 +368,12 @@ class OrganicProfileDailyStream(OrganicStream):
             "fields": self.requested_fields(),
         }
 
+    @override
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         """The daily rows of `data.metrics`."""
         yield from response_data(response).get("metrics") or []
 
+    @override
     def account_records(self, business_id: str, context: Context) -> Iterable[dict[str, Any]]:
         """The account's days, window by window, moving the bookmark after each."""
         start, end = self.date_range(self.resume_bookmark(context))
@@ -373,6 +387,7 @@ class OrganicProfileDailyStream(OrganicStream):
             )
             self._advance_bookmark(context, window.end)
 
+    @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """`audience_activity` hours arrive as text ("0".."23"); emit them as integers."""
         del context
@@ -382,6 +397,7 @@ class OrganicProfileDailyStream(OrganicStream):
                 entry["hour"] = int(hour)
         return row
 
+    @override
     def _increment_stream_state(
         self, latest_record: Record, *, context: Context | None = None
     ) -> None:
@@ -412,6 +428,7 @@ class VideoCursorPaginator(BaseAPIPaginator[int | None]):
         super().__init__(None)
         self._logger = logger
 
+    @override
     def has_more(self, response: requests.Response) -> bool:
         """Whether TikTok says older posts follow and gave a new cursor to reach them."""
         data = response_data(response)
@@ -427,11 +444,13 @@ class VideoCursorPaginator(BaseAPIPaginator[int | None]):
             return False
         return True
 
+    @override
     def get_next(self, response: requests.Response) -> int | None:
         """The cursor of the next page (Unix milliseconds)."""
         cursor = response_data(response).get("cursor")
         return int(cursor) if cursor else None
 
+    @override
     def continue_if_empty(self, response: requests.Response) -> bool:
         """An empty page still has a successor when `has_more` says so."""
         return self.has_more(response)
@@ -450,14 +469,17 @@ class OrganicVideosStream(OrganicStream):
         fields=VIDEO_PROPERTIES,
     )
 
+    @override
     def get_new_paginator(self) -> VideoCursorPaginator:  # type: ignore[override]
         """Cursor paging instead of the base stream's `page_info`."""
         return VideoCursorPaginator(self.logger)
 
+    @override
     def requested_fields(self) -> list[str]:
         """`item_id` plus the selected fields: TikTok needs `item_id` among several (4.4)."""
         return ["item_id", *self.selected_fields()]
 
+    @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The account, the largest page and the requested fields."""
         return {
@@ -466,6 +488,7 @@ class OrganicVideosStream(OrganicStream):
             "max_count": MAX_VIDEOS_PER_PAGE,
         }
 
+    @override
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         """Add the cursor from the previous page."""
         request = super().get_http_request(page=page)
@@ -473,10 +496,12 @@ class OrganicVideosStream(OrganicStream):
             request.params["cursor"] = page.next_page_token
         return request
 
+    @override
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         """The videos of `data.videos`."""
         yield from response_data(response).get("videos") or []
 
+    @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """`create_time` arrives as epoch seconds, number or text; emit an ISO timestamp."""
         del context

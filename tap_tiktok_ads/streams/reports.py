@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from typing_extensions import override
 
 from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.dates import (
@@ -125,6 +126,7 @@ class ReportStream(PerAdvertiserStream):
         }
 
     @property
+    @override
     def metadata(self) -> singerlib.MetadataMapping:
         """Standard metadata, with metrics outside the default set deselected by default."""
         metadata = super().metadata
@@ -165,6 +167,7 @@ class ReportStream(PerAdvertiserStream):
 
     # --- partitions and plans -------------------------------------------------------
 
+    @override
     def get_replication_key_signpost(self, context: Context | None = None) -> None:
         """No signpost: bookmarks are written at window ends, never past the data read."""
         del context
@@ -210,6 +213,7 @@ class ReportStream(PerAdvertiserStream):
 
     # --- requests -------------------------------------------------------------------
 
+    @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The report query for one advertiser, window and metric chunk."""
         context = context or {}
@@ -393,6 +397,7 @@ class ReportStream(PerAdvertiserStream):
             self._plans[advertiser_id] = plan
         return plan
 
+    @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Typed records of one advertiser, window by window, moving the bookmark.
 
@@ -469,6 +474,7 @@ class ReportStream(PerAdvertiserStream):
 
     # --- bookmarks ------------------------------------------------------------------
 
+    @override
     def _increment_stream_state(
         self, latest_record: Record, *, context: Context | None = None
     ) -> None:
