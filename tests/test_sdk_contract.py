@@ -1,0 +1,227 @@
+"""The SDK internals the tap relies on, pinned: an SDK upgrade that changes one fails here.
+
+Each test states what the tap does with the internal and checks the SDK's signature and
+behaviour, not only that a name exists, so that a change shows up as a failing test instead
+of bookmarks that silently move per record or a run whose requests are never ended.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+from singer_sdk import Stream, Tap
+from singer_sdk.helpers._catalog import pop_deselected_record_properties
+from singer_sdk.helpers._state import PROGRESS_MARKERS
+from singer_sdk.singerlib.catalog import Catalog
+from singer_sdk.streams.rest import _HTTPStream
+
+from tap_tiktok_ads.auth import without_session_auth
+from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.streams.entities import EntityStream
+from tap_tiktok_ads.streams.organic import OrganicProfileDailyStream
+from tap_tiktok_ads.streams.reports import ReportStream
+from tap_tiktok_ads.tap import TapTikTokAds
+from tests.conftest import CollectingWriter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+FAR_FUTURE = "2999-12-31"
+BOOKMARKED = {
+    ReportStream: {"advertiser_id": "1"},
+    EntityStream: {"advertiser_id": "1"},
+    OrganicProfileDailyStream: {"business_id": "b1"},
+}
+
+
+@pytest.fixture
+def tap() -> Iterator[TapTikTokAds]:
+    """A tap built offline, writing its messages to a list."""
+    tap = TapTikTokAds(config={}, setup_mapper=False, message_writer=CollectingWriter())
+    yield tap
+    tap.runtime.close()
+
+
+def _bookmarked_streams(tap: TapTikTokAds) -> list[tuple[TikTokStream, dict[str, str]]]:
+    """One stream of each class that writes bookmarks, with a partition context."""
+    found: dict[type, TikTokStream] = {}
+    for stream in tap.streams.values():
+        if type(stream) in BOOKMARKED and stream.replication_key:
+            found.setdefault(type(stream), stream)  # type: ignore[arg-type]
+    assert set(found) == set(BOOKMARKED)
+    return [(stream, BOOKMARKED[cls]) for cls, stream in found.items()]
+
+
+def test_increment_stream_state_keeps_its_signature_and_call() -> None:
+    """The tap overrides it to a no-op; a renamed hook would move bookmarks per record."""
+    parameters = inspect.signature(Stream._increment_stream_state).parameters
+    assert list(parameters) == ["self", "latest_record", "context"]
+    assert parameters["context"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameters["context"].default is None
+    assert "self._increment_stream_state(record, context=current_context)" in inspect.getsource(
+        Stream._sync_records
+    )
+
+
+def test_records_never_move_the_tap_s_bookmarks(tap: TapTikTokAds) -> None:
+    """Every bookmarked stream overrides the hook, and a record passed to it changes nothing."""
+    for stream, context in _bookmarked_streams(tap):
+        assert type(stream)._increment_stream_state is not Stream._increment_stream_state
+        record = {str(stream.replication_key): FAR_FUTURE, **context}
+        stream._increment_stream_state(record, context=context)
+        state = stream.get_context_state(context)
+        assert "replication_key_value" not in state, stream.name
+        assert PROGRESS_MARKERS not in state, stream.name
+
+
+def test_the_base_hook_writes_progress_markers_that_finalize_promotes(
+    tap: TapTikTokAds,
+) -> None:
+    """How the tap writes a bookmark: the SDK's hook, then `finalize_state_progress_markers`.
+
+    A sorted stream's hook writes the value as the bookmark, an unsorted one's as a progress
+    marker; finalizing the partition's state leaves it the bookmark and emits a STATE message.
+    """
+    writer = tap.message_writer
+    assert isinstance(writer, CollectingWriter)
+    parameters = inspect.signature(Stream.finalize_state_progress_markers).parameters
+    assert list(parameters) == ["self", "state"]
+    for stream, context in _bookmarked_streams(tap):
+        stream._increment_stream_state = Stream._increment_stream_state.__get__(stream)  # type: ignore[method-assign]
+        stream._increment_stream_state({str(stream.replication_key): FAR_FUTURE}, context=context)
+        state = stream.get_context_state(context)
+        written = state if stream.is_sorted else state[PROGRESS_MARKERS]
+        assert written["replication_key_value"] == FAR_FUTURE
+        before = len(writer.messages)
+        stream.finalize_state_progress_markers(state)
+        assert state["replication_key_value"] == FAR_FUTURE
+        assert PROGRESS_MARKERS not in state
+        assert [m["type"] for m in writer.messages[before:]] == ["STATE"]
+
+
+def test_stream_tap_is_the_tap_and_its_streams_keep_their_order(tap: TapTikTokAds) -> None:
+    """`log_sync_costs` finds the run's last stream through `_tap.streams`."""
+    streams = list(tap.streams.values())
+    assert all(stream._tap is tap for stream in streams)
+    assert list(tap.streams) == [stream.name for stream in streams]
+
+
+def test_log_sync_costs_runs_for_every_stream_after_all_synced(
+    tap: TapTikTokAds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tap closes its runtime in the last stream's `log_sync_costs`: it must come last.
+
+    The SDK calls it for every stream, selected or not, in `tap.streams` order, after the
+    last stream synced and finalized its state.
+    """
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(tap, "resolve_advertisers", lambda streams: None)
+    for stream in tap.streams.values():
+        for hook in ("sync", "finalize_state_progress_markers", "log_sync_costs"):
+            monkeypatch.setattr(
+                stream, hook, lambda *_, _n=stream.name, _h=hook: calls.append((_h, _n))
+            )
+    tap.sync_all()
+    costs = [name for hook, name in calls if hook == "log_sync_costs"]
+    assert costs == list(tap.streams)
+    first_cost = calls.index(("log_sync_costs", costs[0]))
+    assert all(hook != "log_sync_costs" for hook, _ in calls[:first_cost])
+    assert all(hook == "log_sync_costs" for hook, _ in calls[first_cost:])
+    synced = [name for hook, name in calls if hook == "sync"]
+    assert synced == [name for name, stream in tap.streams.items() if stream.selected]
+
+
+def test_the_tap_s_last_log_sync_costs_closes_the_run(tap: TapTikTokAds) -> None:
+    """Only the last stream's call ends the run's requests."""
+    streams = list(tap.streams.values())
+    for stream in streams[:-1]:
+        stream.log_sync_costs()
+        assert not tap.runtime.stopping.is_set()
+    streams[-1].log_sync_costs()
+    assert tap.runtime.stopping.is_set()
+
+
+def test_sync_entry_points_are_still_what_the_tap_wraps() -> None:
+    """The tap resolves advertisers before `sync_all` and `run_sync_dry_run` call `sync`."""
+    assert "stream.sync()" in inspect.getsource(Tap.sync_all)
+    assert "stream.log_sync_costs()" in inspect.getsource(Tap.sync_all)
+    assert "stream.sync()" in inspect.getsource(Tap.run_sync_dry_run)
+    assert list(inspect.signature(Tap.run_sync_dry_run).parameters) == [
+        "self",
+        "dry_run_record_limit",
+        "streams",
+    ]
+
+
+def test_build_prepared_request_sets_the_shared_session_s_auth(
+    tap: TapTikTokAds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK puts each stream's authenticator on the session all streams share.
+
+    So a request's own `auth=` must win over the session's: the organic streams pass one
+    (`without_session_auth`) so that no other stream's token goes to a TikTok account.
+    """
+    assert "self.requests_session.auth = self.authenticator" in inspect.getsource(
+        _HTTPStream.build_prepared_request
+    )
+
+    def session_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Access-Token"] = "session"
+        return request
+
+    stream = next(s for s in tap.streams.values() if isinstance(s, EntityStream))
+    monkeypatch.setattr(type(stream), "authenticator", property(lambda _: session_auth))
+    plain = stream.build_prepared_request(method="GET", url="http://127.0.0.1/x")
+    assert stream.requests_session.auth is session_auth
+    assert plain.headers["Access-Token"] == "session"
+    own = stream.build_prepared_request(
+        method="GET", url="http://127.0.0.1/x", auth=without_session_auth
+    )
+    assert "Access-Token" not in own.headers
+
+
+def test_deselected_properties_are_dropped_and_undeclared_ones_kept() -> None:
+    """The SDK drops deselected properties (nested too) but keeps undeclared ones.
+
+    So the tap itself keeps only declared properties in its records (records.py), and can
+    leave deselected ones to the SDK.
+    """
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "spend": {"type": "number"},
+            "nested": {
+                "type": "object",
+                "properties": {"kept": {"type": "string"}, "dropped": {"type": "string"}},
+            },
+        },
+    }
+    catalog = Catalog.from_dict(
+        {
+            "streams": [
+                {
+                    "tap_stream_id": "s",
+                    "schema": schema,
+                    "metadata": [
+                        {"breadcrumb": [], "metadata": {"selected": True}},
+                        {"breadcrumb": ["properties", "spend"], "metadata": {"selected": False}},
+                        {
+                            "breadcrumb": ["properties", "nested", "properties", "dropped"],
+                            "metadata": {"selected": False},
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+    mask = catalog["s"].metadata.resolve_selection()
+    record = {"id": "1", "spend": 2.0, "nested": {"kept": "a", "dropped": "b"}, "extra": 3}
+    pop_deselected_record_properties(record, schema, mask)
+    assert record == {"id": "1", "nested": {"kept": "a"}, "extra": 3}
+    assert "pop_deselected_record_properties(record, self.schema, self.mask)" in (
+        inspect.getsource(Stream._generate_record_messages)
+    )
