@@ -18,6 +18,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_tiktok_ads import dates
+from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.errors import TikTokFatalError
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from singer_sdk import Tap
-    from singer_sdk.helpers.types import Context, Record
+    from singer_sdk.helpers.types import Context
 
     from tap_tiktok_ads.runtime import Runtime
 
@@ -206,7 +207,7 @@ def parse_tiktok_time(value: Any) -> dt.datetime | None:  # noqa: ANN401
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-class EntityStream(PerAdvertiserStream):
+class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
     """Any entity endpoint, from its definition: one partition and bookmark per advertiser."""
 
     replication_key = "modify_time"
@@ -275,7 +276,7 @@ class EntityStream(PerAdvertiserStream):
                 yield record
         if latest is not None:
             # Never past the clock: a `modify_time` from the future must not hide changes.
-            self._write_bookmark(context, min(latest, started))
+            self.set_bookmark(context, min(latest, started).isoformat())
 
     def _filterings(self, since: dt.datetime | None) -> list[dict[str, str]]:
         """One `filtering` object per pass: status filters plus `modified_after` if any."""
@@ -316,18 +317,6 @@ class EntityStream(PerAdvertiserStream):
                     str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
                 ]
         return record
-
-    @override
-    def _increment_stream_state(
-        self, latest_record: Record, *, context: Context | None = None
-    ) -> None:
-        """Records do not move the bookmark; `_write_bookmark` does, per advertiser."""
-        del latest_record, context
-
-    def _write_bookmark(self, context: Context, latest: dt.datetime) -> None:
-        """The advertiser's bookmark, once all its changed entities were emitted."""
-        value = {str(self.replication_key): latest.isoformat()}
-        super()._increment_stream_state(value, context=context)
 
 
 def entity_streams(tap: Tap, runtime: Runtime) -> list[EntityStream]:

@@ -24,6 +24,7 @@ from tap_tiktok_ads.auth import (
     AccountTokens,
     without_session_auth,
 )
+from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.envelope import response_data
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokTokenExpiredError
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     import requests
-    from singer_sdk.helpers.types import Context, Record
+    from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from tap_tiktok_ads.runtime import Runtime
@@ -300,7 +301,7 @@ class OrganicProfileStream(OrganicStream):
         yield profile
 
 
-class OrganicProfileDailyStream(OrganicStream):
+class OrganicProfileDailyStream(CompleteDataBookmarks, OrganicStream):
     """`business/get/` daily insights (`data.metrics[]`), incremental per account on `date`."""
 
     name = "organic_profile_daily"
@@ -313,7 +314,7 @@ class OrganicProfileDailyStream(OrganicStream):
         th.Property("date", th.DateType, required=True, description="UTC day."),
         fields=DAILY_PROPERTIES,
     )
-    # The bookmark moves at window ends only (`_advance_bookmark`), so every STATE message
+    # The bookmark moves at window ends only (`set_bookmark`), so every STATE message
     # is resumable although the re-read days come before the bookmark.
     is_sorted = True
     check_sorted = False
@@ -385,7 +386,7 @@ class OrganicProfileDailyStream(OrganicStream):
                     "end_date": window.end.isoformat(),
                 }
             )
-            self._advance_bookmark(context, window.end)
+            self.set_bookmark(context, window.end.isoformat())
 
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
@@ -396,23 +397,6 @@ class OrganicProfileDailyStream(OrganicStream):
             if isinstance(hour, str) and hour.isdigit():
                 entry["hour"] = int(hour)
         return row
-
-    @override
-    def _increment_stream_state(
-        self, latest_record: Record, *, context: Context | None = None
-    ) -> None:
-        """Records do not move the bookmark; `_advance_bookmark` does, at window ends."""
-        del latest_record, context
-
-    def _advance_bookmark(self, context: Context, window_end: dt.date) -> None:
-        """After a window is fully emitted, move the bookmark to its end (never backwards)."""
-        value = window_end.isoformat()
-        state = self.get_context_state(context)
-        current = state.get("replication_key_value")
-        if current is not None and str(current) >= value:
-            return
-        super()._increment_stream_state({"date": value}, context=context)
-        self.finalize_state_progress_markers(state)
 
 
 class VideoCursorPaginator(BaseAPIPaginator[int | None]):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
+from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.dates import (
     DateWindow,
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     from singer_sdk import singerlib
-    from singer_sdk.helpers.types import Context, Record
+    from singer_sdk.helpers.types import Context
 
     from tap_tiktok_ads.advertisers import Advertiser
 
@@ -79,7 +80,7 @@ class WindowRead:
     refusal: TikTokFatalError | None = None
 
 
-class ReportStream(PerAdvertiserStream):
+class ReportStream(CompleteDataBookmarks, PerAdvertiserStream):
     """Any TikTok report, from its definition: schema, selection, windows, bookmarks."""
 
     path = "/report/integrated/get/"
@@ -474,17 +475,6 @@ class ReportStream(PerAdvertiserStream):
 
     # --- bookmarks ------------------------------------------------------------------
 
-    @override
-    def _increment_stream_state(
-        self, latest_record: Record, *, context: Context | None = None
-    ) -> None:
-        """Records do not move the bookmark; `_advance_bookmark` does, at window ends.
-
-        TikTok returns a window's rows in no date order, so a bookmark taken from a record
-        could pass days of the same window that were not emitted yet.
-        """
-        del latest_record, context
-
     def _advance_bookmark(self, context: Context, window: DateWindow, plan: ReadPlan) -> None:
         """After a window is fully emitted, move the bookmark (never backwards).
 
@@ -493,22 +483,12 @@ class ReportStream(PerAdvertiserStream):
         read again.
         """
         if self.definition.granularity.is_period:
-            self._set_bookmark(context, window.start.isoformat())
+            self.set_bookmark(context, window.start.isoformat())
             return
         through = window.end
         if plan.final_through is not None:
             through = min(through, plan.final_through)
-        self._set_bookmark(context, self._bookmark_value(plan.timezone, through))
-
-    def _set_bookmark(self, context: Context, value: str) -> None:
-        """Write the bookmark and a STATE message, unless it would move backwards."""
-        state = self.get_context_state(context)
-        current = state.get("replication_key_value")
-        if current is not None and str(current) >= value:
-            return
-        replication_key = str(self.replication_key)
-        super()._increment_stream_state({replication_key: value}, context=context)
-        self.finalize_state_progress_markers(state)
+        self.set_bookmark(context, self._bookmark_value(plan.timezone, through))
 
     def _bookmark_value(self, timezone: str, day: dt.date) -> str:
         """A bookmark in the replication key's own format."""
