@@ -30,6 +30,7 @@ from tap_tiktok_ads.streams.advertisers import (
     StreamAdvertiserLookup,
 )
 from tap_tiktok_ads.streams.entities import entity_streams
+from tap_tiktok_ads.streams.gmv_max import gmv_max_streams
 from tap_tiktok_ads.streams.organic import organic_streams
 from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.transport import redact_logs
@@ -95,6 +96,7 @@ class TapTikTokAds(Tap):
             AdvertisersStream(self, runtime),
             *entity_streams(self, runtime),
             *reports,
+            *gmv_max_streams(self, runtime),
             *organic_streams(self, runtime),
         ]
         if self.input_catalog is not None:

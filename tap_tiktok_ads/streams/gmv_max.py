@@ -1,0 +1,376 @@
+"""TikTok Shop GMV Max: stores, GMV Max campaigns and their daily report.
+
+GMV Max spend is not in `report/integrated/get/` nor `campaign/get/`; it has its own endpoints
+(API Reference / GMV Max). The stores of each advertiser are listed once per run and shared by
+the three streams: the campaigns and the report are read per store (the report takes exactly one
+store per request), and an advertiser without a TikTok Shop is logged once and skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import typing as th
+from typing_extensions import override
+
+from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
+from tap_tiktok_ads.client import PerAdvertiserStream
+from tap_tiktok_ads.dates import (
+    day_of,
+    first_day_to_read,
+    format_day,
+    local_now,
+    parse_date_setting,
+    windows,
+)
+from tap_tiktok_ads.errors import TikTokFatalError
+from tap_tiktok_ads.gmv_max_metrics import GMV_MAX_METRICS, PROMOTION_TYPES
+from tap_tiktok_ads.records import to_integer, to_number
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    import requests
+    from singer_sdk import Tap
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+    from tap_tiktok_ads.runtime import Runtime
+
+# Doc 1824721673497601: with `stat_time_day`, start_date..end_date spans at most 30 days.
+DAILY_WINDOW_DAYS = 30
+# Doc 1826463372290177: gmv_max/campaign/get/ takes page_size 1-100 (the reports take 1,000).
+CAMPAIGN_PAGE_SIZE = 100
+# Doc 1826463372290177: the campaign endpoint's names of the two campaign types.
+CAMPAIGN_PROMOTION_TYPES = {"PRODUCT": "PRODUCT_GMV_MAX", "LIVE": "LIVE_GMV_MAX"}
+TIKTOK_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Doc 1826463372290177: create/modify_time, UTC
+_CONVERTERS = {"integer": to_integer, "number": to_number}
+
+
+def _utc_time(value: Any) -> str | None:  # noqa: ANN401
+    """TikTok's `YYYY-MM-DD HH:MM:SS` (UTC) as RFC 3339; anything else as sent."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.strptime(f"{value} +0000", f"{TIKTOK_TIME_FORMAT} %z")
+    except ValueError:
+        return str(value)
+    return moment.isoformat()
+
+
+class GmvMaxStoresStream(PerAdvertiserStream):
+    """The TikTok Shops each advertiser can access (Doc 1822001044479041)."""
+
+    name = "gmv_max_stores"
+    path = "/gmv_max/store/list/"
+    primary_keys = ("advertiser_id", "store_id")
+    paginated = False  # Doc 1822001044479041: no page parameters, one `store_list`
+    schema = th.PropertiesList(
+        th.Property("advertiser_id", th.StringType, required=True),
+        th.Property("store_id", th.StringType, required=True),
+        th.Property("is_gmv_max_available", th.BooleanType),
+        th.Property("store_name", th.StringType),
+        th.Property("store_code", th.StringType),
+        th.Property("store_status", th.StringType),
+        th.Property("store_role", th.StringType),
+        th.Property("thumbnail_url", th.StringType),
+        th.Property("targeting_region_codes", th.ArrayType(th.StringType)),
+        th.Property("store_authorized_bc_id", th.StringType),
+        th.Property("is_owner_bc", th.BooleanType),
+        th.Property(
+            "store_authorized_bc_info",
+            th.ObjectType(
+                th.Property("bc_id", th.StringType),
+                th.Property("bc_name", th.StringType),
+                th.Property("bc_profile_image", th.StringType),
+                th.Property("user_role", th.StringType),
+            ),
+        ),
+        th.Property(
+            "exclusive_authorized_advertiser_info",
+            th.ObjectType(
+                th.Property("advertiser_id", th.StringType),
+                th.Property("advertiser_name", th.StringType),
+                th.Property("advertiser_status", th.StringType),
+            ),
+        ),
+    ).to_dict()
+
+    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+        """Start with no store listed; each advertiser's list is read once, when first needed."""
+        super().__init__(tap, runtime)
+        self._stores: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    @override
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """Only the advertiser (Doc 1822001044479041)."""
+        return {"advertiser_id": (context or {})["advertiser_id"]}
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        """The rows of `data.store_list`."""
+        yield from (response.json().get("data") or {}).get("store_list") or []
+
+    def stores_of(self, advertiser_id: str) -> list[dict[str, Any]]:
+        """The advertiser's stores, listed once per run; none when TikTok refused it.
+
+        An advertiser whose list has no store available for GMV Max has no TikTok Shop to
+        report on: that is logged once, and every GMV Max stream skips it without an error.
+        """
+        with self._lock:
+            stores = self._stores.get(advertiser_id)
+            if stores is not None:
+                return stores
+            stores = self._list(advertiser_id)
+            self._stores[advertiser_id] = stores
+        if not any(store.get("is_gmv_max_available") for store in stores):
+            self.logger.info(
+                "Advertiser %s has no TikTok Shop available for GMV Max "
+                "(gmv_max/store/list/ lists none); the GMV Max streams skip it",
+                advertiser_id,
+            )
+        return stores
+
+    def _list(self, advertiser_id: str) -> list[dict[str, Any]]:
+        failures = self.runtime.failures
+        if failures.advertiser_failed(advertiser_id):
+            return []
+        context = {"advertiser_id": advertiser_id}
+        try:
+            return [{**row, **context} for row in self.request_records(context)]
+        except TikTokFatalError as exc:
+            if not failures.advertiser_refused(advertiser_id, exc, self.logger):
+                raise
+            return []
+
+    def store_partitions(self) -> list[dict[str, str]]:
+        """One partition per advertiser and store available for GMV Max."""
+        return [
+            {"advertiser_id": advertiser.advertiser_id, "store_id": str(store["store_id"])}
+            for advertiser in self.runtime.directory.advertisers
+            for store in self.stores_of(advertiser.advertiser_id)
+            if store.get("is_gmv_max_available")
+        ]
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """The advertiser's stores, from the run's one listing."""
+        if context is not None:
+            yield from self.stores_of(context["advertiser_id"])
+
+
+class _PerStoreStream(PerAdvertiserStream):
+    """A GMV Max stream with one partition per advertiser and store."""
+
+    def __init__(self, tap: Tap, runtime: Runtime, stores: GmvMaxStoresStream) -> None:
+        """Read the stores through the run's one listing."""
+        self.stores = stores
+        super().__init__(tap, runtime)
+
+    @property
+    @override
+    def partitions(self) -> list[dict] | None:
+        """Each advertiser's stores available for GMV Max."""
+        return self.stores.store_partitions()
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """The store's records; TikTok refusing the advertiser skips it, as in every stream."""
+        if context is None or self.runtime.failures.advertiser_failed(context["advertiser_id"]):
+            return
+        try:
+            yield from self.store_records(context)
+        except TikTokFatalError as exc:
+            failures = self.runtime.failures
+            if not failures.advertiser_refused(context["advertiser_id"], exc, self.logger):
+                raise
+
+    def store_records(self, context: Context) -> Iterator[dict[str, Any]]:
+        """The records of one store."""
+        raise NotImplementedError
+
+
+class GmvMaxCampaignsStream(_PerStoreStream):
+    """The GMV Max campaigns of each store (Doc 1826463372290177), read whole each run."""
+
+    name = "gmv_max_campaigns"
+    path = "/gmv_max/campaign/get/"
+    primary_keys = ("advertiser_id", "store_id", "campaign_id")
+    schema = th.PropertiesList(
+        th.Property("advertiser_id", th.StringType, required=True),
+        th.Property("store_id", th.StringType, required=True),
+        th.Property("campaign_id", th.StringType, required=True),
+        th.Property("gmv_max_promotion_type", th.StringType),
+        th.Property("campaign_name", th.StringType),
+        th.Property("operation_status", th.StringType),
+        th.Property("secondary_status", th.StringType),
+        th.Property("objective_type", th.StringType),
+        th.Property("roi_protection_compensation_status", th.StringType),
+        th.Property("create_time", th.DateTimeType),
+        th.Property("modify_time", th.DateTimeType),
+    ).to_dict()
+
+    @override
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """One campaign type of one store; deleted ones when the context asks for them."""
+        context = context or {}
+        filtering: dict[str, Any] = {
+            "gmv_max_promotion_types": [CAMPAIGN_PROMOTION_TYPES[context["promotion"]]],
+            "store_ids": [context["store_id"]],
+        }
+        if context.get("deleted"):
+            filtering["primary_status"] = "STATUS_DELETE"
+        return {"advertiser_id": context["advertiser_id"], "filtering": filtering}
+
+    @override
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """At most 100 campaigns a page, whatever `page_size` the reports use."""
+        request = super().get_http_request(page=page)
+        request.params["page_size"] = min(self.runtime.settings.page_size, CAMPAIGN_PAGE_SIZE)
+        return request
+
+    @override
+    def store_records(self, context: Context) -> Iterator[dict[str, Any]]:
+        """Each campaign type in turn (the answer does not say which), deleted ones on request.
+
+        Doc 1826463372290177 has no "all statuses" value: with `include_deleted`, the deleted
+        campaigns are a second request.
+        """
+        passes = [False, True] if self.runtime.settings.include_deleted else [False]
+        for promotion in PROMOTION_TYPES:
+            for deleted in passes:
+                query = {**context, "promotion": promotion, "deleted": deleted}
+                for row in self.request_records(query):
+                    yield {
+                        **row,
+                        **context,
+                        "campaign_id": str(row.get("campaign_id")),
+                        "gmv_max_promotion_type": promotion,
+                        "create_time": _utc_time(row.get("create_time")),
+                        "modify_time": _utc_time(row.get("modify_time")),
+                    }
+
+
+class GmvMaxReportDailyStream(CompleteDataBookmarks, _PerStoreStream):
+    """Campaign-level GMV Max metrics per store, campaign and day (Doc 1824721673497601).
+
+    Each 30-day window is two requests per store, Product and LIVE GMV Max, because
+    campaign-level metrics need exactly one campaign type (Doc 1824722485971009). Each asks for
+    the selected metrics that type accepts; the others stay null in its rows.
+    """
+
+    name = "gmv_max_report_daily"
+    path = "/gmv_max/report/get/"
+    primary_keys = ("advertiser_id", "store_id", "campaign_id", "stat_time_day")
+    replication_key = "stat_time_day"
+    # Bookmarks move at window ends only (`set_bookmark`), so every STATE message is resumable.
+    is_sorted = True
+    check_sorted = False
+    schema = th.PropertiesList(
+        th.Property("advertiser_id", th.StringType, required=True),
+        th.Property("store_id", th.StringType, required=True),
+        th.Property("campaign_id", th.StringType, required=True),
+        th.Property("stat_time_day", th.DateType, required=True),
+        th.Property("gmv_max_promotion_type", th.StringType),
+        *(
+            th.Property(metric.name, th.CustomType({"type": [metric.json_type, "null"]}))
+            for metric in GMV_MAX_METRICS.values()
+        ),
+    ).to_dict()
+
+    @property
+    def selected_metrics(self) -> list[str]:
+        """The metrics the catalog selects: exactly what is requested."""
+        return [name for name in GMV_MAX_METRICS if self.mask.get(("properties", name), False)]
+
+    @override
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """One store, window and campaign type; `campaign_id` is the key and always asked for."""
+        context = context or {}
+        promotion = context["promotion"]
+        metrics = [
+            name
+            for name in self.selected_metrics
+            if promotion in GMV_MAX_METRICS[name].promotion_types
+        ]
+        filtering: dict[str, Any] = {"gmv_max_promotion_types": [promotion]}
+        if self.runtime.settings.include_deleted:
+            # Doc 1824721673497601: only undeleted campaigns unless a status filter says so.
+            filtering["campaign_statuses"] = ["STATUS_ALL"]
+        return {
+            "advertiser_id": context["advertiser_id"],
+            "store_ids": [context["store_id"]],
+            "start_date": context["start_date"],
+            "end_date": context["end_date"],
+            "dimensions": ["campaign_id", "stat_time_day"],
+            "metrics": ["campaign_id", *metrics],
+            "filtering": filtering,
+        }
+
+    def days_to_read(self, context: Context) -> tuple[dt.date, dt.date]:
+        """From `attribution_window_days` before the bookmark (or `start_date`) to today."""
+        settings = self.runtime.settings
+        advertiser = self.runtime.directory.get(context["advertiser_id"])
+        today = local_now(advertiser.timezone).date()
+        bookmark = self.resume_bookmark(context)
+        resume_day = None
+        if bookmark:
+            resume_day = day_of(bookmark) - dt.timedelta(days=settings.attribution_window_days)
+        start = first_day_to_read(settings.start_date, today, resume_day)
+        return start, min(parse_date_setting(settings.end_date, today), today)
+
+    @override
+    def store_records(self, context: Context) -> Iterator[dict[str, Any]]:
+        """The store's days, window by window, both campaign types; the bookmark after each."""
+        start, end = self.days_to_read(context)
+        if start > end:
+            return
+        for window in windows(start, end, DAILY_WINDOW_DAYS):
+            records: list[dict[str, Any]] = []
+            for promotion in PROMOTION_TYPES:
+                query = {
+                    **context,
+                    "promotion": promotion,
+                    "start_date": window.start.isoformat(),
+                    "end_date": window.end.isoformat(),
+                }
+                records.extend(
+                    self._record(context, promotion, row) for row in self.request_records(query)
+                )
+            records.sort(key=lambda r: (r["stat_time_day"], r["campaign_id"]))
+            yield from records
+            self.set_bookmark(context, format_day(window.end))
+
+    def _record(self, context: Context, promotion: str, row: dict[str, Any]) -> dict[str, Any]:
+        dimensions = row.get("dimensions") or {}
+        metrics = row.get("metrics") or {}
+        record: dict[str, Any] = {
+            "advertiser_id": context["advertiser_id"],
+            "store_id": context["store_id"],
+            "campaign_id": str(dimensions.get("campaign_id")),
+            "stat_time_day": format_day(day_of(str(dimensions.get("stat_time_day")))),
+            "gmv_max_promotion_type": promotion,
+        }
+        for name in self.selected_metrics:
+            value = metrics.get(name)
+            convert = _CONVERTERS.get(GMV_MAX_METRICS[name].json_type)
+            record[name] = convert(value) if convert else (value if value != "" else None)
+        return record
+
+    @override
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        """No signpost: bookmarks are written at window ends, never past the data read."""
+        del context
+
+
+def gmv_max_streams(tap: Tap, runtime: Runtime) -> list[PerAdvertiserStream]:
+    """The three GMV Max streams, sharing one store listing per advertiser."""
+    stores = GmvMaxStoresStream(tap, runtime)
+    return [
+        stores,
+        GmvMaxCampaignsStream(tap, runtime, stores),
+        GmvMaxReportDailyStream(tap, runtime, stores),
+    ]
