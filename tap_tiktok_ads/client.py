@@ -7,7 +7,7 @@ a row into a record; everything about talking to TikTok lives here.
 from __future__ import annotations
 
 import json
-import math
+import threading
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -47,17 +47,6 @@ class Page:
 
     rows: list[dict[str, Any]]
     total_pages: int
-
-
-# Transport faults worth another attempt, besides TikTok's retriable answers.
-RETRIED_ERRORS = (
-    ConnectionResetError,
-    RetriableAPIError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 
 
 class RetriesExhaustedError(TikTokFatalError):
@@ -204,6 +193,8 @@ class TikTokStream(RESTStream[int]):
     def __init__(self, tap: Any, runtime: Runtime, **kwargs: Any) -> None:  # noqa: ANN401
         """Keep the run-wide runtime (advertisers, rate limiter, redactor)."""
         self.runtime = runtime
+        # The budget of the request each thread is sending (see `_within_budget`).
+        self._budgets = threading.local()
         super().__init__(tap, **kwargs)
 
     @property
@@ -358,18 +349,14 @@ class TikTokStream(RESTStream[int]):
             budget.attempts -= 1
             return func(*args, **kwargs)  # type: ignore[no-any-return]
 
-        retrying = backoff.on_exception(
-            self.backoff_wait_generator,
-            RETRIED_ERRORS,
-            max_tries=max(budget.attempts, 1),
-            max_time=budget.seconds_left(),
-            jitter=None,  # `backoff_wait_generator` jitters and waits itself
-            logger=None,
-            deadline=budget.deadline,
-        )(attempt)
+        # The SDK's own decorator, so that which faults are retried is the SDK's list: TikTok's
+        # retriable answers are `RetriableAPIError`s. The budget reaches it through
+        # `backoff_max_tries` and `backoff_wait_generator`, read on this thread at its start.
+        retrying: Callable[[], requests.Response] = super().request_decorator(attempt)  # type: ignore[arg-type,assignment]
+        outer, self._budgets.current = getattr(self._budgets, "current", None), budget
         started = time.monotonic()
         try:
-            return retrying()  # type: ignore[no-any-return]
+            return retrying()
         except FatalAPIError:
             raise
         except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
@@ -381,6 +368,8 @@ class TikTokStream(RESTStream[int]):
                 "network kept failing; run the tap again later, it resumes from its state."
             )
             raise RetriesExhaustedError(self.runtime.redactor(msg)) from None
+        finally:
+            self._budgets.current = outer
 
     def _warn_short(self, response: requests.Response, missing: int, outcome: str) -> None:
         """Rows may be missing from the output: say which page, how many, and what follows."""
@@ -393,19 +382,41 @@ class TikTokStream(RESTStream[int]):
             outcome,
         )
 
+    def _budget(self) -> RetryBudget:
+        """The budget of the request this thread sends; a full one outside `_within_budget`."""
+        budget: RetryBudget | None = getattr(self._budgets, "current", None)
+        if budget is None:
+            settings = self.runtime.settings
+            budget = RetryBudget.start(settings.max_retries, settings.max_retry_seconds)
+        return budget
+
     @override
-    def backoff_wait_generator(self, deadline: float = math.inf) -> Generator[float, Any, None]:
+    def backoff_max_tries(self) -> int:
+        """The attempts left in the request's budget (the SDK reads this once per request)."""
+        return max(self._budget().attempts, 1)
+
+    @override
+    def backoff_handler(self, details: Any) -> None:
+        """Nothing: `backoff_wait_generator` counts and logs each retry, without the request."""
+        del details
+
+    @override
+    def backoff_wait_generator(self) -> Generator[float, Any, None]:
         """Exponential waits from `retry_initial_wait_seconds`, jittered, taken right here.
 
         backoff's own sleep cannot be cut short: a worker asleep in it would keep a failed
         run alive for up to `max_retry_seconds`. So each wait is taken on the run's stop
         signal and backoff is told to sleep 0; backoff sends in each failure, which is
-        logged here, where the wait is known. No wait goes past the budget's `deadline`.
+        logged here, where the wait is known. No wait goes past the budget's deadline, and
+        once it has passed the generator ends, which makes backoff give up with the fault.
         """
+        deadline = self._budget().deadline
         waits = backoff.expo(base=2, factor=self.runtime.settings.retry_initial_wait_seconds)
         next(waits)  # expo's first value only answers backoff's priming
         failure = yield 0.0
         for attempt, wait in enumerate(waits, start=1):
+            if deadline - time.monotonic() <= 0:
+                return
             seconds = max(0.0, min(self.backoff_jitter(wait), deadline - time.monotonic()))
             self._note_retry(attempt, seconds, failure)
             self.runtime.stopping.wait(seconds)  # a stopping run's next attempt is refused

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
-from singer_sdk import Stream, Tap
+from singer_sdk import RESTStream, Stream, Tap
+from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers._state import PROGRESS_MARKERS
 from singer_sdk.singerlib.catalog import Catalog
@@ -225,3 +226,43 @@ def test_deselected_properties_are_dropped_and_undeclared_ones_kept() -> None:
     assert "pop_deselected_record_properties(record, self.schema, self.mask)" in (
         inspect.getsource(Stream._generate_record_messages)
     )
+
+
+def test_the_sdk_s_retry_decorator_takes_the_budget_from_its_hooks(
+    tap: TapTikTokAds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tap retries with the SDK's decorator and its list of transient faults.
+
+    The budget reaches it through `backoff_max_tries` (read once per request) and
+    `backoff_wait_generator`, whose end makes backoff give up with the fault.
+    """
+    stream = next(s for s in tap.streams.values() if isinstance(s, EntityStream))
+    calls: list[int] = []
+
+    def failing() -> None:
+        calls.append(1)
+        msg = "transient"
+        raise RetriableAPIError(msg)
+
+    def two_waits() -> Iterator[float]:
+        yield 0.0
+        yield 0.0
+        yield 0.0
+
+    monkeypatch.setattr(stream, "backoff_wait_generator", two_waits)
+    monkeypatch.setattr(stream, "backoff_max_tries", lambda: 10)
+    with pytest.raises(RetriableAPIError):
+        RESTStream.request_decorator(stream, failing)()  # type: ignore[arg-type]
+    assert len(calls) == 3  # the generator's two waits end the retries
+    calls.clear()
+    monkeypatch.setattr(stream, "backoff_max_tries", lambda: 2)
+    for fault in (ConnectionResetError, requests.exceptions.ConnectionError):
+        calls.clear()
+
+        def faulty(fault: type[Exception] = fault) -> None:
+            calls.append(1)
+            raise fault
+
+        with pytest.raises(fault):
+            RESTStream.request_decorator(stream, faulty)()  # type: ignore[arg-type]
+        assert len(calls) == 2, fault
