@@ -20,7 +20,7 @@ from requests.adapters import HTTPAdapter
 from typing_extensions import override
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 REDACTED = "***"
 # TikTok counts requests per second when they arrive; network jitter can move a request sent
@@ -36,18 +36,27 @@ class RateLimiter:
     """
 
     def __init__(
-        self, rate: float, *, recovery_seconds: float = 30.0, pause_seconds: float = 1.0
+        self,
+        rate: float,
+        *,
+        recovery_seconds: float = 30.0,
+        pause_seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Start at the configured rate.
 
         `recovery_seconds` is how long a slow-down lasts; `pause_seconds` how long every
         request waits after TikTok throttled one (its advice: retry the next second, 1.8).
+        `clock` and `sleep` are the monotonic clock's, replaceable so that tests need not wait.
         """
+        self._clock = clock
+        self._sleep = sleep
         self.configured_rate = rate
         self.rate = rate
         self._recovery_seconds = recovery_seconds
         self._pause_seconds = pause_seconds
-        self._next_slot = time.monotonic()
+        self._next_slot = clock()
         self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
         self.waited_seconds = 0.0
@@ -63,7 +72,7 @@ class RateLimiter:
         """
         while True:
             with self._lock:
-                now = time.monotonic()
+                now = self._clock()
                 per_second = max(1, int(self.rate))
                 while len(self._sent) > per_second:
                     self._sent.popleft()
@@ -78,7 +87,7 @@ class RateLimiter:
                     return
                 delay = earliest - now
                 self.waited_seconds += delay
-            time.sleep(delay)
+            self._sleep(delay)
 
     def slow_down(self) -> None:
         """TikTok throttled us: pause, and halve the rate (not below one request per 2 s).
@@ -88,7 +97,7 @@ class RateLimiter:
         pause, but do not halve the rate again.
         """
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             self._next_slot = max(self._next_slot, now + self._pause_seconds)
             if now - self._slowed_at < 1.0:
                 return

@@ -129,24 +129,42 @@ def run_until_failure(
 
 
 def run_cli(
-    config: dict[str, Any], streams: dict[str, list[str] | None], directory: Path
+    directory: Path,
+    *args: str,
+    config: dict[str, Any] | None = None,
+    streams: dict[str, list[str] | None] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed tap as a user would: `python -m tap_tiktok_ads` with files."""
-    (directory / "config.json").write_text(json.dumps(config))
-    (directory / "catalog.json").write_text(json.dumps(catalog_for(config, streams)))
+    """Run the installed tap as a user would: `python -m tap_tiktok_ads ARGS` in `directory`.
+
+    With `config`, writes config.json there and passes `--config` before ARGS; with `streams`,
+    also a catalog.json that selects them, passed as `--catalog`.
+    """
+    options: list[str] = []
+    if config is not None:
+        (directory / "config.json").write_text(json.dumps(config))
+        options += ["--config", str(directory / "config.json")]
+        if streams is not None:
+            (directory / "catalog.json").write_text(json.dumps(catalog_for(config, streams)))
+            options += ["--catalog", str(directory / "catalog.json")]
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tap_tiktok_ads",
-            *("--config", str(directory / "config.json")),
-            *("--catalog", str(directory / "catalog.json")),
-        ],
+        [sys.executable, "-m", "tap_tiktok_ads", *options, *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
+        cwd=directory,
     )
+
+
+# Runs the tap's CLI with `dates.utc_now` frozen at the instant given as first argument.
+FROZEN_CLI = """
+import datetime, sys
+from tap_tiktok_ads import dates
+now = datetime.datetime.fromisoformat(sys.argv.pop(1))
+dates.utc_now = lambda: now
+from tap_tiktok_ads.tap import main
+main()
+"""
 
 
 @pytest.fixture

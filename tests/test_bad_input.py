@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tap_tiktok_ads.tap import TapTikTokAds
-from tests.conftest import CollectingWriter, catalog_for, tap_config
+from tests.conftest import CollectingWriter, catalog_for, run_cli, tap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -129,17 +128,6 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], list[str]]] = {
         ["`api_base_url` is 'business-api.tiktok.com'", "https://"],
     ),
 }
-
-
-def run_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=tmp_path,
-    )
 
 
 def assert_clear_failure(done: subprocess.CompletedProcess[str], pieces: list[str]) -> None:

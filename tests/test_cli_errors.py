@@ -12,21 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import tap_config
+from tests.conftest import run_cli, tap_config
 from tests.fake_api import FakeTikTokApi
-
-
-def run_cli(tmp_path: Path, config: dict, *args: str) -> subprocess.CompletedProcess[str]:
-    config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps(config))
-    return subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", "--config", str(config_path), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
 
 BAD_CONFIGS = [
     ({"start_date": "2026-02-30"}, "`start_date`: '2026-02-30' is not a date"),
@@ -52,7 +39,7 @@ def test_bad_config_exits_before_any_request(
 ) -> None:
     config = tap_config(fake_api, **overrides)
     config = {key: value for key, value in config.items() if value is not None}
-    result = run_cli(tmp_path, config)
+    result = run_cli(tmp_path, config=config)
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -63,7 +50,7 @@ def test_bad_token_fails_with_the_code_the_fix_and_no_secret(
     tmp_path: Path, fake_api: FakeTikTokApi
 ) -> None:
     secret_token = "not-a-real-token-7f3a9c"
-    result = run_cli(tmp_path, tap_config(fake_api, access_token=secret_token))
+    result = run_cli(tmp_path, config=tap_config(fake_api, access_token=secret_token))
     assert result.returncode == 1
     assert "40105" in result.stderr
     assert "Check `access_token`" in result.stderr
@@ -73,7 +60,7 @@ def test_bad_token_fails_with_the_code_the_fix_and_no_secret(
 
 def test_unauthorised_advertiser_names_the_fix(tmp_path: Path, fake_api: FakeTikTokApi) -> None:
     fake_api.allow("limited-token", fake_api.data.advertiser_ids()[:1])
-    result = run_cli(tmp_path, tap_config(fake_api, access_token="limited-token"))
+    result = run_cli(tmp_path, config=tap_config(fake_api, access_token="limited-token"))
     assert result.returncode == 1
     assert "40001" in result.stderr
     assert "advertiser_ids" in result.stderr
@@ -81,7 +68,7 @@ def test_unauthorised_advertiser_names_the_fix(tmp_path: Path, fake_api: FakeTik
 
 
 def test_discover_and_about_need_no_credentials_or_network(tmp_path: Path) -> None:
-    result = run_cli(tmp_path, {}, "--discover")
+    result = run_cli(tmp_path, "--discover", config={})
     assert result.returncode == 0, result.stderr
     catalog = json.loads(result.stdout)
     names = {stream["tap_stream_id"] for stream in catalog["streams"]}

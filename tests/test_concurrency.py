@@ -105,7 +105,7 @@ def test_a_fatal_error_stops_the_requests_in_flight(fake_api) -> None:
 
 def test_the_command_exits_promptly_after_a_fatal_error(fake_api, tmp_path) -> None:
     config = fatal_while_others_retry(fake_api)
-    done = run_cli(config, {"ad_report_daily": ["spend"]}, tmp_path)
+    done = run_cli(tmp_path, config=config, streams={"ad_report_daily": ["spend"]})
     assert done.returncode == 1
     assert "40105" in done.stderr
     assert seconds_since_the_refusal(fake_api) < 8  # the retry budget is 30 s

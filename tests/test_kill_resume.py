@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import NOW, catalog_for, run_tap, tap_config
+from tests.conftest import FROZEN_CLI, NOW, catalog_for, run_tap, tap_config
 from tests.reliability import STREAMS, differences, merged, sync_config, truth
 
 if TYPE_CHECKING:
@@ -29,14 +29,6 @@ if TYPE_CHECKING:
     from tests.fake_api import FakeData, FakeTikTokApi
 
 # The CLI with its clock frozen at the moment given as first argument.
-FROZEN_CLI = """
-import datetime, sys
-from tap_tiktok_ads import dates
-now = datetime.datetime.fromisoformat(sys.argv.pop(1))
-dates.utc_now = lambda: now
-from tap_tiktok_ads.tap import main
-main()
-"""
 LATENCY_SECONDS = 0.004
 
 

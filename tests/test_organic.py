@@ -227,7 +227,7 @@ def test_cli_exits_1_with_one_clear_message(fake_api, fake_data, tmp_path):
     organic_auth(fake_api).expire_refresh_token(accounts[0].business_id)
     config = organic_config(fake_api, start_date="today-3")
 
-    done = run_cli(config, {"organic_profile": None}, tmp_path)
+    done = run_cli(tmp_path, config=config, streams={"organic_profile": None})
 
     assert done.returncode == 1
     assert "Sync failed: TikTok refused the refresh token of 1 TikTok account(s)" in done.stderr
@@ -244,7 +244,7 @@ def test_cli_exits_1_naming_the_refused_account_code_and_fix(fake_api, fake_data
     fake_api.faults.refuse_account(accounts[2].business_id, 40130, path=BUSINESS_GET)
     config = organic_config(fake_api, start_date="today-3")
 
-    done = run_cli(config, ORGANIC, tmp_path)
+    done = run_cli(tmp_path, config=config, streams=ORGANIC)
 
     assert done.returncode == 1
     assert "Traceback" not in done.stderr

@@ -232,7 +232,7 @@ def test_cli_lists_each_failed_advertiser_once_without_traceback(
 ) -> None:
     refused = fake_data.advertiser_ids()[2]
     fake_api.faults.refuse_advertiser(refused, 40001, path=REPORT)
-    done = run_cli(config_for(fake_api), STREAMS, tmp_path)
+    done = run_cli(tmp_path, config=config_for(fake_api), streams=STREAMS)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     failures = [line for line in done.stderr.splitlines() if "Sync failed:" in line]

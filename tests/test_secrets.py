@@ -18,12 +18,11 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tests.conftest import NOW, catalog_for, tap_config
+from tests.conftest import FROZEN_CLI, NOW, catalog_for, tap_config
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.faults import RESET, SHORT_PAGE, Fault
 from tests.fake_api.organic import organic_accounts, organic_auth
 from tests.reliability import STREAMS, sync_config
-from tests.test_kill_resume import FROZEN_CLI
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -8,9 +8,8 @@ import pytest
 
 from tap_tiktok_ads.settings import check_settings
 from tap_tiktok_ads.sharding import Shard, ShardSettingError, parse_shard
-from tests.conftest import NOW, run_tap, tap_config
+from tests.conftest import NOW, run_cli, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
-from tests.test_cli_errors import run_cli
 
 SHARDS = 3
 SEVEN_ADVERTISERS = DataSpec(
@@ -105,7 +104,7 @@ def test_a_bad_shard_names_the_setting(value: str) -> None:
 
 
 def test_the_cli_refuses_a_bad_shard_before_any_request(api, tmp_path) -> None:
-    result = run_cli(tmp_path, tap_config(api, advertiser_shard="4/3"))
+    result = run_cli(tmp_path, config=tap_config(api, advertiser_shard="4/3"))
     assert result.returncode != 0
     assert "`advertiser_shard`" in result.stderr
     assert "Traceback" not in result.stderr
