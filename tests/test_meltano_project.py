@@ -11,12 +11,12 @@ import json
 import subprocess
 import sys
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.meltano_support import REPO, about, extractor, meltano_yml
+
 # Meltano's setting kinds for each JSON type; the first is the one to suggest.
 JSON_TYPE_KINDS = {
     "string": ("string", "password", "options", "date_iso8601", "email", "file"),
@@ -38,18 +38,6 @@ DEFAULT_STREAMS = {
     "ad_audience_age_gender_daily",
     "campaign_audience_age_gender_daily",
 }
-
-
-@cache
-def about() -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(result.stdout)
 
 
 @cache
@@ -119,18 +107,8 @@ def check_settings_match(settings: list[dict[str, Any]], where: str) -> None:
 
 
 @cache
-def meltano_yml() -> dict[str, Any]:
-    return yaml.safe_load((REPO / "meltano.yml").read_text())
-
-
-@cache
 def hub_definition() -> dict[str, Any]:
     return yaml.safe_load((REPO / "meltano-hub" / "tap-tiktok-ads.yml").read_text())
-
-
-def extractor() -> dict[str, Any]:
-    (tap,) = [p for p in meltano_yml()["plugins"]["extractors"] if p["name"] == "tap-tiktok-ads"]
-    return tap
 
 
 def test_meltano_yml_declares_every_setting_of_the_tap() -> None:

@@ -19,8 +19,7 @@ import pytest
 import yaml
 
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
-from tests.test_e2e_meltano import DEV_TOKEN, MeltanoProject
-from tests.test_meltano_project import about, extractor, meltano_yml
+from tests.meltano_support import DEV_TOKEN, MeltanoProject, about, extractor, meltano_yml
 
 REPO = Path(__file__).resolve().parents[1]
 README_TOKEN = "readme-token"
