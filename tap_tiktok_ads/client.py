@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import backoff
 import requests
@@ -33,12 +33,14 @@ from tap_tiktok_ads.errors import (
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Generator, Iterable
+    from collections.abc import Callable, Generator, Iterable, Iterator
 
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest
 
     from tap_tiktok_ads.runtime import Runtime
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -500,3 +502,18 @@ class PerAdvertiserStream(TikTokStream):
         """
         del start_date_value
         return value
+
+    def unless_refused(self, advertiser_id: str, items: Iterable[_T]) -> Iterator[_T]:
+        """The advertiser's items; none once TikTok refused it, which the run notes and goes on.
+
+        A refusal (40001, 40106, 40300, ...) concerns that advertiser only: its bookmark stays,
+        the other advertisers sync, and the run fails at its end naming it.
+        """
+        failures = self.runtime.failures
+        if failures.advertiser_failed(advertiser_id):
+            return
+        try:
+            yield from items
+        except TikTokFatalError as exc:
+            if not failures.advertiser_refused(advertiser_id, exc, self.logger):
+                raise

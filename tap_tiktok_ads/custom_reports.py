@@ -161,9 +161,17 @@ def _dimension_errors(
     times = [d for d in dimensions if d in _TIME_DIMENSIONS]
     if len(times) > 1:
         errors.append(f"two time dimensions {times}; keep one of them.")
-    combination = breakdown_error(report_type, [d for d in dimensions if d in _BREAKDOWNS])
+    breakdowns = [d for d in dimensions if d in _BREAKDOWNS]
+    combination = breakdown_error(report_type, breakdowns)
     if combination:
         errors.append(f"{combination}.")
+    elif report_type is ReportType.AUDIENCE and not breakdowns:
+        # An audience report breaks data down by audience (Doc 1738864928947201); TikTok's
+        # metric tables are per audience dimension (Doc 1762404685488130).
+        errors.append(
+            "AUDIENCE reports need an audience dimension; add one of "
+            f"{', '.join(sorted(AUDIENCE_DIMENSIONS))}."
+        )
     return errors
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
@@ -90,6 +90,37 @@ def first_day_to_read(start_date: str, today: dt.date, resume_day: dt.date | Non
     if resume_day is None:
         return start
     return max(resume_day, start) if is_absolute_date_setting(start_date) else resume_day
+
+
+def days_to_read(
+    start_date: str,
+    end_date: str,
+    attribution_window_days: int,
+    timezone: str,
+    bookmark: str | None,
+) -> tuple[dt.date, dt.date]:
+    """A daily report's first and last local day on this run.
+
+    With a bookmark, from `attribution_window_days` before it (late conversions); without, from
+    `start_date`. To `end_date`, never past the account's today.
+    """
+    today = local_now(timezone).date()
+    resume_day = None
+    if bookmark:
+        resume_day = day_of(bookmark) - dt.timedelta(days=attribution_window_days)
+    start = first_day_to_read(start_date, today, resume_day)
+    return start, min(parse_date_setting(end_date, today), today)
+
+
+def parse_tiktok_time(value: Any) -> dt.datetime | None:  # noqa: ANN401
+    """TikTok's `YYYY-MM-DD HH:MM:SS` (UTC) or an ISO timestamp; None when absent or bad."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)

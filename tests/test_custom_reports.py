@@ -90,6 +90,10 @@ def entry(**changes: object) -> dict:
             entry(report_type="AUDIENCE", dimensions=["campaign_id", "age"]),
             "AUDIENCE reports need the dimension 'stat_time_day'",
         ),
+        (
+            entry(report_type="AUDIENCE", dimensions=["campaign_id", "stat_time_day"]),
+            "AUDIENCE reports need an audience dimension; add one of ac, age",
+        ),
         (entry(metric=["spend"]), "unknown key 'metric'. Did you mean 'metrics'"),
         (
             entry(metrics=["ad_name"]),

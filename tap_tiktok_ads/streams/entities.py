@@ -20,7 +20,6 @@ from typing_extensions import override
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
-from tap_tiktok_ads.errors import TikTokFatalError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -196,17 +195,6 @@ ENTITIES = (
 )
 
 
-def parse_tiktok_time(value: Any) -> dt.datetime | None:  # noqa: ANN401
-    """TikTok's `YYYY-MM-DD HH:MM:SS` (UTC) or an ISO timestamp; None when absent or bad."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
 class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
     """Any entity endpoint, from its definition: one partition and bookmark per advertiser."""
 
@@ -252,23 +240,19 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         When TikTok refuses the advertiser, its bookmark stays and the run goes on with the
         next advertiser (the run fails at its end, naming it).
         """
-        if context is None or self.runtime.failures.advertiser_failed(context["advertiser_id"]):
-            return
-        try:
-            yield from self._advertiser_entities(context)
-        except TikTokFatalError as exc:
-            failures = self.runtime.failures
-            if not failures.advertiser_refused(context["advertiser_id"], exc, self.logger):
-                raise
+        if context is not None:
+            yield from self.unless_refused(
+                context["advertiser_id"], self._advertiser_entities(context)
+            )
 
     def _advertiser_entities(self, context: Context) -> Iterable[dict[str, Any]]:
         started = dates.utc_now().replace(microsecond=0)
-        since = parse_tiktok_time(self.resume_bookmark(context))
+        since = dates.parse_tiktok_time(self.resume_bookmark(context))
         latest = since
         for filtering in self._filterings(since):
             for row in self.request_records({**context, "filtering": filtering}):
                 record = self._normalise(row)
-                changed = parse_tiktok_time(record.get("modify_time"))
+                changed = dates.parse_tiktok_time(record.get("modify_time"))
                 if since is not None and changed is not None and changed < since:
                     continue
                 if changed is not None and (latest is None or changed > latest):
@@ -302,7 +286,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         record = dict(row)
         for name in TIMESTAMP_FIELDS:
             if name in record:
-                moment = parse_tiktok_time(record[name])
+                moment = dates.parse_tiktok_time(record[name])
                 record[name] = moment.isoformat() if moment else None
         if record.get("modify_time") is None and record.get("create_time") is not None:
             record["modify_time"] = record["create_time"]

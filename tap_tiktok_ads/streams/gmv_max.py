@@ -8,7 +8,6 @@ store per request), and an advertiser without a TikTok Shop is logged once and s
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -19,17 +18,17 @@ from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.dates import (
     day_of,
-    first_day_to_read,
+    days_to_read,
     format_day,
-    local_now,
-    parse_date_setting,
+    parse_tiktok_time,
     windows,
 )
-from tap_tiktok_ads.errors import TikTokFatalError
+from tap_tiktok_ads.envelope import response_data
 from tap_tiktok_ads.gmv_max_metrics import GMV_MAX_METRICS, PROMOTION_TYPES
 from tap_tiktok_ads.records import to_integer, to_number
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Iterable, Iterator
 
     import requests
@@ -51,12 +50,9 @@ _CONVERTERS = {"integer": to_integer, "number": to_number}
 
 def _utc_time(value: Any) -> str | None:  # noqa: ANN401
     """TikTok's `YYYY-MM-DD HH:MM:SS` (UTC) as RFC 3339; anything else as sent."""
-    if not value:
-        return None
-    try:
-        moment = dt.datetime.strptime(f"{value} +0000", f"{TIKTOK_TIME_FORMAT} %z")
-    except ValueError:
-        return str(value)
+    moment = parse_tiktok_time(value)
+    if moment is None:
+        return str(value) if value else None
     return moment.isoformat()
 
 
@@ -112,7 +108,7 @@ class GmvMaxStoresStream(PerAdvertiserStream):
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         """The rows of `data.store_list`."""
-        yield from (response.json().get("data") or {}).get("store_list") or []
+        yield from response_data(response).get("store_list") or []
 
     def stores_of(self, advertiser_id: str) -> list[dict[str, Any]]:
         """The advertiser's stores, listed once per run; none when TikTok refused it.
@@ -135,16 +131,9 @@ class GmvMaxStoresStream(PerAdvertiserStream):
         return stores
 
     def _list(self, advertiser_id: str) -> list[dict[str, Any]]:
-        failures = self.runtime.failures
-        if failures.advertiser_failed(advertiser_id):
-            return []
         context = {"advertiser_id": advertiser_id}
-        try:
-            return [{**row, **context} for row in self.request_records(context)]
-        except TikTokFatalError as exc:
-            if not failures.advertiser_refused(advertiser_id, exc, self.logger):
-                raise
-            return []
+        rows = self.request_records(context)
+        return [{**row, **context} for row in self.unless_refused(advertiser_id, rows)]
 
     def store_partitions(self) -> list[dict[str, str]]:
         """One partition per advertiser and store available for GMV Max."""
@@ -179,14 +168,8 @@ class _PerStoreStream(PerAdvertiserStream):
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The store's records; TikTok refusing the advertiser skips it, as in every stream."""
-        if context is None or self.runtime.failures.advertiser_failed(context["advertiser_id"]):
-            return
-        try:
-            yield from self.store_records(context)
-        except TikTokFatalError as exc:
-            failures = self.runtime.failures
-            if not failures.advertiser_refused(context["advertiser_id"], exc, self.logger):
-                raise
+        if context is not None:
+            yield from self.unless_refused(context["advertiser_id"], self.store_records(context))
 
     def store_records(self, context: Context) -> Iterator[dict[str, Any]]:
         """The records of one store."""
@@ -314,13 +297,13 @@ class GmvMaxReportDailyStream(CompleteDataBookmarks, _PerStoreStream):
         """From `attribution_window_days` before the bookmark (or `start_date`) to today."""
         settings = self.runtime.settings
         advertiser = self.runtime.directory.get(context["advertiser_id"])
-        today = local_now(advertiser.timezone).date()
-        bookmark = self.resume_bookmark(context)
-        resume_day = None
-        if bookmark:
-            resume_day = day_of(bookmark) - dt.timedelta(days=settings.attribution_window_days)
-        start = first_day_to_read(settings.start_date, today, resume_day)
-        return start, min(parse_date_setting(settings.end_date, today), today)
+        return days_to_read(
+            settings.start_date,
+            settings.end_date,
+            settings.attribution_window_days,
+            advertiser.timezone,
+            self.resume_bookmark(context),
+        )
 
     @override
     def store_records(self, context: Context) -> Iterator[dict[str, Any]]:

@@ -7,7 +7,6 @@ records and per-advertiser date bookmarks.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import threading
 from dataclasses import dataclass
@@ -21,14 +20,12 @@ from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.dates import (
     DateWindow,
-    day_of,
-    first_day_to_read,
+    days_to_read,
     format_day,
     format_hour,
     last_final_day,
     local_now,
     month_periods,
-    parse_date_setting,
     week_periods,
     windows,
 )
@@ -47,6 +44,7 @@ _T = TypeVar("_T")
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable, Iterable, Iterator
 
     from singer_sdk import singerlib
@@ -180,12 +178,13 @@ class ReportStream(CompleteDataBookmarks, PerAdvertiserStream):
         conversions); without, at `start_date`. An absolute `start_date` is a floor.
         """
         settings = self.runtime.settings
-        today = local_now(advertiser.timezone).date()
-        resume_day = None
-        if bookmark:
-            resume_day = day_of(bookmark) - dt.timedelta(days=settings.attribution_window_days)
-        start = first_day_to_read(settings.start_date, today, resume_day)
-        end = min(parse_date_setting(settings.end_date, today), today)
+        start, end = days_to_read(
+            settings.start_date,
+            settings.end_date,
+            settings.attribution_window_days,
+            advertiser.timezone,
+            bookmark,
+        )
         final_through = None
         if self.definition.report_type is ReportType.AUDIENCE:
             hours, fix_hour = self.finality
@@ -437,11 +436,7 @@ class ReportStream(CompleteDataBookmarks, PerAdvertiserStream):
     ) -> Iterator[dict[str, Any]]:
         """The advertiser's records; after TikTok refused it, its other windows are skipped."""
         advertiser_id = context["advertiser_id"]
-        try:
-            yield from self._advertiser_records(context, reads)
-        except TikTokFatalError as exc:
-            if not self.runtime.failures.advertiser_refused(advertiser_id, exc, self.logger):
-                raise
+        yield from self.unless_refused(advertiser_id, self._advertiser_records(context, reads))
         while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
             reads.take()
 
