@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -128,34 +129,6 @@ def run_until_failure(
     return SyncResult(writer.messages), failure.value
 
 
-def run_cli(
-    directory: Path,
-    *args: str,
-    config: dict[str, Any] | None = None,
-    streams: dict[str, list[str] | None] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    """Run the installed tap as a user would: `python -m tap_tiktok_ads ARGS` in `directory`.
-
-    With `config`, writes config.json there and passes `--config` before ARGS; with `streams`,
-    also a catalog.json that selects them, passed as `--catalog`.
-    """
-    options: list[str] = []
-    if config is not None:
-        (directory / "config.json").write_text(json.dumps(config))
-        options += ["--config", str(directory / "config.json")]
-        if streams is not None:
-            (directory / "catalog.json").write_text(json.dumps(catalog_for(config, streams)))
-            options += ["--catalog", str(directory / "catalog.json")]
-    return subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", *options, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=directory,
-    )
-
-
 # Runs the tap's CLI with `dates.utc_now` frozen at the instant given as first argument.
 FROZEN_CLI = """
 import datetime, sys
@@ -165,6 +138,48 @@ dates.utc_now = lambda: now
 from tap_tiktok_ads.tap import main
 main()
 """
+
+
+def cli_command(*args: str, now: dt.datetime | None = None) -> list[str]:
+    """The installed tap's command line; with `now`, its clock frozen at that instant."""
+    if now is None:
+        return [sys.executable, "-m", "tap_tiktok_ads", *args]
+    return [sys.executable, "-c", FROZEN_CLI, now.isoformat(), *args]
+
+
+def run_cli(
+    directory: Path | None,
+    *args: str,
+    config: dict[str, Any] | None = None,
+    streams: dict[str, list[str] | None] | None = None,
+    now: dt.datetime | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed tap as a user would: `python -m tap_tiktok_ads ARGS` in `directory`.
+
+    With `config`, writes config.json there and passes `--config` before ARGS; with `streams`,
+    also a catalog.json that selects them, passed as `--catalog`. `now` freezes the tap's clock;
+    `env` adds to the environment. Without a directory (`--about`, `--discover`) it runs in the
+    current one.
+    """
+    options: list[str] = []
+    if config is not None:
+        assert directory is not None, "a config is written to the run's directory"
+        (directory / "config.json").write_text(json.dumps(config))
+        options += ["--config", str(directory / "config.json")]
+        if streams is not None:
+            (directory / "catalog.json").write_text(json.dumps(catalog_for(config, streams)))
+            options += ["--catalog", str(directory / "catalog.json")]
+    return subprocess.run(
+        cli_command(*options, *args, now=now),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=directory,
+        env=os.environ | env if env else None,
+    )
 
 
 @pytest.fixture

@@ -9,13 +9,14 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_TOKEN = "fake-demo-token"  # the dev environment's access_token in meltano.yml
@@ -78,13 +79,8 @@ class MeltanoProject:
 
 @cache
 def about() -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_cli(None, "--about", "--format=json")
+    assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
 

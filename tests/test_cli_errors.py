@@ -6,8 +6,6 @@ Each bad config is caught before any request reaches the (fake) API.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -73,11 +71,7 @@ def test_discover_and_about_need_no_credentials_or_network(tmp_path: Path) -> No
     catalog = json.loads(result.stdout)
     names = {stream["tap_stream_id"] for stream in catalog["streams"]}
     assert {"ad_report_daily", "campaign_report_hourly", "advertiser_report_lifetime"} <= names
-    about = subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", "--about", "--format=json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    about = run_cli(None, "--about", "--format=json")
+    assert about.returncode == 0, about.stderr
     settings = json.loads(about.stdout)["settings"]["properties"]
     assert settings["access_token"]["secret"] is True

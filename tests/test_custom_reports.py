@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
 from tap_tiktok_ads.custom_reports import parse_custom_reports
 from tap_tiktok_ads.report_definitions import Granularity
-from tests.conftest import NOW, run_tap, tap_config
+from tests.conftest import NOW, run_cli, run_tap, tap_config
 from tests.truth import by_key, expected_report_records
 
 GOOD = {
@@ -145,18 +144,8 @@ def test_legacy_metric_names_are_translated_once(caplog: pytest.LogCaptureFixtur
 
 
 def test_bad_custom_reports_stop_the_cli_before_any_request(tmp_path, fake_api) -> None:
-    import subprocess
-    import sys
-
     config = tap_config(fake_api, custom_reports=[entry(metrics=["spend", "not_a_metric"])])
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", "--config", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_cli(tmp_path, config=config)
     assert result.returncode == 1
     assert "Unknown metric 'not_a_metric'" in result.stderr
     assert "Traceback" not in result.stderr

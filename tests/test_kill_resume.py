@@ -13,13 +13,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import FROZEN_CLI, NOW, catalog_for, run_tap, tap_config
+from tests.conftest import NOW, catalog_for, cli_command, run_tap, tap_config
 from tests.reliability import STREAMS, differences, merged, sync_config, truth
 
 if TYPE_CHECKING:
@@ -45,14 +44,11 @@ def run_and_kill(tmp_path: Path, config: dict[str, Any], kill_after: Callable[[d
     """Run the CLI; SIGKILL it right after the message for which `kill_after` is true."""
     (tmp_path / "config.json").write_text(json.dumps(config))
     (tmp_path / "catalog.json").write_text(json.dumps(catalog_for(config, STREAMS)))
-    command = [
-        sys.executable,
-        "-c",
-        FROZEN_CLI,
-        NOW.isoformat(),
+    command = cli_command(
         *("--config", str(tmp_path / "config.json")),
         *("--catalog", str(tmp_path / "catalog.json")),
-    ]
+        now=NOW,
+    )
     records: dict[str, list[dict[str, Any]]] = {}
     states: list[dict[str, Any]] = []
     with subprocess.Popen(

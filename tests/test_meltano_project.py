@@ -8,13 +8,12 @@ entry to paste.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from functools import cache
 from typing import Any
 
 import yaml
 
+from tests.conftest import run_cli
 from tests.meltano_support import REPO, about, extractor, meltano_yml
 
 # Meltano's setting kinds for each JSON type; the first is the one to suggest.
@@ -43,13 +42,8 @@ DEFAULT_STREAMS = {
 @cache
 def catalog() -> dict[str, set[str]]:
     """Each stream's properties, from an offline `--discover`."""
-    result = subprocess.run(
-        [sys.executable, "-m", "tap_tiktok_ads", "--discover"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_cli(None, "--discover")
+    assert result.returncode == 0, result.stderr
     streams = json.loads(result.stdout)["streams"]
     return {s["tap_stream_id"]: set(s["schema"]["properties"]) for s in streams}
 

@@ -10,15 +10,12 @@ and each is searched for as written and URL-encoded: `secret` travels in the que
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tests.conftest import FROZEN_CLI, NOW, catalog_for, tap_config
+from tests.conftest import NOW, catalog_for, run_cli, tap_config
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.faults import RESET, SHORT_PAGE, Fault
 from tests.fake_api.organic import organic_accounts, organic_auth
@@ -105,20 +102,12 @@ def test_no_secret_in_any_output_at_debug_level(
     (tmp_path / "config.json").write_text(json.dumps(config))
     (tmp_path / "catalog.json").write_text(json.dumps(catalog))
 
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            FROZEN_CLI,
-            NOW.isoformat(),
-            *("--config", str(tmp_path / "config.json")),
-            *("--catalog", str(tmp_path / "catalog.json")),
-        ],
-        capture_output=True,
-        text=True,
+    done = run_cli(
+        tmp_path,
+        *("--config", "config.json", "--catalog", "catalog.json"),
+        now=NOW,
+        env={"TAP_TIKTOK_ADS_LOGLEVEL": "DEBUG"},
         timeout=120,
-        check=False,
-        env=os.environ | {"TAP_TIKTOK_ADS_LOGLEVEL": "DEBUG"},
     )
 
     assert done.returncode == returncode, done.stderr[-3000:]

@@ -7,14 +7,12 @@ and AUDIENCE reports, an hourly report) and every line of stdout must be a valid
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
 
-from tests.conftest import catalog_for, tap_config
+from tests.conftest import run_cli, tap_config
 from tests.fake_api import FakeTikTokApi
 
 STREAMS: dict[str, list[str] | None] = {
@@ -31,18 +29,7 @@ MESSAGE_TYPES = {"SCHEMA", "RECORD", "STATE", "ACTIVATE_VERSION", "BATCH"}
 
 def sync_messages(api: FakeTikTokApi, tmp_path: Path) -> list[dict[str, Any]]:
     config = tap_config(api, start_date="2026-11-17", end_date="2026-11-19")
-    config_path = tmp_path / "config.json"
-    catalog_path = tmp_path / "catalog.json"
-    config_path.write_text(json.dumps(config))
-    catalog_path.write_text(json.dumps(catalog_for(config, STREAMS)))
-    command = [sys.executable, "-m", "tap_tiktok_ads"]
-    result = subprocess.run(
-        [*command, "--config", str(config_path), "--catalog", str(catalog_path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(tmp_path, config=config, streams=STREAMS, timeout=120)
     assert result.returncode == 0, result.stderr[-4000:]
     # Every line of stdout is one JSON object: logs go to stderr only.
     return [json.loads(line) for line in result.stdout.splitlines()]
