@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_api.ad_cap import TIKTOK_AD_CAP
 from tests.fake_api.catalog import build_catalog
 from tests.fake_api.delivery import Delivery
 from tests.fake_api.report_engine import ReportEngine
@@ -34,6 +35,7 @@ class DataSpec:
     first_day: date = date(2026, 9, 1)
     last_day: date = date(2026, 12, 31)
     deleted_every: int = 4  # every Nth entity at each level is deleted
+    ad_cap: int = TIKTOK_AD_CAP  # reports aggregate at most this many ads (ad_cap.py)
     timezones: tuple[str, ...] = (
         "America/Los_Angeles",
         "Asia/Tokyo",
@@ -115,7 +117,10 @@ class FakeData:
         lifetime: bool = False,
         now: datetime | None = None,
     ) -> list[dict[str, Any]]:
-        """Exactly the rows `/report/integrated/get/` returns over all pages (no validation).
+        """The rows `/report/integrated/get/` returns over all pages, without the ad cap.
+
+        No validation, and no cap: this is the truth that a client reading a capped account
+        in small enough batches must arrive at.
 
         `level` may be given as `AD` or `AUCTION_AD`; `now` is the server clock.
         """

@@ -141,6 +141,9 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
     if current_qps is not None:
         message = api.limiter.message(api.app_id, current_qps)
         return fail(QPS_LIMIT_CODE, message)
+    lowered = api.timeouts.admit(api.app_id)  # the QPS limit lowered after timeouts
+    if lowered is not None:
+        return fail(QPS_LIMIT_CODE, lowered)
     fault = api.faults.take(path, params)
     if fault is not None:
         fault_kind = fault.kind
@@ -164,7 +167,9 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
         return finish(_envelope(fault.code, "Partially successful.", request_id, data), fault.code)
     if fault is not None and fault.kind in fault_kinds.ANSWER_FAULTS:
         data = _spoil_page(data, fault)
-    return finish(_envelope(0, "OK", request_id, data), 0)
+    response = _envelope(0, "OK", request_id, data)
+    response.headers.update(request.response_headers)
+    return finish(response, 0)
 
 
 def _spoil_page(data: dict[str, Any], fault: fault_kinds.Fault) -> dict[str, Any]:

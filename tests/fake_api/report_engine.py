@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_api.ad_cap import kept_ads
 from tests.fake_api.buckets import Breakdown, breakdown_for
 from tests.fake_api.delivery import plan_for
 from tests.fake_api.hashing import hash_ints, mix64, text_key
@@ -78,6 +79,7 @@ class _Compiled:
     breakdown: Breakdown | None
     label_keys: tuple[int, ...]
     row_format: RowFormat
+    truncated: bool  # the ad cap cut the ads aggregated (ad_cap.py)
 
 
 def _status_matches(entity: Entity, statuses: frozenset[str]) -> bool:
@@ -121,17 +123,28 @@ class ReportEngine:
         return compiled
 
     def _build(self, query: ReportQuery) -> _Compiled:
+        def in_scope(entity: Entity) -> bool:
+            return all(entity.lineage.get(dim) in ids for dim, ids in query.id_filters)
+
         entities = [
             entity
             for entity in self.catalog.by_level.get((query.advertiser_id, query.level), [])
             if (query.level is DataLevel.ADVERTISER or _status_matches(entity, query.statuses))
-            and all(entity.lineage.get(dim) in ids for dim, ids in query.id_filters)
+            and in_scope(entity)
         ]
+        account_ads = self.catalog.by_level.get((query.advertiser_id, DataLevel.AD), [])
+        kept = kept_ads(filter(in_scope, account_ads), query.ad_cap)
+        if kept is not None:
+            entities = [
+                replace(entity, ads=[ad for ad in entity.ads if ad.entity_id in kept])
+                for entity in entities
+            ]
+            entities = [entity for entity in entities if entity.ads]
         breakdown = breakdown_for(query.breakdowns) if query.breakdowns else None
         labels = breakdown.labels if breakdown else ((),)
         label_keys = tuple(text_key("|".join(label)) for label in labels)
         row_format = compile_format(query.dimensions, query.breakdowns, query.metrics)
-        return _Compiled(tuple(entities), breakdown, label_keys, row_format)
+        return _Compiled(tuple(entities), breakdown, label_keys, row_format, kept is not None)
 
     def _time_buckets(self, query: ReportQuery, moment: Moment) -> list[TimeBucket]:
         last = min(self.last, moment.today)
@@ -359,6 +372,25 @@ class ReportEngine:
                 )
             )
         return rows
+
+    def truncated(self, query: ReportQuery) -> bool:
+        """Whether the ad cap cut the ads this query aggregates (the throttle header's cue)."""
+        return self._compile(query).truncated
+
+    def cost(self, query: ReportQuery, now: datetime) -> int:
+        """How heavy a query is for TikTok: entities x days x breakdown buckets (inferred).
+
+        Doc 1757262274182145 ties timeouts to the IDs returned and the days queried.
+        """
+        compiled = self._compile(query)
+        days = sum(
+            len(bucket.days)
+            for bucket in self._time_buckets(
+                query, Moment.of(now, self.catalog.zones[query.advertiser_id])
+            )
+        )
+        outputs = len(compiled.breakdown.labels) if compiled.breakdown else 1
+        return len(compiled.entities) * max(1, days) * outputs
 
     def all_rows(self, query: ReportQuery, now: datetime) -> list[dict[str, Any]]:
         """Every row of a query, as all pages together would return them."""

@@ -87,6 +87,7 @@ class ReportQuery:
     statuses: frozenset[str] = frozenset({"STATUS_NOT_DELETE"})
     # id dimension (campaign_id, adgroup_id, ad_id) -> ids the rows must belong to
     id_filters: tuple[tuple[str, frozenset[str]], ...] = ()
+    ad_cap: int | None = None  # the account's ad cap (ad_cap.py); None: uncapped (the truth)
 
 
 def _fail(message: str) -> ApiError:
@@ -270,5 +271,6 @@ def parse_report_query(request: ApiRequest) -> tuple[ReportQuery, int, int]:
         lifetime=lifetime,
         statuses=statuses,
         id_filters=id_filters,
+        ad_cap=request.api.data.spec.ad_cap,
     )
     return query, page, page_size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_api.ad_cap import THROTTLE_HEADER, THROTTLE_TEXT
 from tests.fake_api.report_query import parse_report_query
 from tests.fake_api.routes import register
 
@@ -15,7 +16,11 @@ def report_integrated_get(request: ApiRequest) -> dict[str, Any]:
     """Validate, then answer one page with exact `page_info` totals."""
     query, page, page_size = parse_report_query(request)
     request.require_advertiser(query.advertiser_id)
-    total, rows = request.api.data.engine.page(query, request.api.now(), page, page_size)
+    engine = request.api.data.engine
+    request.api.timeouts.judge(request, engine.cost(query, request.api.now()))
+    total, rows = engine.page(query, request.api.now(), page, page_size)
+    if engine.truncated(query):
+        request.response_headers[THROTTLE_HEADER] = THROTTLE_TEXT
     return {
         "list": rows,
         "page_info": {

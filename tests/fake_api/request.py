@@ -65,6 +65,8 @@ class ApiRequest:
     body: Any
     api: FakeTikTokApi
     token: str | None = field(default=None)
+    # Headers a handler adds to its answer (the report's `X-Tt-Ads-Throttle`).
+    response_headers: dict[str, str] = field(default_factory=dict)
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         """A scalar parameter as text (ids may arrive as JSON numbers in a body)."""

@@ -26,13 +26,33 @@ class RequestRecord:
     token: str | None
 
 
+@dataclass(frozen=True)
+class Punishment:
+    """A penalty TikTok imposes on the app for timeouts (timeouts.py), for assertions."""
+
+    kind: str  # "qps_lowered" or "request_blocked"
+    monotonic: float
+    detail: str
+
+
 class RequestLog:
-    """A thread-safe, append-only list of `RequestRecord`s."""
+    """A thread-safe, append-only list of `RequestRecord`s, and the punishments imposed."""
 
     def __init__(self) -> None:
         """Start empty."""
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
+        self._punishments: list[Punishment] = []
+
+    def punish(self, punishment: Punishment) -> None:
+        """Note a punishment (a lowered QPS limit, a blocked request)."""
+        with self._lock:
+            self._punishments.append(punishment)
+
+    def punishments(self) -> list[Punishment]:
+        """Every punishment so far, in order."""
+        with self._lock:
+            return list(self._punishments)
 
     def add(self, record: RequestRecord) -> None:
         """Append one record."""
@@ -48,6 +68,7 @@ class RequestLog:
         """Forget every record."""
         with self._lock:
             self._records.clear()
+            self._punishments.clear()
 
     def count(self, path: str | None = None, *, code: int | None = None) -> int:
         """How many requests hit `path` (all paths if None), optionally with one code."""

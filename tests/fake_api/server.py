@@ -20,9 +20,10 @@ from tests.fake_api.data import FakeData
 from tests.fake_api.dispatch import dispatch
 from tests.fake_api.faults import Faults
 from tests.fake_api.hashing import mix64
-from tests.fake_api.request_log import RequestLog, RequestRecord
+from tests.fake_api.request_log import Punishment, RequestLog, RequestRecord
 from tests.fake_api.routes import API_PREFIX, ROUTES, Handler, Route, normalize_path
 from tests.fake_api.throttle import QpsLimiter
+from tests.fake_api.timeouts import TimeoutRules
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -100,6 +101,7 @@ class FakeTikTokApi:
         # gets the 40002 "Invalid metric fields" answer.
         self.retired_metrics: set[str] = set()
         self.log = RequestLog()
+        self.timeouts = TimeoutRules(self.log)
         self.routes: dict[str, Route] = dict(ROUTES)
         self._scopes: dict[str, frozenset[str]] = {}
         self._request_ids = itertools.count(1)
@@ -224,6 +226,10 @@ class FakeTikTokApi:
     def requests_per_second(self) -> dict[int, int]:
         """Request histogram: epoch second -> number of requests that arrived in it."""
         return self.log.per_second()
+
+    def punishments(self) -> list[Punishment]:
+        """The punishments TikTok's timeout rules imposed so far (timeouts.py)."""
+        return self.log.punishments()
 
     def peak_requests_per_second(self, window: float = 1.0) -> int:
         """The most requests in any sliding `window` seconds (for rate-limit assertions)."""

@@ -1,0 +1,167 @@
+"""The fake's ad cap and timeout rules (tests/fake_api/ad_cap.py, timeouts.py), on their own."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime, timezone
+
+import pytest
+import requests
+
+from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
+from tests.fake_api.ad_cap import THROTTLE_HEADER, THROTTLE_TEXT
+from tests.fake_api.vocabulary import DataLevel
+
+FINAL_NOW = datetime(2027, 1, 15, 12, tzinfo=timezone.utc)
+REPORT = "report/integrated/get/"
+CAP = 50
+# One advertiser with 3 x 4 x 10 = 120 ads, every fourth entity deleted.
+CAPPED_SPEC = DataSpec(
+    advertisers=1,
+    campaigns_per_advertiser=3,
+    adgroups_per_campaign=4,
+    ads_per_adgroup=10,
+    first_day=date(2026, 9, 1),
+    last_day=date(2026, 10, 31),
+    ad_cap=CAP,
+)
+START, END = "2026-10-01", "2026-10-10"
+
+
+@pytest.fixture(scope="module")
+def data() -> FakeData:
+    return FakeData(CAPPED_SPEC)
+
+
+@pytest.fixture
+def api(data: FakeData):
+    with FakeTikTokApi(data, clock=lambda: FINAL_NOW) as server:
+        yield server
+
+
+def ask(
+    api: FakeTikTokApi, level: str, filtering: list[dict] | None = None, **extra
+) -> requests.Response:
+    params = {
+        "advertiser_id": api.data.advertiser_ids()[0],
+        "report_type": "BASIC",
+        "data_level": f"AUCTION_{level}",
+        "dimensions": json.dumps([f"{level.lower()}_id", "stat_time_day"]),
+        "metrics": json.dumps(["spend", "impressions", "ctr"]),
+        "start_date": START,
+        "end_date": END,
+        "page_size": 1000,
+        **extra,
+    }
+    if filtering is not None:
+        params["filtering"] = json.dumps(filtering)
+    return requests.get(
+        f"{api.base_url}/{REPORT}", params=params, headers={"Access-Token": api.token}, timeout=10
+    )
+
+
+def ids_filter(field: str, ids: list[str]) -> dict:
+    return {"field_name": field, "filter_type": "IN", "filter_value": json.dumps(ids)}
+
+
+def status_all(level: str) -> dict:
+    return ids_filter(f"{level.lower()}_status", ["STATUS_ALL"])
+
+
+def truth(data: FakeData, level: str) -> list[dict]:
+    return data.report_rows(
+        data.advertiser_ids()[0],
+        "BASIC",
+        level,
+        [f"{level.lower()}_id", "stat_time_day"],
+        ["spend", "impressions", "ctr"],
+        start=date.fromisoformat(START),
+        end=date.fromisoformat(END),
+        include_deleted=True,
+        now=FINAL_NOW,
+    )
+
+
+def test_an_account_over_the_cap_gets_the_newest_ads_and_the_header(api, data):
+    advertiser_id = data.advertiser_ids()[0]
+    ads = data.entities(advertiser_id, DataLevel.AD, include_deleted=True)
+    assert len(ads) == 120
+    assert any(ad.deleted for ad in ads)
+    newest = sorted(ads, key=lambda ad: (ad.record["create_time"], ad.entity_id), reverse=True)
+    kept = {ad.entity_id for ad in newest[:CAP]}
+    response = ask(api, "AD", [status_all("AD")])
+    assert response.headers[THROTTLE_HEADER] == THROTTLE_TEXT
+    rows = response.json()["data"]["list"]
+    returned = {row["dimensions"]["ad_id"] for row in rows}
+    assert returned <= kept
+    assert returned < {row["dimensions"]["ad_id"] for row in truth(data, "AD")}
+
+
+@pytest.mark.parametrize("level", ["ADVERTISER", "CAMPAIGN", "ADGROUP"])
+def test_every_level_aggregates_only_the_capped_ads(api, data, level):
+    filtering = None if level == "ADVERTISER" else [status_all(level)]
+    response = ask(api, level, filtering)
+    assert response.headers[THROTTLE_HEADER] == THROTTLE_TEXT
+    spend = sum(float(row["metrics"]["spend"]) for row in response.json()["data"]["list"])
+    assert 0 < spend < sum(float(row["metrics"]["spend"]) for row in truth(data, level))
+
+
+def test_id_filters_apply_before_the_cap(api, data):
+    """Campaigns with fewer than CAP ads between them are read whole, without the header."""
+    advertiser_id = data.advertiser_ids()[0]
+    ads_per_campaign: dict[str, int] = defaultdict(int)
+    for ad in data.entities(advertiser_id, DataLevel.AD, include_deleted=True):
+        ads_per_campaign[ad.lineage["campaign_id"]] += 1
+    campaign = min(ads_per_campaign)
+    assert ads_per_campaign[campaign] < CAP
+    response = ask(api, "AD", [status_all("AD"), ids_filter("campaign_ids", [campaign])])
+    assert THROTTLE_HEADER not in response.headers
+    expected = [
+        row
+        for row in truth(data, "AD")
+        if data.entity(row["dimensions"]["ad_id"]).lineage["campaign_id"] == campaign
+    ]
+    assert response.json()["data"]["list"] == expected
+
+
+def test_more_than_100_ids_are_refused(api):
+    response = ask(api, "AD", [ids_filter("ad_ids", [str(n) for n in range(101)])])
+    assert response.json()["code"] == 40002
+
+
+def test_slow_query_times_out_and_a_repeated_one_is_blocked(api):
+    api.timeouts.configure(timeout_cost=100)
+    small = ask(
+        api,
+        "CAMPAIGN",
+        [
+            ids_filter(
+                "campaign_ids",
+                [api.data.entities(api.data.advertiser_ids()[0], DataLevel.CAMPAIGN)[0].entity_id],
+            )
+        ],
+        end_date=START,
+    )
+    assert small.json()["code"] == 0
+    assert api.punishments() == []
+    codes = [ask(api, "AD").json()["code"] for _ in range(4)]
+    assert codes == [51010, 51010, 51010, 40100]
+    assert [p.kind for p in api.punishments()] == ["request_blocked"]
+
+
+def test_ten_timeouts_in_ten_seconds_lower_the_qps_limit(api):
+    api.timeouts.configure(timeout_cost=100)
+    for day in range(1, 11):  # ten different requests, each timing out once
+        assert ask(api, "AD", end_date=f"2026-10-{day + 10:02d}").json()["code"] == 51010
+    assert [p.kind for p in api.punishments()] == ["qps_lowered"]
+    assert "QPS limit 5" in api.punishments()[0].detail
+    codes = [ask(api, "ADVERTISER", end_date=START).json()["code"] for _ in range(8)]
+    assert 40100 in codes  # at most 5 calls a second get through now
+
+
+def test_oversized_query_is_refused_with_40067(api):
+    api.timeouts.configure(refuse_cost=100)
+    assert ask(api, "AD").json()["code"] == 40067
+    assert ask(api, "ADVERTISER").json()["code"] == 0
+    assert api.punishments() == []
