@@ -31,6 +31,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--last-day", default=None, help="YYYY-MM-DD, default today (UTC)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--rps", type=float, default=None, help="hard cap on requests/second")
+    parser.add_argument(
+        "--task-seconds",
+        type=float,
+        default=None,
+        help="seconds an asynchronous report task takes to process",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument(
@@ -72,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         latency_seconds=args.latency,
         max_requests_per_second=args.rps,
     )
+    if args.task_seconds is not None:
+        api.report_tasks.processing_seconds = args.task_seconds
     stop = threading.Event()
 
     def on_signal(_signum: int, _frame: Any) -> None:

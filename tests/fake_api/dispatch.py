@@ -16,10 +16,11 @@ import msgspec
 from tests.fake_api import faults as fault_kinds
 from tests.fake_api.request import PARAMETER_ERROR, ApiError, ApiRequest, parse_params
 from tests.fake_api.request_log import RequestRecord
-from tests.fake_api.routes import API_PREFIX
+from tests.fake_api.routes import API_PREFIX, RawAnswer
 from tests.fake_api.throttle import QPS_LIMIT_CODE
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from email.message import Message
 
     from tests.fake_api.server import FakeTikTokApi
@@ -47,6 +48,7 @@ class Response:
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False
+    chunks: Iterable[bytes] | None = None  # a streamed body, sent chunked instead of `body`
 
 
 def _plain(status: int, text: str) -> Response:
@@ -163,6 +165,9 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
         data = route.handler(request)
     except ApiError as error:
         return fail(error.code, error.message)
+    if isinstance(data, RawAnswer):
+        raw = Response(200, content_type=data.content_type, chunks=data.chunks)
+        return finish(raw, 0)
     if fault is not None and fault.kind == fault_kinds.PARTIAL:
         return finish(_envelope(fault.code, "Partially successful.", request_id, data), fault.code)
     if fault is not None and fault.kind in fault_kinds.ANSWER_FAULTS:

@@ -25,6 +25,7 @@ DEFAULT_PAGE_SIZE = 10
 MAX_DAILY_DAYS = 30  # reference 2.5, both ends inclusive
 MAX_TOTAL_DAYS = 365  # reference 2.5, no time dimension
 MAX_FILTER_IDS = 100  # reference 2.6
+MAX_ASYNC_FILTER_IDS = 20_000  # Doc 1740302766489602: async tasks filter by 20000 IDs at most
 TIME_DIMENSIONS = frozenset(t.value for t in TimeDimension)
 ID_DIMENSIONS = frozenset(level.id_dimension for level in DataLevel)
 # Breakdown dimensions the fake serves: `country_code` in BASIC reports (Doc 1759239462689793)
@@ -168,7 +169,12 @@ def _day(request: ApiRequest, name: str) -> date:
 
 
 def _window(
-    request: ApiRequest, time_dimension: str | None, breakdowns: tuple[str, ...], *, lifetime: bool
+    request: ApiRequest,
+    time_dimension: str | None,
+    breakdowns: tuple[str, ...],
+    *,
+    lifetime: bool,
+    limited: bool = True,
 ) -> tuple[date | None, date | None]:
     if lifetime:
         if time_dimension or breakdowns:
@@ -178,6 +184,8 @@ def _window(
     days = (end - start).days + 1
     if days < 1:
         raise _fail("end_date: must not be earlier than start_date.")
+    if not limited:
+        return start, end
     if time_dimension == TimeDimension.HOUR.value and days != 1:
         raise _fail("start_date and end_date must be the same day for stat_time_hour.")
     if time_dimension == TimeDimension.DAY.value and days > MAX_DAILY_DAYS:
@@ -200,7 +208,7 @@ def _filter_values(item: dict[str, Any]) -> list[str]:
 
 
 def _filtering(
-    request: ApiRequest, level: DataLevel
+    request: ApiRequest, level: DataLevel, *, asynchronous: bool = False
 ) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
     statuses = frozenset({"STATUS_NOT_DELETE"})
     id_filters: dict[str, frozenset[str]] = {}
@@ -218,6 +226,10 @@ def _filtering(
         if filter_type != "IN":
             raise _fail(f"filtering: filter_type {filter_type!r} is not supported by the fake.")
         values = _filter_values(item)
+        if asynchronous and field_name not in _ID_FILTERS:
+            # Doc 1740302766489602: async tasks filter only by campaign_ids, adgroup_ids, ad_ids.
+            raise _fail(f"filtering: field_name {field_name!r} is not supported in async reports.")
+        max_ids = MAX_ASYNC_FILTER_IDS if asynchronous else MAX_FILTER_IDS
         if level is not DataLevel.ADVERTISER and field_name == f"{level.value.lower()}_status":
             unknown = sorted(set(values) - STATUS_VALUES)
             if unknown:
@@ -227,16 +239,22 @@ def _filtering(
             field_name in _ID_FILTERS
             and _LEVEL_DEPTH[_ID_FILTERS[field_name]] <= _LEVEL_DEPTH[level]
         ):
-            if len(values) > MAX_FILTER_IDS:
-                raise _fail(f"filtering: at most {MAX_FILTER_IDS} values in {field_name}.")
+            if len(values) > max_ids:
+                raise _fail(f"filtering: at most {max_ids} values in {field_name}.")
             id_filters[_ID_FILTERS[field_name].id_dimension] = frozenset(values)
         else:
             raise _fail(f"filtering: field_name {field_name!r} is not valid at {level.api_value}.")
     return statuses, tuple(sorted(id_filters.items()))
 
 
-def parse_report_query(request: ApiRequest) -> tuple[ReportQuery, int, int]:
-    """Validate a report request; returns the query, the page and the page size."""
+def parse_report_query(
+    request: ApiRequest, *, asynchronous: bool = False
+) -> tuple[ReportQuery, int, int]:
+    """Validate a report request; returns the query, the page and the page size.
+
+    `asynchronous`: the rules of `report/task/create/` (Doc 1740302766489602): no limit on
+    the date range, only ID filters, up to 20,000 IDs.
+    """
     advertiser_id = request.text("advertiser_id")
     if advertiser_id is None:
         raise _fail("advertiser_id: Missing data for required field.")
@@ -250,14 +268,16 @@ def parse_report_query(request: ApiRequest) -> tuple[ReportQuery, int, int]:
     metrics = _metrics(request, report_type, level, time_dimension, breakdowns, lifetime=lifetime)
     if lifetime and report_type is not ReportType.BASIC:
         raise _fail("query_lifetime: only BASIC reports support lifetime queries.")
-    start, end = _window(request, time_dimension, breakdowns, lifetime=lifetime)
+    start, end = _window(
+        request, time_dimension, breakdowns, lifetime=lifetime, limited=not asynchronous
+    )
     page = request.integer("page", 1)
     page_size = request.integer("page_size", DEFAULT_PAGE_SIZE)
     if page < 1:
         raise _fail("page: must be at least 1.")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise _fail(f"page_size: must be between 1 and {MAX_PAGE_SIZE}.")
-    statuses, id_filters = _filtering(request, level)
+    statuses, id_filters = _filtering(request, level, asynchronous=asynchronous)
     query = ReportQuery(
         advertiser_id=advertiser_id,
         report_type=report_type,
@@ -271,6 +291,8 @@ def parse_report_query(request: ApiRequest) -> tuple[ReportQuery, int, int]:
         lifetime=lifetime,
         statuses=statuses,
         id_filters=id_filters,
-        ad_cap=request.api.data.spec.ad_cap,
+        # Async tasks are not truncated: they match Ads Manager's exports (issue 13, Doc
+        # 1740302766489602 sets no cap).
+        ad_cap=None if asynchronous else request.api.data.spec.ad_cap,
     )
     return query, page, page_size

@@ -6,14 +6,24 @@ an `ApiRequest` and returns the envelope's `data` object, or raises `ApiError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from tests.fake_api.request import ApiRequest
 
 API_PREFIX = "/open_api/v1.3/"
-Handler = Callable[[ApiRequest], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """An answer that is not TikTok's JSON envelope (a CSV file stream), sent in chunks."""
+
+    content_type: str
+    chunks: Iterable[bytes]
+
+
+Handler = Callable[[ApiRequest], "dict[str, Any] | RawAnswer"]
 
 
 @dataclass(frozen=True)

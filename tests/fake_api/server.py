@@ -15,18 +15,26 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 # Importing a handler module registers its routes; add new endpoint modules here.
-from tests.fake_api import accounts, entities, gmv_max, organic, reports  # noqa: F401
+from tests.fake_api import (  # noqa: F401
+    accounts,
+    entities,
+    gmv_max,
+    organic,
+    report_tasks,
+    reports,
+)
 from tests.fake_api.data import FakeData
 from tests.fake_api.dispatch import dispatch
 from tests.fake_api.faults import Faults
 from tests.fake_api.hashing import mix64
+from tests.fake_api.report_tasks import TaskBoard
 from tests.fake_api.request_log import Punishment, RequestLog, RequestRecord
 from tests.fake_api.routes import API_PREFIX, ROUTES, Handler, Route, normalize_path
 from tests.fake_api.throttle import QpsLimiter
 from tests.fake_api.timeouts import TimeoutRules
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from types import TracebackType
 
     from typing_extensions import Self
@@ -52,6 +60,9 @@ class _HttpHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
+        if response.chunks is not None:
+            self._send_chunked(response.status, response.content_type, response.chunks)
+            return
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
@@ -63,6 +74,21 @@ class _HttpHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:
             self.close_connection = True  # the client gave up (read-timeout tests)
+
+    def _send_chunked(self, status: int, content_type: str, chunks: Iterable[bytes]) -> None:
+        """A body of unknown length (a CSV stream), so that it is never held whole."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for chunk in chunks:
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True  # the client gave up
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -100,6 +126,8 @@ class FakeTikTokApi:
         # Metrics TikTok has stopped accepting (it retires metrics; inferred): asking for one
         # gets the 40002 "Invalid metric fields" answer.
         self.retired_metrics: set[str] = set()
+        # Asynchronous report tasks: their lifecycle, limits and refusals (report_tasks.py).
+        self.report_tasks = TaskBoard()
         self.log = RequestLog()
         self.timeouts = TimeoutRules(self.log)
         self.routes: dict[str, Route] = dict(ROUTES)
