@@ -263,7 +263,7 @@ class TikTokStream(RESTStream[int]):
                     where,
                     self.runtime.redactor(str(body.get("message", ""))),
                 )
-            self.runtime.limiter.succeeded()
+            self.runtime.limiter_for(self.path).succeeded()
             return
         if not isinstance(code, int):
             msg = f"TikTok sent an envelope without a valid `code` on {where}; will retry"
@@ -275,7 +275,7 @@ class TikTokStream(RESTStream[int]):
             body.get("request_id"),
         )
         if isinstance(error, TikTokRetriableError) and error.is_rate_limit:
-            self.runtime.limiter.slow_down()
+            self.runtime.limiter_for(self.path).slow_down()
             self.runtime.stats.count_rate_limited()
         raise error
 

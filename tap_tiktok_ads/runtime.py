@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from tap_tiktok_ads.advertisers import AdvertiserDirectory
 from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
+from tap_tiktok_ads.quotas import ENDPOINT_QUOTAS, EndpointLimiter
 from tap_tiktok_ads.transport import RateLimiter, Redactor, TikTokAdapter, build_session
 
 if TYPE_CHECKING:
@@ -222,12 +223,30 @@ class Runtime:
         )
 
     @cached_property
+    def endpoint_limiters(self) -> dict[str, EndpointLimiter]:
+        """One limiter per endpoint with a quota of its own, shared by the whole run."""
+        pause = min(1.0, self.settings.retry_initial_wait_seconds)
+        return {
+            quota.path: EndpointLimiter(quota, pause_seconds=pause) for quota in ENDPOINT_QUOTAS
+        }
+
+    def limiter_for(self, path: str) -> RateLimiter | EndpointLimiter:
+        """The limiter that TikTok's throttling of `path` concerns: its own, or the general one."""
+        return self.endpoint_limiters.get(path, self.limiter)
+
+    @cached_property
     def adapter(self) -> TikTokAdapter:
-        """The transport adapter carrying the limiter."""
+        """The transport adapter carrying the limiters."""
         # The worker threads, and the thread that writes records, which sends requests too.
         max_in_flight = self.settings.max_concurrency + 1
         return TikTokAdapter(
-            self.limiter, self.redactor, self.stopping, max_in_flight=max_in_flight
+            self.limiter,
+            self.redactor,
+            self.stopping,
+            max_in_flight=max_in_flight,
+            endpoint_gates={
+                path: limiter.acquire for path, limiter in self.endpoint_limiters.items()
+            },
         )
 
     @cached_property

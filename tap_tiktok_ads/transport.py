@@ -13,7 +13,7 @@ import threading
 import time
 import weakref
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -216,14 +216,18 @@ class TikTokAdapter(HTTPAdapter):
         stopping: threading.Event,
         *,
         max_in_flight: int,
+        endpoint_gates: dict[str, Callable[[], None]] | None = None,
     ) -> None:
         """Share one limiter, one redactor and the run's stop signal with the whole run.
 
-        The connection pool keeps one connection per request that can be in flight at
-        once; a smaller pool would close and reopen connections under load.
+        `endpoint_gates` maps the path of an endpoint with a quota of its own to the wait
+        for that quota, taken before the general limiter's. The connection pool keeps one
+        connection per request that can be in flight at once; a smaller pool would close
+        and reopen connections under load.
         """
         super().__init__(pool_connections=4, pool_maxsize=max_in_flight)
         self.limiter = limiter
+        self.endpoint_gates = endpoint_gates or {}
         self.redactor = redactor
         self.stopping = stopping
         self.requests_sent = 0
@@ -238,6 +242,10 @@ class TikTokAdapter(HTTPAdapter):
     ) -> requests.Response:
         """Send one attempt once the limiter allows it, unless the run is ending."""
         self._refuse_if_stopping()
+        path = urlsplit(request.url or "").path
+        for endpoint, wait_for_quota in self.endpoint_gates.items():
+            if path.endswith(endpoint):
+                wait_for_quota()
         self.limiter.acquire()
         self._refuse_if_stopping()  # the run may have ended while this attempt waited
         with self._count_lock:

@@ -12,6 +12,7 @@ import requests
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.gmv_max import shop_world
 from tests.fake_api.gmv_max_rules import METRIC_TYPES
+from tests.fake_api.throttle import EndpointLimit
 
 NOW = datetime(2027, 1, 15, 12, tzinfo=timezone.utc)
 REPORT = "gmv_max/report/get/"
@@ -21,6 +22,9 @@ PRODUCT_METRICS = list(METRIC_TYPES["product_campaign"].metrics)
 @pytest.fixture(scope="module")
 def api():
     with FakeTikTokApi(FakeData(), clock=lambda: NOW) as server:
+        # These tests send the report's refusals in quick succession; its own rate limit is
+        # tested on a server of its own (test_the_report_endpoint_has_its_own_rate_limit).
+        server.endpoint_throttles.clear()
         yield server
 
 
@@ -158,3 +162,26 @@ def test_no_data_after_the_advertisers_today(api: FakeTikTokApi) -> None:
         rows = report(late)["data"]["list"]
     last = max(date.fromisoformat(r["dimensions"]["stat_time_day"][:10]) for r in rows)
     assert last <= date(2026, 9, 10)
+
+
+def test_the_report_endpoint_has_its_own_rate_limit() -> None:
+    """Doc 1824721673497601, Basic level: 8 requests a second; the ninth gets 40016."""
+    with FakeTikTokApi(FakeData(), clock=lambda: NOW) as server:
+        codes = [report(server)["code"] for _ in range(12)]
+        other = call(server, "gmv_max/store/list/", advertiser_id=first_store(server)[0])
+    assert codes[:8] == [0] * 8  # a second is longer than 12 local requests take
+    assert 40016 in codes[8:]
+    assert other["code"] == 0  # the limit is the report endpoint's own
+
+
+def test_the_report_endpoints_minute_and_day_limits() -> None:
+    with FakeTikTokApi(FakeData(), clock=lambda: NOW) as server:
+        throttle = server.endpoint_throttles[REPORT]
+        throttle.limit = EndpointLimit(per_second=100, per_minute=3, per_day=1000)
+        minute = [report(server) for _ in range(4)]
+        throttle.limit = EndpointLimit(per_second=100, per_minute=100, per_day=4)
+        day = [report(server) for _ in range(2)]  # 3 of the 4 were answered above
+    assert [answer["code"] for answer in minute] == [0, 0, 0, 40016]
+    assert "QPM limit 3" in minute[-1]["message"]
+    assert [answer["code"] for answer in day] == [0, 40016]
+    assert "QPD limit 4" in day[-1]["message"]

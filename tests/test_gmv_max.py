@@ -8,82 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
-from typing import Any
 
 import pytest
 
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import run_tap, tap_config
-from tests.fake_api import FakeData, FakeTikTokApi
-from tests.fake_api.gmv_max import ShopReportQuery, shop_report_rows, shop_world
-from tests.fake_api.gmv_max_rules import METRIC_TYPES
+from tests.fake_api import FakeTikTokApi
+from tests.fake_api.gmv_max import shop_world
+from tests.gmv_max_truth import REPORT_KEY, by_key, expected_report
 
 STREAMS: dict[str, list[str] | None] = {
     "gmv_max_stores": None,
     "gmv_max_campaigns": None,
     "gmv_max_report_daily": None,
 }
-REPORT_KEY = ("advertiser_id", "store_id", "campaign_id", "stat_time_day")
-TYPES = {"PRODUCT": METRIC_TYPES["product_campaign"], "LIVE": METRIC_TYPES["live_campaign"]}
-ALL_METRICS = {name for kind in TYPES.values() for name in kind.metrics} - {"campaign_id"}
-
-
-def typed(kind: str, value: str) -> Any:
-    """A TikTok string typed by the fake's own reference (money, count, ratio, text)."""
-    if value in {"", "-"}:
-        return None
-    if kind == "count":
-        return int(value)
-    if kind in {"money", "ratio"}:
-        return float(value)
-    return value
-
-
-def expected_report(
-    data: FakeData, now: dt.datetime, start: dt.date, end: dt.date, *, deleted: bool = False
-) -> dict[tuple, dict[str, Any]]:
-    """Every store x campaign x day the fake has between start and each advertiser's today."""
-    world = shop_world(data)
-    expected: dict[tuple, dict[str, Any]] = {}
-    for advertiser_id, stores in world.stores.items():
-        last = min(end, data.local_today(advertiser_id, now))
-        for store in stores:
-            if not store.available:
-                continue
-            for promotion, kind in TYPES.items():
-                query = ShopReportQuery(
-                    advertiser_id=advertiser_id,
-                    store_id=store.store_id,
-                    kind=kind,
-                    dimensions=("campaign_id", "stat_time_day"),
-                    metrics=tuple(kind.metrics),
-                    start=start,
-                    end=last,
-                    promotion_types=(promotion,),
-                    campaign_ids=None,
-                    statuses=("STATUS_ALL",) if deleted else None,
-                )
-                for row in shop_report_rows(world, query):
-                    record = dict.fromkeys(ALL_METRICS)
-                    record |= {
-                        name: typed(kind.metrics[name], value)
-                        for name, value in row["metrics"].items()
-                    }
-                    record |= {
-                        "advertiser_id": advertiser_id,
-                        "store_id": store.store_id,
-                        "stat_time_day": row["dimensions"]["stat_time_day"][:10],
-                        "gmv_max_promotion_type": promotion,
-                    }
-                    expected[tuple(record[k] for k in REPORT_KEY)] = record
-    return expected
-
-
-def by_key(records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
-    keys = [tuple(r[k] for k in REPORT_KEY) for r in records]
-    assert not [k for k, n in Counter(keys).items() if n > 1], "duplicate keys in one run"
-    return dict(zip(keys, records, strict=True))
 
 
 def test_a_sync_equals_the_fakes_truth(fake_api: FakeTikTokApi, frozen_now: dt.datetime) -> None:

@@ -17,7 +17,7 @@ from tests.fake_api import faults as fault_kinds
 from tests.fake_api.request import PARAMETER_ERROR, ApiError, ApiRequest, parse_params
 from tests.fake_api.request_log import RequestRecord
 from tests.fake_api.routes import API_PREFIX, RawAnswer
-from tests.fake_api.throttle import QPS_LIMIT_CODE
+from tests.fake_api.throttle import ENDPOINT_LIMIT_CODE, QPS_LIMIT_CODE, endpoint_limit_message
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -146,6 +146,10 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
     lowered = api.timeouts.admit(api.app_id)  # the QPS limit lowered after timeouts
     if lowered is not None:
         return fail(QPS_LIMIT_CODE, lowered)
+    throttle = api.endpoint_throttles.get(path)
+    broken = throttle.admit(arrival_monotonic, arrival) if throttle else None
+    if broken is not None:
+        return fail(ENDPOINT_LIMIT_CODE, endpoint_limit_message(api.app_id, path, broken))
     fault = api.faults.take(path, params)
     if fault is not None:
         fault_kind = fault.kind

@@ -30,7 +30,7 @@ from tests.fake_api.hashing import mix64
 from tests.fake_api.report_tasks import TaskBoard
 from tests.fake_api.request_log import Punishment, RequestLog, RequestRecord
 from tests.fake_api.routes import API_PREFIX, ROUTES, Handler, Route, normalize_path
-from tests.fake_api.throttle import QpsLimiter
+from tests.fake_api.throttle import ENDPOINT_LIMITS, EndpointThrottle, QpsLimiter
 from tests.fake_api.timeouts import TimeoutRules
 
 if TYPE_CHECKING:
@@ -122,6 +122,10 @@ class FakeTikTokApi:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.latency_seconds = latency_seconds
         self.limiter = QpsLimiter(max_requests_per_second)
+        # Endpoints with a limit of their own, per app (route path -> throttle).
+        self.endpoint_throttles = {
+            path: EndpointThrottle(limit) for path, limit in ENDPOINT_LIMITS.items()
+        }
         self.faults = Faults()
         # Metrics TikTok has stopped accepting (it retires metrics; inferred): asking for one
         # gets the 40002 "Invalid metric fields" answer.

@@ -1,0 +1,119 @@
+"""Endpoint quotas: the endpoints TikTok limits below the app's general rate.
+
+`gmv_max/report/get/` has its own limit per developer app, counted per second, per minute and
+per day (Doc 1824721673497601). Its requests wait for this quota as well as for the run's
+general limiter, so the tap never meets TikTok's refusal; if TikTok refuses anyway (another
+program of the same app spent the quota), the endpoint alone slows down and the request is
+retried.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tap_tiktok_ads.errors import TikTokFatalError
+from tap_tiktok_ads.transport import RateLimiter
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# TikTok counts a request when it arrives; network jitter can move one sent at a window's end
+# into the next window. Slightly longer windows keep a margin (as the general limiter does).
+_MINUTE_SECONDS = 61.0
+_DAY_SECONDS = 86_400
+
+
+@dataclass(frozen=True)
+class EndpointQuota:
+    """What one endpoint allows per developer app: per second, minute and day."""
+
+    path: str
+    per_second: int
+    per_minute: int
+    per_day: int
+    source: str
+
+
+# Doc 1824721673497601, "Rate limits", the Basic level (the default): 8 QPS, 240 QPM, 20,000
+# QPD. Higher levels allow more; the Basic one is safe for every app.
+GMV_MAX_REPORT_QUOTA = EndpointQuota(
+    "/gmv_max/report/get/", 8, 240, 20_000, "Doc 1824721673497601, Basic rate limit level"
+)
+ENDPOINT_QUOTAS = (GMV_MAX_REPORT_QUOTA,)
+
+
+class DailyQuotaUsedUpError(TikTokFatalError):
+    """The run has sent an endpoint's whole daily quota: waiting would take hours."""
+
+
+class EndpointLimiter:
+    """Holds one endpoint to its quota across threads; the per-second part adapts.
+
+    The per-second rate is a `RateLimiter` (halved when TikTok still throttles, recovering
+    after); the minute is a sliding window; the day is TikTok's day, which TikTok resets at
+    00:00 UTC (our API notes 1.8), counted on the wall clock.
+    """
+
+    def __init__(
+        self,
+        quota: EndpointQuota,
+        *,
+        pause_seconds: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Start with nothing sent; `clock`, `wall_clock` and `sleep` are replaceable for tests."""
+        self.quota = quota
+        self.per_second = RateLimiter(
+            quota.per_second, pause_seconds=pause_seconds, clock=clock, sleep=sleep
+        )
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._minute: collections.deque[float] = collections.deque()
+        self._day = -1
+        self.sent_today = 0
+        self.waited_seconds = 0.0
+
+    def acquire(self) -> None:
+        """Block until a request may go to the endpoint; refuse past the daily quota."""
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._minute and now - self._minute[0] >= _MINUTE_SECONDS:
+                    self._minute.popleft()
+                if len(self._minute) < self.quota.per_minute:
+                    self._count_today()
+                    self._minute.append(now)
+                    break
+                delay = self._minute[0] + _MINUTE_SECONDS - now
+                self.waited_seconds += delay
+            self._sleep(delay)
+        self.per_second.acquire()
+
+    def _count_today(self) -> None:
+        day = int(self._wall_clock() // _DAY_SECONDS)
+        if day != self._day:
+            self._day, self.sent_today = day, 0
+        if self.sent_today >= self.quota.per_day:
+            msg = (
+                f"This run has sent {self.sent_today} requests to {self.quota.path} today, the "
+                f"endpoint's daily quota per app ({self.quota.source}). TikTok refuses more "
+                "until 00:00 UTC: run the tap again after that; it resumes from its state."
+            )
+            raise DailyQuotaUsedUpError(msg, where=self.quota.path)
+        self.sent_today += 1
+
+    def slow_down(self) -> None:
+        """TikTok throttled the endpoint: pause it and halve its per-second rate."""
+        self.per_second.slow_down()
+
+    def succeeded(self) -> None:
+        """A request went through: move back toward the quota's rate."""
+        self.per_second.succeeded()
