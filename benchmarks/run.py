@@ -21,11 +21,14 @@ one query for lifetime ones), `ceil(rows / 1000)` pages (at least one), plus one
 `minimum requests / rps`; a client that sends one request at a time also cannot beat
 `minimum requests * latency`.
 
-Scenarios (issue 9):
+Scenarios (issues 9 and 18):
 - cpu: no latency, no cap, ad_report_daily with about 355,000 rows (10 advertisers x 6
   campaigns x 5 ad groups x 16 ads x 180 days; the fake hides deleted entities, every 4th
-  at each level, and some ads start late or stop early, so about 41 % of ad-days are rows).
+  at each level, and some ads start late or stop early, so about 41 % of ad-days are rows)
+  and 84 metrics selected (`CONNECTOR_METRICS`); the fake's answers are rendered once and
+  the bare client (benchmarks/bare_client.py, the ceiling) reads the same pages in the run.
 - latency: 100 ms per request, 10 requests/second cap, 10 advertisers x 20 ads x 180 days.
+- latency1s: the same with 1 s per request.
 - memory: peak RSS at about 355,000 and about 1,230,000 rows, one run per size.
 Any size option given replaces the scenario's sizes with one size (defaults filled in from
 the scenario's first size).
@@ -104,20 +107,55 @@ class Scenario:
     streams: tuple[str, ...]
     runs: int
     tap_settings: tuple[tuple[str, Any], ...] = ()
+    # Selected metrics of the report streams; empty: the catalog's default selection.
+    metrics: tuple[str, ...] = ()
+    # Also time the bare client (benchmarks/bare_client.py) on the same pages.
+    ceiling: bool = False
+    # The catalog offers the stream's properties this many times (extra ones deselected).
+    schema_factor: int = 1
 
+
+# What other connectors request from an ad-level report (issue 18): the fields of singer-io's
+# tap-tiktok-ads `ad_insights` schema and the extra metrics of Airbyte's source-tiktok-marketing
+# ads reports; all of them are in the tap's catalog for `ad_report_daily`.
+CONNECTOR_METRICS = (
+    "ad_name", "ad_text", "adgroup_id", "adgroup_name", "campaign_id", "campaign_name",
+    "placement_type", "spend", "cpc", "cpm", "impressions", "clicks", "ctr", "reach",
+    "cost_per_1000_reached", "conversion", "cost_per_conversion", "conversion_rate",
+    "real_time_conversion", "real_time_cost_per_conversion", "real_time_conversion_rate",
+    "result", "cost_per_result", "result_rate", "real_time_result", "real_time_cost_per_result",
+    "real_time_result_rate", "secondary_goal_result", "cost_per_secondary_goal_result",
+    "secondary_goal_result_rate", "frequency", "video_play_actions", "video_watched_2s",
+    "video_watched_6s", "average_video_play", "average_video_play_per_user", "video_views_p25",
+    "video_views_p50", "video_views_p75", "video_views_p100", "profile_visits",
+    "profile_visits_rate", "likes", "comments", "shares", "follows", "clicks_on_music_disc",
+    "tt_app_id", "tt_app_name", "mobile_app_id", "promotion_type", "dpa_target_audience_type",
+    "gross_impressions", "is_smart_creative", "conversion_rate_v2",
+    "real_time_conversion_rate_v2", "objective_type", "app_promotion_type", "split_test",
+    "campaign_budget", "campaign_dedicate_type", "opt_status", "budget", "smart_target",
+    "bid_strategy", "bid", "aeo_type", "call_to_action", "image_mode", "billing_event",
+    "real_time_app_install", "real_time_app_install_cost", "app_install",
+    "total_purchase_value", "total_onsite_shopping_value", "onsite_shopping", "vta_purchase",
+    "cta_purchase", "vta_conversion", "cta_conversion", "total_pageview", "complete_payment",
+    "value_per_complete_payment", "total_complete_payment_rate",
+)  # fmt: skip
 
 SCENARIOS: dict[str, Scenario] = {
     "cpu": Scenario(
         "cpu", (Size(10, 6, 5, 16, 180),), latency=0.0, rps=None,
-        streams=("ad_report_daily",), runs=3,
+        streams=("ad_report_daily",), runs=3, metrics=CONNECTOR_METRICS, ceiling=True,
     ),
     "latency": Scenario(
         "latency", (Size(10, 1, 1, 20, 180),), latency=0.1, rps=10.0,
         streams=("ad_report_daily",), runs=3,
     ),
+    "latency1s": Scenario(
+        "latency1s", (Size(10, 1, 1, 20, 180),), latency=1.0, rps=10.0,
+        streams=("ad_report_daily",), runs=3,
+    ),
     "memory": Scenario(
         "memory", (Size(10, 6, 5, 16, 180), Size(10, 10, 10, 17, 180)), latency=0.0,
-        rps=None, streams=("ad_report_daily",), runs=1,
+        rps=None, streams=("ad_report_daily",), runs=1, metrics=CONNECTOR_METRICS,
     ),
 }  # fmt: skip
 
@@ -175,6 +213,13 @@ class RunResult:
             f"rate-limited {self.rate_limited}  peak RSS {self.peak_rss_mb:6.1f} MB  "
             f"load {self.load_before[0]:.2f}->{self.load_after[0]:.2f}"
             + (f"  floor {self.floor_seconds:.1f} s" if self.floor_seconds else "")
+            + (f" ({self.extra['ratio_to_floor']:.2f}x)" if "ratio_to_floor" in self.extra else "")
+            + (
+                f"  bare client {self.extra['bare_records_per_second']:,.0f} rec/s"
+                f" (tap {self.extra['ratio_to_bare']:.2f}x)"
+                if "ratio_to_bare" in self.extra
+                else ""
+            )
             + ("  [profiled]" if self.profiled else "")
         )
 
@@ -185,7 +230,15 @@ class RunResult:
 class FakeServer:
     """`python -m tests.fake_api` in a subprocess; always stopped, even on errors."""
 
-    def __init__(self, size: Size, last_day: dt.date, latency: float, rps: float | None) -> None:
+    def __init__(
+        self,
+        size: Size,
+        last_day: dt.date,
+        latency: float,
+        rps: float | None,
+        *,
+        cache_answers: bool = False,
+    ) -> None:
         """Remember the arguments; `start` launches it."""
         self.args = [
             sys.executable, "-m", "tests.fake_api",
@@ -199,6 +252,8 @@ class FakeServer:
         ]  # fmt: skip
         if rps is not None:
             self.args += ["--rps", str(rps)]
+        if cache_answers:
+            self.args.append("--cache-answers")
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
         self.token = ""
@@ -247,10 +302,10 @@ class FakeServer:
 
 @contextlib.contextmanager
 def fake_server(
-    size: Size, last_day: dt.date, latency: float, rps: float | None
+    size: Size, last_day: dt.date, latency: float, rps: float | None, *, cache_answers: bool = False
 ) -> Iterator[FakeServer]:
     """A running fake API for the duration of the block."""
-    server = FakeServer(size, last_day, latency, rps)
+    server = FakeServer(size, last_day, latency, rps, cache_answers=cache_answers)
     try:
         server.start()
         yield server
@@ -278,8 +333,12 @@ def _read_line(fd: int, timeout: float) -> str:
 # --- what an ideal run reads --------------------------------------------------------------
 
 
-def compute_truth(size: Size, last_day: dt.date, streams: tuple[str, ...]) -> Truth:
+def compute_truth(
+    size: Size, last_day: dt.date, streams: tuple[str, ...], metrics: tuple[str, ...] = ()
+) -> Truth:
     """Rows and minimum requests of the selected report streams, from the fake's own data.
+
+    `metrics` are the selected metrics (empty: each stream's default ones).
 
     Counting row keys with one-row pages is cheap (no values are computed), even at 1M rows.
     """
@@ -311,7 +370,8 @@ def compute_truth(size: Size, last_day: dt.date, streams: tuple[str, ...]) -> Tr
         definition = definitions.get(stream)
         if definition is None:
             continue
-        chunks = max(1, math.ceil(len(_default_metrics(definition)) / MAX_METRICS_PER_REQUEST))
+        selected = len(metrics) if metrics else len(_default_metrics(definition))
+        chunks = max(1, math.ceil(selected / MAX_METRICS_PER_REQUEST))
         time_names = {t.value for t in TimeDimension}
         lifetime = definition.granularity is Granularity.LIFETIME
         window_days = (
@@ -342,7 +402,9 @@ def compute_truth(size: Size, last_day: dt.date, streams: tuple[str, ...]) -> Tr
     return Truth(rows, requests, first_day, last_day, tuple(advertiser_ids))
 
 
-def truth_in_subprocess(size: Size, last_day: dt.date, streams: tuple[str, ...]) -> Truth:
+def truth_in_subprocess(
+    size: Size, last_day: dt.date, streams: tuple[str, ...], metrics: tuple[str, ...] = ()
+) -> Truth:
     """`compute_truth` in a fresh process, so this one never holds the fake's data.
 
     A child's `ru_maxrss` is at least the parent's peak RSS when it was spawned (the kernel
@@ -351,7 +413,7 @@ def truth_in_subprocess(size: Size, last_day: dt.date, streams: tuple[str, ...])
     """
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(compute_truth, size, last_day, streams).result()
+        return pool.submit(compute_truth, size, last_day, streams, metrics).result()
 
 
 def _default_metrics(definition: Any) -> list[str]:  # noqa: ANN401 - a ReportDefinition
@@ -375,10 +437,21 @@ def _windows(
 # --- config, catalog and the tap run --------------------------------------------------------
 
 
-def write_inputs(
-    workdir: Path, server: FakeServer, truth: Truth, scenario: Scenario
-) -> tuple[Path, Path]:
-    """The tap's config and a catalog selecting exactly the scenario's streams."""
+@dataclass(frozen=True)
+class Inputs:
+    """The tap's config and catalog, and what discovery cost."""
+
+    config_path: Path
+    catalog_path: Path
+    discover_seconds: float
+    catalog_bytes: int
+    properties_offered: int  # by the selected streams, in the catalog the tap runs with
+    properties_selected: int
+    metrics: tuple[str, ...]  # requested, in the tap's order (the catalog's)
+
+
+def write_inputs(workdir: Path, server: FakeServer, truth: Truth, scenario: Scenario) -> Inputs:
+    """The tap's config and a catalog selecting exactly the scenario's streams and metrics."""
     config = {
         "access_token": server.token,
         "advertiser_ids": list(truth.advertiser_ids),
@@ -390,6 +463,7 @@ def write_inputs(
     config.update(scenario.tap_settings)
     config_path = workdir / "config.json"
     config_path.write_text(json.dumps(config, indent=2))
+    started = time.perf_counter()
     discovered = subprocess.run(
         [sys.executable, "-m", "tap_tiktok_ads", "--config", str(config_path), "--discover"],
         cwd=REPO_ROOT,
@@ -397,19 +471,86 @@ def write_inputs(
         check=True,
         timeout=120,
     )
+    discover_seconds = time.perf_counter() - started
     catalog = json.loads(discovered.stdout)
     known = {entry["tap_stream_id"] for entry in catalog["streams"]}
     unknown = sorted(set(scenario.streams) - known)
     if unknown:
         msg = f"unknown streams {unknown}; the tap has {sorted(known)}"
         raise SystemExit(msg)
+    offered = selected = 0
+    requested: list[str] = []
     for entry in catalog["streams"]:
+        chosen = entry["tap_stream_id"] in scenario.streams
+        if chosen:
+            requested = _select(entry, scenario.metrics) or requested
+            _multiply_schema(entry, scenario.schema_factor)
+            offered += len(entry["schema"]["properties"])
         for item in entry["metadata"]:
             if not item["breadcrumb"]:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in scenario.streams
+                item["metadata"]["selected"] = chosen
+            elif chosen and _is_selected(item):
+                selected += 1
     catalog_path = workdir / "catalog.json"
     catalog_path.write_text(json.dumps(catalog))
-    return config_path, catalog_path
+    return Inputs(
+        config_path,
+        catalog_path,
+        discover_seconds,
+        len(discovered.stdout),
+        offered,
+        selected,
+        tuple(requested),
+    )
+
+
+def _is_selected(item: dict[str, Any]) -> bool:
+    metadata = item["metadata"]
+    if metadata.get("inclusion") == "automatic":
+        return True
+    return bool(metadata.get("selected", metadata.get("selected-by-default")))
+
+
+def _select(entry: dict[str, Any], metrics: tuple[str, ...]) -> list[str]:
+    """Select exactly `metrics` (all else but automatic keys off); the metrics in catalog order.
+
+    With no `metrics` the default selection stays and the default-selected ones are returned.
+    """
+    wanted = set(metrics)
+    names = []
+    for item in entry["metadata"]:
+        if not item["breadcrumb"]:
+            continue
+        name = item["breadcrumb"][-1]
+        if item["metadata"].get("inclusion") == "automatic":
+            continue
+        if metrics:
+            item["metadata"]["selected"] = name in wanted
+        if _is_selected(item):
+            names.append(name)
+    missing = wanted - set(names)
+    if missing:
+        msg = f"{entry['tap_stream_id']} does not offer {sorted(missing)}"
+        raise SystemExit(msg)
+    order = list(entry["schema"]["properties"])
+    return sorted(names, key=order.index)
+
+
+def _multiply_schema(entry: dict[str, Any], factor: int) -> None:
+    """Offer each property `factor` times: copies named `<name>__copyN`, deselected."""
+    properties = entry["schema"]["properties"]
+    for copy in range(2, factor + 1):
+        for name, schema in list(properties.items()):
+            if "__copy" in name:
+                continue
+            extra = f"{name}__copy{copy}"
+            properties[extra] = schema
+            entry["metadata"].append(
+                {
+                    "breadcrumb": ["properties", extra],
+                    "metadata": {"inclusion": "available", "selected": False},
+                }
+            )
 
 
 @dataclass
@@ -473,6 +614,33 @@ def run_tap(
     )
 
 
+@dataclass(frozen=True)
+class BareOutcome:
+    """What the bare client (the ceiling) read, and how long it took."""
+
+    rows: int
+    requests: int
+    wall_seconds: float
+
+
+def run_bare_client(
+    server: FakeServer, truth: Truth, inputs: Inputs, timeout: float
+) -> BareOutcome:
+    """benchmarks/bare_client.py on the tap's pages: its rows, requests and wall seconds."""
+    command = [
+        sys.executable, str(REPO_ROOT / "benchmarks" / "bare_client.py"),
+        "--base-url", server.base_url, "--token", server.token,
+        "--advertisers", ",".join(truth.advertiser_ids),
+        "--first", truth.first_day.isoformat(), "--last", truth.last_day.isoformat(),
+        "--metrics", ",".join(inputs.metrics),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, check=True, timeout=timeout, text=True
+    )
+    result = json.loads(done.stdout)
+    return BareOutcome(result["rows"], result["requests"], result["wall_seconds"])
+
+
 def _tap_environment() -> dict[str, str]:
     """This environment without PYTHONUNBUFFERED: stdout buffering is the writer's choice.
 
@@ -522,7 +690,7 @@ def run_scenario(
     last_day = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=2)
     results: list[RunResult] = []
     for size in scenario.sizes:
-        truth = truth_in_subprocess(size, last_day, scenario.streams)
+        truth = truth_in_subprocess(size, last_day, scenario.streams, scenario.metrics)
         rps = scenario.rps
         floor = truth.min_requests / rps if rps else 0.0
         serial_floor = truth.min_requests * scenario.latency
@@ -533,12 +701,18 @@ def run_scenario(
                 profile_path = profile_dir / f"tap-{scenario.name}-{size.advertisers}-{run}.prof"
             with (
                 tempfile.TemporaryDirectory(prefix="tap-bench-") as workdir,
-                fake_server(size, last_day, scenario.latency, rps) as server,
+                fake_server(
+                    size, last_day, scenario.latency, rps, cache_answers=scenario.ceiling
+                ) as server,
             ):
-                config_path, catalog_path = write_inputs(Path(workdir), server, truth, scenario)
+                inputs = write_inputs(Path(workdir), server, truth, scenario)
+                bare: BareOutcome | None = None
+                if scenario.ceiling:
+                    run_bare_client(server, truth, inputs, timeout)  # renders every page once
+                    bare = run_bare_client(server, truth, inputs, timeout)
                 load_before = os.getloadavg()
                 server_cpu_before = server.cpu_seconds()
-                outcome = run_tap(config_path, catalog_path, timeout, profile_path)
+                outcome = run_tap(inputs.config_path, inputs.catalog_path, timeout, profile_path)
                 server_cpu = server.cpu_seconds() - server_cpu_before
                 load_after = os.getloadavg()
             sent, retries, limited, waited = parse_stats(outcome.stderr)
@@ -564,6 +738,7 @@ def run_scenario(
                 load_after=load_after,
                 profiled=profile_path is not None,
             )
+            _note_inputs_and_ratios(result, inputs, bare)
             if result.records != truth.rows:
                 result.extra["warning"] = f"expected {truth.rows} records"
             own_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -577,6 +752,25 @@ def run_scenario(
                 if profile_path is not None:
                     print_profile(profile_path)
     return results
+
+
+def _note_inputs_and_ratios(result: RunResult, inputs: Inputs, bare: BareOutcome | None) -> None:
+    """Discovery and catalog figures; the ratios to the bare client and to the floor."""
+    result.extra |= {
+        "discover_seconds": inputs.discover_seconds,
+        "catalog_bytes": inputs.catalog_bytes,
+        "properties_offered": inputs.properties_offered,
+        "properties_selected": inputs.properties_selected,
+    }
+    if bare is not None:
+        result.extra |= {
+            "bare_records_per_second": bare.rows / bare.wall_seconds,
+            "ratio_to_bare": result.records_per_second * bare.wall_seconds / bare.rows,
+        }
+        if bare.rows != result.expected_records:
+            result.extra["warning"] = f"the bare client read {bare.rows} rows"
+    if result.floor_seconds:
+        result.extra["ratio_to_floor"] = result.wall_seconds / result.floor_seconds
 
 
 def _warning(result: RunResult) -> str:
@@ -621,15 +815,30 @@ def summarize(results: list[RunResult]) -> list[dict[str, Any]]:
                 "peak_rss_mb": median("peak_rss_mb"),
                 "output_mb": median("output_mb"),
                 "load_1min": [r.load_before[0] for r in runs],
+                **_median_extras(runs),
             }
         )
     return summaries
+
+
+def _median_extras(runs: list[RunResult]) -> dict[str, float]:
+    """Medians of the figures every run noted in `extra` (ratios, discovery, catalog)."""
+    names = set.intersection(*(set(r.extra) for r in runs)) - {"warning"}
+    return {name: statistics.median(float(r.extra[name]) for r in runs) for name in sorted(names)}
 
 
 def print_summary(summaries: list[dict[str, Any]]) -> None:
     """The median lines."""
     print(f"\nmedians (uptime: {_uptime()})")
     for s in summaries:
+        ratios = ""
+        if "ratio_to_bare" in s:
+            ratios += (
+                f"  bare client {s['bare_records_per_second']:,.0f} rec/s,"
+                f" tap/bare {s['ratio_to_bare']:.2f}x"
+            )
+        if "ratio_to_floor" in s:
+            ratios += f"  wall/floor {s['ratio_to_floor']:.2f}x"
         floors = ""
         if s["floor_seconds"] or s["serial_floor_seconds"]:
             floors = (
@@ -643,7 +852,12 @@ def print_summary(summaries: list[dict[str, Any]]) -> None:
             f" ({s['records_per_cpu_second']:,.0f} rec/cpu-s), fake cpu"
             f" {s['fake_cpu_seconds']:.2f} s, requests {s['requests']:.0f} vs minimum"
             f" {s['min_requests']}, retries {s['retries']:.0f}, rate-limited"
-            f" {s['rate_limited']:.0f}, peak RSS {s['peak_rss_mb']:.1f} MB{floors}"
+            f" {s['rate_limited']:.0f}, peak RSS {s['peak_rss_mb']:.1f} MB{floors}{ratios}"
+        )
+        print(
+            f"{'':<8} catalog: {s['properties_offered']:.0f} properties offered by the"
+            f" selected streams ({s['properties_selected']:.0f} selected),"
+            f" {s['catalog_bytes'] / 1e6:.2f} MB; --discover {s['discover_seconds']:.2f} s"
         )
 
 
@@ -679,6 +893,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="KEY=VALUE",
         help="extra tap config, VALUE as JSON if it parses (e.g. max_concurrency=1); repeatable",
     )
+    parser.add_argument(
+        "--schema-factor",
+        type=int,
+        help="offer each property of the selected streams N times (copies deselected)",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per tap run")
     parser.add_argument("--json", action="store_true", help="print one JSON document only")
     parser.add_argument("--profile", type=Path, help="run the tap under cProfile, .prof here")
@@ -697,6 +916,8 @@ def scenario_from(args: argparse.Namespace) -> Scenario:
         scenario = replace(scenario, sizes=(replace(scenario.sizes[0], **overrides),))
     if args.runs is not None:
         scenario = replace(scenario, runs=args.runs)
+    if args.schema_factor is not None:
+        scenario = replace(scenario, schema_factor=max(1, args.schema_factor))
     if args.latency is not None:
         scenario = replace(scenario, latency=args.latency)
     if args.rps is not None:

@@ -632,3 +632,25 @@ def test_qps_cap_latency_and_request_log(data):
         started = datetime.now(timezone.utc)
         assert get(client, api, REPORT, **report_params(data))["code"] == 0
         assert datetime.now(timezone.utc) - started >= timedelta(seconds=0.2)
+
+
+def test_cached_answers_repeat_the_first_one_for_the_same_query(data):
+    """`cache_answers` (benchmarks): the same query gets the same bytes; another query not."""
+    with (
+        FakeTikTokApi(data, clock=lambda: FINAL_NOW, cache_answers=True) as cached,
+        requests.Session() as client,
+    ):
+        client.headers["Access-Token"] = "test-token"
+        url = cached.base_url + REPORT
+
+        def body(**overrides) -> bytes:
+            response = client.get(url, params=report_params(data, **overrides), timeout=10)
+            return response.content
+
+        first = body()
+        assert json.loads(first)["code"] == 0
+        assert body() == first
+        assert body(metrics=["impressions", "spend"]) != first
+        assert len(cached.answers or {}) == 2
+        cached.faults.fail_next(code=51021, path=REPORT)
+        assert json.loads(body())["code"] == 51021

@@ -37,6 +37,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="seconds an asynchronous report task takes to process",
     )
+    parser.add_argument(
+        "--cache-answers",
+        action="store_true",
+        help="answer a repeated query with its first answer (benchmarks)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument(
@@ -77,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens={args.token},
         latency_seconds=args.latency,
         max_requests_per_second=args.rps,
+        cache_answers=args.cache_answers,
     )
     if args.task_seconds is not None:
         api.report_tasks.processing_seconds = args.task_seconds

@@ -24,7 +24,7 @@ from tests.fake_api import (  # noqa: F401
     reports,
 )
 from tests.fake_api.data import FakeData
-from tests.fake_api.dispatch import dispatch
+from tests.fake_api.dispatch import Response, dispatch
 from tests.fake_api.faults import Faults
 from tests.fake_api.hashing import mix64
 from tests.fake_api.report_tasks import TaskBoard
@@ -113,8 +113,13 @@ class FakeTikTokApi:
         clock: Callable[[], datetime] | None = None,
         latency_seconds: float = 0.0,
         max_requests_per_second: float | None = None,
+        cache_answers: bool = False,
     ) -> None:
-        """Configure the fake; `start()` (or `with`) begins serving."""
+        """Configure the fake; `start()` (or `with`) begins serving.
+
+        `cache_answers` keeps each successful answer and sends it again for the same query
+        (benchmarks: pages rendered once, so the fake costs almost nothing the second time).
+        """
         self.data = data or FakeData()
         self.tokens: set[str] = set(tokens if tokens is not None else {DEFAULT_TOKEN})
         self.app_id = app_id
@@ -134,6 +139,7 @@ class FakeTikTokApi:
         self.report_tasks = TaskBoard()
         self.log = RequestLog()
         self.timeouts = TimeoutRules(self.log)
+        self.answers: dict[str, Response] | None = {} if cache_answers else None
         self.routes: dict[str, Route] = dict(ROUTES)
         self._scopes: dict[str, frozenset[str]] = {}
         self._request_ids = itertools.count(1)
