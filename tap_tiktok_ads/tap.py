@@ -29,6 +29,7 @@ from tap_tiktok_ads.streams.advertisers import (
     AuthorizedAdvertisersStream,
     StreamAdvertiserLookup,
 )
+from tap_tiktok_ads.streams.assets import asset_streams
 from tap_tiktok_ads.streams.entities import entity_streams
 from tap_tiktok_ads.streams.gmv_max import gmv_max_streams
 from tap_tiktok_ads.streams.organic import organic_streams
@@ -95,6 +96,7 @@ class TapTikTokAds(Tap):
         streams: list[Stream] = [
             AdvertisersStream(self, runtime),
             *entity_streams(self, runtime),
+            *asset_streams(self, runtime),
             *reports,
             *gmv_max_streams(self, runtime),
             *organic_streams(self, runtime),

@@ -36,6 +36,7 @@ class DataSpec:
     last_day: date = date(2026, 12, 31)
     deleted_every: int = 4  # every Nth entity at each level is deleted
     ad_cap: int = TIKTOK_AD_CAP  # reports aggregate at most this many ads (ad_cap.py)
+    assets_per_advertiser: int = 5  # creative library, pixels, audiences (see their modules)
     timezones: tuple[str, ...] = (
         "America/Los_Angeles",
         "Asia/Tokyo",

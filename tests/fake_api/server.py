@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 # Importing a handler module registers its routes; add new endpoint modules here.
 from tests.fake_api import (  # noqa: F401
     accounts,
+    assets,
     entities,
     gmv_max,
     organic,

@@ -1,0 +1,192 @@
+"""The ad account's creative library: `file/video/ad/search/` and `file/image/ad/search/`.
+
+Rules from Docs 1740050472224769 (videos) and 1740052016789506 (images): `advertiser_id`,
+`filtering`, `page` (>= 1) and `page_size` (default 20, 1-100); each lists the most recently
+modified assets first (the reference: "the 10,000 most recently modified videos"; that the
+list is sorted that way is inferred). Times are UTC in `2020-06-10T07:39:14Z` form.
+
+The world, a pure function of the `DataSpec` and the advertisers (sorted): of every three, the
+first has `assets_per_advertiser` videos and images, the second half as many plus one, the
+third none. `touch_asset` edits one asset of one `FakeData` (tests that touch use their own).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from tests.fake_api.hashing import hash_ints, text_key
+from tests.fake_api.paging import fail, filtering, id_list, only, page
+from tests.fake_api.routes import register
+
+if TYPE_CHECKING:
+    from tests.fake_api.data import FakeData
+    from tests.fake_api.request import ApiRequest
+
+DEFAULT_PAGE_SIZE = 20  # Docs 1740050472224769, 1740052016789506
+MAX_PAGE_SIZE = 100  # Docs 1740050472224769, 1740052016789506: page_size 1-100
+MAX_VIDEO_IDS = 100  # Doc 1740050472224769: filtering.video_ids "Max size: 100"
+MAX_VIDEO_MATERIAL_IDS = 20  # Doc 1740050472224769: filtering.material_ids "Max size: 20"
+MAX_IMAGE_IDS = 100  # Doc 1740052016789506: image_ids and material_ids, at most 100 each
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # Docs 1740050472224769, 1740052016789506
+PREVIEW_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Doc 1740050472224769: preview_url_expire_time
+PARAMETERS = ("advertiser_id", "filtering", "page", "page_size")
+VIDEO_FILTERS = ("video_ids", "material_ids", "video_name", "video_material_sources")
+IMAGE_FILTERS = ("height", "image_ids", "material_ids", "ratio", "width", "displayable")
+PLACEMENTS = ("PLACEMENT_TIKTOK", "PLACEMENT_PANGLE")
+
+
+@dataclass
+class AssetWorld:
+    """Every advertiser's videos and images, as the search endpoints return them."""
+
+    videos: dict[str, list[dict[str, Any]]]
+    images: dict[str, list[dict[str, Any]]]
+
+
+_WORLDS: weakref.WeakKeyDictionary[FakeData, AssetWorld] = weakref.WeakKeyDictionary()
+
+
+def _moment(data: FakeData, *parts: int) -> datetime:
+    first = datetime.combine(data.spec.first_day, datetime.min.time(), tzinfo=timezone.utc)
+    return first + timedelta(seconds=hash_ints(data.spec.seed, *parts) % (60 * 86_400))
+
+
+def _video(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
+    key = text_key(advertiser_id)
+    created = _moment(data, key, number, 1)
+    modified = created + timedelta(hours=number % 3, minutes=number)
+    h = hash_ints(data.spec.seed, key, number, 2)
+    video_id = f"v10033g50000{h % 10**12:012d}"
+    return {
+        "video_id": video_id,
+        "video_cover_url": f"https://example.com/cover/{video_id}.image?x-expires=1671742348",
+        "format": "mp4",
+        "preview_url": f"https://example.com/preview/{video_id}.mp4",
+        "preview_url_expire_time": (modified + timedelta(hours=6)).strftime(PREVIEW_TIME_FORMAT),
+        "duration": 5 + (h % 5000) / 1000,
+        "height": 1280,
+        "width": 720,
+        "bit_rate": 1_000_000 + h % 900_000,
+        "signature": f"{h:016x}{h >> 3:016x}"[:32],
+        "size": 500_000 + h % 2_000_000,
+        "material_id": str(7_000_000_000_000_000_000 + h % 10**18),
+        "allowed_placements": list(PLACEMENTS[: 1 + number % 2]),
+        "allow_download": number % 2 == 0,
+        "file_name": f"video_{number}.mp4",
+        "create_time": created.strftime(TIME_FORMAT),
+        "modify_time": modified.strftime(TIME_FORMAT),
+        "displayable": number % 4 != 3,
+    }
+
+
+def _image(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
+    key = text_key(advertiser_id)
+    created = _moment(data, key, number, 3)
+    modified = created + timedelta(minutes=7 * number)
+    h = hash_ints(data.spec.seed, key, number, 4)
+    image_id = f"ad-site-i18n-sg/{h % 10**16:016d}"
+    return {
+        "image_id": image_id,
+        "material_id": str(7_100_000_000_000_000_000 + h % 10**18),
+        "is_carousel_usable": number % 2 == 1,
+        "width": 1280,
+        "height": 720 if number % 2 else 1280,
+        "format": "jpeg" if number % 3 else "png",
+        "image_url": f"https://example.com/image/{h % 10**16}.jpeg",
+        "signature": f"{h:016x}{h >> 5:016x}"[:32],
+        "size": 100_000 + h % 100_000,
+        "file_name": f"image_{number}.jpeg",
+        "create_time": created.strftime(TIME_FORMAT),
+        "modify_time": modified.strftime(TIME_FORMAT),
+        "displayable": number % 3 != 2,
+    }
+
+
+def asset_world(data: FakeData) -> AssetWorld:
+    """The creative library of this fake's data (built once per `FakeData`)."""
+    world = _WORLDS.get(data)
+    if world is None:
+        videos: dict[str, list[dict[str, Any]]] = {}
+        images: dict[str, list[dict[str, Any]]] = {}
+        many = data.spec.assets_per_advertiser
+        for index, advertiser_id in enumerate(data.advertiser_ids()):
+            count = (many, many // 2 + 1, 0)[index % 3]
+            videos[advertiser_id] = [_video(data, advertiser_id, n) for n in range(count)]
+            images[advertiser_id] = [_image(data, advertiser_id, n) for n in range(count)]
+        world = _WORLDS[data] = AssetWorld(videos, images)
+    return world
+
+
+def touch_asset(data: FakeData, advertiser_id: str, asset_id: str, when: datetime) -> None:
+    """Pretend a video or image was edited at `when`: its `modify_time` moves there."""
+    world = asset_world(data)
+    for record in [*world.videos[advertiser_id], *world.images[advertiser_id]]:
+        if asset_id in {record.get("video_id"), record.get("image_id")}:
+            record["modify_time"] = when.astimezone(timezone.utc).strftime(TIME_FORMAT)
+            return
+    message = f"advertiser {advertiser_id} has no asset {asset_id}"
+    raise KeyError(message)
+
+
+def _newest_first(records: list[dict[str, Any]], id_field: str) -> list[dict[str, Any]]:
+    return sorted(records, key=lambda r: (r["modify_time"], r[id_field]), reverse=True)
+
+
+def _advertiser(request: ApiRequest) -> str:
+    only(request, PARAMETERS)
+    advertiser_id = request.text("advertiser_id", required=True) or ""
+    request.require_advertiser(advertiser_id)
+    return advertiser_id
+
+
+def video_search(request: ApiRequest) -> dict[str, Any]:
+    """One page of the advertiser's videos, newest modification first."""
+    advertiser_id = _advertiser(request)
+    filters = filtering(request, VIDEO_FILTERS)
+    video_ids = id_list(filters.get("video_ids"), "filtering.video_ids", MAX_VIDEO_IDS)
+    material_ids = id_list(
+        filters.get("material_ids"), "filtering.material_ids", MAX_VIDEO_MATERIAL_IDS
+    )
+    name = filters.get("video_name")
+    if name is not None and not isinstance(name, str):
+        raise fail("filtering.video_name: Not a valid string.")
+    if filters.get("video_material_sources") is not None:
+        raise fail("The fake API does not model video material sources.")
+    found = [
+        dict(record)
+        for record in asset_world(request.api.data).videos.get(advertiser_id, [])
+        if (video_ids is None or record["video_id"] in video_ids)
+        and (material_ids is None or record["material_id"] in material_ids)
+        and (name is None or name.lower() in record["file_name"].lower())
+    ]
+    rows = _newest_first(found, "video_id")
+    return page(request, rows, default_size=DEFAULT_PAGE_SIZE, max_size=MAX_PAGE_SIZE)
+
+
+def image_search(request: ApiRequest) -> dict[str, Any]:
+    """One page of the advertiser's images, newest modification first."""
+    advertiser_id = _advertiser(request)
+    filters = filtering(request, IMAGE_FILTERS)
+    image_ids = id_list(filters.get("image_ids"), "filtering.image_ids", MAX_IMAGE_IDS)
+    material_ids = id_list(filters.get("material_ids"), "filtering.material_ids", MAX_IMAGE_IDS)
+    if any(filters.get(name) is not None for name in ("height", "width", "ratio")):
+        raise fail("The fake API does not model image size filters.")
+    displayable = filters.get("displayable", False)
+    if not isinstance(displayable, bool):
+        raise fail("filtering.displayable: Not a valid boolean.")
+    found = [
+        dict(record)
+        for record in asset_world(request.api.data).images.get(advertiser_id, [])
+        if (image_ids is None or record["image_id"] in image_ids)
+        and (material_ids is None or record["material_id"] in material_ids)
+        and (not displayable or record["displayable"])
+    ]
+    rows = _newest_first(found, "image_id")
+    return page(request, rows, default_size=DEFAULT_PAGE_SIZE, max_size=MAX_PAGE_SIZE)
+
+
+register("file/video/ad/search/", video_search)
+register("file/image/ad/search/", image_search)

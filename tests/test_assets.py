@@ -1,0 +1,142 @@
+"""The creative library streams against the fake: every asset, paged, incremental, isolated.
+
+Expected records come from the fake's own world (`tests/fake_api/assets.py`), with TikTok's
+times written as RFC 3339 here, never through the tap's code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+
+from tests.conftest import NOW, SMALL_SPEC, run_tap, run_until_failure, tap_config
+from tests.fake_api import FakeData, FakeTikTokApi
+from tests.fake_api.assets import asset_world, touch_asset
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ID_FIELDS = {"videos": "video_id", "images": "image_id"}
+PATHS = {"videos": "file/video/ad/search/", "images": "file/image/ad/search/"}
+TIME_FIELDS = ("create_time", "modify_time", "preview_url_expire_time")
+
+
+def rfc3339(text: str) -> str:
+    """`2020-06-10T07:39:14Z` or `2020-06-10 07:39:14` (UTC) as the tap writes times."""
+    moment = dt.datetime.strptime(text.replace("T", " ").removesuffix("Z"), "%Y-%m-%d %H:%M:%S")
+    return moment.replace(tzinfo=dt.timezone.utc).isoformat()
+
+
+def expected(data: FakeData, stream: str, since: str | None = None) -> dict[tuple, dict]:
+    """The fake's assets of every advertiser as records, modified at or after `since`."""
+    world = asset_world(data)
+    assets = world.videos if stream == "videos" else world.images
+    records = {}
+    for advertiser_id, rows in assets.items():
+        for row in rows:
+            record: dict[str, Any] = {**row, "advertiser_id": advertiser_id}
+            for name in TIME_FIELDS:
+                if name in record:
+                    record[name] = rfc3339(record[name])
+            if since is None or record["modify_time"] >= since:
+                records[advertiser_id, record[ID_FIELDS[stream]]] = record
+    return records
+
+
+def by_key(records: list[dict[str, Any]], stream: str) -> dict[tuple, dict]:
+    keyed = {(r["advertiser_id"], r[ID_FIELDS[stream]]): r for r in records}
+    assert len(keyed) == len(records), "an asset was emitted twice"
+    return keyed
+
+
+@pytest.fixture
+def own_api(frozen_now: dt.datetime) -> Iterator[FakeTikTokApi]:
+    """A fake with its own data, for tests that edit assets."""
+    with FakeTikTokApi(FakeData(SMALL_SPEC), clock=lambda: frozen_now) as api:
+        yield api
+
+
+@pytest.mark.parametrize("stream", ["videos", "images"])
+def test_a_sync_equals_the_fakes_truth_page_by_page(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime, stream: str
+) -> None:
+    result = run_tap(tap_config(fake_api, page_size=2), streams={stream: None})
+    truth = expected(fake_api.data, stream)
+    assert truth
+    assert by_key(result.records[stream], stream) == truth
+    pages = sum(-(-len(rows) // 2) or 1 for rows in _assets(fake_api.data, stream).values())
+    assert fake_api.count(PATHS[stream]) == pages
+
+
+def _assets(data: FakeData, stream: str) -> dict[str, list[dict[str, Any]]]:
+    world = asset_world(data)
+    return world.videos if stream == "videos" else world.images
+
+
+@pytest.mark.parametrize("stream", ["videos", "images"])
+def test_a_second_run_emits_what_changed_since(own_api: FakeTikTokApi, stream: str) -> None:
+    config = tap_config(own_api)
+    first = run_tap(config, streams={stream: None})
+    assert by_key(first.records[stream], stream) == expected(own_api.data, stream)
+    partitions = first.state["bookmarks"][stream]["partitions"]
+    bookmarks = {p["context"]["advertiser_id"]: p.get("replication_key_value") for p in partitions}
+    assets = _assets(own_api.data, stream)
+    for advertiser_id, rows in assets.items():
+        newest = max((rfc3339(r["modify_time"]) for r in rows), default=None)
+        assert bookmarks.get(advertiser_id) == newest
+
+    edited_advertiser = next(a for a, rows in assets.items() if len(rows) > 1)
+    edited = assets[edited_advertiser][-1][ID_FIELDS[stream]]
+    touch_asset(own_api.data, edited_advertiser, edited, NOW - dt.timedelta(hours=1))
+    second = run_tap(config, streams={stream: None}, state=first.state)
+
+    want = {
+        key: record
+        for key, record in expected(own_api.data, stream).items()
+        if record["modify_time"] >= (bookmarks.get(key[0]) or "")
+    }
+    assert (edited_advertiser, edited) in want
+    assert by_key(second.records[stream], stream) == want
+    assert len(want) < len(expected(own_api.data, stream))
+
+
+def test_a_refused_advertiser_fails_alone(fake_api: FakeTikTokApi, frozen_now: dt.datetime) -> None:
+    refused, *others = fake_api.data.advertiser_ids()
+    fake_api.faults.refuse_advertiser(refused, 40001, path=PATHS["videos"])
+    result, error = run_until_failure(tap_config(fake_api), streams={"videos": None})
+    assert f"{refused} (TikTok error 40001 on /file/video/ad/search/)" in str(error)
+    truth = {key: r for key, r in expected(fake_api.data, "videos").items() if key[0] in others}
+    assert truth
+    assert by_key(result.records["videos"], "videos") == truth
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "complaint"),
+    [
+        (PATHS["videos"], {"page_size": "101"}, "page_size"),
+        (PATHS["images"], {"page_size": "0"}, "page_size"),
+        (PATHS["videos"], {"fields": '["video_id"]'}, "fields"),
+        (PATHS["videos"], {"filtering": '{"width": 720}'}, "filtering.width"),
+        (
+            PATHS["videos"],
+            {"filtering": '{"material_ids": ' + str(list(range(21))) + "}"},
+            "length 20",
+        ),
+        (PATHS["images"], {"filtering": '{"video_ids": ["1"]}'}, "filtering.video_ids"),
+    ],
+)
+def test_the_fake_refuses_what_the_reference_does_not_allow(
+    fake_api: FakeTikTokApi, path: str, params: dict[str, str], complaint: str
+) -> None:
+    advertiser_id = fake_api.data.advertiser_ids()[0]
+    answer = requests.get(
+        f"{fake_api.base_url}/{path}",
+        params={"advertiser_id": advertiser_id, **params},
+        headers={"Access-Token": fake_api.token},
+        timeout=5,
+    ).json()
+    assert answer["code"] == 40002
+    assert complaint in answer["message"]

@@ -1,0 +1,121 @@
+"""TikTok's documented example answers for the asset, measurement and Business Center streams.
+
+Like `tests/test_replay.py`: each answer is served by the replay server, the tap syncs it, and
+every record is compared field by field with values written out here from the fixture (every
+field TikTok sends is emitted; times as RFC 3339 UTC, ids as text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.replay.server import Reply, fixture
+from tests.replay_harness import replay
+
+UTC = dt.timezone.utc
+ADVERTISER = "7002238017842757633"
+INFO = Reply(fixture("advertiser_info/advertisers_airbyte_recorded"))
+NOW = dt.datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def test_videos_from_tiktoks_reference_example(monkeypatch) -> None:
+    """Doc 1740050472224769's example: every documented field it carries."""
+    moment = "2020-11-16T08:19:57+00:00"  # TikTok: "2020-11-16T08:19:57Z"
+    expected = {
+        "advertiser_id": ADVERTISER,
+        "video_cover_url": (
+            "http://p16-sign-sg.tiktokcdn.com/v0201/94ebe1a3e6734559a16f3e81c43787ec~tplv-noop"
+            ".image?x-expires=1607260002&x-signature=falvnSNOT94w4gjeB8PGGFyAdys%3D"
+        ),
+        "format": "mp4",
+        "preview_url": (
+            "http://v16m-default.akamaized.net/64d28cac783ab57b70c2d91c30fb1b5d/5fccd762/vide"
+            "o/tos/alisg/tos-alisg-v-0000/9a0033884eab42248ad6b46f7b11e44c/?a=0&br=3114&bt=15"
+            "57&cd=0%7C0%7C0&cr=0&cs=0&dr=0&ds=3&er=&l=2020120607063701011517615517A19974&lr="
+            "ad&mime_type=video_mp4&qs=0&rc=anNlbnRuOWU2eDMzZjYzM0Apdjh3ZHJuOWZzZTMzNDY6eWdwM"
+            "nFebGgzYG1fLS0uMDRzc2RtX2huaDNfMHItLWAwLS06Yw%3D%3D&vl=&vr="
+        ),
+        "file_name": "wanfadong_test.mp4",
+        "displayable": True,
+        "height": 720,
+        "width": 1280,
+        "bit_rate": 1594584,
+        "create_time": moment,
+        "modify_time": moment,
+        "signature": "b24f08f569b73a33eec93edb8f4423e2",
+        "duration": 5.312,
+        "video_id": "v070331c0000bup3cb66kkoqaktb5psg",
+        "material_id": "6895633277416374000",
+        "allowed_placements": [
+            "PLACEMENT_TOPBUZZ",
+            "PLACEMENT_TIKTOK",
+            "PLACEMENT_HELO",
+            "PLACEMENT_PANGLE",
+        ],
+        "allow_download": True,
+        "size": 1058804,
+    }
+    result, server = replay(
+        monkeypatch,
+        NOW,
+        {
+            "/advertiser/info/": INFO,
+            "/file/video/ad/search/": Reply(fixture("file_video_ad_search/video_search_doc")),
+        },
+        {"videos": None},
+        advertiser_ids=[ADVERTISER],
+    )
+    (record,) = result.records["videos"]
+    assert record == expected
+    (request,) = server.asked("/file/video/ad/search/")
+    assert request.query["advertiser_id"] == ADVERTISER
+    assert request.query["page_size"] == "100"  # the endpoint's largest page
+    bookmark = result.state["bookmarks"]["videos"]["partitions"][0]["replication_key_value"]
+    assert bookmark == moment
+
+
+def test_images_from_tiktoks_reference_example(monkeypatch) -> None:
+    """Doc 1740052016789506's example (placeholders filled): every field of both images."""
+    shared = {
+        "advertiser_id": ADVERTISER,
+        "height": 720,
+        "width": 1280,
+        "displayable": False,
+        "format": "jpeg",
+        "is_carousel_usable": False,
+    }
+    expected = [
+        {
+            **shared,
+            "size": 118834,
+            "image_url": "https://p16-sign-sg.tiktokcdn.com/doc-image-1.jpeg",
+            "modify_time": "2020-11-17T09:00:00+00:00",  # TikTok: "2020-11-17T09:00:00Z"
+            "create_time": "2020-11-16T08:19:57+00:00",
+            "image_id": "ad-site-i18n-sg/202011160819570101151761551700001",
+            "file_name": "doc_image_1.jpeg",
+            "signature": "b24f08f569b73a33eec93edb8f4423e3",
+            "material_id": "6895633277416374001",
+        },
+        {
+            **shared,
+            "size": 159992,
+            "image_url": "https://p16-sign-sg.tiktokcdn.com/doc-image-2.jpeg",
+            "modify_time": "2020-11-16T08:20:10+00:00",
+            "create_time": "2020-11-16T08:20:10+00:00",
+            "image_id": "ad-site-i18n-sg/202011160820100101151761551700002",
+            "file_name": "doc_image_2.jpeg",
+            "signature": "b24f08f569b73a33eec93edb8f4423e4",
+            "material_id": "6895633277416374002",
+        },
+    ]
+    result, _ = replay(
+        monkeypatch,
+        NOW,
+        {
+            "/advertiser/info/": INFO,
+            "/file/image/ad/search/": Reply(fixture("file_image_ad_search/image_search_doc")),
+        },
+        {"images": None},
+        advertiser_ids=[ADVERTISER],
+    )
+    assert result.records["images"] == expected
