@@ -7,6 +7,7 @@ of bookmarks that silently move per record or a run whose requests are never end
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from singer_sdk.streams.rest import _HTTPStream
 
 from tap_tiktok_ads.auth import without_session_auth
 from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.selected_records import SelectedRecordsStream
 from tap_tiktok_ads.streams.entities import EntityStream
 from tap_tiktok_ads.streams.organic import OrganicProfileDailyStream
 from tap_tiktok_ads.streams.reports import ReportStream
@@ -266,3 +268,46 @@ def test_the_sdk_s_retry_decorator_takes_the_budget_from_its_hooks(
         with pytest.raises(fault):
             RESTStream.request_decorator(stream, faulty)()  # type: ignore[arg-type]
         assert len(calls) == 2, fault
+
+
+# The SDK's `Stream._generate_record_messages` that `SelectedRecordsStream` replaces for report
+# streams, by the SHA-256 of its source. If an SDK upgrade changes it, compare the new source
+# with `tap_tiktok_ads/selected_records.py`, carry the change over and update the digest.
+GENERATE_RECORD_MESSAGES_SHA256 = "9b5f9fbcdedb7a1aec5673a44f51fd9bd88840f19f0fb29cba9953b9d9095bfe"
+
+
+def test_the_record_message_hook_report_streams_replace_is_the_pinned_one() -> None:
+    source = inspect.getsource(Stream._generate_record_messages)
+    assert hashlib.sha256(source.encode()).hexdigest() == GENERATE_RECORD_MESSAGES_SHA256
+    assert "for record_message in self._generate_record_messages(record):" in (
+        inspect.getsource(Stream._write_record_message)
+    )
+    assert ReportStream._generate_record_messages is SelectedRecordsStream._generate_record_messages
+    assert EntityStream._generate_record_messages is Stream._generate_record_messages
+
+
+def test_report_records_give_the_sdk_s_messages_without_its_walk() -> None:
+    """Same messages as the SDK's hook, stream maps and a deselected emitted property included."""
+    tap = TapTikTokAds(
+        config={"stream_maps": {"ad_report_daily": {"spend_twice": "spend * 2"}}},
+        message_writer=CollectingWriter(),
+    )
+    try:
+        stream = tap.streams["ad_report_daily"]
+        assert isinstance(stream, ReportStream)
+        row = {
+            "dimensions": {"ad_id": "9", "stat_time_day": "2026-01-02 00:00:00"},
+            "metrics": dict.fromkeys(stream.selected_metrics, "3"),
+        }
+        record = stream.typer.record("1", row, "UTC")
+        stream.mask[("properties", "clicks")] = False  # emitted, then deselected
+        assert "clicks" in record
+        ours = list(stream._generate_record_messages(dict(record)))
+        sdk = list(Stream._generate_record_messages(stream, dict(record)))
+        assert [m.to_dict() | {"time_extracted": None} for m in ours] == [
+            m.to_dict() | {"time_extracted": None} for m in sdk
+        ]
+        assert "clicks" not in ours[0].record
+        assert ours[0].record["spend_twice"] == 6.0
+    finally:
+        tap.runtime.close()

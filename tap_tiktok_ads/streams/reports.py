@@ -39,6 +39,7 @@ from tap_tiktok_ads.report_definitions import (
     Granularity,
     ReportDefinition,
 )
+from tap_tiktok_ads.selected_records import SelectedRecordsStream
 
 _T = TypeVar("_T")
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
@@ -78,7 +79,7 @@ class WindowRead:
     refusal: TikTokFatalError | None = None
 
 
-class ReportStream(CompleteDataBookmarks, PerAdvertiserStream):
+class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserStream):
     """Any TikTok report, from its definition: schema, selection, windows, bookmarks."""
 
     path = "/report/integrated/get/"
@@ -143,6 +144,11 @@ class ReportStream(CompleteDataBookmarks, PerAdvertiserStream):
             for metric in self.definition.metrics
             if mask.get(("properties", metric.name), False)
         ]
+
+    @override
+    def emitted_properties(self) -> list[str]:
+        """The keys (advertiser, dimensions, period) and the selected metrics."""
+        return [*self.definition.key_properties, *self.selected_metrics]
 
     @cached_property
     def metric_chunks(self) -> list[list[str]]:
@@ -456,7 +462,10 @@ class ReportStream(CompleteDataBookmarks, PerAdvertiserStream):
             period = self._period_values(read.window) if read.window else {}
             timezone = self._plan_of(advertiser_id).timezone
             for row in self._window_rows(read):
-                yield typer.record(advertiser_id, row, timezone) | period
+                record = typer.record(advertiser_id, row, timezone)
+                if period:
+                    record.update(period)
+                yield record
             if read.window is not None:
                 self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
 
