@@ -111,7 +111,7 @@ def pages_promised(data: dict[str, Any]) -> int:
     return max(total_page, by_rows)
 
 
-def missing_rows(data: dict[str, Any]) -> int:
+def missing_rows(data: dict[str, Any], list_key: str = "list") -> int:
     """How many rows fewer than `page_info` promises this page holds (0 when complete)."""
     numbers = _page_info_numbers(data)
     if numbers is None:
@@ -121,7 +121,7 @@ def missing_rows(data: dict[str, Any]) -> int:
         return 0
     expected = page_size if page < total_page else total_number - (page - 1) * page_size
     expected = min(page_size, expected)
-    return max(0, expected - len(data.get("list") or []))
+    return max(0, expected - len(data.get(list_key) or []))
 
 
 def _subject(context: Any) -> str:  # noqa: ANN401
@@ -152,10 +152,11 @@ class TikTokPaginator(PageNumberPaginator):
     paging as soon as one comes back empty, so a count that keeps growing cannot loop.
     """
 
-    def __init__(self, logger: logging.Logger) -> None:
-        """Start at page 1."""
+    def __init__(self, logger: logging.Logger, list_key: str = "list") -> None:
+        """Start at page 1; the rows are in `data.<list_key>`."""
         super().__init__(1)
         self._logger = logger
+        self._list_key = list_key
         self._first_total: int | None = None
         self._total_pages = 0
 
@@ -178,7 +179,7 @@ class TikTokPaginator(PageNumberPaginator):
                 self._first_total,
             )
         self._total_pages = max(self._total_pages, total_pages)
-        if page > self._first_total and not data.get("list"):
+        if page > self._first_total and not data.get(self._list_key):
             return False
         return page < self._total_pages
 
@@ -187,6 +188,8 @@ class TikTokStream(RESTStream[int]):
     """Base stream for TikTok API for Business v1.3 endpoints."""
 
     records_jsonpath = "$.data.list[*]"
+    # The key of the answer's rows in `data` (most endpoints: `list`).
+    list_key = "list"
     # Only these paths carry `page_info`; others answer in one page.
     paginated = True
     # Whether the tap resolves the run's advertisers before this stream syncs.
@@ -231,7 +234,7 @@ class TikTokStream(RESTStream[int]):
     @override
     def get_new_paginator(self) -> TikTokPaginator | None:
         """Page through `page_info` on paginated endpoints."""
-        return TikTokPaginator(self.logger) if self.paginated else None
+        return TikTokPaginator(self.logger, self.list_key) if self.paginated else None
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The endpoint's parameters for this context; streams override this."""
@@ -300,12 +303,12 @@ class TikTokStream(RESTStream[int]):
         )
         response = self._retrying_request(prepared, context)
         data = response_data(response)
-        return Page(list(data.get("list") or []), pages_promised(data))
+        return Page(list(data.get(self.list_key) or []), pages_promised(data))
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        """The rows of `data.list`."""
-        rows = response_data(response).get("list") or []
+        """The rows of `data.<list_key>`."""
+        rows = response_data(response).get(self.list_key) or []
         yield from rows
 
     @override
@@ -322,7 +325,7 @@ class TikTokStream(RESTStream[int]):
             settings = self.runtime.settings
             budget = RetryBudget.start(settings.max_retries, settings.max_retry_seconds)
             response = self._within_budget(func, budget, *args, **kwargs)
-            missing = missing_rows(response_data(response))
+            missing = missing_rows(response_data(response), self.list_key)
             if not missing:
                 return response
             if not budget.left():
@@ -331,7 +334,7 @@ class TikTokStream(RESTStream[int]):
             self._warn_short(response, missing, "asking again")
             self.runtime.stats.count_retry()
             response = self._within_budget(func, budget, *args, **kwargs)
-            missing = missing_rows(response_data(response))
+            missing = missing_rows(response_data(response), self.list_key)
             if missing:
                 self._warn_short(response, missing, "still short after 2 tries, taking its rows")
             return response

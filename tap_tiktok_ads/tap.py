@@ -32,6 +32,7 @@ from tap_tiktok_ads.streams.advertisers import (
 from tap_tiktok_ads.streams.assets import asset_streams
 from tap_tiktok_ads.streams.entities import entity_streams
 from tap_tiktok_ads.streams.gmv_max import gmv_max_streams
+from tap_tiktok_ads.streams.measurement import measurement_streams
 from tap_tiktok_ads.streams.organic import organic_streams
 from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.transport import redact_logs
@@ -97,6 +98,7 @@ class TapTikTokAds(Tap):
             AdvertisersStream(self, runtime),
             *entity_streams(self, runtime),
             *asset_streams(self, runtime),
+            *measurement_streams(self, runtime),
             *reports,
             *gmv_max_streams(self, runtime),
             *organic_streams(self, runtime),

@@ -20,12 +20,10 @@ from typing_extensions import override
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
-from tap_tiktok_ads.envelope import response_data
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    import requests
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
@@ -73,8 +71,6 @@ def conform(value: Any, schema: dict[str, Any]) -> Any:  # noqa: ANN401
 class AccountObjectStream(CompleteDataBookmarks, PerAdvertiserStream):
     """One advertiser's objects from one list endpoint; incremental if `replication_key` is set."""
 
-    # The key of the answer's object list in `data` (most endpoints: `list`).
-    list_key: ClassVar[str] = "list"
     # The endpoint's largest `page_size` (each stream cites its reference).
     max_page_size: ClassVar[int] = 1000
     # Bookmarks move once an advertiser is complete (`set_bookmark`), never per record.
@@ -93,11 +89,6 @@ class AccountObjectStream(CompleteDataBookmarks, PerAdvertiserStream):
         if self.paginated:
             request.params["page_size"] = min(self.runtime.settings.page_size, self.max_page_size)
         return request
-
-    @override
-    def parse_response(self, response: requests.Response) -> Iterable[dict]:
-        """The rows of `data.<list_key>`."""
-        yield from response_data(response).get(self.list_key) or []
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:

@@ -20,6 +20,7 @@ from tests.fake_api import (  # noqa: F401
     assets,
     entities,
     gmv_max,
+    measurement,
     organic,
     report_tasks,
     reports,

@@ -1,0 +1,240 @@
+"""Measurement: `pixel/list/` and `dmp/custom_audience/list/`, with deterministic data.
+
+Rules from Doc 1740858697598978 ("Get pixels") and Doc 1739940506015746 ("Get all audiences"),
+as transcribed by the Go SDK (bububa/tiktok-business `model/pixel/list.go`,
+`model/dmp/customaudience/list.go`) and TikTok's own SDK docs; the pages themselves are not
+stored with this project. Pixels: `page_size` default 10, 1-20; the list is `data.pixels`,
+oldest first unless `order_by` is LATEST_CREATE. Audiences: `custom_audience_ids` (1-100 ids),
+`page_size` default 10, 1-100; the order (by creation, newest first) is inferred.
+
+The world, a pure function of the `DataSpec` and the advertisers (sorted): of every three, the
+first has `assets_per_advertiser` pixels and audiences, the second half as many plus one, the
+third none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from tests.fake_api.hashing import hash_ints, text_key
+from tests.fake_api.paging import fail, filtering, id_list, only, page
+from tests.fake_api.routes import register
+
+if TYPE_CHECKING:
+    from tests.fake_api.data import DataSpec, FakeData
+    from tests.fake_api.request import ApiRequest
+
+PIXEL_DEFAULT_PAGE_SIZE = 10  # Doc 1740858697598978
+PIXEL_MAX_PAGE_SIZE = 20  # Doc 1740858697598978: page_size 1-20
+PIXEL_PARAMETERS = (
+    "advertiser_id",
+    "code",
+    "pixel_id",
+    "name",
+    "order_by",
+    "filtering",
+    "page",
+    "page_size",
+)
+PIXEL_FILTERS = ("available_for_catalog_only",)
+PIXEL_ORDERS = frozenset({"EARLIEST_CREATE", "LATEST_CREATE"})
+AUDIENCE_DEFAULT_PAGE_SIZE = 10  # Doc 1739940506015746
+AUDIENCE_MAX_PAGE_SIZE = 100  # Doc 1739940506015746: page_size 1-100
+MAX_AUDIENCE_IDS = 100  # Doc 1739940506015746: custom_audience_ids, length 1-100
+AUDIENCE_PARAMETERS = ("advertiser_id", "custom_audience_ids", "page", "page_size")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+AUDIENCE_TYPES = ("Customer File Audience", "Website Audience", "Lookalike Audience")
+PIXEL_EVENTS = (("COMPLETE_PAYMENT", "SHOPPING"), ("ON_WEB_ORDER", "ON_WEB_ORDER"))
+
+
+def _id(*parts: int) -> str:
+    return str(7_200_000_000_000_000_000 + hash_ints(*parts) % 10**18)
+
+
+def _created(spec: DataSpec, *parts: int) -> datetime:
+    first = datetime.combine(spec.first_day, datetime.min.time(), tzinfo=timezone.utc)
+    return first - timedelta(seconds=hash_ints(spec.seed, *parts) % (300 * 86_400))
+
+
+def _pixel(spec: DataSpec, advertiser_id: str, number: int) -> dict[str, Any]:
+    key = text_key(advertiser_id)
+    pixel_id = _id(spec.seed, key, number, 11)
+    code = f"C{hash_ints(spec.seed, key, number, 12) % 36**19:019d}"[:20]
+    created = _created(spec, key, number, 13)
+    events = [
+        {
+            "event_id": _id(spec.seed, key, number, 14, index),
+            "event_code": f"{code}_{index}",
+            "name": f"Event {index}",
+            "event_type": event_type,
+            "optimization_event": optimization,
+            "statistic_type": "EVERY_TIME" if index == 0 else "ONCE",
+            "currency": "USD",
+            "currency_value": "" if index else "12.50",
+            "deprecated": False,
+            "rules": [
+                {
+                    "operator": "OPERATORTYPE_CONTAINS",
+                    "trigger": "TRIGGERTYPE_PAGEVIEW",
+                    "value": f"/checkout/{index}",
+                    "variable": "PAGE_URL",
+                }
+            ],
+        }
+        for index, (event_type, optimization) in enumerate(PIXEL_EVENTS)
+    ]
+    return {
+        "pixel_id": pixel_id,
+        "pixel_code": code,
+        "pixel_name": f"Pixel {number}",
+        "pixel_category": "ONLINE_STORE",
+        "pixel_script": f"<script>ttq.load('{code}')</script>",
+        "create_time": int(created.timestamp() * 1000),  # Doc 1740858697598978: 1581679723600
+        "pixel_setup_mode": "DEVELOPER" if number % 2 else "STANDARD",
+        "partner_name": "" if number % 2 else "Shopify",
+        "advanced_matching_fields": {"phone_number": number % 2 == 0, "email": True},
+        "automatic_advanced_matching_fields": {
+            "phone_number": True,
+            "email": True,
+            "name": number % 2 == 1,
+            "address": False,
+            "external_id": False,
+        },
+        "enable_first_party_cookies": True,
+        "enable_expanded_data_sharing": number % 3 != 1,
+        "asset_ownership": {
+            "asset_relation_status": None if number % 2 == 0 else "TRANSFERRED",
+            "ownership_status": True,
+            "owner_bc_id": None if number % 2 == 0 else _id(spec.seed, key, 15),
+        },
+        "events": events,
+    }
+
+
+def _audience(spec: DataSpec, advertiser_id: str, number: int) -> dict[str, Any]:
+    key = text_key(advertiser_id)
+    created = _created(spec, key, number, 21)
+    kind = AUDIENCE_TYPES[number % len(AUDIENCE_TYPES)]
+    lookalike = kind == "Lookalike Audience"
+    return {
+        "audience_id": str(hash_ints(spec.seed, key, number, 22) % 10**10),
+        "name": f"Audience {number}",
+        "audience_type": kind,
+        "audience_sub_type": "NORMAL",
+        "calculate_type": "EMAIL_SHA256" if kind == "Customer File Audience" else None,
+        "cover_num": 1000 + hash_ints(spec.seed, key, number, 23) % 1_000_000,
+        "shared": number % 4 == 3,
+        "is_creator": number % 4 != 3,
+        "is_valid": True,
+        "is_expiring": number % 5 == 4,
+        "is_auto_refresh": kind == "Website Audience",
+        "owner_id": advertiser_id,
+        "rule": '{"inclusions": []}' if kind == "Website Audience" else None,
+        "lookalike_spec": {
+            "source_audience_id": str(hash_ints(spec.seed, key, 0, 22) % 10**10),
+            "include_source": False,
+            "mobile_os": "ALL",
+            "placements": ["TikTok"],
+            "location_ids": ["6252001"],
+            "audience_size": "BALANCED",
+        }
+        if lookalike
+        else None,
+        "msg": "",
+        "error_msg": "",
+        "create_time": created.strftime(TIME_FORMAT),
+        "expired_time": (created + timedelta(days=365)).strftime(TIME_FORMAT),
+    }
+
+
+def _count(spec: DataSpec, index: int) -> int:
+    many = spec.assets_per_advertiser
+    return (many, many // 2 + 1, 0)[index % 3]
+
+
+@lru_cache(maxsize=16)
+def _pixels(spec: DataSpec, advertiser_ids: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        advertiser_id: [_pixel(spec, advertiser_id, n) for n in range(_count(spec, index))]
+        for index, advertiser_id in enumerate(advertiser_ids)
+    }
+
+
+@lru_cache(maxsize=16)
+def _audiences(spec: DataSpec, advertiser_ids: tuple[str, ...]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        advertiser_id: [_audience(spec, advertiser_id, n) for n in range(_count(spec, index))]
+        for index, advertiser_id in enumerate(advertiser_ids)
+    }
+
+
+def pixels_of(data: FakeData) -> dict[str, list[dict[str, Any]]]:
+    """Each advertiser's pixels, oldest first, as `pixel/list/` returns them."""
+    return _pixels(data.spec, tuple(data.advertiser_ids()))
+
+
+def audiences_of(data: FakeData) -> dict[str, list[dict[str, Any]]]:
+    """Each advertiser's custom audiences, as `dmp/custom_audience/list/` returns them."""
+    return _audiences(data.spec, tuple(data.advertiser_ids()))
+
+
+def pixel_list(request: ApiRequest) -> dict[str, Any]:
+    """One page of the advertiser's pixels, filtered by code, id or name."""
+    only(request, PIXEL_PARAMETERS)
+    advertiser_id = request.text("advertiser_id", required=True) or ""
+    request.require_advertiser(advertiser_id)
+    filters = filtering(request, PIXEL_FILTERS)
+    if filters.get("available_for_catalog_only"):
+        raise fail("The fake API does not model pixels for catalogs.")
+    order = request.text("order_by") or "EARLIEST_CREATE"
+    if order not in PIXEL_ORDERS:
+        raise fail(f"order_by: {order!r} is not a valid value.")
+    code, pixel_id, name = request.text("code"), request.text("pixel_id"), request.text("name")
+    rows = sorted(
+        (
+            dict(pixel)
+            for pixel in pixels_of(request.api.data).get(advertiser_id, [])
+            if code in {None, pixel["pixel_code"]}
+            and pixel_id in {None, pixel["pixel_id"]}
+            and (name is None or name.lower() in pixel["pixel_name"].lower())
+        ),
+        key=lambda pixel: (pixel["create_time"], pixel["pixel_id"]),
+        reverse=order == "LATEST_CREATE",
+    )
+    return page(
+        request,
+        rows,
+        default_size=PIXEL_DEFAULT_PAGE_SIZE,
+        max_size=PIXEL_MAX_PAGE_SIZE,
+        list_key="pixels",
+    )
+
+
+def custom_audience_list(request: ApiRequest) -> dict[str, Any]:
+    """One page of the advertiser's custom audiences, newest first."""
+    only(request, AUDIENCE_PARAMETERS)
+    advertiser_id = request.text("advertiser_id", required=True) or ""
+    request.require_advertiser(advertiser_id)
+    wanted = id_list(
+        request.params.get("custom_audience_ids"), "custom_audience_ids", MAX_AUDIENCE_IDS
+    )
+    if wanted is not None and not wanted:
+        raise fail("custom_audience_ids: Length must be between 1 and 100.")
+    rows = sorted(
+        (
+            dict(audience)
+            for audience in audiences_of(request.api.data).get(advertiser_id, [])
+            if wanted is None or audience["audience_id"] in wanted
+        ),
+        key=lambda audience: (audience["create_time"], audience["audience_id"]),
+        reverse=True,
+    )
+    return page(
+        request, rows, default_size=AUDIENCE_DEFAULT_PAGE_SIZE, max_size=AUDIENCE_MAX_PAGE_SIZE
+    )
+
+
+register("pixel/list/", pixel_list)
+register("dmp/custom_audience/list/", custom_audience_list)
