@@ -12,25 +12,26 @@ from typing import Any
 
 from tap_tiktok_ads.metrics import (
     AUDIENCE_DIMENSIONS,
-    BASIC_BREAKDOWNS,
     ID_DIMENSIONS,
     METRICS,
     DataLevel,
     ReportType,
     TimeDimension,
     UnknownName,
+    allowed_breakdowns,
     breakdown_error,
     closest_names,
     resolve_metric_names,
 )
 from tap_tiktok_ads.report_definitions import Granularity, ReportDefinition, builtin_reports
+from tap_tiktok_ads.shop_report_rules import shop_report_errors
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _KNOWN_KEYS = frozenset(
     {"name", "report_type", "data_level", "dimensions", "metrics", "granularity"}
 )
 _TIME_DIMENSIONS = {t.value for t in TimeDimension}
-_BREAKDOWNS = AUDIENCE_DIMENSIONS | BASIC_BREAKDOWNS
+_BREAKDOWNS = frozenset().union(*(allowed_breakdowns(kind) for kind in ReportType))
 _ALL_DIMENSIONS = ID_DIMENSIONS | _TIME_DIMENSIONS | _BREAKDOWNS
 # Validation at start-up runs before the streams are built; it must not warn twice.
 _SILENT = logging.getLogger(f"{__name__}.silent")
@@ -85,7 +86,9 @@ def _parse_entry(
     entry: dict[str, Any], where: str, taken: set[str], logger: logging.Logger
 ) -> tuple[ReportDefinition | None, list[str]]:
     errors = _name_and_key_errors(entry, taken)
-    report_value, error = _choice(entry.get("report_type"), ["BASIC", "AUDIENCE"], "report_type")
+    report_value, error = _choice(
+        entry.get("report_type"), [kind.value for kind in ReportType], "report_type"
+    )
     errors += [error] if error else []
     level_value, error = _choice(
         entry.get("data_level"), [lv.value for lv in DataLevel], "data_level"
@@ -98,6 +101,9 @@ def _parse_entry(
     errors += _dimension_errors(report_type, level, dimensions)
     granularity, grain_errors = _granularity(report_type, dimensions, entry.get("granularity"))
     errors += grain_errors
+    breakdowns = tuple(d for d in dict.fromkeys(dimensions) if d in _BREAKDOWNS)
+    if report_type is ReportType.TT_SHOP and not errors:
+        errors += shop_report_errors(level, granularity, breakdowns)
     metrics, metric_errors = resolve_metric_names(
         [str(m) for m in entry.get("metrics") or []], logger
     )
@@ -107,7 +113,7 @@ def _parse_entry(
         report_type=report_type,
         level=level,
         granularity=granularity,
-        breakdowns=tuple(d for d in dict.fromkeys(dimensions) if d in _BREAKDOWNS),
+        breakdowns=breakdowns,
         default_metrics=tuple(metrics) if metrics else None,
     )
     if not errors:

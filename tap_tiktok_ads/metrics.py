@@ -25,6 +25,9 @@ class ReportType(str, enum.Enum):
 
     BASIC = "BASIC"
     AUDIENCE = "AUDIENCE"
+    # GMV max ads (TikTok Shop) reports: advertiser or campaign level, synchronous only,
+    # no filters, no lifetime (Docs 1803073629472770, 1740302848100353).
+    TT_SHOP = "TT_SHOP"
 
 
 class DataLevel(str, enum.Enum):
@@ -77,6 +80,8 @@ JSON_TYPES: dict[MetricKind, str] = {
 
 # The metric table of a report without breakdown dimensions (data/report_metrics.csv).
 PLAIN_BASIC_TABLE = "basic"
+# TT_SHOP reports have one table, with or without `country_code` (report_dimensions.csv).
+TT_SHOP_TABLE = "tt_shop"
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,8 @@ class ReportShape:
     def metric_tables(self) -> frozenset[str]:
         """The reference tables a metric must be in to be valid in this shape."""
         if not self.breakdowns:
-            return frozenset({PLAIN_BASIC_TABLE})
+            plain = TT_SHOP_TABLE if self.report_type is ReportType.TT_SHOP else PLAIN_BASIC_TABLE
+            return frozenset({plain})
         return frozenset(
             BREAKDOWNS[self.report_type, name].metric_table for name in self.breakdowns
         )
@@ -292,7 +298,7 @@ def closest_names(name: str, candidates: list[str] | set[str] | frozenset[str]) 
 
 def allowed_breakdowns(report_type: ReportType) -> frozenset[str]:
     """Non-ID, non-time dimensions a report type accepts."""
-    return AUDIENCE_DIMENSIONS if report_type is ReportType.AUDIENCE else BASIC_BREAKDOWNS
+    return frozenset(name for kind, name in BREAKDOWNS if kind is report_type)
 
 
 def breakdown_error(report_type: ReportType, breakdowns: list[str]) -> str | None:

@@ -122,6 +122,17 @@ class ReportDefinition:
         dimension_names = set(self.dimensions)
         return [metric for metric in metrics_for(self.shape) if metric.name not in dimension_names]
 
+    @property
+    def status_filter_field(self) -> str | None:
+        """The status filter that includes deleted entities, where the report takes one.
+
+        Advertiser level has no status to filter; TT_SHOP reports take no filter at all
+        (Doc 1740302848100353, `filtering`).
+        """
+        if self.level is DataLevel.ADVERTISER or self.report_type is ReportType.TT_SHOP:
+            return None
+        return f"{self.level.value.lower()}_status"
+
     def is_default(self, metric: Metric) -> bool:
         """Whether a metric is selected unless the catalog says otherwise."""
         if self.default_metrics is not None:
@@ -142,8 +153,15 @@ AUDIENCE_BREAKDOWNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# GMV max ads reports (TT_SHOP): advertiser or campaign level (Doc 1740302848100353); a daily
+# grouping always has `country_code` (Doc 1803073899092993); the default metrics are TikTok's
+# own for TT_SHOP, spend and billed_cost (Doc 1740302848100353, `metrics`).
+SHOP_REPORT_LEVELS = (DataLevel.ADVERTISER, DataLevel.CAMPAIGN)
+SHOP_DEFAULT_METRICS = ("spend", "billed_cost")
+
+
 def builtin_reports() -> list[ReportDefinition]:
-    """The 12 performance and 12 audience report streams."""
+    """The 12 performance, 12 audience and 2 GMV max ads (TT_SHOP) report streams."""
     reports = [
         ReportDefinition(
             f"{_LEVEL_NAMES[level]}_report_{grain.suffix}", ReportType.BASIC, level, grain
@@ -161,5 +179,16 @@ def builtin_reports() -> list[ReportDefinition]:
         )
         for level in DataLevel
         for suffix, breakdowns in AUDIENCE_BREAKDOWNS.items()
+    ]
+    reports += [
+        ReportDefinition(
+            f"{_LEVEL_NAMES[level]}_shop_report_daily",
+            ReportType.TT_SHOP,
+            level,
+            Granularity.DAY,
+            ("country_code",),
+            SHOP_DEFAULT_METRICS,
+        )
+        for level in SHOP_REPORT_LEVELS
     ]
     return reports

@@ -71,7 +71,7 @@ def entry(**changes: object) -> dict:
         (entry(name="Bad Name"), "`name` 'Bad Name' must be lower case"),
         (
             entry(report_type="BASICS"),
-            "report_type 'BASICS' is not one of BASIC, AUDIENCE. Did you mean 'BASIC'",
+            "report_type 'BASICS' is not one of BASIC, AUDIENCE, TT_SHOP. Did you mean 'BASIC'",
         ),
         (entry(data_level="ADGROUPS"), "data_level 'ADGROUPS' is not one of"),
         (

@@ -185,3 +185,49 @@ def test_the_report_endpoints_minute_and_day_limits() -> None:
     assert "QPM limit 3" in minute[-1]["message"]
     assert [answer["code"] for answer in day] == [0, 40016]
     assert "QPD limit 4" in day[-1]["message"]
+
+
+def tt_shop(api: FakeTikTokApi, **overrides) -> dict:
+    params = {
+        "advertiser_id": first_store(api)[0],
+        "service_type": "AUCTION",
+        "report_type": "TT_SHOP",
+        "data_level": "AUCTION_CAMPAIGN",
+        "dimensions": ["campaign_id", "country_code", "stat_time_day"],
+        "start_date": "2026-09-01",
+        "end_date": "2026-09-30",
+        "page_size": 1000,
+    }
+    params |= overrides
+    return call(api, "report/integrated/get/", **{k: v for k, v in params.items() if v is not None})
+
+
+def test_tt_shop_answers_gmv_max_spend_by_campaign_country_and_day(api: FakeTikTokApi) -> None:
+    answer = tt_shop(api)
+    assert answer["code"] == 0, answer
+    rows = answer["data"]["list"]
+    assert rows
+    assert all(set(row["metrics"]) == {"spend", "billed_cost"} for row in rows)  # the default
+    campaigns = {c.campaign_id for cs in shop_world(api.data).campaigns.values() for c in cs}
+    assert {row["dimensions"]["campaign_id"] for row in rows} <= campaigns
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"data_level": "AUCTION_ADGROUP"}, "data_level"),
+        ({"dimensions": ["campaign_id", "stat_time_day"]}, "not a supported grouping"),
+        ({"dimensions": ["campaign_id", "country_code", "stat_time_hour"]}, "grouping"),
+        ({"data_level": "AUCTION_ADVERTISER"}, "needs the dimension 'advertiser_id'"),
+        ({"filtering": [{"field_name": "campaign_status"}]}, "filtering: Not supported"),
+        ({"query_lifetime": True}, "query_lifetime"),
+        ({"metrics": ["spend", "impressions"]}, "Invalid metric fields: ['impressions']"),
+        ({"end_date": "2026-10-01"}, "30 days"),
+    ],
+)
+def test_tt_shop_refuses_what_the_reference_refuses(
+    api: FakeTikTokApi, overrides: dict, message: str
+) -> None:
+    answer = tt_shop(api, **overrides)
+    assert answer["code"] == 40002
+    assert message in answer["message"]

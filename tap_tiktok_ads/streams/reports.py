@@ -30,7 +30,7 @@ from tap_tiktok_ads.dates import (
     windows,
 )
 from tap_tiktok_ads.errors import TikTokFatalError, refused_metrics
-from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
+from tap_tiktok_ads.metrics import METRICS, ReportType, TimeDimension
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
 from tap_tiktok_ads.records import RowTyper
 from tap_tiktok_ads.report_definitions import (
@@ -241,10 +241,11 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         else:
             params["start_date"] = context["start_date"]
             params["end_date"] = context["end_date"]
-        if self.runtime.settings.include_deleted and definition.level is not DataLevel.ADVERTISER:
+        status_field = definition.status_filter_field
+        if self.runtime.settings.include_deleted and status_field:
             params["filtering"] = [
                 {
-                    "field_name": f"{definition.level.value.lower()}_status",
+                    "field_name": status_field,
                     "filter_type": "IN",
                     "filter_value": '["STATUS_ALL"]',
                 }

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from tests.fake_api.ad_cap import THROTTLE_HEADER, THROTTLE_TEXT
 from tests.fake_api.report_query import parse_report_query
 from tests.fake_api.routes import register
+from tests.fake_api.shop_reports import REPORT_TYPE as TT_SHOP
+from tests.fake_api.shop_reports import tt_shop_report
 
 if TYPE_CHECKING:
     from tests.fake_api.request import ApiRequest
@@ -14,6 +16,8 @@ if TYPE_CHECKING:
 
 def report_integrated_get(request: ApiRequest) -> dict[str, Any]:
     """Validate, then answer one page with exact `page_info` totals."""
+    if request.params.get("report_type") == TT_SHOP:  # GMV max ads: rules of their own
+        return tt_shop_report(request)
     query, page, page_size = parse_report_query(request)
     request.require_advertiser(query.advertiser_id)
     engine = request.api.data.engine
