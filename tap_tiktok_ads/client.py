@@ -17,6 +17,7 @@ import backoff
 import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.metrics import DEFAULT_LOG_INTERVAL
 from singer_sdk.pagination import PageNumberPaginator
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import PageContext
@@ -30,6 +31,8 @@ from tap_tiktok_ads.errors import (
     TikTokRetriableError,
     classify,
 )
+from tap_tiktok_ads.run_log import ProgressCounter, quiet_sdk_logs
+from tap_tiktok_ads.transport import HostRefusedError
 
 if TYPE_CHECKING:
     import logging
@@ -201,6 +204,7 @@ class TikTokStream(RESTStream[int]):
         # The budget of the request each thread is sending (see `_within_budget`).
         self._budgets = threading.local()
         super().__init__(tap, **kwargs)
+        quiet_sdk_logs([tap.logger, self.logger], log_metrics=runtime.settings.log_metrics)
 
     @property
     @override
@@ -364,6 +368,10 @@ class TikTokStream(RESTStream[int]):
             return retrying()
         except FatalAPIError:
             raise
+        except HostRefusedError as exc:
+            seconds = time.monotonic() - started
+            attempts = HostRefusedError.REFUSED_RETRIES + 1
+            raise RetriesExhaustedError(exc.help(attempts, seconds)) from None
         except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
             seconds = time.monotonic() - started
             context = args[1] if len(args) > 1 else kwargs.get("context")
@@ -420,9 +428,14 @@ class TikTokStream(RESTStream[int]):
         next(waits)  # expo's first value only answers backoff's priming
         failure = yield 0.0
         for attempt, wait in enumerate(waits, start=1):
-            if deadline - time.monotonic() <= 0:
+            refused = isinstance(failure, HostRefusedError)
+            if deadline - time.monotonic() <= 0 or (
+                refused and attempt > HostRefusedError.REFUSED_RETRIES
+            ):
                 return
             seconds = max(0.0, min(self.backoff_jitter(wait), deadline - time.monotonic()))
+            if refused:
+                seconds = min(seconds, HostRefusedError.REFUSED_MAX_WAIT_SECONDS)
             self._note_retry(attempt, seconds, failure)
             self.runtime.stopping.wait(seconds)  # a stopping run's next attempt is refused
             failure = yield 0.0
@@ -447,6 +460,27 @@ class TikTokStream(RESTStream[int]):
     def response_error_message(self, response: requests.Response) -> str:
         """Status and path only: bodies and URLs may carry secrets."""
         return f"HTTP {response.status_code} on {self.path}"
+
+    @override
+    def get_record_counter(
+        self, *, endpoint: str | None = None, log_interval: float = DEFAULT_LOG_INTERVAL
+    ) -> ProgressCounter:
+        """The SDK's record counter, which also feeds the run's progress lines and table."""
+        return ProgressCounter(
+            self, self.runtime.run_log, endpoint=endpoint, log_interval=log_interval
+        )
+
+    def partition_start(self, context: Context | None) -> tuple[str, str, str]:
+        """The replication mode, whose data the partition is, and where it starts, in words.
+
+        For the log; streams that know more (report windows) say more.
+        """
+        whose = _subject(context).removeprefix(" for ")
+        if self.replication_method != REPLICATION_INCREMENTAL:
+            return "full-table", whose, ""
+        bookmark = self.resume_bookmark(context) if context else None
+        start = f"changes since {bookmark}" if bookmark else "everything (no bookmark yet)"
+        return "incremental", whose, start
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:

@@ -6,6 +6,7 @@ holds for the run as a whole and the advertisers are looked up once.
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,11 +17,10 @@ from typing import TYPE_CHECKING
 from tap_tiktok_ads.advertisers import AdvertiserDirectory
 from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.quotas import ENDPOINT_QUOTAS, EndpointLimiter
+from tap_tiktok_ads.run_log import PROGRESS_LOGGER, RunLog
 from tap_tiktok_ads.transport import RateLimiter, Redactor, TikTokAdapter, build_session
 
 if TYPE_CHECKING:
-    import logging
-
     import requests
 
     from tap_tiktok_ads.settings import Settings
@@ -160,6 +160,7 @@ class Runtime:
     """The run-wide shared objects."""
 
     settings: Settings
+    log_name: str = "tap-tiktok-ads"  # the tap's logger, parent of the progress logger
     stats: SyncStats = field(default_factory=SyncStats)
     failures: FailureRegistry = field(default_factory=FailureRegistry)
     # Set when the sync ends: retry waits end early and no further request is sent.
@@ -186,10 +187,15 @@ class Runtime:
             executor.shutdown(wait=True, cancel_futures=True)
 
     def log_totals_once(self, logger: logging.Logger) -> None:
-        """Log what the run cost (requests, retries, throttling) once per run."""
-        if self._totals_logged or not self.adapter.requests_sent:
+        """Log the rows and seconds per stream, then what the run cost, once per run.
+
+        The cost line comes last and keeps its wording: benchmarks/run.py reads it.
+        """
+        if self._totals_logged or not (self.adapter.requests_sent or self.run_log.tallies):
             return
         self._totals_logged = True
+        for line in self.run_log.table_lines():
+            logger.info(line)
         logger.info(
             "TikTok requests sent: %d, retries: %d, rate limited: %d, "
             "waited for the rate limit: %.1f s",
@@ -197,6 +203,14 @@ class Runtime:
             self.stats.retries,
             self.stats.rate_limited,
             self.limiter.waited_seconds,
+        )
+
+    @cached_property
+    def run_log(self) -> RunLog:
+        """The run's progress lines and end-of-run table (`tap-tiktok-ads.progress`)."""
+        return RunLog(
+            logging.getLogger(self.log_name).getChild(PROGRESS_LOGGER),
+            self.settings.progress_interval_seconds,
         )
 
     @cached_property

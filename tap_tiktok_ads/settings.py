@@ -241,6 +241,26 @@ CONFIG_SCHEMA = th.PropertiesList(
         title="Initial retry wait (seconds)",
         description="First wait before a retry; each further wait doubles (with jitter).",
     ),
+    th.Property(
+        "progress_interval_seconds",
+        th.NumberType(minimum=0, maximum=3600),
+        default=5,
+        title="Progress interval (seconds)",
+        description=(
+            "Least time between two progress lines in the log (stream, advertiser, days, "
+            "rows so far, time left)."
+        ),
+    ),
+    th.Property(
+        "log_metrics",
+        th.BooleanType,
+        default=False,
+        title="Log SDK metrics",
+        description=(
+            "Log the Singer SDK's METRIC lines (one per request, with its duration) at INFO; "
+            "off, they are logged at DEBUG only."
+        ),
+    ),
 ).to_dict()
 
 
@@ -276,6 +296,8 @@ class Settings:
     max_retries: int = 8
     max_retry_seconds: float = 600.0
     retry_initial_wait_seconds: float = 1.0
+    progress_interval_seconds: float = 5.0
+    log_metrics: bool = False
     tiktok_accounts: tuple[TikTokAccount, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -320,6 +342,10 @@ class Settings:
             retry_initial_wait_seconds=float(
                 config.get("retry_initial_wait_seconds", defaults.retry_initial_wait_seconds)
             ),
+            progress_interval_seconds=float(
+                config.get("progress_interval_seconds", defaults.progress_interval_seconds)
+            ),
+            log_metrics=bool(config.get("log_metrics", False)),
             tiktok_accounts=tuple(
                 TikTokAccount(
                     business_id=str(entry.get("business_id") or ""),

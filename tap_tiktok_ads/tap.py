@@ -74,7 +74,7 @@ class TapTikTokAds(Tap):
     @cached_property
     def runtime(self) -> Runtime:
         """What every stream of this run shares; its secrets are masked in every log line."""
-        runtime = Runtime(Settings.from_config(self.config))
+        runtime = Runtime(Settings.from_config(self.config), log_name=self.name)
         redact_logs(runtime.redactor)
         return runtime
 

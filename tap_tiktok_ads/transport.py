@@ -202,6 +202,55 @@ def redact_logs(redactor: Redactor) -> None:
             handler.addFilter(_LOG_FILTER)
 
 
+class HostRefusedError(requests.ConnectionError):
+    """Nothing listens at the API host: the URL, the fake API or the network is wrong.
+
+    A refused connection is not the transient fault a retry outlasts (TikTok's hosts sit
+    behind load balancers that accept connections), so it gets a short budget of its own:
+    `REFUSED_RETRIES` retries, each after at most `REFUSED_MAX_WAIT_SECONDS`.
+    """
+
+    REFUSED_RETRIES = 2
+    REFUSED_MAX_WAIT_SECONDS = 1.0
+
+    def __init__(self, origin: str, **kwargs: Any) -> None:  # noqa: ANN401
+        """`origin` is scheme, host and port only: never a path or query (secrets)."""
+        super().__init__(f"{origin} refused the connection", **kwargs)
+        self.origin = origin
+
+    def help(self, attempts: int, seconds: float) -> str:
+        """What to check, for the run's last message."""
+        return (
+            f"Cannot reach the TikTok API: {self.origin} refused the connection "
+            f"({attempts} attempts in {seconds:.1f} s). Check that `api_base_url` is right; "
+            "if it points at the fake API, that the fake is running (scripts/fake-api); "
+            "else your network, firewall or proxy settings (HTTPS_PROXY)."
+        )
+
+
+def _connection_refused(error: BaseException) -> bool:
+    """Whether a transport error was a refused connection (searched through its causes)."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError):
+            return True
+        linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        pending += [e for e in [*linked, *current.args] if isinstance(e, BaseException)]
+    return False
+
+
+def _origin(url: str | None) -> str:
+    """`scheme://host:port` of a URL."""
+    parts = urlsplit(url or "")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}"
+
+
 class RunStoppedError(RuntimeError):
     """The run is ending (it failed or finished): no further request may be sent."""
 
@@ -253,6 +302,8 @@ class TikTokAdapter(HTTPAdapter):
         try:
             return super().send(request, *args, **kwargs)
         except requests.RequestException as exc:
+            if isinstance(exc, requests.ConnectionError) and _connection_refused(exc):
+                raise HostRefusedError(_origin(request.url), request=request) from None
             # requests puts the full URL (query included) in its messages.
             raise type(exc)(self.redactor(str(exc)), request=request) from None
 

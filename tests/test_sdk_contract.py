@@ -159,6 +159,25 @@ def test_sync_entry_points_are_still_what_the_tap_wraps() -> None:
     ]
 
 
+def test_the_record_counter_sees_each_partition_and_each_written_record() -> None:
+    """The run's progress and end table come from the stream's record counter.
+
+    It must be entered around the sync, moved to each partition before its records, and
+    incremented once per RECORD message written.
+    """
+    source = inspect.getsource(Stream._sync_records)
+    assert "record_counter = self.get_record_counter()" in source
+    assert "with record_counter, timer:" in source
+    assert "record_counter.with_context(context_element)" in source
+    written = source.index("self._write_record_message(record)")
+    assert written < source.index("record_counter.increment()")
+    assert list(inspect.signature(Stream.get_record_counter).parameters) == [
+        "self",
+        "endpoint",
+        "log_interval",
+    ]
+
+
 def test_build_prepared_request_sets_the_shared_session_s_auth(
     tap: TapTikTokAds, monkeypatch: pytest.MonkeyPatch
 ) -> None:

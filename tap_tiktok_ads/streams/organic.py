@@ -254,6 +254,14 @@ class OrganicStream(TikTokStream):
         here; its bookmark stays and the later organic streams skip it too.
         """
         business_id = (context or {}).get("business_id")
+        if not self.tokens.business_ids:
+            self.runtime.run_log.once(
+                "no tiktok_accounts",
+                self._tap.logger,
+                "The organic streams (organic_*) are selected but `tiktok_accounts` is empty: "
+                "they emit nothing. Add your TikTok accounts (business_id and refresh_token) to "
+                "`tiktok_accounts`, or deselect the organic streams.",
+            )
         if not business_id or self.runtime.failures.account_failed(business_id):
             return
         self._business_id = business_id

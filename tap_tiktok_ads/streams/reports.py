@@ -39,6 +39,7 @@ from tap_tiktok_ads.report_definitions import (
     Granularity,
     ReportDefinition,
 )
+from tap_tiktok_ads.run_log import read_plan_words
 from tap_tiktok_ads.selected_records import SelectedRecordsStream
 
 _T = TypeVar("_T")
@@ -216,6 +217,20 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             + [METRICS[name].latency_hours for name in self.selected_metrics]
         )
         return hours, (DAILY_FIX_UTC_HOUR if hours < 1 else None)
+
+    @override
+    def partition_start(self, context: Context | None) -> tuple[str, str, str]:
+        """The advertiser's days to read on this run, and why from that day."""
+        mode, whose, start = super().partition_start(context)
+        if context is None or self.definition.granularity is Granularity.LIFETIME:
+            return mode, whose, start
+        plan, settings = self._plan_of(context["advertiser_id"]), self.runtime.settings
+        bookmark = self.resume_bookmark(context)
+        return (
+            mode,
+            whose,
+            read_plan_words(plan, bookmark, settings.start_date, settings.attribution_window_days),
+        )
 
     # --- requests -------------------------------------------------------------------
 
@@ -462,6 +477,8 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
                 raise read.refusal
             period = self._period_values(read.window) if read.window else {}
             timezone = self._plan_of(advertiser_id).timezone
+            if read.window is not None:
+                self.runtime.run_log.window(self.name, read.window, self._plan_of(advertiser_id))
             for row in self._window_rows(read):
                 record = typer.record(advertiser_id, row, timezone)
                 if period:
