@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tap_tiktok_ads.run_log import DemoteSdkChatter, Partition, RunLog
-from tests.conftest import run_cli, tap_config
+from tests.conftest import NOW, run_cli, tap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -75,7 +75,7 @@ def test_the_log_at_info_fits_a_screen_and_ends_with_the_table(
     tmp_path: Path, fake_api: FakeTikTokApi
 ) -> None:
     config = tap_config(fake_api, progress_interval_seconds=0.2)
-    done = run_cli(tmp_path, config=config, streams=STREAMS)
+    done = run_cli(tmp_path, config=config, streams=STREAMS, now=NOW)
     assert done.returncode == 0, done.stderr
     assert "METRIC" not in done.stderr
     assert "Skipping deselected stream" not in done.stderr
@@ -112,7 +112,7 @@ def test_progress_lines_come_at_most_once_per_interval(
         progress_interval_seconds=interval,
         max_requests_per_second=10,
     )
-    done = run_cli(tmp_path, config=config, streams={"ad_report_hourly": None})
+    done = run_cli(tmp_path, config=config, streams={"ad_report_hourly": None}, now=NOW)
     assert done.returncode == 0, done.stderr
     stamps = []
     for line in done.stderr.splitlines():
