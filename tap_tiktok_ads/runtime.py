@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tap_tiktok_ads.advertisers import AdvertiserDirectory
 from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
+from tap_tiktok_ads.id_batches import AdCensus
 from tap_tiktok_ads.quotas import ENDPOINT_QUOTAS, EndpointLimiter
 from tap_tiktok_ads.run_log import PROGRESS_LOGGER, RunLog
 from tap_tiktok_ads.transport import RateLimiter, Redactor, TikTokAdapter, build_session
@@ -212,6 +213,11 @@ class Runtime:
             logging.getLogger(self.log_name).getChild(PROGRESS_LOGGER),
             self.settings.progress_interval_seconds,
         )
+
+    @cached_property
+    def ad_census(self) -> AdCensus:
+        """Advertisers over TikTok's report ad cap, shared by the report streams."""
+        return AdCensus()
 
     @cached_property
     def executor(self) -> ThreadPoolExecutor | None:

@@ -17,7 +17,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
-from tap_tiktok_ads.client import PerAdvertiserStream
+from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
     DateWindow,
     days_to_read,
@@ -29,7 +29,16 @@ from tap_tiktok_ads.dates import (
     week_periods,
     windows,
 )
+from tap_tiktok_ads.envelope import response_data
 from tap_tiktok_ads.errors import TikTokFatalError, refused_metrics
+from tap_tiktok_ads.id_batches import (
+    THROTTLE_HEADER,
+    AdCapReached,
+    BatchedReader,
+    IdBatch,
+    batch_params,
+    list_ads,
+)
 from tap_tiktok_ads.metrics import METRICS, ReportType, TimeDimension
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
 from tap_tiktok_ads.records import RowTyper
@@ -49,6 +58,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Iterable, Iterator
 
+    import requests
     from singer_sdk import singerlib
     from singer_sdk.helpers.types import Context
 
@@ -78,6 +88,8 @@ class WindowRead:
     rows: list[dict[str, Any]]
     total_pages: int
     refusal: TikTokFatalError | None = None
+    over_cap: bool = False  # the advertiser is over TikTok's ad cap: read in ID batches
+    id_batch: IdBatch | None = None
 
 
 class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserStream):
@@ -265,7 +277,15 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
                     "filter_value": '["STATUS_ALL"]',
                 }
             ]
-        return params
+        batch = context.get("id_batch")
+        return params if batch is None else batch_params(params, batch, definition.level)
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        """An answer that TikTok truncated at its ad cap is never used (id_batches.py)."""
+        super().validate_response(response)
+        if THROTTLE_HEADER in response.headers:
+            raise AdCapReached(response.headers[THROTTLE_HEADER])
 
     def read_windows(self, plan: ReadPlan) -> Iterator[DateWindow]:
         """The date ranges to request: fixed-size windows, or whole weeks or months.
@@ -283,11 +303,17 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         return windows(plan.start, plan.end, self.definition.window_days)
 
     def _request_context(
-        self, advertiser_id: str, window: DateWindow | None, metric_chunk: int = 0
+        self,
+        advertiser_id: str,
+        window: DateWindow | None,
+        metric_chunk: int = 0,
+        id_batch: IdBatch | None = None,
     ) -> dict[str, Any]:
         context: dict[str, Any] = {"advertiser_id": advertiser_id, "metric_chunk": metric_chunk}
         if window is not None:
             context |= {"start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
+        if id_batch is not None:
+            context["id_batch"] = id_batch.context()
         return context
 
     def _read_window(self, advertiser_id: str, window: DateWindow | None) -> WindowRead:
@@ -336,13 +362,33 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
                         exc,
                     )
 
-    def _read_window_rows(self, advertiser_id: str, window: DateWindow | None) -> WindowRead:
+    def _read_window_rows(
+        self, advertiser_id: str, window: DateWindow | None, id_batch: IdBatch | None = None
+    ) -> WindowRead:
+        """A window's first page; an advertiser over the ad cap is read in batches instead."""
+        census = self.runtime.ad_census
+        if id_batch is None and census.over_cap(advertiser_id):
+            return WindowRead(advertiser_id, window, [], 0, over_cap=True)
+        try:
+            return self._read_query(advertiser_id, window, id_batch)
+        except AdCapReached:
+            if id_batch is not None:
+                raise
+            census.note_over_cap(advertiser_id, self.path, self.logger)
+            return WindowRead(advertiser_id, window, [], 0, over_cap=True)
+
+    def _read_query(
+        self, advertiser_id: str, window: DateWindow | None, id_batch: IdBatch | None
+    ) -> WindowRead:
         if len(self.metric_chunks) == 1:
-            first = self.fetch_page(self._request_context(advertiser_id, window), 1)
-            return WindowRead(advertiser_id, window, first.rows, first.total_pages)
+            context = self._request_context(advertiser_id, window, id_batch=id_batch)
+            first = self.fetch_page(context, 1)
+            return WindowRead(
+                advertiser_id, window, first.rows, first.total_pages, id_batch=id_batch
+            )
         joined: dict[tuple, dict] = {}
         for index in range(len(self.metric_chunks)):
-            context = self._request_context(advertiser_id, window, index)
+            context = self._request_context(advertiser_id, window, index, id_batch)
             for row in self.request_records(context):
                 key = tuple(sorted((row.get("dimensions") or {}).items()))
                 existing = joined.get(key)
@@ -359,7 +405,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         one of them comes back empty: a count that keeps growing cannot loop forever.
         """
         yield from read.rows
-        context = self._request_context(read.advertiser_id, read.window)
+        context = self._request_context(read.advertiser_id, read.window, id_batch=read.id_batch)
         announced, next_page, warned = read.total_pages, 2, False
         while next_page <= announced:
             batch_end, batch_has_rows = announced, False
@@ -388,6 +434,36 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             if next_page > read.total_pages and not batch_has_rows:
                 return
             next_page = batch_end + 1
+
+    def _batched_rows(self, read: WindowRead) -> Iterator[dict]:
+        """The window's rows of an advertiser over TikTok's ad cap, read in ID batches."""
+
+        def read_batch(batch: IdBatch) -> Iterator[dict]:
+            first = self._without_refused_metrics(
+                functools.partial(self._read_window_rows, read.advertiser_id, read.window, batch)
+            )
+            return self._window_rows(first)
+
+        return self._batched_reader.rows(read.advertiser_id, read_batch)
+
+    @cached_property
+    def _batched_reader(self) -> BatchedReader:
+        def fetch_ads(params: dict[str, Any]) -> dict[str, Any]:
+            prepared = self.build_prepared_request(
+                method="GET",
+                url=f"{self.url_base}/ad/get/",
+                params={key: encode_param(value) for key, value in params.items()},
+                headers=self.http_headers,
+            )
+            context = {"advertiser_id": params["advertiser_id"]}
+            return response_data(self._retrying_request(prepared, context))
+
+        return BatchedReader(
+            self.runtime.ad_census,
+            self.definition.level,
+            lambda advertiser_id: list_ads(advertiser_id, fetch_ads),
+            self.logger,
+        )
 
     @cached_property
     def _prefetcher(self) -> OrderedPrefetcher:
@@ -479,7 +555,8 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             timezone = self._plan_of(advertiser_id).timezone
             if read.window is not None:
                 self.runtime.run_log.window(self.name, read.window, self._plan_of(advertiser_id))
-            for row in self._window_rows(read):
+            rows = self._batched_rows(read) if read.over_cap else self._window_rows(read)
+            for row in rows:
                 record = typer.record(advertiser_id, row, timezone)
                 if period:
                     record.update(period)

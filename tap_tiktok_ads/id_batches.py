@@ -1,0 +1,391 @@
+"""Reading accounts over TikTok's ad cap in ID batches, so that truncation never loses rows.
+
+`report/integrated/get/` aggregates at most the newest 20,000 ads of an account (by creation
+time, deleted ads included) and returns only those; its answer then carries the header
+`X-Tt-Ads-Throttle` (Doc 1740302848100353; Reporting FAQ, Doc 1738864850353154). TikTok's
+remedy is the `campaign_ids` / `adgroup_ids` / `ad_ids` filters, at most 100 IDs each, so that
+each query covers fewer ads than the cap.
+
+So an answer with the header is never used (`AdCapReached`); the account's ads are listed
+once per run from `ad/get/` (deleted ones too) and the report is read in batches of at most
+100 IDs, each batch covering fewer ads than the cap. A batch that still gets the header
+(the cap is lower than we thought, or ads were added) is split and read again. Batches of one
+level cover disjoint entities, so their rows join without duplicates.
+
+An entity cannot be filtered at its own level or above (inferred: TikTok's ID filters
+narrow the ads a query covers, and a filter at a level below the report's would split its
+rows), so the advertiser level, and a campaign or ad group holding too many ads by itself, is
+summed from the level below (`RollUp`): additive metrics (counts and money) add up exactly;
+ratios and unique counts (reach) cannot be added and stay empty, with a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from tap_tiktok_ads.metrics import METRICS, DataLevel, MetricKind
+
+if TYPE_CHECKING:
+    import logging
+    from collections.abc import Callable, Iterable, Iterator
+
+TIKTOK_AD_CAP = 20_000  # Doc 1740302848100353: "up to 20,000 advertisements"
+THROTTLE_HEADER = "X-Tt-Ads-Throttle"  # Doc 1740302848100353, Doc 1738864850353154
+MAX_FILTER_IDS = 100  # Doc 1740302848100353: "up to 100 IDs at a time"
+# The filter of each level (Doc 1740302848100353 names the three).
+FILTER_OF = {
+    DataLevel.CAMPAIGN: "campaign_ids",
+    DataLevel.ADGROUP: "adgroup_ids",
+    DataLevel.AD: "ad_ids",
+}
+_BELOW = {
+    DataLevel.ADVERTISER: DataLevel.CAMPAIGN,
+    DataLevel.CAMPAIGN: DataLevel.ADGROUP,
+    DataLevel.ADGROUP: DataLevel.AD,
+}
+AD_PAGE_SIZE = 1000  # ad/get/ page_size maximum (reference 3.5)
+_DEPTH = {level: depth for depth, level in enumerate(DataLevel)}
+
+
+class AdCapReached(Exception):  # noqa: N818 - what happened, not an error of the tap
+    """TikTok's answer carried `X-Tt-Ads-Throttle`: its rows are a truncated subset."""
+
+
+@dataclass(frozen=True)
+class AdRef:
+    """One ad of the account and the entities above it, from `ad/get/`."""
+
+    ad_id: str
+    adgroup_id: str
+    campaign_id: str
+
+    def id_at(self, level: DataLevel) -> str:
+        """The ID of the ad's entity at `level` (campaign, ad group or the ad)."""
+        return {
+            DataLevel.CAMPAIGN: self.campaign_id,
+            DataLevel.ADGROUP: self.adgroup_id,
+            DataLevel.AD: self.ad_id,
+        }[level]
+
+
+@dataclass(frozen=True)
+class IdBatch:
+    """One query's ID filter, the ads it covers, and how its rows become the report's rows.
+
+    `read_level` is the level the query asks for; when it is below the report's level, the
+    rows are summed up to the report's level (`RollUp`).
+    """
+
+    filter_level: DataLevel
+    ids: tuple[str, ...]
+    ads: tuple[AdRef, ...]
+    read_level: DataLevel
+
+    def context(self) -> dict[str, Any]:
+        """What a request context carries of the batch (plain JSON: the SDK logs contexts)."""
+        return {
+            "filtering": {
+                "field_name": FILTER_OF[self.filter_level],
+                "filter_type": "IN",
+                "filter_value": json.dumps(list(self.ids)),
+            },
+            "read_level": self.read_level.value,
+        }
+
+
+def _pack(
+    groups: dict[str, list[AdRef]], level: DataLevel, max_ads: int, read_level: DataLevel
+) -> Iterator[IdBatch]:
+    """Groups of ads (one per ID at `level`) packed into batches of <= 100 IDs, <= max_ads."""
+    ids: list[str] = []
+    ads: list[AdRef] = []
+    for entity_id in sorted(groups):
+        members = groups[entity_id]
+        if ids and (len(ids) >= MAX_FILTER_IDS or len(ads) + len(members) > max_ads):
+            yield IdBatch(level, tuple(ids), tuple(ads), read_level)
+            ids, ads = [], []
+        ids.append(entity_id)
+        ads.extend(members)
+    if ids:
+        yield IdBatch(level, tuple(ids), tuple(ads), read_level)
+
+
+def plan_batches(ads: Iterable[AdRef], level: DataLevel, max_ads: int) -> list[IdBatch]:
+    """Batches that together read the report at `level` for these ads, each <= max_ads ads.
+
+    Campaigns are packed first (fewest requests); a campaign with too many ads is split by
+    its ad groups, and an ad group by its ads, as far as the report's level allows; below
+    that, its rows are summed from the level below (read at `read_level`).
+    """
+    if level is DataLevel.ADVERTISER:
+        return plan_batches(ads, DataLevel.CAMPAIGN, max_ads)
+    return list(_split(list(ads), DataLevel.CAMPAIGN, level, level, max_ads))
+
+
+def _split(
+    ads: list[AdRef], by: DataLevel, level: DataLevel, read_level: DataLevel, max_ads: int
+) -> Iterator[IdBatch]:
+    groups: dict[str, list[AdRef]] = defaultdict(list)
+    for ad in ads:
+        groups[ad.id_at(by)].append(ad)
+    fitting = {key: members for key, members in groups.items() if len(members) <= max_ads}
+    yield from _pack(fitting, by, max_ads, read_level)
+    for key in sorted(set(groups) - set(fitting)):
+        if by is DataLevel.AD:  # one ad per ID: cannot happen with max_ads >= 1
+            continue
+        finer = _BELOW[by]
+        # Filtering below the report's level would split its rows: read below and sum.
+        finer_read = read_level if _DEPTH[finer] <= _DEPTH[level] else finer
+        yield from _split(groups[key], finer, level, finer_read, max_ads)
+
+
+def batch_of(ads: Iterable[AdRef], batch: IdBatch) -> list[AdRef]:
+    """The ads of a batch (those of `ads` it covers)."""
+    wanted = set(batch.ids)
+    return [ad for ad in ads if ad.id_at(batch.filter_level) in wanted]
+
+
+@dataclass
+class _Account:
+    ads: list[AdRef] | None = None
+    max_ads: int = TIKTOK_AD_CAP - 1  # each batch covers fewer ads than the cap
+
+
+@dataclass
+class AdCensus:
+    """Per run: which advertisers are over the cap, their ads, and how big a batch may be.
+
+    Shared by the report streams of a run (and their worker threads), so the ads of an
+    advertiser are listed once and the message is logged once.
+    """
+
+    _accounts: dict[str, _Account] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def over_cap(self, advertiser_id: str) -> bool:
+        """Whether this advertiser is read in batches in this run."""
+        with self._lock:
+            return advertiser_id in self._accounts
+
+    def note_over_cap(self, advertiser_id: str, where: str, logger: logging.Logger) -> None:
+        """From now on read this advertiser in batches; say so once, and why."""
+        with self._lock:
+            if advertiser_id in self._accounts:
+                return
+            self._accounts[advertiser_id] = _Account()
+        logger.warning(
+            "Advertiser %s has more ads than TikTok's report cap (%s answered with the %s "
+            "header: only the newest ads of the account are counted). Its reports are read "
+            "in batches of at most %d campaign, ad group or ad IDs, each covering fewer ads "
+            "than the cap, so that no row is lost (Doc 1740302848100353).",
+            advertiser_id,
+            where,
+            THROTTLE_HEADER,
+            MAX_FILTER_IDS,
+        )
+
+    def ads(self, advertiser_id: str, list_ads: Callable[[], list[AdRef]]) -> list[AdRef]:
+        """The advertiser's ads, deleted ones included, listed once per run."""
+        with self._lock:
+            account = self._accounts.setdefault(advertiser_id, _Account())
+            known = account.ads
+        if known is not None:
+            return known
+        listed = list_ads()
+        with self._lock:
+            account.ads = listed
+            # The cap is at most the ads the account has (the header says "equal or more").
+            account.max_ads = min(account.max_ads, max(1, len(listed) // 2))
+        return listed
+
+    def max_ads(self, advertiser_id: str) -> int:
+        """The most ads one batch of this advertiser may cover now."""
+        with self._lock:
+            return self._accounts.setdefault(advertiser_id, _Account()).max_ads
+
+    def batch_too_big(self, advertiser_id: str, batch: IdBatch) -> None:
+        """A batch still got the header: the cap is at most its ads; batches get smaller."""
+        with self._lock:
+            account = self._accounts.setdefault(advertiser_id, _Account())
+            account.max_ads = max(1, min(account.max_ads, len(batch.ads) // 2))
+
+
+ADDITIVE_KINDS = frozenset({MetricKind.COUNT, MetricKind.MONEY})
+
+
+def summable(name: str) -> bool:
+    """Whether a metric's values add up over entities: counts and money, never unique counts."""
+    metric = METRICS.get(name)
+    return metric is not None and metric.kind in ADDITIVE_KINDS and not metric.unique
+
+
+def _add(total: str | None, value: Any) -> str | None:  # noqa: ANN401
+    """Exact decimal addition of TikTok's metric strings; `"-"` where a value is missing."""
+    try:
+        number = Decimal(str(value).replace(",", ""))
+    except InvalidOperation:
+        return total
+    if not number.is_finite():
+        return total
+    return str(number if total is None else Decimal(total) + number)
+
+
+class RollUp:
+    """Rows of lower levels summed into rows of the report's level (see the module doc)."""
+
+    def __init__(self, level: DataLevel, advertiser_id: str, ads: Iterable[AdRef]) -> None:
+        """Map every campaign, ad group and ad ID of `ads` to its ID at the report's level."""
+        self.level = level
+        self._parent: dict[str, str] = {}
+        for ad in ads:
+            parent = advertiser_id if level is DataLevel.ADVERTISER else ad.id_at(level)
+            for child in (ad.campaign_id, ad.adgroup_id, ad.ad_id):
+                self._parent[child] = parent
+        self._rows: dict[tuple, dict[str, Any]] = {}
+
+    def add(self, row: dict[str, Any], read_level: DataLevel) -> None:
+        """Add one row read at `read_level` (below the report's level)."""
+        dimensions = dict(row.get("dimensions") or {})
+        child = str(dimensions.pop(read_level.id_dimension, ""))
+        dimensions[self.level.id_dimension] = self._parent.get(child, "")
+        key = tuple(sorted(dimensions.items()))
+        target = self._rows.setdefault(key, {"dimensions": dimensions, "metrics": {}})
+        totals = target["metrics"]
+        for name, value in (row.get("metrics") or {}).items():
+            if summable(name):
+                totals[name] = _add(totals.get(name), value)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The summed rows, sorted by their dimensions."""
+        return [self._rows[key] for key in sorted(self._rows)]
+
+
+def batch_params(params: dict[str, Any], batch: dict[str, Any], level: DataLevel) -> dict[str, Any]:
+    """A report request's parameters narrowed to one batch (and moved to its read level).
+
+    A batch read below the report's level asks for the summable metrics that level accepts,
+    with every entity of that level, deleted ones included: the report's level counts
+    them all (Doc 1740302848100353, `data_level`: campaign level returns all ads under the
+    campaign).
+    """
+    filtering = [dict(item) for item in params.get("filtering") or []]
+    read = DataLevel(batch["read_level"])
+    if read is not level:
+        params = {
+            **params,
+            "data_level": read.api_value,
+            "dimensions": [
+                read.id_dimension if name == level.id_dimension else name
+                for name in params["dimensions"]
+            ],
+            "metrics": [
+                name
+                for name in params.get("metrics") or []
+                if summable(name) and read in METRICS[name].levels
+            ],
+        }
+        filtering = [
+            {
+                "field_name": f"{read.value.lower()}_status",
+                "filter_type": "IN",
+                "filter_value": '["STATUS_ALL"]',
+            }
+        ]
+    return {**params, "filtering": [*filtering, batch["filtering"]]}
+
+
+class BatchedReader:
+    """One report's rows of an advertiser over the cap, for one window, batch by batch.
+
+    `read_batch` must ask for the batch's first page before it returns, so that a batch
+    that still gets the header raises `AdCapReached` before any of its rows is used.
+    """
+
+    def __init__(
+        self,
+        census: AdCensus,
+        level: DataLevel,
+        list_ads: Callable[[str], list[AdRef]],
+        logger: logging.Logger,
+    ) -> None:
+        """Read reports at `level`; `list_ads` lists an advertiser's ads from `ad/get/`."""
+        self.census = census
+        self.level = level
+        self.list_ads = list_ads
+        self.logger = logger
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
+
+    def rows(
+        self, advertiser_id: str, read_batch: Callable[[IdBatch], Iterator[dict[str, Any]]]
+    ) -> Iterator[dict[str, Any]]:
+        """Every row of the report: direct batches' rows, then the summed ones."""
+        ads = self.census.ads(advertiser_id, lambda: self.list_ads(advertiser_id))
+        pending = plan_batches(ads, self.level, self.census.max_ads(advertiser_id))
+        rollup = RollUp(self.level, advertiser_id, ads)
+        while pending:
+            batch = pending.pop(0)
+            try:
+                rows = read_batch(batch)
+            except AdCapReached:
+                self.census.batch_too_big(advertiser_id, batch)
+                smaller = plan_batches(batch.ads, self.level, self.census.max_ads(advertiser_id))
+                pending[:0] = smaller
+                continue
+            if batch.read_level is self.level:
+                yield from rows
+                continue
+            self._warn_not_summable(advertiser_id)
+            for row in rows:
+                rollup.add(row, batch.read_level)
+        yield from rollup.rows()
+
+    def _warn_not_summable(self, advertiser_id: str) -> None:
+        with self._lock:
+            if advertiser_id in self._warned:
+                return
+            self._warned.add(advertiser_id)
+        self.logger.warning(
+            "Advertiser %s: the %s level of this report is summed from batches of a lower "
+            "level (TikTok's ad cap allows no other way); counts and amounts are exact, "
+            "ratios and unique counts such as reach cannot be summed and stay empty.",
+            advertiser_id,
+            self.level.value.lower(),
+        )
+
+
+def list_ads(
+    advertiser_id: str, fetch_page: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[AdRef]:
+    """Every ad of the account, deleted ones included, from `ad/get/` (reference 3.5).
+
+    `primary_status` `STATUS_ALL` includes deleted ads, which count towards the cap; pages
+    of 1,000 (the maximum) with only the three IDs.
+    """
+    ads: list[AdRef] = []
+    page = 1
+    while True:
+        data = fetch_page(
+            {
+                "advertiser_id": advertiser_id,
+                "fields": ["ad_id", "adgroup_id", "campaign_id"],
+                "filtering": {"primary_status": "STATUS_ALL"},
+                "page": page,
+                "page_size": AD_PAGE_SIZE,
+            }
+        )
+        listed = data.get("list") or []
+        ads.extend(
+            AdRef(str(item["ad_id"]), str(item["adgroup_id"]), str(item["campaign_id"]))
+            for item in listed
+            if item.get("ad_id")
+        )
+        total_pages = int((data.get("page_info") or {}).get("total_page") or 0)
+        if page >= total_pages or not listed:
+            return ads
+        page += 1
