@@ -162,7 +162,11 @@ class RunLog:
         position = self._position
         if position is None or position.stream != stream:
             return
-        position.days = f"days {window.start} to {window.end}"
+        position.days = (
+            f"day {window.start}"
+            if window.start == window.end
+            else f"days {window.start} to {window.end}"
+        )
         total_days = (plan.end - plan.start).days + 1
         if total_days > 0:
             position.share_of_partition = (window.start - plan.start).days / total_days

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from singer_sdk import SQLTarget
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.helpers.capabilities import TargetLoadMethods
+from singer_sdk.sql import SQLTarget
 
 from target_tiktok_duckdb.sink import DuckDBSink
 
