@@ -34,7 +34,7 @@ class Advertiser:
 
 
 class AdvertiserLookup(Protocol):
-    """The two requests that resolve advertisers (sent by streams, with their retries)."""
+    """The requests that resolve advertisers (sent by streams, with their retries)."""
 
     def authorized_ids(self) -> list[str]:
         """The IDs of every advertiser the token may read."""
@@ -44,13 +44,17 @@ class AdvertiserLookup(Protocol):
         """The `advertiser/info/` rows of these advertisers (refused ones left out)."""
         ...
 
+    def business_center_advertiser_ids(self, bc_ids: list[str]) -> list[str]:
+        """The IDs of the ad accounts these Business Centers hold and may read."""
+        ...
+
 
 class AdvertisersNotResolvedError(RuntimeError):
     """The advertisers were read before the sync resolved them: a bug in the tap."""
 
 
 class AdvertiserDirectory:
-    """The run's advertisers: configured IDs or all authorised ones, in this run's shard."""
+    """The run's advertisers: configured ones (IDs, Business Centers) or all authorised ones."""
 
     def __init__(self, settings: Settings, advertiser_failed: Callable[[str], bool]) -> None:
         """Nothing is looked up until `resolve`; discovery never calls it."""
@@ -97,7 +101,15 @@ class AdvertiserDirectory:
         if errors:
             raise ConfigValidationError("Config validation failed", errors=errors)
         ids = list(dict.fromkeys(settings.advertiser_ids))
-        if not ids:
+        if settings.business_center_ids:
+            held = lookup.business_center_advertiser_ids(list(settings.business_center_ids))
+            logger.info(
+                "The Business Centers %s hold %d advertisers",
+                ", ".join(settings.business_center_ids),
+                len(held),
+            )
+            ids = list(dict.fromkeys([*ids, *held]))
+        elif not ids:
             ids = lookup.authorized_ids()
             logger.info("The token is authorised for %d advertisers", len(ids))
         if settings.advertiser_shard:

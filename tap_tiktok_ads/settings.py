@@ -54,6 +54,16 @@ CONFIG_SCHEMA = th.PropertiesList(
         ),
     ),
     th.Property(
+        "business_center_ids",
+        th.ArrayType(th.StringType),
+        title="Business Center IDs",
+        description=(
+            "Business Center IDs: sync the ad accounts they hold (`bc/asset/get/`) as well as "
+            "`advertiser_ids`, and only these in the `business_centers` stream. Empty: "
+            "`advertiser_ids`, else every advertiser the token is authorised for."
+        ),
+    ),
+    th.Property(
         "advertiser_shard",
         th.StringType,
         title="Advertiser shard",
@@ -279,6 +289,7 @@ class Settings:
 
     access_token: str | None = None
     advertiser_ids: tuple[str, ...] = ()
+    business_center_ids: tuple[str, ...] = ()
     advertiser_shard: str | None = None
     app_id: str | None = None
     secret: str | None = None
@@ -313,6 +324,7 @@ class Settings:
         return cls(
             access_token=config.get("access_token") or None,
             advertiser_ids=tuple(str(a) for a in config.get("advertiser_ids") or ()),
+            business_center_ids=tuple(str(b) for b in config.get("business_center_ids") or ()),
             advertiser_shard=config.get("advertiser_shard") or None,
             app_id=config.get("app_id") or None,
             secret=config.get("secret") or None,
@@ -466,11 +478,12 @@ def check_credentials(settings: Settings) -> list[str]:
             "`access_token` is not set: create a long-term token for your TikTok for "
             "Business app (see the README, 'Real credentials') and set it."
         )
-    if not settings.advertiser_ids and not (settings.app_id and settings.secret):
+    listed = settings.advertiser_ids or settings.business_center_ids
+    if not listed and not (settings.app_id and settings.secret):
         errors.append(
-            "`advertiser_ids` is empty and `app_id`/`secret` are not both set: list the "
-            "advertiser IDs to sync, or set `app_id` and `secret` to sync every advertiser "
-            "the token is authorised for."
+            "`advertiser_ids` is empty, so is `business_center_ids`, and `app_id`/`secret` are "
+            "not both set: list the advertiser IDs (or Business Center IDs) to sync, or set "
+            "`app_id` and `secret` to sync every advertiser the token is authorised for."
         )
     if errors and settings.tiktok_accounts:
         errors.append(

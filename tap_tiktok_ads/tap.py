@@ -30,6 +30,10 @@ from tap_tiktok_ads.streams.advertisers import (
     StreamAdvertiserLookup,
 )
 from tap_tiktok_ads.streams.assets import asset_streams
+from tap_tiktok_ads.streams.business_centers import (
+    BusinessCenterAdvertisersStream,
+    business_center_streams,
+)
 from tap_tiktok_ads.streams.entities import entity_streams
 from tap_tiktok_ads.streams.gmv_max import gmv_max_streams
 from tap_tiktok_ads.streams.measurement import measurement_streams
@@ -99,6 +103,7 @@ class TapTikTokAds(Tap):
             *entity_streams(self, runtime),
             *asset_streams(self, runtime),
             *measurement_streams(self, runtime),
+            *business_center_streams(self, runtime),
             *reports,
             *gmv_max_streams(self, runtime),
             *organic_streams(self, runtime),
@@ -142,7 +147,11 @@ class TapTikTokAds(Tap):
             return
         info = self.streams["advertisers"]
         assert isinstance(info, AdvertisersStream)  # noqa: S101 - discover_streams builds it
-        lookup = StreamAdvertiserLookup(AuthorizedAdvertisersStream(self, self.runtime), info)
+        lookup = StreamAdvertiserLookup(
+            AuthorizedAdvertisersStream(self, self.runtime),
+            info,
+            BusinessCenterAdvertisersStream(self, self.runtime),
+        )
         self.runtime.directory.resolve(lookup, info.logger)
 
     @classmethod

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context
 
+    from tap_tiktok_ads.streams.business_centers import BusinessCenterAdvertisersStream
+
 ADVERTISER_INFO_BATCH = 100  # advertiser/info/ takes at most 100 IDs (reference 3.2)
 
 
@@ -136,10 +138,11 @@ class AdvertisersStream(TikTokStream):
 
 @dataclass(frozen=True)
 class StreamAdvertiserLookup:
-    """The directory's lookups, sent through the two streams (retries, rate limit, refusals)."""
+    """The directory's lookups, sent through streams (retries, rate limit, refusals)."""
 
     authorized: AuthorizedAdvertisersStream
     info: AdvertisersStream
+    business_centers: BusinessCenterAdvertisersStream
 
     def authorized_ids(self) -> list[str]:
         """The IDs of every advertiser the token may read."""
@@ -148,3 +151,7 @@ class StreamAdvertiserLookup:
     def info_rows(self, advertiser_ids: list[str]) -> list[dict[str, Any]]:
         """The `advertiser/info/` rows of these advertisers (refused ones left out)."""
         return self.info.fetch(advertiser_ids)
+
+    def business_center_advertiser_ids(self, bc_ids: list[str]) -> list[str]:
+        """The ad accounts these Business Centers hold and may read (`bc/asset/get/`)."""
+        return self.business_centers.readable_advertiser_ids(bc_ids)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tests.fake_api import (  # noqa: F401
     accounts,
     assets,
+    business_centers,
     entities,
     gmv_max,
     measurement,

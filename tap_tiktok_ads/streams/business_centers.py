@@ -1,0 +1,172 @@
+"""Business Centers: the `business_centers` stream and the ad accounts each one holds.
+
+`bc/get/` lists the Business Centers the token's user belongs to (Doc 1737115687501826) and
+`bc/asset/get/` with `asset_type` ADVERTISER the ad accounts a Business Center holds (Doc
+1739432717798401). Neither page is stored with this project; parameters and fields are those
+of the Go SDK's transcription (bububa/tiktok-business `model/bc/get.go`, `model/bc.go`,
+`model/bc/asset_get.go`) and TikTok's own SDK. The same asset listing resolves the run's
+advertisers when `business_center_ids` is set (see `tap_tiktok_ads.advertisers`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import typing as th
+from typing_extensions import override
+
+from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.streams.account_objects import conform
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from singer_sdk import Tap
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+    from tap_tiktok_ads.runtime import Runtime
+
+# Docs 1737115687501826, 1739432717798401: page_size 1-50 on both endpoints.
+BC_MAX_PAGE_SIZE = 50
+# Doc 1739432717798401: an ad account whose link to the Business Center is not (or no longer)
+# approved by its owner; the Business Center cannot read it.
+UNREADABLE_RELATIONS = frozenset({"UNBOUND", "PENDING", "REJECTED"})
+# What `business_centers` keeps of each ADVERTISER asset (Doc 1739432717798401).
+_HELD_FIELDS = (
+    "relation_type",
+    "relation_status",
+    "advertiser_status",
+    "advertiser_account_type",
+    "advertiser_role",
+    "owner_bc_name",
+)
+
+_HELD_ADVERTISER = th.ObjectType(
+    th.Property("advertiser_id", th.StringType),
+    th.Property("advertiser_name", th.StringType),
+    th.Property("relation_type", th.StringType),
+    th.Property("relation_status", th.StringType),
+    th.Property("advertiser_status", th.StringType),
+    th.Property("advertiser_account_type", th.StringType),
+    th.Property("advertiser_role", th.StringType),
+    th.Property("owner_bc_name", th.StringType),
+)
+
+
+class _BusinessCenterEndpoint(TikTokStream):
+    """Pages of at most 50 rows, whatever `page_size` the reports use."""
+
+    @override
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        request = super().get_http_request(page=page)
+        request.params["page_size"] = min(self.runtime.settings.page_size, BC_MAX_PAGE_SIZE)
+        return request
+
+
+class BusinessCenterAdvertisersStream(_BusinessCenterEndpoint):
+    """`bc/asset/get/` for ADVERTISER assets: a Business Center's ad accounts (internal)."""
+
+    name = "business_center_advertisers"
+    path = "/bc/asset/get/"
+    primary_keys = ("bc_id", "asset_id")
+    selected_by_default = False
+    schema = th.PropertiesList(
+        th.Property("bc_id", th.StringType, required=True),
+        th.Property("asset_id", th.StringType, required=True),
+        th.Property("asset_name", th.StringType),
+    ).to_dict()
+
+    @override
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """One Business Center's ad accounts (Doc 1739432717798401)."""
+        return {"bc_id": (context or {})["bc_id"], "asset_type": "ADVERTISER"}
+
+    def held_by(self, bc_id: str) -> list[dict[str, Any]]:
+        """The Business Center's ad accounts, as `business_centers` records carry them."""
+        return [
+            {
+                "advertiser_id": str(row.get("asset_id")),
+                "advertiser_name": row.get("asset_name"),
+                **{name: row.get(name) for name in _HELD_FIELDS},
+            }
+            for row in self.request_records({"bc_id": bc_id})
+        ]
+
+    def readable_advertiser_ids(self, bc_ids: Iterable[str]) -> list[str]:
+        """The ad accounts these Business Centers hold and may read, each once, in order."""
+        ids: list[str] = []
+        for bc_id in bc_ids:
+            held = self.held_by(bc_id)
+            readable = [a for a in held if a["relation_status"] not in UNREADABLE_RELATIONS]
+            if len(readable) < len(held):
+                self.logger.info(
+                    "Business Center %s: skipping %d ad account(s) whose link is unbound, "
+                    "pending or rejected (bc/asset/get/ relation_status)",
+                    bc_id,
+                    len(held) - len(readable),
+                )
+            ids += [a["advertiser_id"] for a in readable]
+        return list(dict.fromkeys(ids))
+
+
+class BusinessCentersStream(_BusinessCenterEndpoint):
+    """`bc/get/`: the Business Centers of `business_center_ids`, else every one the token sees.
+
+    Each record carries the ad accounts the Business Center holds (`bc/asset/get/`), so
+    that spend can be joined to the Business Center that owns the account. Full table.
+    """
+
+    name = "business_centers"
+    path = "/bc/get/"
+    primary_keys = ("bc_id",)
+    schema = th.PropertiesList(
+        th.Property("bc_id", th.StringType, required=True),
+        th.Property("name", th.StringType),
+        th.Property("company", th.StringType),
+        th.Property("currency", th.StringType),
+        th.Property("registered_area", th.StringType),
+        th.Property("status", th.StringType),
+        th.Property("timezone", th.StringType),
+        th.Property("type", th.StringType),
+        th.Property("verification_status", th.StringType),
+        th.Property("user_role", th.StringType),
+        th.Property("ext_user_role", th.ObjectType(th.Property("finance_role", th.StringType))),
+        th.Property("advertisers", th.ArrayType(_HELD_ADVERTISER)),
+    ).to_dict()
+
+    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+        """Read each Business Center's ad accounts through the asset endpoint."""
+        super().__init__(tap, runtime)
+        self.assets = BusinessCenterAdvertisersStream(tap, runtime)
+
+    @property
+    @override
+    def partitions(self) -> list[dict] | None:
+        """One `bc/get/` per configured Business Center; one listing of all without any."""
+        bc_ids = self.runtime.settings.business_center_ids
+        return [{"bc_id": bc_id} for bc_id in bc_ids] if bc_ids else None
+
+    @override
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """The Business Center, when the partition names one (Doc 1737115687501826)."""
+        return {"bc_id": context["bc_id"]} if context else {}
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """`bc_info` flattened, the user's roles, and the ad accounts held."""
+        for row in self.request_records(context):
+            info = row.get("bc_info") or {}
+            bc_id = str(info.get("bc_id"))
+            record = {
+                **info,
+                "user_role": row.get("user_role"),
+                "ext_user_role": row.get("ext_user_role"),
+                "advertisers": self.assets.held_by(bc_id),
+            }
+            yield conform(record, self.schema)
+
+
+def business_center_streams(tap: Tap, runtime: Runtime) -> list[TikTokStream]:
+    """The `business_centers` stream."""
+    return [BusinessCentersStream(tap, runtime)]

@@ -1,0 +1,127 @@
+"""Business Centers against the fake: the stream, and advertisers found through them.
+
+Expected records come from the fake's own Business Centers (`tests/fake_api/business_centers.py`),
+never from the tap's code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import requests
+
+from tests.conftest import run_tap, run_until_failure, tap_config
+from tests.fake_api.business_centers import PENDING_ADVERTISER, business_centers
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from tests.fake_api import FakeData, FakeTikTokApi
+    from tests.fake_api.business_centers import BusinessCenter
+
+HELD = (
+    "relation_type",
+    "relation_status",
+    "advertiser_status",
+    "advertiser_account_type",
+    "advertiser_role",
+    "owner_bc_name",
+)
+
+
+def expected(center: BusinessCenter) -> dict[str, Any]:
+    """The `business_centers` record of one of the fake's Business Centers."""
+    advertisers = [
+        {
+            "advertiser_id": asset["asset_id"],
+            "advertiser_name": asset["asset_name"],
+            **{name: asset[name] for name in HELD},
+        }
+        for asset in center.assets
+    ]
+    return {
+        **center.row["bc_info"],
+        "user_role": center.row["user_role"],
+        "ext_user_role": center.row["ext_user_role"],
+        "advertisers": advertisers,
+    }
+
+
+def readable(center: BusinessCenter) -> list[str]:
+    return [a["asset_id"] for a in center.assets if a["relation_status"] == "BOUND"]
+
+
+def test_every_business_center_page_by_page(fake_api: FakeTikTokApi, fake_data: FakeData) -> None:
+    result = run_tap(tap_config(fake_api, page_size=1), streams={"business_centers": None})
+    centers = business_centers(fake_data)
+    assert result.records["business_centers"] == [expected(c) for c in centers]
+    assert fake_api.count("bc/get/") == len(centers)  # one center a page
+    assert fake_api.count("bc/asset/get/") == sum(len(c.assets) for c in centers)
+
+
+def test_only_the_configured_business_centers(fake_api: FakeTikTokApi, fake_data: FakeData) -> None:
+    second = business_centers(fake_data)[1]
+    config = tap_config(fake_api, business_center_ids=[second.bc_id])
+    result = run_tap(config, streams={"business_centers": None})
+    assert result.records["business_centers"] == [expected(second)]
+
+
+@pytest.mark.parametrize("center", [0, 1])
+def test_advertisers_found_through_a_business_center(
+    fake_api: FakeTikTokApi, fake_data: FakeData, frozen_now: dt.datetime, center: int
+) -> None:
+    chosen = business_centers(fake_data)[center]
+    config = tap_config(fake_api, business_center_ids=[chosen.bc_id])
+    del config["advertiser_ids"]  # and no app_id/secret: the Business Center is enough
+    result = run_tap(config, streams={"advertisers": ["advertiser_id"]})
+    synced = [r["advertiser_id"] for r in result.records["advertisers"]]
+    assert synced == readable(chosen)
+    assert PENDING_ADVERTISER not in synced
+    assert fake_api.count("oauth2/advertiser/get/") == 0
+
+
+def test_business_center_advertisers_join_the_configured_ones(
+    fake_api: FakeTikTokApi, fake_data: FakeData, frozen_now: dt.datetime
+) -> None:
+    first = business_centers(fake_data)[0]
+    configured = [a for a in fake_data.advertiser_ids() if a not in readable(first)]
+    assert configured
+    config = tap_config(fake_api, advertiser_ids=configured, business_center_ids=[first.bc_id])
+    result = run_tap(config, streams={"advertisers": ["advertiser_id"]})
+    synced = {r["advertiser_id"] for r in result.records["advertisers"]}
+    assert synced == set(configured) | set(readable(first)) == set(fake_data.advertiser_ids())
+
+
+def test_an_unknown_business_center_stops_before_any_data(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime
+) -> None:
+    config = tap_config(fake_api, business_center_ids=["123"])
+    result, error = run_until_failure(config, streams={"advertisers": None})
+    assert "40001" in str(error)
+    assert "/bc/asset/get/" in str(error)
+    assert not result.records.get("advertisers")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "complaint"),
+    [
+        ("bc/get/", {"page_size": "51"}, "page_size"),
+        ("bc/get/", {"advertiser_id": "1"}, "advertiser_id"),
+        ("bc/asset/get/", {"page_size": "10"}, "asset_type"),
+        ("bc/asset/get/", {"asset_type": "VIDEO"}, "asset_type"),
+        ("bc/asset/get/", {"asset_type": "ADVERTISER", "filtering": '{"status": 1}'}, "status"),
+    ],
+)
+def test_the_fake_refuses_what_the_reference_does_not_allow(
+    fake_api: FakeTikTokApi, fake_data: FakeData, path: str, params: dict, complaint: str
+) -> None:
+    bc_id = {"bc_id": business_centers(fake_data)[0].bc_id} if path == "bc/asset/get/" else {}
+    answer = requests.get(
+        f"{fake_api.base_url}/{path}",
+        params={**bc_id, **params},
+        headers={"Access-Token": fake_api.token},
+        timeout=5,
+    ).json()
+    assert answer["code"] == 40002
+    assert complaint in answer["message"]
