@@ -1,13 +1,22 @@
 """Requests in flight concurrently, results in order.
 
-A sync is bound by TikTok's latency and rate limit, not by CPU. The tap keeps a few requests
-in flight on a thread pool while the SDK writes records in its own single thread, in the same
+A sync is bound by TikTok's latency and rate limit, not by CPU. The tap keeps requests in
+flight on a thread pool while the SDK writes records in its own single thread, in the same
 order a sequential run would, so state and output do not depend on timing.
+
+How many run ahead adapts. Reaching a rate of R requests per second at a latency of L seconds
+takes about R x L requests in flight (1 s at TikTok's 10 per second: 10, where a fixed 4 would
+cap a run at 4 per second). Read-ahead the consumer does not need, on the other hand, only
+holds pages in memory. So while the consumer waits for the next result, one more task goes in
+flight every `GROW_SECONDS`, up to the limit the caller gives (rate x observed latency, see
+`Runtime.in_flight_target`) and `width`; while finished results wait for the consumer, one
+fewer.
 """
 
 from __future__ import annotations
 
 import collections
+from concurrent.futures import wait
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -17,13 +26,32 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class OrderedPrefetcher(Generic[T]):
-    """Runs tasks at most `width` ahead of the consumer and yields their results in order."""
+GROW_SECONDS = 0.05  # while the consumer waits, one more task in flight this often
+_START_AHEAD = 2
+_WAITING_RESULTS_TO_SHRINK = 2  # finished results waiting for the consumer that shrink the width
 
-    def __init__(self, executor: ThreadPoolExecutor | None, width: int) -> None:
-        """With no executor (or width 1) tasks simply run one after the other."""
+
+class OrderedPrefetcher(Generic[T]):
+    """Runs tasks ahead of the consumer, at most `width`, and yields their results in order."""
+
+    def __init__(
+        self,
+        executor: ThreadPoolExecutor | None,
+        width: int,
+        limit: Callable[[], int] | None = None,
+    ) -> None:
+        """With no executor (or width 1) tasks simply run one after the other.
+
+        `limit` tells how many tasks in flight keep the source busy now (read whenever the
+        number ahead grows); without it, `width` does.
+        """
         self._executor = executor
         self._width = max(width, 1)
+        self._limit = limit
+
+    def _bound(self) -> int:
+        limit = self._width if self._limit is None else self._limit()
+        return max(1, min(self._width, limit))
 
     def map(self, tasks: Iterable[Callable[[], T]]) -> Generator[T, None, None]:
         """Each task's result, in the order of `tasks`; tasks are pulled lazily.
@@ -35,19 +63,28 @@ class OrderedPrefetcher(Generic[T]):
             for task in tasks:
                 yield task()
             return
+        executor = self._executor
         pending: collections.deque[Future[T]] = collections.deque()
         iterator = iter(tasks)
+        ahead = min(_START_AHEAD, self._bound())  # tasks in flight or not yet taken, at most
+
+        def fill() -> None:
+            while len(pending) < ahead and (task := next(iterator, None)) is not None:
+                pending.append(executor.submit(task))
+
         try:
-            for task in iterator:
-                pending.append(self._executor.submit(task))
-                if len(pending) >= self._width:
-                    break
+            fill()
             while pending:
-                result = pending.popleft().result()
-                following = next(iterator, None)
-                if following is not None:
-                    pending.append(self._executor.submit(following))
-                yield result
+                head = pending[0]
+                waiting = sum(f.done() for f in pending)
+                if ahead > 1 and waiting > _WAITING_RESULTS_TO_SHRINK:
+                    ahead -= 1  # results wait for the consumer: fewer pages held
+                while not wait((head,), GROW_SECONDS).done:
+                    ahead = min(ahead + 1, self._bound())  # the consumer waits: more in flight
+                    fill()
+                pending.popleft()
+                fill()
+                yield head.result()
         finally:
             for future in pending:
                 future.cancel()

@@ -7,6 +7,7 @@ holds for the run as a whole and the advertisers are looked up once.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -224,6 +225,14 @@ class Runtime:
         """Worker threads for requests in flight; None when `max_concurrency` is 1."""
         workers = self.settings.max_concurrency
         return ThreadPoolExecutor(workers, thread_name_prefix="tiktok") if workers > 1 else None
+
+    def in_flight_target(self) -> int:
+        """Requests in flight that keep the configured rate going: rate x latency, plus one.
+
+        The limiter's current rate (lower after TikTok throttled) and the latency observed
+        so far; `max_concurrency` bounds it where it is used.
+        """
+        return math.ceil(self.limiter.rate * self.adapter.latency.seconds()) + 1
 
     @cached_property
     def redactor(self) -> Redactor:

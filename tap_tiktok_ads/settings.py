@@ -216,10 +216,11 @@ CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
         "max_concurrency",
         th.IntegerType(minimum=1, maximum=MAX_CONCURRENCY),
-        default=4,
+        default=16,
         title="Max concurrency",
         description=(
-            "Requests in flight at once (windows, pages and advertisers read ahead); "
+            "Most requests in flight at once (windows, pages and advertisers read ahead); "
+            "within it the tap keeps about rate x latency in flight, and "
             "`max_requests_per_second` still holds. 1 reads strictly one request at a time."
         ),
     ),
@@ -302,7 +303,7 @@ class Settings:
     api_base_url: str = PRODUCTION_BASE_URL
     page_size: int = MAX_PAGE_SIZE
     max_requests_per_second: float = 10.0
-    max_concurrency: int = 4
+    max_concurrency: int = 16
     request_timeout_seconds: float = 300.0
     max_retries: int = 8
     max_retry_seconds: float = 600.0

@@ -19,6 +19,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from typing_extensions import override
 
+from tap_tiktok_ads.latency import LatencyGauge
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -280,6 +282,7 @@ class TikTokAdapter(HTTPAdapter):
         self.redactor = redactor
         self.stopping = stopping
         self.requests_sent = 0
+        self.latency = LatencyGauge()
         self._count_lock = threading.Lock()
 
     @override
@@ -299,6 +302,7 @@ class TikTokAdapter(HTTPAdapter):
         self._refuse_if_stopping()  # the run may have ended while this attempt waited
         with self._count_lock:
             self.requests_sent += 1
+        ticket = self.latency.started()
         try:
             return super().send(request, *args, **kwargs)
         except requests.RequestException as exc:
@@ -306,6 +310,8 @@ class TikTokAdapter(HTTPAdapter):
                 raise HostRefusedError(_origin(request.url), request=request) from None
             # requests puts the full URL (query included) in its messages.
             raise type(exc)(self.redactor(str(exc)), request=request) from None
+        finally:
+            self.latency.finished(ticket)
 
     def _refuse_if_stopping(self) -> None:
         if self.stopping.is_set():

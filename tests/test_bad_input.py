@@ -72,10 +72,10 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"audience_lookback_hours": 500},
         ["`audience_lookback_hours` is 500", "between 0 and 168"],
     ),
-    "no concurrency": ({"max_concurrency": 0}, ["`max_concurrency` is 0", "default is 4"]),
+    "no concurrency": ({"max_concurrency": 0}, ["`max_concurrency` is 0", "default is 16"]),
     "too much concurrency": (
         {"max_concurrency": 64},
-        ["`max_concurrency` is 64", "between 1 and 32", "default is 4"],
+        ["`max_concurrency` is 64", "between 1 and 32", "default is 16"],
     ),
     "no requests per second": (
         {"max_requests_per_second": 0},

@@ -138,3 +138,27 @@ def test_secrets_learnt_while_other_threads_redact_are_masked() -> None:
             redactor.add(token)
         assert all("first-secret" not in future.result() for future in masking)
     assert redactor(" ".join(tokens)) == " ".join(["***"] * len(tokens))
+
+
+@pytest.mark.usefixtures("frozen_now")
+@pytest.mark.parametrize(("max_concurrency", "least", "most"), [(16, 8, 11), (3, 1, 3)])
+def test_a_slow_api_gets_rate_x_latency_requests_in_flight_within_the_bound(
+    fake_api, max_concurrency: int, least: int, most: int
+) -> None:
+    """1 s per answer at 10 requests/s takes about 10 in flight; `max_concurrency` caps it.
+
+    Every request takes 1 s, so the requests that arrive within one second were all in
+    flight together: their most is the run's peak in flight, and the rate held too.
+    """
+    fake_api.latency_seconds = 1.0
+    config = tap_config(
+        fake_api,
+        start_date="2026-11-12",
+        max_requests_per_second=10,
+        max_concurrency=max_concurrency,
+    )
+    result = run_tap(config, streams={"ad_report_hourly": ["spend"]})
+    reports = [r for r in fake_api.requests if r.path == REPORT]
+    assert len(reports) == 27  # 3 advertisers x 9 one-day windows
+    assert least <= fake_api.peak_requests_per_second(window=0.99) <= most
+    assert len(result.records["ad_report_hourly"]) > 0

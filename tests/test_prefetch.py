@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tap_tiktok_ads.latency import LatencyGauge
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
 
 if TYPE_CHECKING:
@@ -112,3 +113,60 @@ def test_peekable_shows_the_next_item_without_taking_it() -> None:
     assert items.take() == 1
     assert items.take() == 2
     assert items.peek() is None
+
+
+def test_while_the_consumer_waits_read_ahead_grows_to_the_limit() -> None:
+    """Slow tasks: as many run at once as the limit (rate x latency) says, within the width."""
+    running, peak = 0, 0
+    lock = threading.Lock()
+
+    def slow(value: int) -> Callable[[], int]:
+        def run() -> int:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.3)
+            with lock:
+                running -= 1
+            return value
+
+        return run
+
+    with ThreadPoolExecutor(16) as executor:
+        prefetcher: OrderedPrefetcher[int] = OrderedPrefetcher(executor, 16, lambda: 6)
+        assert list(prefetcher.map(slow(i) for i in range(24))) == list(range(24))
+    assert peak == 6
+
+
+def test_read_ahead_stays_small_while_results_wait_for_the_consumer() -> None:
+    """Fast tasks and a slow consumer: pages are not piled up in memory ahead of it."""
+    pulled: list[int] = []
+    ahead: list[int] = []
+
+    def tasks() -> Iterator[Callable[[], int]]:
+        for i in range(40):
+            pulled.append(i)
+            yield lambda i=i: i
+
+    with ThreadPoolExecutor(16) as executor:
+        for value in OrderedPrefetcher(executor, 16, lambda: 16).map(tasks()):
+            ahead.append(len(pulled) - value - 1)
+            time.sleep(0.01)
+    assert max(ahead[5:]) <= 3
+
+
+def test_latency_is_the_average_answer_time_or_the_oldest_wait_if_longer() -> None:
+    now = [100.0]
+    gauge = LatencyGauge(clock=lambda: now[0])
+    assert gauge.seconds() == 0.0
+    first = gauge.started()
+    now[0] += 0.4
+    assert gauge.seconds() == pytest.approx(0.4)  # no answer yet: the wait so far
+    gauge.finished(first)
+    assert gauge.seconds() == pytest.approx(0.4)
+    second = gauge.started()
+    now[0] += 0.9
+    assert gauge.seconds() == pytest.approx(0.9)  # still waiting, longer than the average
+    gauge.finished(second)
+    assert gauge.seconds() == pytest.approx(0.4 + 0.2 * (0.9 - 0.4))

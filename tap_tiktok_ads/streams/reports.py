@@ -467,7 +467,11 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
 
     @cached_property
     def _prefetcher(self) -> OrderedPrefetcher:
-        return OrderedPrefetcher(self.runtime.executor, self.runtime.settings.max_concurrency)
+        return OrderedPrefetcher(
+            self.runtime.executor,
+            self.runtime.settings.max_concurrency,
+            self.runtime.in_flight_target,
+        )
 
     def _planned_reads(self, advertiser_ids: list[str]) -> Peekable[WindowRead]:
         """First pages of these advertisers' windows, in order, read ahead on the pool."""
