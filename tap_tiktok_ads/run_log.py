@@ -46,7 +46,8 @@ class DemoteSdkChatter(logging.Filter):
     """Moves the SDK's per-request and per-stream INFO lines to DEBUG.
 
     Sits on the loggers that write them; a line is kept, as DEBUG, only where DEBUG is on
-    (`TAP_TIKTOK_ADS_LOGLEVEL=DEBUG`), so nothing is lost to someone who asks for it.
+    (`TAP_TIKTOK_ADS_LOGLEVEL=DEBUG`, or Meltano's `--log-level=debug`), so nothing is lost
+    to someone who asks for it.
     """
 
     def __init__(self, *, keep_metrics: bool) -> None:
@@ -66,7 +67,9 @@ class DemoteSdkChatter(logging.Filter):
         """Demote chatter to DEBUG, or drop it where DEBUG is off; pass everything else."""
         if record.levelno <= logging.DEBUG or not self.is_chatter(record):
             return True
-        if not logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+        debug_on = logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        # Meltano's log config (`meltano --log-level=debug`) sets the root logger's level.
+        if not (debug_on or logging.getLogger().isEnabledFor(logging.DEBUG)):
             return False
         record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
         return True

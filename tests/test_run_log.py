@@ -236,7 +236,10 @@ def _record(message: str, *args: object, name: str = "test-chatter") -> logging.
     return logging.LogRecord(name, logging.INFO, __file__, 1, message, args, None)
 
 
-def test_sdk_chatter_goes_to_debug_and_metrics_come_back_on_request() -> None:
+def test_sdk_chatter_goes_to_debug_and_metrics_come_back_on_request(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)  # the root logger; restored after the test
     logger = logging.getLogger("test-chatter")
     logger.setLevel(logging.INFO)
     quiet = DemoteSdkChatter(keep_metrics=False)
@@ -249,3 +252,7 @@ def test_sdk_chatter_goes_to_debug_and_metrics_come_back_on_request() -> None:
     record = _record("Beginning sync of '%s' in %s mode", "ads", "incremental")
     assert quiet.filter(record)
     assert record.levelno == logging.DEBUG
+
+    logger.setLevel(logging.INFO)  # Meltano's --log-level=debug: the root logger at DEBUG
+    caplog.set_level(logging.DEBUG)
+    assert quiet.filter(_record("METRIC: %s", "{}"))
