@@ -126,6 +126,15 @@ def test_a_refused_advertiser_fails_alone(fake_api: FakeTikTokApi, frozen_now: d
             "length 20",
         ),
         (PATHS["images"], {"filtering": '{"video_ids": ["1"]}'}, "filtering.video_ids"),
+        ("creative/portfolio/list/", {"page_size": "101"}, "page_size"),
+        (
+            "creative/portfolio/list/",
+            {"filtering": '{"creative_portfolio_types": ["PRODUCT_CARD"]}'},
+            "creative_portfolio_types",
+        ),
+        ("tt_video/list/", {"page_size": "51"}, "page_size"),
+        ("tt_video/list/", {"item_types": '["LIVE"]'}, "item_types"),
+        ("tt_video/list/", {"filtering": "{}"}, "filtering"),
     ],
 )
 def test_the_fake_refuses_what_the_reference_does_not_allow(
@@ -140,3 +149,62 @@ def test_the_fake_refuses_what_the_reference_does_not_allow(
     ).json()
     assert answer["code"] == 40002
     assert complaint in answer["message"]
+
+
+def expected_portfolios(data: FakeData) -> dict[tuple, dict[str, Any]]:
+    """The fake's creative portfolios as records (a sticker's cutoff time as RFC 3339)."""
+    records = {}
+    for advertiser_id, rows in asset_world(data).portfolios.items():
+        for row in rows:
+            record: dict[str, Any] = {**row, "advertiser_id": advertiser_id}
+            if "sticker_param" in row:
+                cutoff = rfc3339(row["sticker_param"]["cutoff_time"])
+                record["sticker_param"] = {**row["sticker_param"], "cutoff_time": cutoff}
+            records[advertiser_id, row["creative_portfolio_id"]] = record
+    return records
+
+
+def expected_posts(data: FakeData) -> dict[tuple, dict[str, Any]]:
+    """The fake's Spark Ads posts as records: `item_info` with the other objects nested."""
+    records = {}
+    for advertiser_id, rows in asset_world(data).posts.items():
+        for row in rows:
+            auth = {
+                name: rfc3339(value) for name, value in row["auth_info"].items() if "time" in name
+            }
+            record = {
+                **row["item_info"],
+                "advertiser_id": advertiser_id,
+                "auth_info": {**row["auth_info"], **auth},
+                "user_info": row["user_info"],
+                "video_info": row["video_info"],
+            }
+            records[advertiser_id, row["item_info"]["item_id"]] = record
+    return records
+
+
+@pytest.mark.parametrize(
+    ("stream", "path", "key"),
+    [
+        ("creative_portfolios", "creative/portfolio/list/", "creative_portfolio_id"),
+        ("spark_ads_posts", "tt_video/list/", "item_id"),
+    ],
+)
+def test_portfolios_and_posts_equal_the_fakes_truth_and_refusals_isolate(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime, stream: str, path: str, key: str
+) -> None:
+    truth = (expected_portfolios if stream == "creative_portfolios" else expected_posts)(
+        fake_api.data
+    )
+    result = run_tap(tap_config(fake_api, page_size=2), streams={stream: None})
+    records = {(r["advertiser_id"], r[key]): r for r in result.records[stream]}
+    assert len(records) == len(result.records[stream])
+    assert records == truth
+    assert fake_api.count(path) == 3 + 2 + 1  # 5, 3 and 0 objects, 2 a page
+
+    refused, *others = fake_api.data.advertiser_ids()
+    fake_api.faults.refuse_advertiser(refused, 40001, path=path)
+    failed, error = run_until_failure(tap_config(fake_api), streams={stream: None})
+    assert f"{refused} (TikTok error 40001 on /{path})" in str(error)
+    kept = {(r["advertiser_id"], r[key]): r for r in failed.records[stream]}
+    assert kept == {k: r for k, r in truth.items() if k[0] in others}

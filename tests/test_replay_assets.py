@@ -119,3 +119,35 @@ def test_images_from_tiktoks_reference_example(monkeypatch) -> None:
         advertiser_ids=[ADVERTISER],
     )
     assert result.records["images"] == expected
+
+
+def test_creative_portfolios_from_tiktoks_reference_example(monkeypatch) -> None:
+    """Doc 1766324010279938's example (placeholders filled): both Display Card portfolios."""
+    expected = [
+        {
+            "advertiser_id": ADVERTISER,
+            "image_id": f"ad-site-i18n-sg/20240315000000010115176155170001{n}",
+            "creative_portfolio_id": f"734600000000000000{n}",
+            "creative_portfolio_preview_url": (
+                f"https://p16-sign-sg.tiktokcdn.com/portfolio-preview-{n}.png"
+            ),
+            "card_type": "IMAGE",
+            "creative_portfolio_type": "CARD",
+        }
+        for n in (1, 2)
+    ]
+    result, server = replay(
+        monkeypatch,
+        NOW,
+        {
+            "/advertiser/info/": INFO,
+            "/creative/portfolio/list/": Reply(
+                fixture("creative_portfolio_list/portfolio_list_doc")
+            ),
+        },
+        {"creative_portfolios": None},
+        advertiser_ids=[ADVERTISER],
+    )
+    assert result.records["creative_portfolios"] == expected
+    (request,) = server.asked("/creative/portfolio/list/")
+    assert "filtering" not in request.query  # every type but CTA portfolios

@@ -1,13 +1,21 @@
-"""The ad account's creative library: `file/video/ad/search/` and `file/image/ad/search/`.
+"""The ad account's creative library: videos, images, creative portfolios, Spark Ads posts.
 
-Rules from Docs 1740050472224769 (videos) and 1740052016789506 (images): `advertiser_id`,
-`filtering`, `page` (>= 1) and `page_size` (default 20, 1-100); each lists the most recently
-modified assets first (the reference: "the 10,000 most recently modified videos"; that the
-list is sorted that way is inferred). Times are UTC in `2020-06-10T07:39:14Z` form.
+Videos and images (`file/video/ad/search/`, `file/image/ad/search/`), from Docs
+1740050472224769 and 1740052016789506: `advertiser_id`, `filtering`, `page` (>= 1) and
+`page_size` (default 20, 1-100); each lists the most recently modified assets first (the
+reference: "the 10,000 most recently modified videos"; that the list is sorted that way is
+inferred). Times are UTC in `2020-06-10T07:39:14Z` form.
+
+Creative portfolios (`creative/portfolio/list/`, Doc 1766324010279938): `filtering` with
+`creative_portfolio_types` (not PRODUCT_CARD/PRODUCT_TILE) and `creative_portfolio_ids` (100),
+`page_size` default 20, 1-100, the list in `data.creative_portfolios`. Spark Ads posts
+(`tt_video/list/`, Go SDK `model/ttvideo/list.go`; the page is not stored): `item_types`
+(VIDEO, CAROUSEL; default both), `keyword`, `page_size` default 20, 1-50. Their order (newest
+first) is inferred.
 
 The world, a pure function of the `DataSpec` and the advertisers (sorted): of every three, the
-first has `assets_per_advertiser` videos and images, the second half as many plus one, the
-third none. `touch_asset` edits one asset of one `FakeData` (tests that touch use their own).
+first has `assets_per_advertiser` of each, the second half as many plus one, the third none.
+`touch_asset` edits one asset of one `FakeData` (tests that touch use their own).
 """
 
 from __future__ import annotations
@@ -36,6 +44,28 @@ PARAMETERS = ("advertiser_id", "filtering", "page", "page_size")
 VIDEO_FILTERS = ("video_ids", "material_ids", "video_name", "video_material_sources")
 IMAGE_FILTERS = ("height", "image_ids", "material_ids", "ratio", "width", "displayable")
 PLACEMENTS = ("PLACEMENT_TIKTOK", "PLACEMENT_PANGLE")
+PORTFOLIO_PARAMETERS = ("advertiser_id", "filtering", "page", "page_size")
+PORTFOLIO_FILTERS = ("creative_portfolio_types", "creative_portfolio_ids")
+MAX_PORTFOLIO_IDS = 100  # Doc 1766324010279938: creative_portfolio_ids "Max size: 100"
+# Doc 1766324010279938: the types `creative_portfolio_types` filters on (not the product ones).
+PORTFOLIO_TYPE_FILTERS = frozenset(
+    {
+        "CARD",
+        "WEB_INFO_CARD",
+        "DOWNLOAD_CARD",
+        "INVENTORY_CARD",
+        "COUNTDOWN_STICKER",
+        "REMINDER_COUNTDOWN_STICKER",
+        "LIVE_REMINDER_COUNTDOWN_STICKER",
+        "GIFTCODE_STICKER",
+        "PREMIUM_BADGE",
+        "GESTURE",
+        "SUPER_LIKE",
+    }
+)
+POST_PARAMETERS = ("advertiser_id", "item_types", "keyword", "page", "page_size")
+POST_MAX_PAGE_SIZE = 50  # Go SDK ttvideo.ListRequest: page_size 1-50
+POST_TYPES = frozenset({"VIDEO", "CAROUSEL"})
 
 
 @dataclass
@@ -44,6 +74,8 @@ class AssetWorld:
 
     videos: dict[str, list[dict[str, Any]]]
     images: dict[str, list[dict[str, Any]]]
+    portfolios: dict[str, list[dict[str, Any]]]
+    posts: dict[str, list[dict[str, Any]]]
 
 
 _WORLDS: weakref.WeakKeyDictionary[FakeData, AssetWorld] = weakref.WeakKeyDictionary()
@@ -105,18 +137,161 @@ def _image(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
     }
 
 
+def _portfolio(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
+    """One portfolio of the kinds the reference's fields describe, by `number`."""
+    h = hash_ints(data.spec.seed, text_key(advertiser_id), number, 5)
+    portfolio_id = str(7_400_000_000_000_000_000 + h % 10**18)
+    base = {
+        "creative_portfolio_id": portfolio_id,
+        "creative_portfolio_preview_url": f"https://example.com/portfolio/{portfolio_id}.png",
+    }
+    kind = number % 5
+    if kind == 0:
+        return {
+            **base,
+            "creative_portfolio_type": "CARD",
+            "card_type": "IMAGE",
+            "image_id": f"ad-site-i18n-sg/{h % 10**12}",
+        }
+    if kind == 1:
+        return {
+            **base,
+            "creative_portfolio_type": "WEB_INFO_CARD",
+            "title": f"Card {number}",
+            "selling_points": ["Fast", "Cheap"],
+            "content_url": "",
+            "image_id": f"ad-site-i18n-sg/{h % 10**11}",
+        }
+    if kind == 2:
+        return {
+            **base,
+            "creative_portfolio_type": "DOWNLOAD_CARD",
+            "layouts": ["TYPE_1"],
+            "description": "An app",
+            "tags": ["RATING", "FILESIZE"],
+            "category_label": "Games",
+            "app_id": str(h % 10**9),
+            "thumbnail_id": f"ad-site-i18n-sg/{h % 10**10}",
+        }
+    if kind == 3:
+        return {
+            **base,
+            "creative_portfolio_type": "GESTURE",
+            "gesture_type": "STRAIGHT_SLIDE",
+            "pop_up_window_image_id": f"ad-site-i18n-sg/{h % 10**9}",
+            "call_to_action_text": "Swipe",
+            "badge_show_time": 3,
+            "badge_position": {"position_x": 0.25, "position_y": 0.5, "angle": 45},
+            "slide_length": 120.5,
+            "interactive_music_id": "https://example.com/music.mp3",
+        }
+    return {
+        **base,
+        "creative_portfolio_type": "COUNTDOWN_STICKER",
+        "sticker_param": {
+            "sticker_type": "COUNTDOWN",
+            "title": "Sale ends",
+            "cutoff_time": "2026-12-24 00:00:00",
+            "color": "ORANGE",
+            "display_angle": 0,
+            "predefined_placement": "196x148x0.8",
+            "position_x": 196,
+            "position_y": 148,
+            "size": "0.8",
+            "opacity": "1",
+        },
+    }
+
+
+def _post(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
+    """One authorised post as `tt_video/list/` returns it: item, auth, user and video info."""
+    key = text_key(advertiser_id)
+    h = hash_ints(data.spec.seed, key, number, 6)
+    item_id = str(7_500_000_000_000_000_000 + h % 10**18)
+    started = _moment(data, key, number, 7)
+    carousel = number % 2 == 1
+    auth_info = {
+        "ad_auth_status": "AUTHORIZED",
+        "auth_start_time": started.strftime(PREVIEW_TIME_FORMAT),
+        "auth_end_time": (started + timedelta(days=365)).strftime(PREVIEW_TIME_FORMAT),
+        "invite_start_time": (started - timedelta(days=1)).strftime(PREVIEW_TIME_FORMAT),
+    }
+    video_info = {
+        "video_id": f"v0{h % 10**15:015d}",
+        "file_name": f"post_{number}.mp4",
+        "format": "mp4",
+        "width": 1080,
+        "height": 1920,
+        "duration": 15.5,
+        "size": 3_000_000 + h % 1000,
+        "bit_rate": 2_000_000,
+        "signature": f"{h:032x}"[-32:],
+        "poster_url": f"https://example.com/poster/{item_id}.jpeg",
+        "preview_url": f"https://example.com/preview/{item_id}.mp4",
+        "url": f"https://example.com/video/{item_id}.mp4",
+    }
+    return {
+        "item_info": {
+            "item_id": item_id,
+            "auth_code": f"#{h % 10**20:020d}",
+            "item_type": "CAROUSEL" if carousel else "VIDEO",
+            "text": f"Post {number} #summer",
+            "status": "ITEM_STATUS_PUBLIC",
+            "is_multi_duet_stitch": False,
+            "mentioned_item_ids": [],
+            "anchor_list": [
+                {
+                    "id": str(h % 10**6),
+                    "anchor_id": str(h % 10**7),
+                    "title": "Shop now",
+                    "status": "CHECK_SUCCESS",
+                    "product_regions": ["US"],
+                    "url": "https://example.com/shop",
+                }
+            ],
+            "carousel_info": {
+                "image_info": [
+                    {
+                        "image_id": f"img{number}",
+                        "image_url": "https://example.com/1.jpeg",
+                        "image_width": 1080,
+                        "image_height": 1350,
+                    }
+                ],
+                "music_info": [
+                    {
+                        "music_id": str(h % 10**8),
+                        "music_url": "https://example.com/m.mp3",
+                        "music_duration": 30,
+                    }
+                ],
+            }
+            if carousel
+            else None,
+        },
+        "auth_info": auth_info,
+        "user_info": {
+            "tiktok_name": f"creator_{number}",
+            "identity_id": str(h % 10**12),
+            "identity_type": "AUTH_CODE",
+        },
+        "video_info": dict.fromkeys(video_info) if carousel else video_info,
+    }
+
+
 def asset_world(data: FakeData) -> AssetWorld:
     """The creative library of this fake's data (built once per `FakeData`)."""
     world = _WORLDS.get(data)
     if world is None:
-        videos: dict[str, list[dict[str, Any]]] = {}
-        images: dict[str, list[dict[str, Any]]] = {}
+        world = AssetWorld({}, {}, {}, {})
         many = data.spec.assets_per_advertiser
         for index, advertiser_id in enumerate(data.advertiser_ids()):
-            count = (many, many // 2 + 1, 0)[index % 3]
-            videos[advertiser_id] = [_video(data, advertiser_id, n) for n in range(count)]
-            images[advertiser_id] = [_image(data, advertiser_id, n) for n in range(count)]
-        world = _WORLDS[data] = AssetWorld(videos, images)
+            numbers = range((many, many // 2 + 1, 0)[index % 3])
+            world.videos[advertiser_id] = [_video(data, advertiser_id, n) for n in numbers]
+            world.images[advertiser_id] = [_image(data, advertiser_id, n) for n in numbers]
+            world.portfolios[advertiser_id] = [_portfolio(data, advertiser_id, n) for n in numbers]
+            world.posts[advertiser_id] = [_post(data, advertiser_id, n) for n in numbers]
+        _WORLDS[data] = world
     return world
 
 
@@ -188,5 +363,71 @@ def image_search(request: ApiRequest) -> dict[str, Any]:
     return page(request, rows, default_size=DEFAULT_PAGE_SIZE, max_size=MAX_PAGE_SIZE)
 
 
+def portfolio_list(request: ApiRequest) -> dict[str, Any]:
+    """One page of the advertiser's creative portfolios, by id, newest first."""
+    only(request, PORTFOLIO_PARAMETERS)
+    advertiser_id = request.text("advertiser_id", required=True) or ""
+    request.require_advertiser(advertiser_id)
+    filters = filtering(request, PORTFOLIO_FILTERS)
+    types = filters.get("creative_portfolio_types")
+    if types is not None and (
+        not isinstance(types, list) or not set(types) <= PORTFOLIO_TYPE_FILTERS
+    ):
+        raise fail(f"filtering.creative_portfolio_types: {types!r} is not a valid value.")
+    ids = id_list(
+        filters.get("creative_portfolio_ids"),
+        "filtering.creative_portfolio_ids",
+        MAX_PORTFOLIO_IDS,
+    )
+    rows = sorted(
+        (
+            dict(portfolio)
+            for portfolio in asset_world(request.api.data).portfolios.get(advertiser_id, [])
+            if (types is None or portfolio["creative_portfolio_type"] in types)
+            and (ids is None or portfolio["creative_portfolio_id"] in ids)
+        ),
+        key=lambda portfolio: portfolio["creative_portfolio_id"],
+        reverse=True,
+    )
+    return page(
+        request,
+        rows,
+        default_size=DEFAULT_PAGE_SIZE,
+        max_size=MAX_PAGE_SIZE,
+        list_key="creative_portfolios",
+    )
+
+
+def post_list(request: ApiRequest) -> dict[str, Any]:
+    """One page of the Spark Ads posts authorised to the advertiser, newest first."""
+    only(request, POST_PARAMETERS)
+    advertiser_id = request.text("advertiser_id", required=True) or ""
+    request.require_advertiser(advertiser_id)
+    types = request.text_list("item_types") or sorted(POST_TYPES)
+    if not set(types) <= POST_TYPES:
+        raise fail(f"item_types: {types!r} is not a valid value.")
+    keyword = request.text("keyword")
+    rows = sorted(
+        (
+            {
+                name: dict(value) if isinstance(value, dict) else value
+                for name, value in post.items()
+            }
+            for post in asset_world(request.api.data).posts.get(advertiser_id, [])
+            if post["item_info"]["item_type"] in types
+            and (
+                keyword is None
+                or keyword == post["item_info"]["item_id"]
+                or keyword.lower() in post["item_info"]["text"].lower()
+            )
+        ),
+        key=lambda post: post["auth_info"]["auth_start_time"],
+        reverse=True,
+    )
+    return page(request, rows, default_size=DEFAULT_PAGE_SIZE, max_size=POST_MAX_PAGE_SIZE)
+
+
 register("file/video/ad/search/", video_search)
 register("file/image/ad/search/", image_search)
+register("creative/portfolio/list/", portfolio_list)
+register("tt_video/list/", post_list)
