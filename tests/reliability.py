@@ -1,7 +1,7 @@
 """A multi-advertiser sync of every kind of stream, and its truth, for the reliability tests.
 
-Reports (daily, hourly, audience), entities and organic data of three advertisers and three
-TikTok accounts, small enough to run dozens of times: the fault matrix, kill-and-resume and
+Reports (daily, hourly, audience, GMV max ads), entities, TikTok Shop GMV Max data and organic
+data of three advertisers and three TikTok accounts, small enough to run dozens of times: the fault matrix, kill-and-resume and
 the secrets tests all compare what the tap emitted, merged by key, with the fake's truth.
 """
 
@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from tap_tiktok_ads.metrics import DataLevel
 from tests.conftest import NOW
+from tests.fake_api.gmv_max import shop_world
 from tests.fake_api.organic import account_settings, daily_rows, organic_accounts, profile, videos
+from tests.fake_api.shop_reports import TtShopQuery, tt_shop_truth
+from tests.gmv_max_truth import REPORT_KEY as GMV_MAX_REPORT_KEY
+from tests.gmv_max_truth import expected_report as expected_gmv_max_report
 from tests.truth import REPORTS, expected_report_records
 
 if TYPE_CHECKING:
@@ -29,6 +33,15 @@ ENTITY_LEVELS = {
     "ads": DataLevel.AD,
 }
 ENTITY_IDS = {"campaigns": "campaign_id", "adgroups": "adgroup_id", "ads": "ad_id"}
+SHOP_REPORT = "campaign_shop_report_daily"  # TT_SHOP: GMV max ads spend, by campaign
+SHOP_METRICS = ["spend", "billed_cost"]
+GMV_MAX_REPORT = "gmv_max_report_daily"
+GMV_MAX_METRICS = ["cost", "orders", "gross_revenue"]
+# GMV Max stores and campaigns: compared by key, like the entities.
+SHOP_LISTS = {
+    "gmv_max_stores": ["advertiser_id", "store_id"],
+    "gmv_max_campaigns": ["advertiser_id", "store_id", "campaign_id"],
+}
 ORGANIC_KEYS = {
     "organic_profile": ["business_id", "extracted_date"],
     "organic_profile_daily": ["business_id", "date"],
@@ -38,12 +51,19 @@ STREAMS: dict[str, list[str] | None] = {
     **{name: [*REPORTS[name].key_properties, *METRICS] for name in REPORT_STREAMS},
     **dict.fromkeys(ENTITY_LEVELS),
     **dict.fromkeys(ORGANIC_KEYS),
+    SHOP_REPORT: [*REPORTS[SHOP_REPORT].key_properties, *SHOP_METRICS],
+    GMV_MAX_REPORT: [*GMV_MAX_REPORT_KEY, *GMV_MAX_METRICS],
+    **dict.fromkeys(SHOP_LISTS),
 }
 KEYS: dict[str, list[str]] = {
     **{name: REPORTS[name].key_properties for name in REPORT_STREAMS},
     **{name: [field] for name, field in ENTITY_IDS.items()},
     **ORGANIC_KEYS,
+    SHOP_REPORT: REPORTS[SHOP_REPORT].key_properties,
+    GMV_MAX_REPORT: list(GMV_MAX_REPORT_KEY),
+    **SHOP_LISTS,
 }
+KEYED_ONLY = {*ENTITY_LEVELS, *SHOP_LISTS}  # compared by key: the value is the advertiser
 
 
 def sync_config(api: FakeTikTokApi, base: dict[str, Any], **overrides: Any) -> dict[str, Any]:
@@ -71,6 +91,7 @@ def truth(data: FakeData, now: dt.datetime = NOW) -> dict[str, dict[tuple, Any]]
             for aid in data.advertiser_ids()
             for r in data.records(aid, level)
         }
+    expected |= _shop_truth(data, now)
     yesterday = now.date() - dt.timedelta(days=1)
     expected["organic_profile"], expected["organic_profile_daily"] = {}, {}
     expected["organic_videos"] = {}
@@ -94,6 +115,40 @@ def truth(data: FakeData, now: dt.datetime = NOW) -> dict[str, dict[tuple, Any]]
     return expected
 
 
+def _shop_truth(data: FakeData, now: dt.datetime) -> dict[str, dict[tuple, Any]]:
+    """The GMV Max streams and the TT_SHOP report, from the fake's GMV Max world."""
+    world = shop_world(data)
+    expected: dict[str, dict[tuple, Any]] = {
+        "gmv_max_stores": {
+            (s.advertiser_id, s.store_id): s.advertiser_id
+            for ss in world.stores.values()
+            for s in ss
+        },
+        "gmv_max_campaigns": {
+            (c.advertiser_id, c.store_id, c.campaign_id): c.advertiser_id
+            for cs in world.campaigns.values()
+            for c in cs
+            if not c.deleted
+        },
+        GMV_MAX_REPORT: {},
+        SHOP_REPORT: {},
+    }
+    for key, record in expected_gmv_max_report(data, now, START, END).items():
+        wanted = STREAMS[GMV_MAX_REPORT] or []
+        expected[GMV_MAX_REPORT][key] = {name: record[name] for name in wanted}
+    dimensions = ("campaign_id", "country_code", "stat_time_day")
+    for advertiser_id in data.advertiser_ids():
+        query = TtShopQuery(
+            advertiser_id, "AUCTION_CAMPAIGN", dimensions, tuple(SHOP_METRICS), START, END
+        )
+        for row in tt_shop_truth(data, query, data.local_today(advertiser_id, now)):
+            record = {"advertiser_id": advertiser_id, **row["dimensions"]}
+            record["stat_time_day"] = record["stat_time_day"][:10]
+            record |= {name: float(value) for name, value in row["metrics"].items()}
+            expected[SHOP_REPORT][_key(SHOP_REPORT, record)] = record
+    return expected
+
+
 def _key(stream: str, record: dict[str, Any]) -> tuple:
     return tuple(record[k] for k in KEYS[stream])
 
@@ -104,7 +159,7 @@ def merged(*runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[tuple, Any]
     for records in runs:
         for name in STREAMS:
             for record in records.get(name, []):
-                value = record["advertiser_id"] if name in ENTITY_LEVELS else record
+                value = record["advertiser_id"] if name in KEYED_ONLY else record
                 result[name][_key(name, record)] = value
     return result
 

@@ -29,7 +29,7 @@ from tests.fake_api.organic import organic_accounts, organic_auth
 from tests.fake_api.routes import ROUTES
 from tests.fake_api.server import DEFAULT_TOKEN
 from tests.reliability import (
-    ENTITY_LEVELS,
+    KEYED_ONLY,
     STREAMS,
     differences,
     duplicates,
@@ -141,7 +141,7 @@ def without(expected: dict[str, dict[tuple, Any]], advertiser_id: str) -> dict:
     """The truth minus one advertiser's report rows and entities."""
     kept = {}
     for stream, records in expected.items():
-        if stream in ENTITY_LEVELS:
+        if stream in KEYED_ONLY:
             kept[stream] = {k: v for k, v in records.items() if v != advertiser_id}
         elif stream in ORGANIC_STREAMS:
             kept[stream] = records

@@ -32,7 +32,23 @@ CUSTOM_REPORTS = [
         "data_level": "CAMPAIGN",
         "dimensions": ["campaign_id", "stat_time_day", "language"],
     },
+    {
+        "name": "shop_country_weekly",
+        "report_type": "TT_SHOP",
+        "data_level": "ADVERTISER",
+        "dimensions": ["advertiser_id", "country_code"],
+        "granularity": "WEEK",
+    },
 ]
+# TikTok Shop streams: each must sync rows with every property selected, not just no refusal.
+SHOP_STREAMS = (
+    "gmv_max_stores",
+    "gmv_max_campaigns",
+    "gmv_max_report_daily",
+    "advertiser_shop_report_daily",
+    "campaign_shop_report_daily",
+    "shop_country_weekly",
+)
 
 
 def strict(schema: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +86,7 @@ def test_every_property_of_every_stream(frozen_now, fake_api: FakeTikTokApi) -> 
     result = run_tap(config, streams=everything)
 
     assert fake_api.log.count(code=PARAMETER_ERROR) == 0
+    assert all(result.records[stream] for stream in SHOP_STREAMS)
     checker = FormatChecker()
     assert {"date", "date-time"} <= set(checker.checkers)
     assert set(result.schemas) == set(everything)

@@ -24,6 +24,10 @@ STREAMS: dict[str, list[str] | None] = {
     "advertisers": None,
     "campaigns": None,
     "ad_report_daily": ["spend", "impressions"],
+    # TikTok Shop: per advertiser and store, and the GMV max ads (TT_SHOP) report.
+    "gmv_max_stores": None,
+    "gmv_max_report_daily": ["cost", "orders"],
+    "campaign_shop_report_daily": ["spend"],
 }
 
 
@@ -63,6 +67,8 @@ def test_the_shards_together_are_the_unsharded_sync(api, discovered: bool) -> No
         overrides = {"advertiser_ids": [], "app_id": api.app_id, "secret": api.secret}
     everything = sync(api, **overrides)
     assert advertisers_of(everything) == set(api.data.advertiser_ids())
+    assert everything["gmv_max_report_daily"]
+    assert everything["campaign_shop_report_daily"]
 
     shards = [sync(api, advertiser_shard=f"{i}/{SHARDS}", **overrides) for i in range(1, 4)]
     owners = [advertisers_of(shard) for shard in shards]
