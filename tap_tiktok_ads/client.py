@@ -259,7 +259,10 @@ class TikTokStream(RESTStream[int]):
     @override
     def validate_response(self, response: requests.Response) -> None:
         """Raise for HTTP faults and for a non-zero TikTok `code` in an HTTP 200 body."""
-        where = self.path
+        self.check_envelope(response, self.path)
+
+    def check_envelope(self, response: requests.Response, where: str) -> None:
+        """`validate_response` for an answer of the endpoint `where` (not always `path`)."""
         body = checked_body(response, where)
         code = body.get("code")
         if (code is None or code in SUCCESS_CODES) and isinstance(body.get("data"), dict):
@@ -270,7 +273,7 @@ class TikTokStream(RESTStream[int]):
                     where,
                     self.runtime.redactor(str(body.get("message", ""))),
                 )
-            self.runtime.limiter_for(self.path).succeeded()
+            self.runtime.limiter_for(where).succeeded()
             return
         if not isinstance(code, int):
             msg = f"TikTok sent an envelope without a valid `code` on {where}; will retry"
@@ -282,7 +285,7 @@ class TikTokStream(RESTStream[int]):
             body.get("request_id"),
         )
         if isinstance(error, TikTokRetriableError) and error.is_rate_limit:
-            self.runtime.limiter_for(self.path).slow_down()
+            self.runtime.limiter_for(where).slow_down()
             self.runtime.stats.count_rate_limited()
         raise error
 

@@ -1,7 +1,8 @@
 """Endpoint quotas: the endpoints TikTok limits below the app's general rate.
 
 `gmv_max/report/get/` has its own limit per developer app, counted per second, per minute and
-per day (Doc 1824721673497601). Its requests wait for this quota as well as for the run's
+per day (Doc 1824721673497601); so has `report/task/create/` (Docs 1740302766489602,
+1738864817670145). Its requests wait for this quota as well as for the run's
 general limiter, so the tap never meets TikTok's refusal; if TikTok refuses anyway (another
 program of the same app spent the quota), the endpoint alone slows down and the request is
 retried.
@@ -43,7 +44,13 @@ class EndpointQuota:
 GMV_MAX_REPORT_QUOTA = EndpointQuota(
     "/gmv_max/report/get/", 8, 240, 20_000, "Doc 1824721673497601, Basic rate limit level"
 )
-ENDPOINT_QUOTAS = (GMV_MAX_REPORT_QUOTA,)
+# Creating asynchronous report tasks: "the rate limit for each app is 1 QPS" (Doc
+# 1740302766489602) and "the total number of tasks per app per day is 4500" (Doc
+# 1738864817670145); the minute follows from the second.
+REPORT_TASK_CREATE_QUOTA = EndpointQuota(
+    "/report/task/create/", 1, 60, 4500, "Docs 1740302766489602 and 1738864817670145"
+)
+ENDPOINT_QUOTAS = (GMV_MAX_REPORT_QUOTA, REPORT_TASK_CREATE_QUOTA)
 
 
 class DailyQuotaUsedUpError(TikTokFatalError):

@@ -20,6 +20,7 @@ from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.id_batches import AdCensus
 from tap_tiktok_ads.quotas import ENDPOINT_QUOTAS, EndpointLimiter
 from tap_tiktok_ads.run_log import PROGRESS_LOGGER, RunLog
+from tap_tiktok_ads.task_quota import TaskQuota
 from tap_tiktok_ads.transport import RateLimiter, Redactor, TikTokAdapter, build_session
 
 if TYPE_CHECKING:
@@ -200,11 +201,12 @@ class Runtime:
             logger.info(line)
         logger.info(
             "TikTok requests sent: %d, retries: %d, rate limited: %d, "
-            "waited for the rate limit: %.1f s",
+            "waited for the rate limit: %.1f s, async report tasks created: %d",
             self.adapter.requests_sent,
             self.stats.retries,
             self.stats.rate_limited,
             self.limiter.waited_seconds,
+            self.task_quota.created,
         )
 
     @cached_property
@@ -219,6 +221,11 @@ class Runtime:
     def ad_census(self) -> AdCensus:
         """Advertisers over TikTok's report ad cap, shared by the report streams."""
         return AdCensus()
+
+    @cached_property
+    def task_quota(self) -> TaskQuota:
+        """The limits of asynchronous report task creation, shared by every report stream."""
+        return TaskQuota()
 
     @cached_property
     def executor(self) -> ThreadPoolExecutor | None:

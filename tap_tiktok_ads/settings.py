@@ -35,6 +35,7 @@ MAX_ATTRIBUTION_WINDOW_DAYS = 90
 MAX_CONCURRENCY = 32  # requests in flight; the connection pool is sized from the setting
 MAX_RETRY_SECONDS = 86_400  # one request's retries may take at most a day
 MAX_RETRY_WAIT_SECONDS = 600  # the first wait; later ones double from it
+REPORT_MODES = ("auto", "sync", "async")
 
 CONFIG_SCHEMA = th.PropertiesList(
     th.Property(
@@ -185,6 +186,21 @@ CONFIG_SCHEMA = th.PropertiesList(
         description="Also read deleted campaigns, ad groups and ads and their report rows.",
     ),
     th.Property(
+        "report_mode",
+        th.StringType,
+        default="auto",
+        allowed_values=list(REPORT_MODES),
+        title="Report mode",
+        description=(
+            "How daily reports are read: `sync` with `report/integrated/get/` (30-day windows, "
+            "pages of 1000 rows); `async` with TikTok's asynchronous report tasks (one task "
+            "per advertiser and range, a CSV file; TikTok allowlists this feature); `auto` "
+            "uses tasks for the part of a range more than 90 days long that ends 2 days ago "
+            "(first syncs, backfills) and sync requests for the rest. Async is not used with "
+            "`include_deleted` or for reports TikTok's tasks cannot give (see the README)."
+        ),
+    ),
+    th.Property(
         "api_base_url",
         th.StringType,
         default=PRODUCTION_BASE_URL,
@@ -300,6 +316,7 @@ class Settings:
     audience_lookback_hours: float | None = None  # None: TikTok's latency table decides
     include_deleted: bool = False
     week_start_day: str = "MONDAY"
+    report_mode: str = "auto"
     api_base_url: str = PRODUCTION_BASE_URL
     page_size: int = MAX_PAGE_SIZE
     max_requests_per_second: float = 10.0
@@ -341,6 +358,7 @@ class Settings:
             ),
             include_deleted=bool(config.get("include_deleted", False)),
             week_start_day=str(config.get("week_start_day") or "MONDAY").upper(),
+            report_mode=str(config.get("report_mode") or defaults.report_mode),
             api_base_url=base_url.rstrip("/"),
             page_size=int(config.get("page_size", defaults.page_size)),
             max_requests_per_second=float(
@@ -432,6 +450,12 @@ def check_settings(config: Any) -> list[str]:  # noqa: ANN401
             parse_shard(settings.advertiser_shard)
         except ShardSettingError as exc:
             errors.append(f"`advertiser_shard`: {exc}.")
+    if settings.report_mode == "async" and settings.include_deleted:
+        errors.append(
+            "`report_mode` is 'async' but `include_deleted` is true: TikTok's asynchronous "
+            "report tasks filter only by IDs (Doc 1740302766489602), so they cannot add deleted "
+            "ads' rows. Set `report_mode` to 'auto' or 'sync', or `include_deleted` to false."
+        )
     errors += parse_custom_reports(config.get("custom_reports"))[1]
     errors += _account_errors(settings)
     if not settings.api_base_url.startswith(("http://", "https://")):

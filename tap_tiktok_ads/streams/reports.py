@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
+from tap_tiktok_ads.async_reads import AsyncReads
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
@@ -488,7 +489,20 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         if self.definition.granularity is Granularity.LIFETIME:
             yield None
             return
-        yield from self.read_windows(self._plan_of(advertiser_id))
+        plan = self.async_reads.sync_plan(advertiser_id, self._plan_of(advertiser_id))
+        yield from self.read_windows(plan)
+
+    @cached_property
+    def async_reads(self) -> AsyncReads:
+        """The ranges read with asynchronous report tasks (`report_mode`), before the others."""
+        return AsyncReads(self, self._plan_of, self._sync_rows)
+
+    def _sync_rows(self, advertiser_id: str, window: DateWindow) -> Iterator[dict]:
+        """All rows of one window by sync requests: where a task could not give them."""
+        read = self._read_window(advertiser_id, window)
+        if read.refusal is not None:
+            raise read.refusal
+        yield from self._batched_rows(read) if read.over_cap else self._window_rows(read)
 
     def _plan_of(self, advertiser_id: str) -> ReadPlan:
         """The advertiser's plan, made once from the state the run started with."""
@@ -548,6 +562,11 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         """The records of one advertiser's planned windows, bookmark moving after each."""
         advertiser_id = context["advertiser_id"]
         typer = self.typer
+        for window, rows in self.async_reads.ranges(advertiser_id):
+            plan = self._plan_of(advertiser_id)
+            self.runtime.run_log.window(self.name, window, plan)
+            yield from (typer.record(advertiser_id, row, plan.timezone) for row in rows)
+            self._advance_bookmark(context, window, plan)
         while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
             if self.runtime.failures.advertiser_failed(advertiser_id):
                 return

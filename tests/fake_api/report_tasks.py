@@ -59,6 +59,7 @@ TASK_VALID_FOR = timedelta(days=30)  # Doc 1740302766489602
 DATA_REFRESH_HOURS = 4  # "refreshed once every several hours" (Doc 1740302766489602; 4 inferred)
 TOO_FREQUENT = 40016  # reference 1.7: requests too frequent (endpoint limit); inferred here
 NOT_READY = 40201  # reference 1.7: task not ready
+NOT_ALLOWLISTED = 40118  # reference 1.7: app or advertiser not on the allowlist
 NO_SUCH_TASK = 40007  # reference 1.7: object does not exist; inferred for unknown/expired tasks
 ROWS_PER_CHUNK = 1000
 # Doc 1740302766489602: "Querying UV metrics with audience dimensions is not supported".
@@ -127,6 +128,8 @@ class Task:
     created_at: datetime  # server clock, for the 30-day validity
     data_as_of: datetime  # the data refresh the task reads
     started: float  # time.monotonic() at creation, for the lifecycle
+    queue_seconds: float  # the board's timing when the task was created
+    processing_seconds: float
     failure: str | None = None
     canceled: bool = False
 
@@ -135,14 +138,16 @@ class Task:
 class TaskBoard:
     """Every task of one fake server, with the lifecycle's timing and the creation limits.
 
-    `queue_seconds` and `processing_seconds` set how long a task stays QUEUING, then
-    PROCESSING. `refusals` lists every creation refused for a limit, so that tests can
+    `queue_seconds` and `processing_seconds` set how long a task created from then on stays
+    QUEUING, then PROCESSING. `refusals` lists every creation refused for a limit, so that tests can
     assert there were none.
     """
 
     queue_seconds: float = 0.05
     processing_seconds: float = 0.2
     create_qps: float = CREATE_QPS
+    # Doc 1738864800380930: "Asynchronous report is currently an allowlist-only feature".
+    allowlisted: bool = True
     per_advertiser_per_hour: int = TASKS_PER_ADVERTISER_PER_HOUR
     per_app_per_day: int = TASKS_PER_APP_PER_DAY
     refusals: list[str] = field(default_factory=list)
@@ -162,9 +167,9 @@ class TaskBoard:
         if task.canceled:
             return CANCELED
         elapsed = time.monotonic() - task.started
-        if elapsed < self.queue_seconds:
+        if elapsed < task.queue_seconds:
             return QUEUING
-        if elapsed < self.queue_seconds + self.processing_seconds:
+        if elapsed < task.queue_seconds + task.processing_seconds:
             return PROCESSING
         return FAILED if task.failure else SUCCESS
 
@@ -217,6 +222,8 @@ class TaskBoard:
                 created_at=now,
                 data_as_of=refreshed,
                 started=time.monotonic(),
+                queue_seconds=self.queue_seconds,
+                processing_seconds=self.processing_seconds,
                 failure=self._fail_next.popleft() if self._fail_next else None,
             )
             self.tasks[task.task_id] = task
@@ -265,6 +272,9 @@ def report_task_create(request: ApiRequest) -> dict[str, Any]:
     """Validate like the sync report (without its range and filter limits), then queue."""
     if request.method != "POST":
         raise ApiError(PARAMETER_ERROR, "report/task/create/ takes POST.")
+    if not board(request.api).allowlisted:
+        message = "The app is not on the allowlist of asynchronous reports."
+        raise ApiError(NOT_ALLOWLISTED, message)
     translate_titles = _create_rules(request)
     query, _, _ = parse_report_query(request, asynchronous=True)
     request.require_advertiser(query.advertiser_id)

@@ -1,0 +1,169 @@
+"""TikTok's asynchronous report tasks: create, check, download and cancel one task.
+
+- `POST report/task/create/` (Doc 1740302766489602) takes the sync report's parameters in a
+  JSON body, without paging and without a limit on the date range; answers `task_id`.
+- `GET report/task/check/` (Doc 1740302781443073): `status` QUEUING, PROCESSING, SUCCESS,
+  FAILED (with `message`) or CANCELED.
+- `GET report/task/download/` (Doc 1740302808815618): with `output_format` `CSV_STRING` (the
+  default), the CSV file stream itself.
+- `POST report/task/cancel/` (Doc 1803615367145537): a QUEUING or PROCESSING task.
+
+Every call goes through the stream's session (the run's rate limit, and for creations their
+own: 1 QPS and 4,500 a day per app, `quotas.py`), its retries and its envelope checks.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from tap_tiktok_ads.client import RetryBudget
+from tap_tiktok_ads.envelope import checked_body, response_data
+from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import requests
+
+    from tap_tiktok_ads.client import TikTokStream
+
+CREATE_PATH = "/report/task/create/"
+CHECK_PATH = "/report/task/check/"
+DOWNLOAD_PATH = "/report/task/download/"
+CANCEL_PATH = "/report/task/cancel/"
+_CHUNK_BYTES = 1 << 16
+
+
+class TaskStatus(str, enum.Enum):
+    """`status` of `report/task/check/` (Doc 1740302781443073)."""
+
+    QUEUING = "QUEUING"
+    PROCESSING = "PROCESSING"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+    CANCELED = "CANCELED"
+
+    @property
+    def pending(self) -> bool:
+        """Queued or processing: worth waiting for, and the states that can be canceled."""
+        return self in {TaskStatus.QUEUING, TaskStatus.PROCESSING}
+
+
+@dataclass(frozen=True)
+class TaskCheck:
+    """A task's status and, when it failed, TikTok's reason."""
+
+    status: TaskStatus
+    message: str = ""
+
+
+class ReportTaskClient:
+    """The four task endpoints, through one stream's request machinery."""
+
+    def __init__(self, stream: TikTokStream) -> None:
+        """Send with this stream's session, token, retries and error handling."""
+        self.stream = stream
+
+    def create(self, query: dict[str, Any]) -> str:
+        """Create a task for this report query; its `task_id`.
+
+        Titles untranslated, so that the CSV's columns are the field names (Doc
+        1740302766489602 recommends `enable_report_title_translation: false`).
+        """
+        body = {**query, "output_format": "CSV_STRING", "enable_report_title_translation": False}
+        data = self._call("POST", CREATE_PATH, query["advertiser_id"], body)
+        task_id = data.get("task_id")
+        if not task_id:
+            msg = f"TikTok's answer to {CREATE_PATH} carried no task_id"
+            raise TikTokRetriableError(msg)
+        return str(task_id)
+
+    def check(self, advertiser_id: str, task_id: str) -> TaskCheck:
+        """The task's status now."""
+        data = self._call("GET", CHECK_PATH, advertiser_id, {"task_id": task_id})
+        try:
+            status = TaskStatus(str(data.get("status")))
+        except ValueError:
+            msg = f"TikTok's answer to {CHECK_PATH} has an unknown status {data.get('status')!r}"
+            raise TikTokRetriableError(msg) from None
+        return TaskCheck(status, str(data.get("message") or ""))
+
+    def cancel(self, advertiser_id: str, task_id: str) -> None:
+        """Cancel a queued or processing task."""
+        self._call("POST", CANCEL_PATH, advertiser_id, {"task_id": task_id})
+
+    def download(self, advertiser_id: str, task_id: str, into: IO[bytes]) -> None:
+        """Write the task's CSV into `into`, chunk by chunk, never holding it whole.
+
+        An attempt that breaks off is retried from the start of the file.
+        """
+
+        def fetch(prepared: requests.PreparedRequest, _context: object) -> requests.Response:
+            into.seek(0)
+            into.truncate()
+            response = self.stream.requests_session.send(
+                prepared, timeout=self.stream.timeout, stream=True
+            )
+            with response:
+                if response.headers.get("Content-Type", "").startswith("application/json"):
+                    self._check(response, DOWNLOAD_PATH)
+                    msg = f"TikTok answered {DOWNLOAD_PATH} with JSON, not the CSV file"
+                    raise TikTokFatalError(msg, where=DOWNLOAD_PATH)
+                checked_status(response, DOWNLOAD_PATH)
+                for chunk in response.iter_content(_CHUNK_BYTES):
+                    into.write(chunk)
+            into.flush()
+            return response
+
+        self._call("GET", DOWNLOAD_PATH, advertiser_id, {"task_id": task_id}, send=fetch)
+
+    # --- one call ---------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        advertiser_id: str,
+        payload: dict[str, Any],
+        *,
+        send: Callable[[requests.PreparedRequest, object], requests.Response] | None = None,
+    ) -> dict[str, Any]:
+        """One call with the stream's retries; `data` of its envelope (empty for a file)."""
+        stream = self.stream
+        fields = {"advertiser_id": advertiser_id, **payload}
+        url = stream.url_base + path
+        if method == "POST":
+            prepared = stream.build_prepared_request(
+                method=method, url=url, json=fields, headers=stream.http_headers
+            )
+        else:
+            prepared = stream.build_prepared_request(
+                method=method, url=url, params=fields, headers=stream.http_headers
+            )
+        settings = stream.runtime.settings
+        budget = RetryBudget.start(settings.max_retries, settings.max_retry_seconds)
+        response = stream._within_budget(  # noqa: SLF001 - the stream's own retry engine
+            send or (lambda request, _context: self._send(request, path)),
+            budget,
+            prepared,
+            {"advertiser_id": advertiser_id},
+        )
+        if path == DOWNLOAD_PATH:
+            return {}
+        return response_data(response)
+
+    def _send(self, prepared: requests.PreparedRequest, path: str) -> requests.Response:
+        response = self.stream.requests_session.send(prepared, timeout=self.stream.timeout)
+        self._check(response, path)
+        return response
+
+    def _check(self, response: requests.Response, path: str) -> None:
+        self.stream.check_envelope(response, path)
+
+
+def checked_status(response: requests.Response, where: str) -> None:
+    """HTTP faults of a file answer, as `checked_body` judges those of a JSON one."""
+    if response.status_code >= 400:  # noqa: PLR2004
+        checked_body(response, where)

@@ -1,0 +1,250 @@
+"""Daily reports read with asynchronous report tasks (`report_mode`, issue 13).
+
+Against the fake's task endpoints (tests/fake_api/report_tasks.py), whose rows come from the
+same engine as the sync report: records of both paths must be identical and equal the
+fake's truth; the creation limits (1 QPS per app, 500 per advertiser and hour) are never hit;
+a killed run resumes with its tasks; tasks no longer needed are canceled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import signal
+import subprocess
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tap_tiktok_ads.report_csv import country_code
+from tap_tiktok_ads.settings import check_settings
+from tests.conftest import NOW, catalog_for, cli_command, run_tap, tap_config
+from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
+from tests.truth import REPORTS, expected_report_records
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+CREATE, CHECK = "report/task/create/", "report/task/check/"
+DOWNLOAD, CANCEL = "report/task/download/", "report/task/cancel/"
+SYNC_REPORT = "report/integrated/get/"
+FIRST_DAY = dt.date(2026, 6, 1)
+START, END = dt.date(2026, 10, 1), dt.date(2026, 11, 18)  # before the days async data lags
+AD_METRICS = ["spend", "impressions", "clicks", "ctr", "cpm", "conversion", "reach"]
+COUNTRY_METRICS = ["spend", "impressions", "clicks", "ctr"]
+STREAMS = {
+    "ad_report_daily": AD_METRICS,
+    "ad_audience_country_daily": COUNTRY_METRICS,
+}
+
+
+@pytest.fixture(scope="module")
+def data() -> FakeData:
+    """Two advertisers with data from June: a first sync of more than 90 days."""
+    return FakeData(
+        DataSpec(
+            advertisers=2,
+            campaigns_per_advertiser=2,
+            adgroups_per_campaign=2,
+            ads_per_adgroup=2,
+            first_day=FIRST_DAY,
+            last_day=dt.date(2026, 12, 31),
+        )
+    )
+
+
+@pytest.fixture
+def api(data: FakeData) -> Iterator[FakeTikTokApi]:
+    with FakeTikTokApi(data, clock=lambda: NOW) as server:
+        yield server
+
+
+def selection(stream: str) -> dict[str, list[str]]:
+    return {stream: [*REPORTS[stream].key_properties, *STREAMS[stream]]}
+
+
+def truth(
+    data: FakeData, stream: str, end: dt.date, start: dt.date = FIRST_DAY
+) -> list[dict[str, Any]]:
+    return expected_report_records(data, stream, STREAMS[stream], start=start, end=end, now=NOW)
+
+
+def ordered(records: list[dict[str, Any]], stream: str) -> list[dict[str, Any]]:
+    keys = REPORTS[stream].key_properties
+    return sorted(records, key=lambda record: tuple(str(record[k]) for k in keys))
+
+
+def calls(api: FakeTikTokApi, path: str) -> list:
+    return [r for r in api.requests if r.path == path]
+
+
+def task_ids(api: FakeTikTokApi, path: str) -> set[str]:
+    return {str(r.params["task_id"]) for r in calls(api, path)}
+
+
+@pytest.mark.usefixtures("frozen_now")
+@pytest.mark.parametrize("stream", list(STREAMS))
+def test_async_and_sync_records_are_identical(api, data, stream: str) -> None:
+    """Ad-level daily and audience by country: same keys, types and values on both paths;
+    country names in the task's file come back as ISO codes."""
+    config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+    by_sync = run_tap({**config, "report_mode": "sync"}, streams=selection(stream))
+    assert not calls(api, CREATE)
+    api.log.clear()
+    by_async = run_tap({**config, "report_mode": "async"}, streams=selection(stream))
+    assert len(calls(api, CREATE)) == len(data.advertiser_ids())
+    assert not calls(api, SYNC_REPORT)
+    assert api.report_tasks.refusals == []
+    sync_records = ordered(by_sync.records[stream], stream)
+    async_records = ordered(by_async.records[stream], stream)
+    assert len(async_records) > 300
+    assert async_records == sync_records
+    assert async_records == ordered(truth(data, stream, END, START), stream)
+    assert by_async.schemas[stream] == by_sync.schemas[stream]
+    if stream == "ad_audience_country_daily":
+        assert {r["country_code"] for r in async_records} == {"BR", "DE", "GB", "JP", "US"}
+    # Once read, the tasks leave the state; the bookmarks are those of the sync run.
+    assert by_async.state == by_sync.state
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_auto_reads_a_long_first_sync_with_tasks_and_recent_days_with_sync(api, data) -> None:
+    config = tap_config(api, start_date=FIRST_DAY.isoformat(), end_date="today")
+    result = run_tap(config, streams=selection("ad_report_daily"))
+    creates = calls(api, CREATE)
+    assert len(creates) == len(data.advertiser_ids())
+    today = {a: data.local_today(a, NOW) for a in data.advertiser_ids()}  # zones differ
+    assert {
+        (r.params["advertiser_id"], r.params["start_date"], r.params["end_date"]) for r in creates
+    } == {(a, "2026-06-01", str(day - dt.timedelta(days=2))) for a, day in today.items()}
+    sync_windows = {
+        (r.params["advertiser_id"], r.params["start_date"], r.params["end_date"])
+        for r in calls(api, SYNC_REPORT)
+    }
+    assert sync_windows == {
+        (a, str(day - dt.timedelta(days=1)), str(day)) for a, day in today.items()
+    }
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    latest = max(today.values())
+    assert records == ordered(truth(data, "ad_report_daily", latest), "ad_report_daily")
+    assert api.report_tasks.refusals == []
+    gaps = [b.time - a.time for a, b in itertools.pairwise(creates)]
+    assert all(gap >= 1.0 for gap in gaps)  # 1 QPS per app (Doc 1740302766489602)
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_auto_keeps_short_ranges_on_sync_requests(api) -> None:
+    config = tap_config(api, start_date="2026-08-25", end_date="today")  # 88 days
+    run_tap(config, streams=selection("ad_report_daily"))
+    assert not calls(api, CREATE)
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_failed_task_is_read_with_sync_requests_instead(api, data, caplog) -> None:
+    api.report_tasks.fail_next("Internal error.")
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), report_mode="async"
+    )
+    result = run_tap(config, streams=selection("ad_report_daily"))
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    assert records == ordered(truth(data, "ad_report_daily", END, START), "ad_report_daily")
+    failed = data.advertiser_ids()[0]
+    assert {r.params["advertiser_id"] for r in calls(api, SYNC_REPORT)} == {failed}
+    assert "is FAILED: Internal error." in caplog.text
+    assert "report_tasks" not in json.dumps(result.state)
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_an_app_not_allowlisted_reads_with_sync_requests_after_one_refusal(
+    api, data, caplog
+) -> None:
+    """Async reports are allowlist-only (Doc 1738864800380930): auto must still work."""
+    api.report_tasks.allowlisted = False
+    config = tap_config(api, start_date=FIRST_DAY.isoformat(), end_date="today")
+    result = run_tap(config, streams=selection("ad_report_daily"))
+    assert len(calls(api, CREATE)) == 1
+    assert [r.code for r in calls(api, CREATE)] == [40118]
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    latest = max(data.local_today(a, NOW) for a in data.advertiser_ids())
+    assert records == ordered(truth(data, "ad_report_daily", latest), "ad_report_daily")
+    assert "did not allowlist this app" in caplog.text
+
+
+def kill_after_tasks_are_stored(tmp_path: Path, config: dict[str, Any], streams) -> dict:
+    """Run the CLI; SIGKILL it at the first STATE that holds task ids; that STATE."""
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog_for(config, streams)))
+    command = cli_command(
+        "--config", str(tmp_path / "config.json"),
+        "--catalog", str(tmp_path / "catalog.json"),
+        now=NOW,
+    )  # fmt: skip
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            message = json.loads(line)
+            if message["type"] == "STATE" and "report_tasks" in json.dumps(message["value"]):
+                os.kill(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+                return message["value"]
+    raise AssertionError("the run stored no task")
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_killed_run_resumes_with_its_tasks(api, data, tmp_path) -> None:
+    api.report_tasks.queue_seconds = 1.0  # the tasks are still queued when the run is killed
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), report_mode="async"
+    )
+    streams = selection("ad_report_daily")
+    state = kill_after_tasks_are_stored(tmp_path, config, streams)
+    stored = state["bookmarks"]["ad_report_daily"]["report_tasks"]
+    assert set(stored) == set(data.advertiser_ids())
+    created = task_ids(api, CHECK) | {t.task_id for t in api.report_tasks.tasks.values()}
+    assert {entry["task_id"] for entry in stored.values()} <= created
+    api.log.clear()
+    api.report_tasks.queue_seconds = 0.05
+    result = run_tap(config, streams=streams, state=state)
+    assert not calls(api, CREATE)
+    assert task_ids(api, DOWNLOAD) == {entry["task_id"] for entry in stored.values()}
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    assert records == ordered(truth(data, "ad_report_daily", END, START), "ad_report_daily")
+    assert "report_tasks" not in json.dumps(result.state)
+    assert api.report_tasks.refusals == []
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_tasks_the_run_no_longer_needs_are_canceled(api, data, tmp_path) -> None:
+    """A killed run's tasks for another metric selection are superseded: canceled."""
+    api.report_tasks.queue_seconds = 30.0
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), report_mode="async"
+    )
+    state = kill_after_tasks_are_stored(tmp_path, config, selection("ad_report_daily"))
+    old = {e["task_id"] for e in state["bookmarks"]["ad_report_daily"]["report_tasks"].values()}
+    api.report_tasks.queue_seconds = 0.05  # for the tasks created from now on
+    fewer = {"ad_report_daily": [*REPORTS["ad_report_daily"].key_properties, "spend"]}
+    run_tap(config, streams=fewer, state=state)
+    assert {task.task_id for task in api.report_tasks.canceled()} == old
+    assert task_ids(api, CANCEL) == old
+    assert len(calls(api, CREATE)) == 2 * len(data.advertiser_ids())
+    assert api.report_tasks.refusals == []
+
+
+def test_country_names_map_back_to_iso_codes() -> None:
+    assert country_code("United States") == "US"
+    assert country_code("united kingdom") == "GB"
+    assert country_code("South Korea") == country_code("Korea, Republic of") == "KR"
+    assert country_code("US") == "US"
+    assert country_code("Atlantis") is None
+
+
+def test_async_mode_refuses_include_deleted() -> None:
+    errors = check_settings({"report_mode": "async", "include_deleted": True})
+    assert any("`report_mode`" in e and "`include_deleted`" in e for e in errors)
+    assert not check_settings({"report_mode": "auto", "include_deleted": True})
