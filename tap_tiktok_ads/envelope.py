@@ -31,6 +31,11 @@ def response_body(response: requests.Response) -> dict[str, Any]:
     return body
 
 
+def keep_body(response: requests.Response, body: dict[str, Any]) -> None:
+    """Use `body` as the answer's decoded envelope (a stream that decodes its own answers)."""
+    setattr(response, _BODY_ATTRIBUTE, body)
+
+
 def checked_body(response: requests.Response, where: str) -> dict[str, Any]:
     """The JSON envelope of an answer, or the error for an HTTP fault or a broken body.
 

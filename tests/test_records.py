@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,3 +70,47 @@ def test_a_non_finite_decimal_is_null_and_the_row_s_other_values_stay() -> None:
     row = {"dimensions": {}, "metrics": {INTEGER: "3", NUMBER: "nan", TEXT: "x"}}
     record = _typer().record("1", row, "UTC")
     assert (record[INTEGER], record[NUMBER], record[TEXT]) == (3, None, "x")
+
+
+def _page(rows: list[dict[str, Any]]) -> bytes:
+    body = {"code": 0, "message": "OK", "data": {"page_info": {"page": 1}, "list": rows}}
+    return msgspec.json.encode(body)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.fixed_dictionaries({}, optional=dict.fromkeys(CONVERT, VALUES)),
+    st.sampled_from(["9", "-", "a-b"]),
+)
+def test_a_page_msgspec_types_gives_the_records_of_the_per_row_path(
+    metrics: dict[str, Any], ad_id: str
+) -> None:
+    """Where msgspec types a page, its records are those of the generic decoding + the plan."""
+    typer = _typer()
+    row = {"dimensions": {"ad_id": ad_id}, "metrics": metrics}
+    content = _page([row])
+    expected = typer.record("1", msgspec.json.decode(content)["data"]["list"][0], "UTC")
+    body = typer.page_decoder.decode(content)
+    if body is not None:
+        record = typer.record("1", body["data"]["list"][0], "UTC")
+        assert record.keys() == expected.keys()
+        for name, value in expected.items():
+            assert _same(record[name], value), (name, metrics)
+
+
+def test_tiktok_s_usual_pages_are_typed_by_msgspec() -> None:
+    typer = _typer()
+    rows = [
+        {"dimensions": {"ad_id": "9"}, "metrics": {INTEGER: "5830", NUMBER: "14.68", TEXT: "a"}},
+        {"dimensions": {"ad_id": "8"}, "metrics": {INTEGER: "-", NUMBER: "-", TEXT: "-"}},
+        {"dimensions": {"ad_id": "7"}, "metrics": {INTEGER: "0", NUMBER: "0.00"}},
+    ]
+    body = typer.page_decoder.decode(_page(rows))
+    assert body is not None
+    records = [typer.record("1", row, "UTC") for row in body["data"]["list"]]
+    assert [(r[INTEGER], r[NUMBER], r[TEXT]) for r in records] == [
+        (5830, 14.68, "a"),
+        (None, None, None),
+        (0, 0.0, None),
+    ]
+    assert typer.page_decoder.decode(_page([{**rows[0], "metrics": {INTEGER: "5,830"}}])) is None

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
@@ -30,7 +31,7 @@ from tap_tiktok_ads.dates import (
     week_periods,
     windows,
 )
-from tap_tiktok_ads.envelope import response_data
+from tap_tiktok_ads.envelope import keep_body, response_data
 from tap_tiktok_ads.errors import TikTokFatalError, refused_metrics
 from tap_tiktok_ads.id_batches import (
     THROTTLE_HEADER,
@@ -283,10 +284,21 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
 
     @override
     def validate_response(self, response: requests.Response) -> None:
-        """An answer that TikTok truncated at its ad cap is never used (id_batches.py)."""
+        """An answer that TikTok truncated at its ad cap is never used (id_batches.py).
+
+        A report page is decoded with its metrics already typed when it can be (records.py).
+        """
+        if len(self.metric_chunks) == 1 and response.request.path_url.startswith(self._path_url):
+            body = self.typer.page_decoder.decode(response.content)
+            if body is not None:
+                keep_body(response, body)
         super().validate_response(response)
         if THROTTLE_HEADER in response.headers:
             raise AdCapReached(response.headers[THROTTLE_HEADER])
+
+    @cached_property
+    def _path_url(self) -> str:
+        return urlsplit(self.get_url({})).path
 
     def read_windows(self, plan: ReadPlan) -> Iterator[DateWindow]:
         """The date ranges to request: fixed-size windows, or whole weeks or months.
@@ -476,7 +488,8 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
 
     def _planned_reads(self, advertiser_ids: list[str]) -> Peekable[WindowRead]:
         """First pages of these advertisers' windows, in order, read ahead on the pool."""
-        _ = self.metric_chunks  # computed once here, before worker threads read it
+        # Computed once here, before worker threads read them.
+        _ = self.metric_chunks, self.typer, self._path_url
 
         def tasks() -> Iterator[Callable[[], WindowRead]]:
             for advertiser_id in advertiser_ids:
