@@ -1,9 +1,12 @@
-"""The metrics of the GMV Max campaign report, read from `data/gmv_max_metrics.csv`.
+"""The metrics of the GMV Max reports, read from their data files.
 
-Domain data, like `metrics.py`: one row per metric of TikTok's campaign-level tables in
-"Metrics in GMV Max Campaign reports" (Doc 1824722485971009), with its JSON type and the
-campaign types (Product or LIVE GMV Max) whose requests accept it. TikTok sends every value as a
-string; the JSON type says what the record carries. `campaign_id` is a dimension, not listed.
+`data/gmv_max_metrics.csv` and `data/gmv_max_breakdown_metrics.csv` are domain data, like
+`metrics.py`: one row per metric of TikTok's campaign-level tables, and of its product-level
+(Product GMV Max) and livestream-level (LIVE GMV Max) tables, in "Metrics in GMV Max Campaign
+reports" (Doc 1824722485971009), with its JSON type and the campaign types whose requests accept
+it. TikTok sends every value as a string; the JSON type says what the record carries. ID
+dimensions are not listed; neither are the product and livestream attribute metrics, which
+TikTok gives only for one product or livestream at a time ("Attribute metrics").
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ class ShopMetric:
     source: str
 
 
-def _load() -> dict[str, ShopMetric]:
-    path = resources.files("tap_tiktok_ads").joinpath("data", "gmv_max_metrics.csv")
+def _load(file_name: str) -> dict[str, ShopMetric]:
+    path = resources.files("tap_tiktok_ads").joinpath("data", file_name)
     rows = csv.DictReader(path.read_text("utf-8").splitlines())
     return {
         row["name"]: ShopMetric(
@@ -41,4 +44,6 @@ def _load() -> dict[str, ShopMetric]:
     }
 
 
-GMV_MAX_METRICS: dict[str, ShopMetric] = _load()
+GMV_MAX_METRICS: dict[str, ShopMetric] = _load("gmv_max_metrics.csv")
+# Product-level (PRODUCT) and livestream-level (LIVE) metrics, by campaign type.
+GMV_MAX_BREAKDOWN_METRICS: dict[str, ShopMetric] = _load("gmv_max_breakdown_metrics.csv")

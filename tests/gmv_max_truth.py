@@ -73,3 +73,67 @@ def by_key(records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
     keys = [tuple(r[k] for k in REPORT_KEY) for r in records]
     assert not [k for k, n in Counter(keys).items() if n > 1], "duplicate keys in one run"
     return dict(zip(keys, records, strict=True))
+
+
+# Product-level (Product GMV Max) and livestream-level (LIVE GMV Max) streams: the fake's metric
+# type, the campaign type and the breakdown dimension of each.
+BREAKDOWN_STREAMS = {
+    "gmv_max_product_report_daily": ("product_product", "PRODUCT", "item_group_id"),
+    "gmv_max_live_report_daily": ("live_room", "LIVE", "room_id"),
+}
+
+
+def breakdown_key(stream: str) -> tuple[str, ...]:
+    """A breakdown stream's primary key."""
+    dimension = BREAKDOWN_STREAMS[stream][2]
+    return ("advertiser_id", "store_id", "campaign_id", dimension, "stat_time_day")
+
+
+def expected_breakdown(
+    data: FakeData,
+    now: dt.datetime,
+    stream: str,
+    *,
+    start: dt.date,
+    end: dt.date,
+    deleted: bool = False,
+) -> dict[tuple, dict[str, Any]]:
+    """Every store x campaign x product (or livestream) x day of the fake, typed by its reference.
+
+    The metrics are every non-attribute metric of the fake's metric type.
+    """
+    kind_name, promotion, dimension = BREAKDOWN_STREAMS[stream]
+    kind = METRIC_TYPES[kind_name]
+    metrics = tuple(name for name in kind.metrics if name not in kind.attributes)
+    world = shop_world(data)
+    expected: dict[tuple, dict[str, Any]] = {}
+    for (advertiser_id, store_id), campaigns in world.campaigns.items():
+        ids = frozenset(
+            c.campaign_id
+            for c in campaigns
+            if c.promotion == promotion and (deleted or not c.deleted)
+        )
+        query = ShopReportQuery(
+            advertiser_id=advertiser_id,
+            store_id=store_id,
+            kind=kind,
+            dimensions=("campaign_id", dimension, "stat_time_day"),
+            metrics=metrics,
+            start=start,
+            end=min(end, data.local_today(advertiser_id, now)),
+            promotion_types=("PRODUCT", "LIVE"),
+            campaign_ids=ids,
+            statuses=None,
+        )
+        for row in shop_report_rows(world, query):
+            record: dict[str, Any] = {
+                "advertiser_id": advertiser_id,
+                "store_id": store_id,
+                **row["dimensions"],
+                **{
+                    name: typed(kind.metrics[name], value) for name, value in row["metrics"].items()
+                },
+            }
+            record["stat_time_day"] = record["stat_time_day"][:10]
+            expected[tuple(record[k] for k in breakdown_key(stream))] = record
+    return expected

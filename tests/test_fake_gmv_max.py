@@ -231,3 +231,54 @@ def test_tt_shop_refuses_what_the_reference_refuses(
     answer = tt_shop(api, **overrides)
     assert answer["code"] == 40002
     assert message in answer["message"]
+
+
+def test_product_and_livestream_levels_share_out_their_campaigns(api: FakeTikTokApi) -> None:
+    """Doc 1824722485971009: products of Product GMV Max, rooms of LIVE GMV Max campaigns."""
+    advertiser_id, store_id = first_store(api)
+    campaigns = shop_world(api.data).campaigns[advertiser_id, store_id]
+    for promotion, dimension in (("PRODUCT", "item_group_id"), ("LIVE", "room_id")):
+        ids = [c.campaign_id for c in campaigns if c.promotion == promotion and not c.deleted]
+        below = report(
+            api,
+            dimensions=["campaign_id", dimension, "stat_time_day"],
+            metrics=["cost", "orders"],
+            filtering={"campaign_ids": ids},
+        )
+        above = report(api, filtering={"gmv_max_promotion_types": [promotion]}, metrics=["cost"])
+        assert below["code"] == 0, below
+        totals: dict[tuple, float] = {}
+        for row in below["data"]["list"]:
+            key = (row["dimensions"]["campaign_id"], row["dimensions"]["stat_time_day"])
+            totals[key] = totals.get(key, 0) + float(row["metrics"]["cost"])
+        campaign = {
+            (row["dimensions"]["campaign_id"], row["dimensions"]["stat_time_day"]): float(
+                row["metrics"]["cost"]
+            )
+            for row in above["data"]["list"]
+        }
+        assert totals == pytest.approx(campaign)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"filtering": {}}, "campaign_ids"),
+        ({"metrics": ["product_name", "cost"]}, "Attribute metrics ['product_name']"),
+        ({"metrics": ["live_views"]}, "Invalid metric"),
+    ],
+)
+def test_product_level_refuses_what_the_reference_refuses(
+    api: FakeTikTokApi, overrides: dict, message: str
+) -> None:
+    advertiser_id, store_id = first_store(api)
+    campaigns = shop_world(api.data).campaigns[advertiser_id, store_id]
+    ids = [c.campaign_id for c in campaigns if c.promotion == "PRODUCT"]
+    params = {
+        "dimensions": ["campaign_id", "item_group_id", "stat_time_day"],
+        "metrics": ["cost"],
+        "filtering": {"campaign_ids": ids},
+    }
+    answer = report(api, **(params | overrides))
+    assert answer["code"] == 40002
+    assert message in answer["message"]

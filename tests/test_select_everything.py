@@ -45,6 +45,8 @@ SHOP_STREAMS = (
     "gmv_max_stores",
     "gmv_max_campaigns",
     "gmv_max_report_daily",
+    "gmv_max_product_report_daily",
+    "gmv_max_live_report_daily",
     "advertiser_shop_report_daily",
     "campaign_shop_report_daily",
     "shop_country_weekly",

@@ -24,7 +24,12 @@ from tap_tiktok_ads.dates import (
     windows,
 )
 from tap_tiktok_ads.envelope import response_data
-from tap_tiktok_ads.gmv_max_metrics import GMV_MAX_METRICS, PROMOTION_TYPES
+from tap_tiktok_ads.gmv_max_metrics import (
+    GMV_MAX_BREAKDOWN_METRICS,
+    GMV_MAX_METRICS,
+    PROMOTION_TYPES,
+    ShopMetric,
+)
 from tap_tiktok_ads.records import to_integer, to_number
 
 if TYPE_CHECKING:
@@ -44,6 +49,10 @@ DAILY_WINDOW_DAYS = 30
 CAMPAIGN_PAGE_SIZE = 100
 # Doc 1826463372290177: the campaign endpoint's names of the two campaign types.
 CAMPAIGN_PROMOTION_TYPES = {"PRODUCT": "PRODUCT_GMV_MAX", "LIVE": "LIVE_GMV_MAX"}
+# Doc 1824722485971009: products (SPUs) of Product GMV Max, livestream rooms of LIVE GMV Max.
+BREAKDOWNS = {"PRODUCT": "item_group_id", "LIVE": "room_id"}
+BREAKDOWN_STREAM_NAMES = {"item_group_id": "product", "room_id": "live"}
+MAX_FILTER_CAMPAIGNS = 100  # Doc 1824721673497601: filtering.campaign_ids, "Max size: 100"
 TIKTOK_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Doc 1826463372290177: create/modify_time, UTC
 _CONVERTERS = {"integer": to_integer, "number": to_number}
 
@@ -154,10 +163,16 @@ class GmvMaxStoresStream(PerAdvertiserStream):
 class _PerStoreStream(PerAdvertiserStream):
     """A GMV Max stream with one partition per advertiser and store."""
 
-    def __init__(self, tap: Tap, runtime: Runtime, stores: GmvMaxStoresStream) -> None:
-        """Read the stores through the run's one listing."""
+    def __init__(
+        self,
+        tap: Tap,
+        runtime: Runtime,
+        stores: GmvMaxStoresStream,
+        **kwargs: Any,  # noqa: ANN401
+    ) -> None:
+        """Read the stores through the run's one listing; `kwargs` go to the SDK's stream."""
         self.stores = stores
-        super().__init__(tap, runtime)
+        super().__init__(tap, runtime, **kwargs)
 
     @property
     @override
@@ -215,6 +230,29 @@ class GmvMaxCampaignsStream(_PerStoreStream):
         request.params["page_size"] = min(self.runtime.settings.page_size, CAMPAIGN_PAGE_SIZE)
         return request
 
+    def __init__(self, tap: Tap, runtime: Runtime, stores: GmvMaxStoresStream) -> None:
+        """Start with no campaign listed; each store's list is read once, when first needed."""
+        super().__init__(tap, runtime, stores)
+        self._ids: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._ids_lock = threading.Lock()
+
+    def campaign_ids(self, context: Context, promotion: str) -> list[str]:
+        """The ids of a store's campaigns of one type (deleted ones with `include_deleted`).
+
+        Listed once per run and store, for the product- and livestream-level reports, which
+        TikTok gives only for the campaigns named in `campaign_ids` (Doc 1824722485971009).
+        """
+        key = (context["advertiser_id"], context["store_id"])
+        with self._ids_lock:
+            listed = self._ids.get(key)
+            if listed is None:
+                listed = {promotion_type: [] for promotion_type in PROMOTION_TYPES}
+                store = {"advertiser_id": key[0], "store_id": key[1]}
+                for row in self.store_records(store):
+                    listed[row["gmv_max_promotion_type"]].append(row["campaign_id"])
+                self._ids[key] = listed
+        return listed[promotion]
+
     @override
     def store_records(self, context: Context) -> Iterator[dict[str, Any]]:
         """Each campaign type in turn (the answer does not say which), deleted ones on request.
@@ -237,7 +275,49 @@ class GmvMaxCampaignsStream(_PerStoreStream):
                     }
 
 
-class GmvMaxReportDailyStream(CompleteDataBookmarks, _PerStoreStream):
+class _GmvMaxReportStream(CompleteDataBookmarks, _PerStoreStream):
+    """A daily GMV Max report (Doc 1824721673497601): windows, bookmarks and typed metrics."""
+
+    path = "/gmv_max/report/get/"
+    replication_key = "stat_time_day"
+    # Bookmarks move at window ends only (`set_bookmark`), so every STATE message is resumable.
+    is_sorted = True
+    check_sorted = False
+    report_metrics: dict[str, ShopMetric] = GMV_MAX_METRICS
+
+    @property
+    def selected_metrics(self) -> list[str]:
+        """The metrics the catalog selects: exactly what is requested."""
+        return [name for name in self.report_metrics if self.mask.get(("properties", name), False)]
+
+    def days_to_read(self, context: Context) -> tuple[dt.date, dt.date]:
+        """From `attribution_window_days` before the bookmark (or `start_date`) to today."""
+        settings = self.runtime.settings
+        advertiser = self.runtime.directory.get(context["advertiser_id"])
+        return days_to_read(
+            settings.start_date,
+            settings.end_date,
+            settings.attribution_window_days,
+            advertiser.timezone,
+            self.resume_bookmark(context),
+        )
+
+    def typed_metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        """The selected metrics of a row, typed by the catalog."""
+        record: dict[str, Any] = {}
+        for name in self.selected_metrics:
+            value = metrics.get(name)
+            convert = _CONVERTERS.get(self.report_metrics[name].json_type)
+            record[name] = convert(value) if convert else (value if value != "" else None)
+        return record
+
+    @override
+    def get_replication_key_signpost(self, context: Context | None = None) -> None:
+        """No signpost: bookmarks are written at window ends, never past the data read."""
+        del context
+
+
+class GmvMaxReportDailyStream(_GmvMaxReportStream):
     """Campaign-level GMV Max metrics per store, campaign and day (Doc 1824721673497601).
 
     Each 30-day window is two requests per store, Product and LIVE GMV Max, because
@@ -246,12 +326,7 @@ class GmvMaxReportDailyStream(CompleteDataBookmarks, _PerStoreStream):
     """
 
     name = "gmv_max_report_daily"
-    path = "/gmv_max/report/get/"
     primary_keys = ("advertiser_id", "store_id", "campaign_id", "stat_time_day")
-    replication_key = "stat_time_day"
-    # Bookmarks move at window ends only (`set_bookmark`), so every STATE message is resumable.
-    is_sorted = True
-    check_sorted = False
     schema = th.PropertiesList(
         th.Property("advertiser_id", th.StringType, required=True),
         th.Property("store_id", th.StringType, required=True),
@@ -263,11 +338,6 @@ class GmvMaxReportDailyStream(CompleteDataBookmarks, _PerStoreStream):
             for metric in GMV_MAX_METRICS.values()
         ),
     ).to_dict()
-
-    @property
-    def selected_metrics(self) -> list[str]:
-        """The metrics the catalog selects: exactly what is requested."""
-        return [name for name in GMV_MAX_METRICS if self.mask.get(("properties", name), False)]
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
@@ -292,18 +362,6 @@ class GmvMaxReportDailyStream(CompleteDataBookmarks, _PerStoreStream):
             "metrics": ["campaign_id", *metrics],
             "filtering": filtering,
         }
-
-    def days_to_read(self, context: Context) -> tuple[dt.date, dt.date]:
-        """From `attribution_window_days` before the bookmark (or `start_date`) to today."""
-        settings = self.runtime.settings
-        advertiser = self.runtime.directory.get(context["advertiser_id"])
-        return days_to_read(
-            settings.start_date,
-            settings.end_date,
-            settings.attribution_window_days,
-            advertiser.timezone,
-            self.resume_bookmark(context),
-        )
 
     @override
     def store_records(self, context: Context) -> Iterator[dict[str, Any]]:
@@ -337,23 +395,114 @@ class GmvMaxReportDailyStream(CompleteDataBookmarks, _PerStoreStream):
             "stat_time_day": format_day(day_of(str(dimensions.get("stat_time_day")))),
             "gmv_max_promotion_type": promotion,
         }
-        for name in self.selected_metrics:
-            value = metrics.get(name)
-            convert = _CONVERTERS.get(GMV_MAX_METRICS[name].json_type)
-            record[name] = convert(value) if convert else (value if value != "" else None)
-        return record
+        return record | self.typed_metrics(metrics)
+
+
+class GmvMaxBreakdownDailyStream(_GmvMaxReportStream):
+    """Product- or livestream-level GMV Max metrics per campaign and day (Doc 1824722485971009).
+
+    TikTok reports products (SPUs, `item_group_id`) of Product GMV Max campaigns and livestream
+    rooms (`room_id`) of LIVE GMV Max campaigns only for the campaigns a request names in
+    `campaign_ids`, at most 100 (Doc 1824721673497601): each window is one request per 100 of
+    the store's campaigns of that type, from the run's one campaign listing.
+    """
+
+    def __init__(
+        self,
+        tap: Tap,
+        runtime: Runtime,
+        campaigns: GmvMaxCampaignsStream,
+        *,
+        promotion: str,
+        breakdown: str,
+    ) -> None:
+        """One stream per campaign type and its breakdown dimension."""
+        self.promotion = promotion
+        self.breakdown = breakdown
+        self.campaigns = campaigns
+        self.report_metrics = {
+            name: metric
+            for name, metric in GMV_MAX_BREAKDOWN_METRICS.items()
+            if promotion in metric.promotion_types
+        }
+        schema = th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("store_id", th.StringType, required=True),
+            th.Property("campaign_id", th.StringType, required=True),
+            th.Property(breakdown, th.StringType, required=True),
+            th.Property("stat_time_day", th.DateType, required=True),
+            *(
+                th.Property(metric.name, th.CustomType({"type": [metric.json_type, "null"]}))
+                for metric in self.report_metrics.values()
+            ),
+        ).to_dict()
+        name = f"gmv_max_{BREAKDOWN_STREAM_NAMES[breakdown]}_report_daily"
+        super().__init__(tap, runtime, campaigns.stores, name=name, schema=schema)
+        self.primary_keys = ("advertiser_id", "store_id", "campaign_id", breakdown, "stat_time_day")
 
     @override
-    def get_replication_key_signpost(self, context: Context | None = None) -> None:
-        """No signpost: bookmarks are written at window ends, never past the data read."""
-        del context
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """One store, window and batch of campaigns; one metric at least, as TikTok requires."""
+        context = context or {}
+        return {
+            "advertiser_id": context["advertiser_id"],
+            "store_ids": [context["store_id"]],
+            "start_date": context["start_date"],
+            "end_date": context["end_date"],
+            "dimensions": ["campaign_id", self.breakdown, "stat_time_day"],
+            "metrics": self.selected_metrics or ["cost"],
+            "filtering": {"campaign_ids": context["campaign_ids"]},
+        }
+
+    @override
+    def store_records(self, context: Context) -> Iterator[dict[str, Any]]:
+        """The store's days, window by window, 100 campaigns a request; the bookmark after each."""
+        start, end = self.days_to_read(context)
+        if start > end:
+            return
+        campaign_ids = self.campaigns.campaign_ids(context, self.promotion)
+        batches = [
+            campaign_ids[i : i + MAX_FILTER_CAMPAIGNS]
+            for i in range(0, len(campaign_ids), MAX_FILTER_CAMPAIGNS)
+        ]
+        for window in windows(start, end, DAILY_WINDOW_DAYS):
+            records: list[dict[str, Any]] = []
+            for batch in batches:
+                query = {
+                    **context,
+                    "campaign_ids": batch,
+                    "start_date": window.start.isoformat(),
+                    "end_date": window.end.isoformat(),
+                }
+                records.extend(self._record(context, row) for row in self.request_records(query))
+            records.sort(key=lambda r: (r["stat_time_day"], r["campaign_id"], r[self.breakdown]))
+            yield from records
+            self.set_bookmark(context, format_day(window.end))
+
+    def _record(self, context: Context, row: dict[str, Any]) -> dict[str, Any]:
+        dimensions = row.get("dimensions") or {}
+        record: dict[str, Any] = {
+            "advertiser_id": context["advertiser_id"],
+            "store_id": context["store_id"],
+            "campaign_id": str(dimensions.get("campaign_id")),
+            self.breakdown: str(dimensions.get(self.breakdown)),
+            "stat_time_day": format_day(day_of(str(dimensions.get("stat_time_day")))),
+        }
+        return record | self.typed_metrics(row.get("metrics") or {})
 
 
 def gmv_max_streams(tap: Tap, runtime: Runtime) -> list[PerAdvertiserStream]:
-    """The three GMV Max streams, sharing one store listing per advertiser."""
+    """The GMV Max streams, sharing one store listing per advertiser and one campaign listing."""
     stores = GmvMaxStoresStream(tap, runtime)
+    campaigns = GmvMaxCampaignsStream(tap, runtime, stores)
     return [
         stores,
-        GmvMaxCampaignsStream(tap, runtime, stores),
+        campaigns,
         GmvMaxReportDailyStream(tap, runtime, stores),
+        *(
+            GmvMaxBreakdownDailyStream(
+                tap, runtime, campaigns, promotion=promotion, breakdown=breakdown
+            )
+            for promotion, breakdown in BREAKDOWNS.items()
+        ),
     ]

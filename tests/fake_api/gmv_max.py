@@ -59,6 +59,8 @@ BASE_QUANTITIES = (
     "live_follows",
 )
 CENTS = frozenset({"cost", "net_cost", "gross_revenue", "all_shops_gross_revenue"})
+# The levels below the campaign, and the campaign type each belongs to (Doc 1824722485971009).
+BREAKDOWN_PROMOTION = {"product_product": "PRODUCT", "live_room": "LIVE"}
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,37 @@ class ShopWorld:
                 "live_follows": (h >> 48) % 30,
             }
         return values
+
+    def products(
+        self, campaign: ShopCampaign, day: date, quantities: dict[str, int]
+    ) -> list[tuple[str, dict[str, str], dict[str, int]]]:
+        """A Product GMV Max campaign's products (SPUs) that day, sharing its quantities."""
+        key = text_key(campaign.campaign_id)
+        first = 30 + hash_ints(self.seed, key, day.toordinal(), 5) % 41  # percent
+        split = {name: amount * first // 100 for name, amount in quantities.items()}
+        shares = [split, {name: amount - split[name] for name, amount in quantities.items()}]
+        products = []
+        for number, share in enumerate(shares):
+            item = _id(self.seed, key, 500 + number)
+            attributes = {
+                "item_group_id": item,
+                "product_name": f"Product {item[-4:]}",
+                "product_image_url": f"https://example.com/product/{item}.png",
+                "product_status": "available",
+                "bid_type": campaign.attributes["bid_type"],
+            }
+            products.append((item, attributes, share))
+        return products
+
+    def room(self, campaign: ShopCampaign, day: date) -> tuple[str, dict[str, str]]:
+        """The livestream a LIVE GMV Max campaign promoted that day (one a day), and its metrics."""
+        room_id = _id(self.seed, text_key(campaign.campaign_id), day.toordinal())
+        return room_id, {
+            "live_name": f"LIVE {room_id[-4:]}",
+            "live_status": "END",
+            "live_launched_time": f"{day:%Y-%m-%d} 18:00:00",
+            "live_duration": "3h 0m",
+        }
 
 
 def _id(*parts: int) -> str:
@@ -289,35 +322,64 @@ class ShopReportQuery:
     statuses: tuple[str, ...] | None
 
 
+def _reported(query: ShopReportQuery, campaign: ShopCampaign) -> bool:
+    """Whether a query reports this campaign.
+
+    Product- and livestream-level rows come from the campaigns `campaign_ids` names, of the
+    campaign type the level belongs to (Doc 1824722485971009), deleted ones too (inferred).
+    """
+    level_promotion = BREAKDOWN_PROMOTION.get(query.kind.name)
+    if query.campaign_ids is not None and campaign.campaign_id not in query.campaign_ids:
+        return False
+    if level_promotion is not None:
+        return campaign.promotion == level_promotion
+    return campaign.promotion in query.promotion_types and _keeps(query.statuses, campaign)
+
+
+def _units(
+    world: ShopWorld, query: ShopReportQuery, campaign: ShopCampaign, day: date
+) -> list[tuple[dict[str, str], dict[str, str], dict[str, int]]]:
+    """A campaign's rows on a day: (dimension values, attribute metrics, base quantities)."""
+    quantities = world.quantities(campaign, day)
+    if quantities is None:
+        return []
+    values = {
+        "advertiser_id": campaign.advertiser_id,
+        "campaign_id": campaign.campaign_id,
+        "stat_time_day": f"{day:%Y-%m-%d} 00:00:00",
+    }
+    if query.kind.name == "product_product":
+        return [
+            ({**values, "item_group_id": item}, attributes, shares)
+            for item, attributes, shares in world.products(campaign, day, quantities)
+        ]
+    if query.kind.name == "live_room":
+        room_id, attributes = world.room(campaign, day)
+        return [({**values, "room_id": room_id}, attributes, quantities)]
+    attributes = campaign.attributes if "campaign_id" in query.dimensions else {}
+    return [(values, attributes, quantities)]
+
+
 def shop_report_rows(world: ShopWorld, query: ShopReportQuery) -> list[dict[str, Any]]:
     """Every row of a query over all pages, sorted by its dimension values."""
     grouped: dict[tuple[str, ...], dict[str, Any]] = {}
     for campaign in world.campaigns.get((query.advertiser_id, query.store_id), []):
-        if campaign.promotion not in query.promotion_types or not _keeps(query.statuses, campaign):
-            continue
-        if query.campaign_ids is not None and campaign.campaign_id not in query.campaign_ids:
+        if not _reported(query, campaign):
             continue
         for offset in range((query.end - query.start).days + 1):
             day = query.start + timedelta(days=offset)
-            quantities = world.quantities(campaign, day)
-            if quantities is None:
-                continue
-            values = {
-                "advertiser_id": campaign.advertiser_id,
-                "campaign_id": campaign.campaign_id,
-                "stat_time_day": f"{day:%Y-%m-%d} 00:00:00",
-            }
-            key = tuple(values[name] for name in query.dimensions)
-            group = grouped.setdefault(
-                key,
-                {
-                    "dimensions": {name: values[name] for name in query.dimensions},
-                    "totals": dict.fromkeys(BASE_QUANTITIES, 0),
-                    "attributes": campaign.attributes if "campaign_id" in query.dimensions else {},
-                },
-            )
-            for name, amount in quantities.items():
-                group["totals"][name] += amount
+            for values, attributes, quantities in _units(world, query, campaign, day):
+                key = tuple(values[name] for name in query.dimensions)
+                group = grouped.setdefault(
+                    key,
+                    {
+                        "dimensions": {name: values[name] for name in query.dimensions},
+                        "totals": dict.fromkeys(BASE_QUANTITIES, 0),
+                        "attributes": attributes,
+                    },
+                )
+                for name, amount in quantities.items():
+                    group["totals"][name] += amount
     rows = []
     for key in sorted(grouped):
         group = grouped[key]
@@ -443,7 +505,7 @@ def parse_shop_report_query(request: ApiRequest) -> ShopReportQuery:
     ):
         raise fail(f"filtering.gmv_max_promotion_types: {promotion_types!r} is not valid.")
     kind = metric_type(dimensions, promotion_types, filtering)
-    check_metrics(kind, metrics)
+    check_metrics(kind, metrics, dimensions, filtering)
     check_dates(start, end, dimensions)
     statuses = _ids(filtering, "campaign_statuses", len(CAMPAIGN_STATUSES))
     if statuses is not None and not set(statuses) <= CAMPAIGN_STATUSES:

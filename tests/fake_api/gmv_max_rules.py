@@ -52,6 +52,7 @@ class MetricType:
     requires: tuple[str, ...]
     groupings: frozenset[frozenset[str]] = field(default_factory=frozenset)
     metrics: dict[str, str] = field(default_factory=dict)  # name -> money, count, ratio, text
+    attributes: frozenset[str] = frozenset()  # not with several IDs (the "Attribute metrics" note)
 
 
 def _read() -> dict[str, MetricType]:
@@ -68,6 +69,7 @@ def _read() -> dict[str, MetricType]:
                     "requires": tuple(r for r in settings["requires"].split(",") if r != "-"),
                     "groupings": set(),
                     "metrics": {},
+                    "attributes": frozenset(),
                 }
             )
         elif line.startswith("grouping "):
@@ -75,6 +77,8 @@ def _read() -> dict[str, MetricType]:
         elif line.startswith("metric "):
             _, metric, kind = line.split()
             sections[-1]["metrics"][metric] = kind
+        elif line.startswith("attributes "):
+            sections[-1]["attributes"] = frozenset(line.split()[1:])
     return {
         section["name"]: MetricType(**{**section, "groupings": frozenset(section["groupings"])})
         for section in sections
@@ -120,11 +124,30 @@ def metric_type(
     return found
 
 
-def check_metrics(found: MetricType, metrics: list[str]) -> None:
-    """Every metric must belong to the metric type (40002 names the others)."""
+ID_DIMENSIONS = frozenset({"advertiser_id", "campaign_id", "item_group_id", "item_id", "room_id"})
+ID_FILTERS = ("campaign_ids", "item_group_ids", "room_ids")
+
+
+def check_metrics(
+    found: MetricType, metrics: list[str], dimensions: list[str], filtering: dict[str, Any]
+) -> None:
+    """Every metric must belong to the metric type (40002 names the others).
+
+    Below campaign level, attribute metrics need one ID dimension and one ID in each ID filter
+    (Doc 1824722485971009, "Attribute metrics").
+    """
     invalid = sorted(name for name in metrics if name not in found.metrics)
     if invalid:
         raise fail(f"metrics: Invalid metric fields {invalid} for these dimensions.")
+    several = len(ID_DIMENSIONS.intersection(dimensions)) > 1 or any(
+        len(filtering.get(name) or []) > 1 for name in ID_FILTERS
+    )
+    attributes = sorted(found.attributes.intersection(metrics))
+    if attributes and several:
+        raise fail(
+            f"metrics: Attribute metrics {attributes} are not available with several ID "
+            "dimensions or several IDs in a filter."
+        )
 
 
 def check_dates(start: date, end: date, dimensions: list[str]) -> None:
