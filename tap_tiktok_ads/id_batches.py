@@ -24,11 +24,13 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import METRICS, DataLevel, MetricKind
+from tap_tiktok_ads.query_size import QueryTooHeavy
 
 if TYPE_CHECKING:
     import logging
@@ -144,14 +146,16 @@ def _split(
         yield from _split(groups[key], finer, level, finer_read, max_ads)
 
 
-def batch_of(ads: Iterable[AdRef], batch: IdBatch) -> list[AdRef]:
-    """The ads of a batch (those of `ads` it covers)."""
-    wanted = set(batch.ids)
-    return [ad for ad in ads if ad.id_at(batch.filter_level) in wanted]
+def _with_ids(batch: IdBatch, ids: tuple[str, ...]) -> IdBatch:
+    """A batch narrowed to some of its IDs, with the ads they cover."""
+    wanted = set(ids)
+    ads = tuple(ad for ad in batch.ads if ad.id_at(batch.filter_level) in wanted)
+    return replace(batch, ids=ids, ads=ads)
 
 
 @dataclass
 class _Account:
+    over_cap: bool = False  # a report answer carried the header in this run
     ads: list[AdRef] | None = None
     max_ads: int = TIKTOK_AD_CAP - 1  # each batch covers fewer ads than the cap
 
@@ -170,14 +174,16 @@ class AdCensus:
     def over_cap(self, advertiser_id: str) -> bool:
         """Whether this advertiser is read in batches in this run."""
         with self._lock:
-            return advertiser_id in self._accounts
+            account = self._accounts.get(advertiser_id)
+            return account is not None and account.over_cap
 
     def note_over_cap(self, advertiser_id: str, where: str, logger: logging.Logger) -> None:
         """From now on read this advertiser in batches; say so once, and why."""
         with self._lock:
-            if advertiser_id in self._accounts:
+            account = self._accounts.setdefault(advertiser_id, _Account())
+            if account.over_cap:
                 return
-            self._accounts[advertiser_id] = _Account()
+            account.over_cap = True
         logger.warning(
             "Advertiser %s has more ads than TikTok's report cap (%s answered with the %s "
             "header: only the newest ads of the account are counted). Its reports are read "
@@ -199,14 +205,19 @@ class AdCensus:
         listed = list_ads()
         with self._lock:
             account.ads = listed
-            # The cap is at most the ads the account has (the header says "equal or more").
-            account.max_ads = min(account.max_ads, max(1, len(listed) // 2))
         return listed
 
     def max_ads(self, advertiser_id: str) -> int:
-        """The most ads one batch of this advertiser may cover now."""
+        """The most ads one batch of this advertiser may cover now.
+
+        Over the cap, the cap is at most the ads the account has (the header says "equal
+        or more"), so a batch covers at most half of them.
+        """
         with self._lock:
-            return self._accounts.setdefault(advertiser_id, _Account()).max_ads
+            account = self._accounts.setdefault(advertiser_id, _Account())
+            if account.over_cap and account.ads is not None:
+                return max(1, min(account.max_ads, len(account.ads) // 2))
+            return account.max_ads
 
     def batch_too_big(self, advertiser_id: str, batch: IdBatch) -> None:
         """A batch still got the header: the cap is at most its ads; batches get smaller."""
@@ -311,14 +322,21 @@ class BatchedReader:
         census: AdCensus,
         level: DataLevel,
         list_ads: Callable[[str], list[AdRef]],
+        may_repeat: Callable[[str], bool],
         logger: logging.Logger,
     ) -> None:
-        """Read reports at `level`; `list_ads` lists an advertiser's ads from `ad/get/`."""
+        """Read reports at `level` in batches.
+
+        `list_ads` lists an advertiser's ads from `ad/get/`; `may_repeat` says whether a
+        request that was too heavy may be sent once more.
+        """
         self.census = census
         self.level = level
         self.list_ads = list_ads
+        self.may_repeat = may_repeat
         self.logger = logger
         self._warned: set[str] = set()
+        self._heavy_ids: dict[str, int] = {}  # advertiser -> fewest IDs of a too heavy batch
         self._lock = threading.Lock()
 
     def rows(
@@ -326,7 +344,9 @@ class BatchedReader:
     ) -> Iterator[dict[str, Any]]:
         """Every row of the report: direct batches' rows, then the summed ones."""
         ads = self.census.ads(advertiser_id, lambda: self.list_ads(advertiser_id))
-        pending = plan_batches(ads, self.level, self.census.max_ads(advertiser_id))
+        pending = self._lighter(
+            advertiser_id, plan_batches(ads, self.level, self.census.max_ads(advertiser_id))
+        )
         rollup = RollUp(self.level, advertiser_id, ads)
         while pending:
             batch = pending.pop(0)
@@ -337,6 +357,12 @@ class BatchedReader:
                 smaller = plan_batches(batch.ads, self.level, self.census.max_ads(advertiser_id))
                 pending[:0] = smaller
                 continue
+            except QueryTooHeavy as heavy:
+                with self._lock:
+                    known = self._heavy_ids.get(advertiser_id, len(batch.ids))
+                    self._heavy_ids[advertiser_id] = min(known, len(batch.ids))
+                pending[:0] = self._smaller(advertiser_id, batch, heavy)
+                continue
             if batch.read_level is self.level:
                 yield from rows
                 continue
@@ -344,6 +370,39 @@ class BatchedReader:
             for row in rows:
                 rollup.add(row, batch.read_level)
         yield from rollup.rows()
+
+    def _lighter(self, advertiser_id: str, batches: list[IdBatch]) -> list[IdBatch]:
+        """Batches split below the size TikTok already found too heavy for this advertiser."""
+        with self._lock:
+            heavy = self._heavy_ids.get(advertiser_id)
+        if heavy is None:
+            return batches
+        size = max(1, heavy // 2)
+        return [
+            _with_ids(batch, batch.ids[start : start + size])
+            for batch in batches
+            for start in range(0, len(batch.ids), size)
+        ]
+
+    def _smaller(self, advertiser_id: str, batch: IdBatch, heavy: QueryTooHeavy) -> list[IdBatch]:
+        """Half the IDs of a batch TikTok found too heavy; one ID is asked again at most once.
+
+        IDs are halved at the batch's own level only: going below the report's level would
+        turn exact ratios into sums that cannot hold them.
+        """
+        if len(batch.ids) > 1:
+            middle = len(batch.ids) // 2
+            halves = (batch.ids[:middle], batch.ids[middle:])
+            return [_with_ids(batch, ids) for ids in halves]
+        if self.may_repeat(heavy.request_key):
+            return [batch]
+        msg = (
+            f"TikTok keeps refusing or timing out on the report for advertiser "
+            f"{advertiser_id} even for one {batch.filter_level.value.lower()} and the "
+            f"smallest date range ({heavy}); it blocks a request that timed out 3 times for "
+            "10 minutes. Run the tap again later; it resumes from its state."
+        )
+        raise TikTokFatalError(msg)
 
     def _warn_not_summable(self, advertiser_id: str) -> None:
         with self._lock:

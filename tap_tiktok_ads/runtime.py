@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from tap_tiktok_ads.advertisers import AdvertiserDirectory
 from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.id_batches import AdCensus
+from tap_tiktok_ads.query_size import TimeoutWatch
 from tap_tiktok_ads.quotas import ENDPOINT_QUOTAS, EndpointLimiter
 from tap_tiktok_ads.run_log import PROGRESS_LOGGER, RunLog
 from tap_tiktok_ads.task_quota import TaskQuota
@@ -216,6 +217,11 @@ class Runtime:
             logging.getLogger(self.log_name).getChild(PROGRESS_LOGGER),
             self.settings.progress_interval_seconds,
         )
+
+    @cached_property
+    def timeout_watch(self) -> TimeoutWatch:
+        """Report queries TikTok found too heavy, counted like TikTok counts them."""
+        return TimeoutWatch(self.limiter)
 
     @cached_property
     def ad_census(self) -> AdCensus:

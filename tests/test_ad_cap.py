@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import signal
+import subprocess
 from collections import Counter
 
 import pytest
 
 from tap_tiktok_ads import dates
-from tests.conftest import run_tap, tap_config
+from tests.conftest import catalog_for, cli_command, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.fake_api.ad_cap import THROTTLE_HEADER
 from tests.fake_api.vocabulary import DataLevel
@@ -56,9 +59,8 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def config(api: FakeTikTokApi, **overrides) -> dict:
-    return tap_config(
-        api, start_date=START.isoformat(), end_date=END.isoformat(), page_size=100, **overrides
-    )
+    settings = {"start_date": START.isoformat(), "end_date": END.isoformat(), "page_size": 100}
+    return tap_config(api, **{**settings, **overrides})
 
 
 def ids_in(request) -> list[str]:
@@ -174,3 +176,68 @@ def test_a_batch_that_still_hits_the_cap_is_split_and_read_again() -> None:
     assert by_key(result.records[stream], keys) == by_key(expected, keys)
     per_batch = Counter(len(ids_in(r)) for r in filtered)
     assert len(per_batch) > 1  # a first, too big batch of ad groups, then smaller ones
+
+
+def bookmarked(state: dict, stream: str) -> bool:
+    """Whether a STATE holds a bookmark of the stream for some advertiser."""
+    partitions = state.get("bookmarks", {}).get(stream, {}).get("partitions", [])
+    return any(p.get("replication_key_value") for p in partitions)
+
+
+@pytest.mark.usefixtures("frozen_clock")
+def test_a_run_killed_mid_batch_resumes_without_gaps(api, data, tmp_path) -> None:
+    """SIGKILL between two records of a batch; the next run starts from the last STATE."""
+    stream = "ad_report_daily"
+    definition = REPORTS[stream]
+    start = dt.date(2026, 9, 1)  # two 30-day windows per advertiser
+    run_config = config(
+        api, include_deleted=True, max_concurrency=1, page_size=20, start_date=start.isoformat()
+    )
+    (tmp_path / "config.json").write_text(json.dumps(run_config))
+    catalog = catalog_for(run_config, {stream: ["advertiser_id", *definition.dimensions, "spend"]})
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    command = cli_command(
+        *("--config", str(tmp_path / "config.json")),
+        *("--catalog", str(tmp_path / "catalog.json")),
+        now=NOW,
+    )
+    first: list[dict] = []
+    states: list[dict] = []
+    batched_requests_at_kill = records_at_bookmark = 0
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message["type"] == "RECORD":
+                first.append(message["record"])
+            if message["type"] == "STATE":
+                states.append(message["value"])
+            if message["type"] == "STATE" and bookmarked(message["value"], stream):
+                records_at_bookmark = records_at_bookmark or len(first)
+            # A window was bookmarked; now well inside the batches of the next one.
+            if records_at_bookmark and len(first) >= records_at_bookmark + 300:
+                batched_requests_at_kill = sum(
+                    1 for r in api.requests if r.path == REPORT and ids_in(r)
+                )
+                os.kill(process.pid, signal.SIGKILL)
+                break
+        process.wait(timeout=30)
+    assert batched_requests_at_kill
+    expected = expected_report_records(
+        data, stream, ["spend"], start=start, end=END, include_deleted=True, now=NOW
+    )
+    assert len(first) < len(expected)  # killed before the end
+    second = run_tap(
+        run_config,
+        streams={stream: ["advertiser_id", *definition.dimensions, "spend"]},
+        state=states[-1] if states else None,
+    )
+    assert len(second.records[stream]) < len(expected)  # resumed, not started over
+    keys = definition.key_properties
+    merged = {**by_key(first, keys), **by_key(second.records[stream], keys)}
+    assert merged == by_key(expected, keys)

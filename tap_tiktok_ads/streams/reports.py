@@ -7,6 +7,7 @@ records and per-advertiser date bookmarks.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import threading
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from tap_tiktok_ads.dates import (
     week_periods,
     windows,
 )
-from tap_tiktok_ads.envelope import keep_body, response_data
+from tap_tiktok_ads.envelope import keep_body, response_body, response_data
 from tap_tiktok_ads.errors import TikTokFatalError, refused_metrics
 from tap_tiktok_ads.id_batches import (
     THROTTLE_HEADER,
@@ -43,6 +44,7 @@ from tap_tiktok_ads.id_batches import (
 )
 from tap_tiktok_ads.metrics import METRICS, ReportType, TimeDimension
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
+from tap_tiktok_ads.query_size import QueryTooHeavy, heavy_query_code
 from tap_tiktok_ads.records import RowTyper
 from tap_tiktok_ads.report_definitions import (
     MAX_METRICS_PER_REQUEST,
@@ -57,7 +59,6 @@ _T = TypeVar("_T")
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Callable, Iterable, Iterator
 
     import requests
@@ -92,6 +93,7 @@ class WindowRead:
     refusal: TikTokFatalError | None = None
     over_cap: bool = False  # the advertiser is over TikTok's ad cap: read in ID batches
     id_batch: IdBatch | None = None
+    too_heavy: str | None = None  # why TikTok found it too heavy: read in smaller parts
 
 
 class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserStream):
@@ -284,14 +286,21 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
 
     @override
     def validate_response(self, response: requests.Response) -> None:
-        """An answer that TikTok truncated at its ad cap is never used (id_batches.py).
+        """An answer truncated at the ad cap, or a timeout, asks for smaller queries.
 
-        A report page is decoded with its metrics already typed when it can be (records.py).
+        Neither is retried unchanged (id_batches.py, query_size.py). A report page is decoded
+        with its metrics already typed when it can be (records.py).
         """
         if len(self.metric_chunks) == 1 and response.request.path_url.startswith(self._path_url):
             body = self.typer.page_decoder.decode(response.content)
             if body is not None:
                 keep_body(response, body)
+        code = heavy_query_code(response)
+        if code is not None:
+            key = response.request.url or ""
+            self.runtime.timeout_watch.note(key)
+            message = self.runtime.redactor(str(response_body(response).get("message", "")))
+            raise QueryTooHeavy(code, message, key)
         super().validate_response(response)
         if THROTTLE_HEADER in response.headers:
             raise AdCapReached(response.headers[THROTTLE_HEADER])
@@ -379,9 +388,14 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         self, advertiser_id: str, window: DateWindow | None, id_batch: IdBatch | None = None
     ) -> WindowRead:
         """A window's first page; an advertiser over the ad cap is read in batches instead."""
-        census = self.runtime.ad_census
+        census, watch = self.runtime.ad_census, self.runtime.timeout_watch
         if id_batch is None and census.over_cap(advertiser_id):
             return WindowRead(advertiser_id, window, [], 0, over_cap=True)
+        heavy_days = watch.too_heavy_days(f"{self.name}:{advertiser_id}")
+        if id_batch is None and window and heavy_days and window.days >= heavy_days:
+            reason = f"windows of {heavy_days} days were too heavy before"
+            return WindowRead(advertiser_id, window, [], 0, too_heavy=reason)
+        watch.wait_turn(self.runtime.stopping)
         try:
             return self._read_query(advertiser_id, window, id_batch)
         except AdCapReached:
@@ -389,6 +403,12 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
                 raise
             census.note_over_cap(advertiser_id, self.path, self.logger)
             return WindowRead(advertiser_id, window, [], 0, over_cap=True)
+        except QueryTooHeavy as heavy:
+            if id_batch is not None:
+                raise
+            if window is not None:
+                watch.note_too_heavy_days(f"{self.name}:{advertiser_id}", window.days)
+            return WindowRead(advertiser_id, window, [], 0, too_heavy=str(heavy))
 
     def _read_query(
         self, advertiser_id: str, window: DateWindow | None, id_batch: IdBatch | None
@@ -448,6 +468,41 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
                 return
             next_page = batch_end + 1
 
+    def _rows_of(self, read: WindowRead) -> Iterator[dict]:
+        """A window's rows: as read, in ID batches (ad cap), or in smaller parts (timeout)."""
+        if read.over_cap:
+            return self._batched_rows(read)
+        if read.too_heavy is not None:
+            return self._smaller_rows(read)
+        return self._window_rows(read)
+
+    def _smaller_rows(self, read: WindowRead) -> Iterator[dict]:
+        """A window TikTok found too heavy: its halves (daily reports), else ID batches.
+
+        The halves are read one after the other; the bookmark still moves at the end of the
+        whole window, so every STATE stays a resume point.
+        """
+        window = read.window
+        if window is None or window.days == 1 or self.definition.granularity is not Granularity.DAY:
+            yield from self._batched_rows(read)
+            return
+        self.logger.info(
+            "TikTok found the report of advertiser %s for %s too heavy (%s); reading it in "
+            "two halves instead of repeating it",
+            read.advertiser_id,
+            window,
+            read.too_heavy,
+        )
+        middle = window.start + dt.timedelta(days=window.days // 2)
+        for part in (
+            DateWindow(window.start, middle - dt.timedelta(days=1)),
+            DateWindow(middle, window.end),
+        ):
+            first = self._without_refused_metrics(
+                functools.partial(self._read_window_rows, read.advertiser_id, part)
+            )
+            yield from self._rows_of(first)
+
     def _batched_rows(self, read: WindowRead) -> Iterator[dict]:
         """The window's rows of an advertiser over TikTok's ad cap, read in ID batches."""
 
@@ -475,6 +530,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             self.runtime.ad_census,
             self.definition.level,
             lambda advertiser_id: list_ads(advertiser_id, fetch_ads),
+            self.runtime.timeout_watch.may_repeat,
             self.logger,
         )
 
@@ -591,8 +647,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             timezone = self._plan_of(advertiser_id).timezone
             if read.window is not None:
                 self.runtime.run_log.window(self.name, read.window, self._plan_of(advertiser_id))
-            rows = self._batched_rows(read) if read.over_cap else self._window_rows(read)
-            for row in rows:
+            for row in self._rows_of(read):
                 record = typer.record(advertiser_id, row, timezone)
                 if period:
                     record.update(period)
