@@ -141,6 +141,8 @@ class AsyncReads:
 
     def _unusable_report(self) -> str | None:
         definition = self.stream.definition
+        if definition.synchronous_only:
+            return "TikTok reads GMV max ads (TT_SHOP) reports synchronously only"
         if definition.granularity is not Granularity.DAY:
             return "only daily reports are read with asynchronous report tasks"
         if self.stream.runtime.settings.include_deleted:

@@ -123,6 +123,11 @@ class ReportDefinition:
         return [metric for metric in metrics_for(self.shape) if metric.name not in dimension_names]
 
     @property
+    def synchronous_only(self) -> bool:
+        """TT_SHOP reports: "only the synchronous mode is supported" (Doc 1803073629472770)."""
+        return self.report_type is ReportType.TT_SHOP
+
+    @property
     def status_filter_field(self) -> str | None:
         """The status filter that includes deleted entities, where the report takes one.
 

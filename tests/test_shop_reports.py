@@ -111,6 +111,18 @@ def test_requests_follow_tiktoks_tt_shop_rules(
     assert all(r.params["metrics"] == ["spend", "billed_cost"] for r in sent)
 
 
+def test_tt_shop_reports_never_use_asynchronous_tasks(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime
+) -> None:
+    """Doc 1803073629472770: synchronous only, whatever `report_mode` says."""
+    config = tap_config(fake_api, report_mode="async", start_date="2026-09-01")
+    result = run_tap(config, streams=STREAMS)
+    assert not [r for r in fake_api.requests if r.path.startswith("report/task/")]
+    for stream in DAILY:
+        want = truth(fake_api.data, frozen_now, stream, dt.date(2026, 9, 1), dt.date(2026, 11, 20))
+        assert keyed(result.records[stream]) == want
+
+
 def test_a_weekly_custom_tt_shop_report_syncs_whole_weeks(
     fake_api: FakeTikTokApi, frozen_now: dt.datetime
 ) -> None:
