@@ -7,16 +7,15 @@ times written as RFC 3339 here, never through the tap's code.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import Any
 
 import pytest
 import requests
 
-from tests.conftest import run_tap, run_until_failure, tap_config
-from tests.fake_api.measurement import audiences_of, pixels_of
-
-if TYPE_CHECKING:
-    from tests.fake_api import FakeData, FakeTikTokApi
+from tests.conftest import SMALL_SPEC, run_tap, run_until_failure, tap_config
+from tests.fake_api import FakeData, FakeTikTokApi
+from tests.fake_api.measurement import audiences_of, event_counts, pixels_of, stats_events
 
 ID_FIELDS = {"pixels": "pixel_id", "custom_audiences": "audience_id"}
 PATHS = {"pixels": "pixel/list/", "custom_audiences": "dmp/custom_audience/list/"}
@@ -98,3 +97,115 @@ def test_the_fake_refuses_what_the_reference_does_not_allow(
     ).json()
     assert answer["code"] == 40002
     assert complaint in answer["message"]
+
+
+STATS = "pixel_event_stats_daily"
+STATS_KEY = ("advertiser_id", "pixel_id", "date", "event")
+
+
+def expected_stats(data: FakeData, first: dt.date, last: dt.date) -> dict[tuple, dict[str, Any]]:
+    """Every advertiser x pixel x UTC day x event type from the fake's own counts."""
+    records = {}
+    for advertiser_id, pixels in pixels_of(data).items():
+        for pixel in pixels:
+            for offset in range((last - first).days + 1):
+                day = first + dt.timedelta(days=offset)
+                for standard, custom in stats_events(pixel):
+                    event = standard or custom
+                    counts = event_counts(data, pixel["pixel_id"], event, day)
+                    record = {
+                        **counts,
+                        "advertiser_id": advertiser_id,
+                        "pixel_id": pixel["pixel_id"],
+                        "date": day.isoformat(),
+                        "event": event,
+                        "pixel_event_type": standard,
+                        "custom_event_type": custom,
+                    }
+                    records[tuple(record[k] for k in STATS_KEY)] = record
+    return records
+
+
+def stats_by_key(records: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+    keyed = {tuple(r[k] for k in STATS_KEY): r for r in records}
+    assert len(keyed) == len(records), "a statistic was emitted twice in one run"
+    return keyed
+
+
+def test_pixel_event_stats_day_by_day_then_incrementally(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime
+) -> None:
+    first = run_tap(tap_config(fake_api, end_date="2026-11-10"), streams={STATS: None})
+    truth = expected_stats(fake_api.data, dt.date(2026, 11, 1), dt.date(2026, 11, 10))
+    assert truth
+    assert stats_by_key(first.records[STATS]) == truth
+    assert all(len(p) <= 10 for p in pixels_of(fake_api.data).values())  # one batch each
+    assert fake_api.count("pixel/event/stats/") == 10 * 2  # ten days, two advertisers
+    assert fake_api.count("pixel/list/") == 2 + 1  # once per advertiser (5 pixels: 2 pages)
+    bookmarks = {
+        p["context"]["advertiser_id"]: p.get("replication_key_value")
+        for p in first.state["bookmarks"][STATS]["partitions"]
+    }
+    with_pixels = {a for a, p in pixels_of(fake_api.data).items() if p}
+    assert {a: b for a, b in bookmarks.items() if a in with_pixels} == dict.fromkeys(
+        with_pixels, "2026-11-10"
+    )
+
+    config = tap_config(fake_api, attribution_window_days=2)
+    second = run_tap(config, streams={STATS: None}, state=first.state)
+    # From two days before the bookmark to the fake's (UTC) today.
+    today = frozen_now.date()
+    assert stats_by_key(second.records[STATS]) == expected_stats(
+        fake_api.data, dt.date(2026, 11, 8), today
+    )
+
+
+def test_pixel_event_stats_of_a_refused_advertiser_fail_alone(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime
+) -> None:
+    refused, *others = fake_api.data.advertiser_ids()
+    fake_api.faults.refuse_advertiser(refused, 40001, path="pixel/event/stats/")
+    config = tap_config(fake_api, start_date="2026-11-19")
+    result, error = run_until_failure(config, streams={STATS: None})
+    assert f"{refused} (TikTok error 40001 on /pixel/event/stats/)" in str(error)
+    truth = expected_stats(fake_api.data, dt.date(2026, 11, 19), frozen_now.date())
+    assert stats_by_key(result.records[STATS]) == {k: r for k, r in truth.items() if k[0] in others}
+
+
+@pytest.mark.parametrize(
+    ("params", "complaint"),
+    [
+        ({"date_range": '{"start_date": "2026-10-01", "end_date": "2026-11-01"}'}, "30 days"),
+        ({"date_range": '{"start_date": "2026-11-01"}'}, "date_range"),
+        (
+            {"page": "1", "date_range": '{"start_date": "2026-11-01", "end_date": "2026-11-01"}'},
+            "page",
+        ),
+    ],
+)
+def test_the_fake_refuses_bad_pixel_stats_requests(
+    fake_api: FakeTikTokApi, params: dict[str, str], complaint: str
+) -> None:
+    advertiser_id = fake_api.data.advertiser_ids()[0]
+    pixel_id = pixels_of(fake_api.data)[advertiser_id][0]["pixel_id"]
+    answer = requests.get(
+        f"{fake_api.base_url}/pixel/event/stats/",
+        params={"advertiser_id": advertiser_id, "pixel_ids": f'["{pixel_id}"]', **params},
+        headers={"Access-Token": fake_api.token},
+        timeout=5,
+    ).json()
+    assert answer["code"] == 40002
+    assert complaint in answer["message"]
+
+
+def test_more_than_ten_pixels_are_asked_for_ten_at_a_time(frozen_now: dt.datetime) -> None:
+    data = FakeData(replace(SMALL_SPEC, assets_per_advertiser=12))
+    with FakeTikTokApi(data, clock=lambda: frozen_now) as api:
+        config = tap_config(api, start_date="2026-11-20", advertiser_ids=data.advertiser_ids()[:1])
+        result = run_tap(config, streams={STATS: None})
+        assert api.count("pixel/event/stats/") == 2  # 12 pixels: 10, then 2
+        asked = [len(r.params["pixel_ids"]) for r in api.requests if "stats" in r.path]
+    assert sorted(asked) == [2, 10]
+    truth = expected_stats(data, frozen_now.date(), frozen_now.date())
+    first = data.advertiser_ids()[0]
+    assert stats_by_key(result.records[STATS]) == {k: r for k, r in truth.items() if k[0] == first}

@@ -8,17 +8,38 @@ are those of the Go SDK's transcription of them (bububa/tiktok-business, `model/
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+import threading
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
+from typing_extensions import override
 
+from tap_tiktok_ads import dates
+from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
+from tap_tiktok_ads.client import PerAdvertiserStream
+from tap_tiktok_ads.records import to_integer
 from tap_tiktok_ads.streams.account_objects import AccountObjectStream
 
 if TYPE_CHECKING:
-    from singer_sdk import Tap
+    from collections.abc import Iterable, Iterator
 
+    from singer_sdk import Tap
+    from singer_sdk.helpers.types import Context
+
+    from tap_tiktok_ads.client import TikTokStream
     from tap_tiktok_ads.runtime import Runtime
 
+# Go SDK `pixel.EventStatsRequest`: `pixel_ids` holds at most 10 pixels.
+MAX_STATS_PIXELS = 10
+# The counts of each event type in `pixel/event/stats/` statistics (Go SDK `pixel.EventStats`).
+_COUNTS = (
+    "attributed_count",
+    "preview_count",
+    "total_count",
+    "browser_event_total_count",
+    "server_event_total_count",
+)
 _STRINGS = th.ArrayType(th.StringType)
 _TEXT_OR_TEXTS = th.CustomType({"type": ["array", "string", "null"], "items": {"type": "string"}})
 
@@ -125,6 +146,120 @@ class CustomAudiencesStream(AccountObjectStream):
     ).to_dict()
 
 
-def measurement_streams(tap: Tap, runtime: Runtime) -> list[AccountObjectStream]:
-    """The pixels and custom audiences streams."""
-    return [PixelsStream(tap, runtime), CustomAudiencesStream(tap, runtime)]
+class PixelEventStatsDailyStream(CompleteDataBookmarks, PerAdvertiserStream):
+    """`pixel/event/stats/`: each pixel's event counts per UTC day (Go SDK `EventStatsRequest`).
+
+    The endpoint sums a `date_range` of UTC days (at most 30) for at most 10 pixels and has no
+    day breakdown, so each day is its own request per 10 pixels. The days run like a daily
+    report's: from `start_date`, later from `attribution_window_days` before the bookmark
+    (attributed counts grow late), to `end_date` or today (UTC); the bookmark moves after each
+    complete day. The pixels are listed once per advertiser and run (`pixel/list/`).
+    """
+
+    name = "pixel_event_stats_daily"
+    path = "/pixel/event/stats/"
+    primary_keys = ("advertiser_id", "pixel_id", "date", "event")
+    replication_key = "date"
+    paginated = False  # no page parameters: one answer per request
+    is_sorted = True  # the bookmark moves by day, through `set_bookmark`
+    check_sorted = False
+    schema = th.PropertiesList(
+        th.Property("advertiser_id", th.StringType, required=True),
+        th.Property("pixel_id", th.StringType, required=True),
+        th.Property("date", th.DateType, required=True),
+        # `pixel_event_type` for a standard event, else `custom_event_type`.
+        th.Property("event", th.StringType, required=True),
+        th.Property("pixel_event_type", th.StringType),
+        th.Property("custom_event_type", th.StringType),
+        th.Property("attributed_count", th.IntegerType),
+        th.Property("preview_count", th.IntegerType),
+        th.Property("total_count", th.IntegerType),
+        th.Property("browser_event_total_count", th.IntegerType),
+        th.Property("server_event_total_count", th.IntegerType),
+    ).to_dict()
+
+    def __init__(self, tap: Tap, runtime: Runtime, pixels: PixelsStream) -> None:
+        """List the pixels through the `pixels` stream's endpoint, once per advertiser."""
+        self.pixels = pixels
+        self._pixel_ids: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+        super().__init__(tap, runtime)
+
+    def pixel_ids(self, advertiser_id: str) -> list[str]:
+        """The advertiser's pixel IDs, listed once per run."""
+        with self._lock:
+            if advertiser_id not in self._pixel_ids:
+                rows = self.pixels.request_records({"advertiser_id": advertiser_id})
+                self._pixel_ids[advertiser_id] = [str(row["pixel_id"]) for row in rows]
+            return self._pixel_ids[advertiser_id]
+
+    @override
+    def request_params(self, context: Context | None) -> dict[str, Any]:
+        """Up to 10 pixels and one UTC day."""
+        context = context or {}
+        day = context["day"]
+        return {
+            "advertiser_id": context["advertiser_id"],
+            "pixel_ids": list(context["pixel_ids"]),
+            "date_range": {"start_date": day, "end_date": day},
+        }
+
+    @override
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """The advertiser's days; none once TikTok refused it."""
+        if context is not None:
+            yield from self.unless_refused(context["advertiser_id"], self._days(context))
+
+    def _days(self, context: Context) -> Iterator[dict[str, Any]]:
+        advertiser_id = context["advertiser_id"]
+        settings = self.runtime.settings
+        start, end = dates.days_to_read(
+            settings.start_date,
+            settings.end_date,
+            settings.attribution_window_days,
+            "UTC",  # Go SDK EventStatsRequest: the days are UTC days
+            self.resume_bookmark(context),
+        )
+        pixel_ids = self.pixel_ids(advertiser_id) if start <= end else []
+        if not pixel_ids:
+            return
+        day = start
+        while day <= end:
+            text = dates.format_day(day)
+            for batch in range(0, len(pixel_ids), MAX_STATS_PIXELS):
+                query = {
+                    **context,
+                    "day": text,
+                    "pixel_ids": pixel_ids[batch : batch + MAX_STATS_PIXELS],
+                }
+                for row in self.request_records(query):
+                    yield from _event_records(advertiser_id, text, row)
+            self.set_bookmark(context, text)
+            day += dt.timedelta(days=1)
+
+
+def _event_records(advertiser_id: str, day: str, row: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """One record per event type of one pixel's `statistics`."""
+    for stats in row.get("statistics") or []:
+        event = stats.get("pixel_event_type") or stats.get("custom_event_type")
+        if not event:
+            continue
+        yield {
+            **{name: to_integer(stats.get(name)) for name in _COUNTS},
+            "advertiser_id": advertiser_id,
+            "pixel_id": str(row.get("pixel_id")),
+            "date": day,
+            "event": str(event),
+            "pixel_event_type": stats.get("pixel_event_type"),
+            "custom_event_type": stats.get("custom_event_type"),
+        }
+
+
+def measurement_streams(tap: Tap, runtime: Runtime) -> list[TikTokStream]:
+    """The pixels, their daily event statistics and the custom audiences."""
+    pixels = PixelsStream(tap, runtime)
+    return [
+        pixels,
+        PixelEventStatsDailyStream(tap, runtime, pixels),
+        CustomAudiencesStream(tap, runtime),
+    ]

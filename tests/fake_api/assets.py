@@ -137,15 +137,16 @@ def _image(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
     }
 
 
-def _portfolio(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
-    """One portfolio of the kinds the reference's fields describe, by `number`."""
+def _portfolio(  # noqa: PLR0911 - one return per kind
+    data: FakeData, advertiser_id: str, number: int, kind: int
+) -> dict[str, Any]:
+    """One portfolio of one of the eight kinds whose fields the reference describes."""
     h = hash_ints(data.spec.seed, text_key(advertiser_id), number, 5)
     portfolio_id = str(7_400_000_000_000_000_000 + h % 10**18)
     base = {
         "creative_portfolio_id": portfolio_id,
         "creative_portfolio_preview_url": f"https://example.com/portfolio/{portfolio_id}.png",
     }
-    kind = number % 5
     if kind == 0:
         return {
             **base,
@@ -173,17 +174,38 @@ def _portfolio(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any
             "app_id": str(h % 10**9),
             "thumbnail_id": f"ad-site-i18n-sg/{h % 10**10}",
         }
-    if kind == 3:
-        return {
+    if kind in {3, 7}:
+        gesture = {
             **base,
             "creative_portfolio_type": "GESTURE",
-            "gesture_type": "STRAIGHT_SLIDE",
+            "gesture_type": "STRAIGHT_SLIDE" if kind == 3 else "CURVED_SLIDE",
             "pop_up_window_image_id": f"ad-site-i18n-sg/{h % 10**9}",
             "call_to_action_text": "Swipe",
             "badge_show_time": 3,
             "badge_position": {"position_x": 0.25, "position_y": 0.5, "angle": 45},
-            "slide_length": 120.5,
             "interactive_music_id": "https://example.com/music.mp3",
+        }
+        if kind == 3:
+            return {**gesture, "slide_length": 120.5}
+        return {**gesture, "slide_dimension": {"dimension_width": 80, "dimension_height": 40.5}}
+    if kind == 5:
+        return {
+            **base,
+            "creative_portfolio_type": "PRODUCT_CARD",
+            "thumbnail_id": f"ad-site-i18n-sg/{h % 10**8}",
+            "card_show_price": True,
+            "card_tags": ["BRAND", "DESC"],
+            "card_image_index": 1,
+        }
+    if kind == 6:
+        return {
+            **base,
+            "creative_portfolio_type": "PREMIUM_BADGE",
+            "thumbnail_id": f"ad-site-i18n-sg/{h % 10**7}",
+            "call_to_action_text": "Shop now",
+            "badge_show_time": 2,
+            "badge_position": {"position_x": 0.1, "position_y": 0.2, "angle": 0},
+            "badge_image_info": {"image_id": f"ad-site-i18n-sg/{h % 10**6}"},
         }
     return {
         **base,
@@ -237,7 +259,9 @@ def _post(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
             "item_type": "CAROUSEL" if carousel else "VIDEO",
             "text": f"Post {number} #summer",
             "status": "ITEM_STATUS_PUBLIC",
-            "is_multi_duet_stitch": False,
+            "is_multi_duet_stitch": number == 2,
+            "stitch_original_item_id": str(h % 10**19) if number == 2 else None,
+            "duet_original_item_id": str(h % 10**18) if number == 2 else None,
             "mentioned_item_ids": [],
             "anchor_list": [
                 {
@@ -289,7 +313,9 @@ def asset_world(data: FakeData) -> AssetWorld:
             numbers = range((many, many // 2 + 1, 0)[index % 3])
             world.videos[advertiser_id] = [_video(data, advertiser_id, n) for n in numbers]
             world.images[advertiser_id] = [_image(data, advertiser_id, n) for n in numbers]
-            world.portfolios[advertiser_id] = [_portfolio(data, advertiser_id, n) for n in numbers]
+            world.portfolios[advertiser_id] = [
+                _portfolio(data, advertiser_id, n, (index * many + n) % 8) for n in numbers
+            ]
             world.posts[advertiser_id] = [_post(data, advertiser_id, n) for n in numbers]
         _WORLDS[data] = world
     return world

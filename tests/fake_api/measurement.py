@@ -14,7 +14,7 @@ third none.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,17 @@ AUDIENCE_PARAMETERS = ("advertiser_id", "custom_audience_ids", "page", "page_siz
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 AUDIENCE_TYPES = ("Customer File Audience", "Website Audience", "Lookalike Audience")
 PIXEL_EVENTS = (("COMPLETE_PAYMENT", "SHOPPING"), ("ON_WEB_ORDER", "ON_WEB_ORDER"))
+STATS_PARAMETERS = ("advertiser_id", "pixel_ids", "date_range")
+MAX_STATS_PIXELS = 10  # Go SDK pixel.EventStatsRequest: pixel_ids, at most 10
+MAX_STATS_DAYS = 30  # Go SDK pixel.EventStatsRequest: date_range spans at most 30 days
+CUSTOM_EVENT = "SHOPPING"  # a custom event every fake pixel also receives
+STATS_COUNTS = (
+    "attributed_count",
+    "preview_count",
+    "total_count",
+    "browser_event_total_count",
+    "server_event_total_count",
+)
 
 
 def _id(*parts: int) -> str:
@@ -236,5 +247,74 @@ def custom_audience_list(request: ApiRequest) -> dict[str, Any]:
     )
 
 
+def event_counts(data: FakeData, pixel_id: str, event: str, day: date) -> dict[str, int]:
+    """One pixel's counts of one event type on one UTC day (none before the data's first day)."""
+    if day < data.spec.first_day:
+        return dict.fromkeys(STATS_COUNTS, 0)
+    h = hash_ints(data.spec.seed, text_key(pixel_id), text_key(event), day.toordinal())
+    browser, server = h % 400, (h >> 16) % 300
+    total = browser + server
+    return {
+        "attributed_count": total * ((h >> 32) % 50) // 100,
+        "preview_count": (h >> 40) % 5,
+        "total_count": total,
+        "browser_event_total_count": browser,
+        "server_event_total_count": server,
+    }
+
+
+def stats_events(pixel: dict[str, Any]) -> list[tuple[str | None, str | None]]:
+    """(pixel_event_type, custom_event_type) of every event type a pixel reports."""
+    standard = [(event["event_type"], None) for event in pixel["events"]]
+    return [*standard, (None, CUSTOM_EVENT)]
+
+
+def _range(request: ApiRequest) -> tuple[date, date]:
+    value = request.params.get("date_range")
+    if not isinstance(value, dict) or set(value) != {"start_date", "end_date"}:
+        raise fail("date_range: Must be an object with start_date and end_date.")
+    try:
+        start, end = date.fromisoformat(value["start_date"]), date.fromisoformat(value["end_date"])
+    except (TypeError, ValueError):
+        raise fail("date_range: Dates must be in the format YYYY-MM-DD.") from None
+    if end < start or (end - start).days + 1 > MAX_STATS_DAYS:
+        raise fail(f"date_range: The range must span 1 to {MAX_STATS_DAYS} days.")
+    return start, end
+
+
+def pixel_event_stats(request: ApiRequest) -> dict[str, Any]:
+    """Each requested pixel's counts per event type, summed over the range (UTC days).
+
+    Days after the server's UTC today have no events; a pixel the advertiser does not have
+    is refused (inferred: like an unknown id anywhere, 40002).
+    """
+    only(request, STATS_PARAMETERS)
+    advertiser_id = request.text("advertiser_id", required=True) or ""
+    request.require_advertiser(advertiser_id)
+    wanted = request.text_list("pixel_ids", required=True) or []
+    if not 1 <= len(wanted) <= MAX_STATS_PIXELS:
+        raise fail(f"pixel_ids: Length must be between 1 and {MAX_STATS_PIXELS}.")
+    start, end = _range(request)
+    end = min(end, request.api.now().astimezone(timezone.utc).date())
+    pixels = {p["pixel_id"]: p for p in pixels_of(request.api.data).get(advertiser_id, [])}
+    rows = []
+    for pixel_id in wanted:
+        pixel = pixels.get(pixel_id)
+        if pixel is None:
+            raise fail(f"pixel_ids: Pixel {pixel_id} does not exist.")
+        statistics = []
+        for standard, custom in stats_events(pixel):
+            totals = dict.fromkeys(STATS_COUNTS, 0)
+            for offset in range(max(0, (end - start).days + 1)):
+                day = start + timedelta(days=offset)
+                counts = event_counts(request.api.data, pixel_id, standard or custom or "", day)
+                for name, value in counts.items():
+                    totals[name] += value
+            statistics.append({"pixel_event_type": standard, "custom_event_type": custom, **totals})
+        rows.append({"pixel_id": pixel_id, "statistics": statistics})
+    return {"list": rows}
+
+
 register("pixel/list/", pixel_list)
 register("dmp/custom_audience/list/", custom_audience_list)
+register("pixel/event/stats/", pixel_event_stats)
