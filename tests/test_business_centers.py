@@ -125,3 +125,16 @@ def test_the_fake_refuses_what_the_reference_does_not_allow(
     ).json()
     assert answer["code"] == 40002
     assert complaint in answer["message"]
+
+
+def test_a_refused_business_center_fails_alone(
+    fake_api: FakeTikTokApi, fake_data: FakeData
+) -> None:
+    second = business_centers(fake_data)[1]
+    config = tap_config(fake_api, business_center_ids=["123", second.bc_id])
+    result, error = run_until_failure(config, streams={"business_centers": None})
+    assert (
+        "TikTok refused access to 1 Business Center(s): 123 (TikTok error 40001 on /bc/get/)"
+        in str(error)
+    )
+    assert result.records["business_centers"] == [expected(second)]  # the next one went on

@@ -16,6 +16,8 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.errors import FATAL_HELP, TikTokFatalError
+from tap_tiktok_ads.runtime import Failure
 from tap_tiktok_ads.streams.account_objects import conform
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
     from tap_tiktok_ads.runtime import Runtime
 
+BUSINESS_CENTERS = "Business Center(s)"  # how the run's final error names them
 # Docs 1737115687501826, 1739432717798401: page_size 1-50 on both endpoints.
 BC_MAX_PAGE_SIZE = 50
 # Doc 1739432717798401: an ad account whose link to the Business Center is not (or no longer)
@@ -154,7 +157,23 @@ class BusinessCentersStream(_BusinessCenterEndpoint):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """`bc_info` flattened, the user's roles, and the ad accounts held."""
+        """`bc_info` flattened, the user's roles, and the ad accounts held.
+
+        TikTok refusing a Business Center (or the token's access to Business Centers) stops
+        this stream's partition only: the other streams go on, and the run fails at its end
+        naming it, like a refused advertiser.
+        """
+        try:
+            yield from self._business_centers(context)
+        except TikTokFatalError as exc:
+            if not exc.concerns_one_advertiser:
+                raise
+            key = (context or {}).get("bc_id") or "(all the token's)"
+            fix = FATAL_HELP.get(exc.code or 0, "")
+            failure = Failure("access to", BUSINESS_CENTERS, key, exc.code, exc.where, fix)
+            self.runtime.failures.add(failure, f"Business Center {key}: {exc}", self.logger)
+
+    def _business_centers(self, context: Context | None) -> Iterable[dict[str, Any]]:
         for row in self.request_records(context):
             info = row.get("bc_info") or {}
             bc_id = str(info.get("bc_id"))
