@@ -30,6 +30,10 @@ Scenarios (issues 9 and 18):
 - latency: 100 ms per request, 10 requests/second cap, 10 advertisers x 20 ads x 180 days.
 - latency1s: the same with 1 s per request.
 - memory: peak RSS at about 355,000 and about 1,230,000 rows, one run per size.
+- backfill / backfill-sync (issue 13): a 365-day first sync of ad_report_daily (10
+  advertisers x 200 ads, 100 ms per request, 10 requests/s) with `report_mode` auto (one
+  asynchronous task per advertiser, which the fake takes 10 s to process, and the last 2 days
+  by sync) and with `report_mode` sync; the lines show the async tasks created.
 Any size option given replaces the scenario's sizes with one size (defaults filled in from
 the scenario's first size).
 """
@@ -75,6 +79,7 @@ STATS_LINE = re.compile(
     r"TikTok requests sent: (\d+), retries: (\d+), rate limited: (\d+)"
     r"(?:, waited for the rate limit: ([\d.]+) s)?"
 )
+TASKS_LINE = re.compile(r"async report tasks created: (\d+)")
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ class Scenario:
     ceiling: bool = False
     # The catalog offers the stream's properties this many times (extra ones deselected).
     schema_factor: int = 1
+    # Seconds the fake takes to process an asynchronous report task; None: its default.
+    task_seconds: float | None = None
 
 
 # What other connectors request from an ad-level report (issue 18): the fields of singer-io's
@@ -152,6 +159,19 @@ SCENARIOS: dict[str, Scenario] = {
     "latency1s": Scenario(
         "latency1s", (Size(10, 1, 1, 20, 180),), latency=1.0, rps=10.0,
         streams=("ad_report_daily",), runs=3,
+    ),
+    # Issue 13: a 365-day first sync of an ad-level report, the backfill `auto` reads with one
+    # asynchronous task per advertiser (the fake takes 10 s per task) and the last 2 days by
+    # sync; `backfill-sync` reads the same year in 30-day windows of 1000-row pages.
+    "backfill": Scenario(
+        "backfill", (Size(10, 4, 5, 10, 365),), latency=0.1, rps=10.0,
+        streams=("ad_report_daily",), runs=1, task_seconds=10.0,
+        tap_settings=(("report_mode", "auto"), ("end_date", "today")),
+    ),
+    "backfill-sync": Scenario(
+        "backfill-sync", (Size(10, 4, 5, 10, 365),), latency=0.1, rps=10.0,
+        streams=("ad_report_daily",), runs=1,
+        tap_settings=(("report_mode", "sync"), ("end_date", "today")),
     ),
     "memory": Scenario(
         "memory", (Size(10, 6, 5, 16, 180), Size(10, 10, 10, 17, 180)), latency=0.0,
@@ -220,6 +240,7 @@ class RunResult:
                 if "ratio_to_bare" in self.extra
                 else ""
             )
+            + (f"  async tasks {self.extra['async_tasks']}" if "async_tasks" in self.extra else "")
             + ("  [profiled]" if self.profiled else "")
         )
 
@@ -230,16 +251,9 @@ class RunResult:
 class FakeServer:
     """`python -m tests.fake_api` in a subprocess; always stopped, even on errors."""
 
-    def __init__(
-        self,
-        size: Size,
-        last_day: dt.date,
-        latency: float,
-        rps: float | None,
-        *,
-        cache_answers: bool = False,
-    ) -> None:
+    def __init__(self, size: Size, last_day: dt.date, scenario: Scenario) -> None:
         """Remember the arguments; `start` launches it."""
+        latency, rps = scenario.latency, scenario.rps
         self.args = [
             sys.executable, "-m", "tests.fake_api",
             "--advertisers", str(size.advertisers),
@@ -252,8 +266,10 @@ class FakeServer:
         ]  # fmt: skip
         if rps is not None:
             self.args += ["--rps", str(rps)]
-        if cache_answers:
+        if scenario.ceiling:
             self.args.append("--cache-answers")
+        if scenario.task_seconds is not None:
+            self.args += ["--task-seconds", str(scenario.task_seconds)]
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
         self.token = ""
@@ -301,11 +317,9 @@ class FakeServer:
 
 
 @contextlib.contextmanager
-def fake_server(
-    size: Size, last_day: dt.date, latency: float, rps: float | None, *, cache_answers: bool = False
-) -> Iterator[FakeServer]:
+def fake_server(size: Size, last_day: dt.date, scenario: Scenario) -> Iterator[FakeServer]:
     """A running fake API for the duration of the block."""
-    server = FakeServer(size, last_day, latency, rps, cache_answers=cache_answers)
+    server = FakeServer(size, last_day, scenario)
     try:
         server.start()
         yield server
@@ -701,9 +715,7 @@ def run_scenario(
                 profile_path = profile_dir / f"tap-{scenario.name}-{size.advertisers}-{run}.prof"
             with (
                 tempfile.TemporaryDirectory(prefix="tap-bench-") as workdir,
-                fake_server(
-                    size, last_day, scenario.latency, rps, cache_answers=scenario.ceiling
-                ) as server,
+                fake_server(size, last_day, scenario) as server,
             ):
                 inputs = write_inputs(Path(workdir), server, truth, scenario)
                 bare: BareOutcome | None = None
@@ -739,6 +751,9 @@ def run_scenario(
                 profiled=profile_path is not None,
             )
             _note_inputs_and_ratios(result, inputs, bare)
+            tasks = TASKS_LINE.findall(outcome.stderr)
+            if tasks:
+                result.extra["async_tasks"] = int(tasks[-1])
             if result.records != truth.rows:
                 result.extra["warning"] = f"expected {truth.rows} records"
             own_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

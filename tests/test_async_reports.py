@@ -9,6 +9,7 @@ a killed run resumes with its tasks; tasks no longer needed are canceled.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
 import json
 import os
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tap_tiktok_ads.report_csv import country_code
+from tap_tiktok_ads.report_csv import ReportFileError, check_file, country_code, report_rows
 from tap_tiktok_ads.settings import check_settings
 from tests.conftest import NOW, catalog_for, cli_command, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
@@ -248,3 +249,40 @@ def test_async_mode_refuses_include_deleted() -> None:
     errors = check_settings({"report_mode": "async", "include_deleted": True})
     assert any("`report_mode`" in e and "`include_deleted`" in e for e in errors)
     assert not check_settings({"report_mode": "auto", "include_deleted": True})
+
+
+def csv_file(text: str) -> io.BytesIO:
+    return io.BytesIO(text.encode())
+
+
+def test_a_task_file_is_checked_whole_before_any_row_is_read() -> None:
+    dimensions, metrics = ["ad_id", "stat_time_day", "country_code"], ["spend"]
+    good = "ad_id,stat_time_day,country_code,spend\n1,2026-11-01 00:00:00,Japan,1.50\n"
+    check_file(csv_file(good), dimensions, metrics)
+    assert list(report_rows(csv_file(good), dimensions, metrics)) == [
+        {
+            "dimensions": {
+                "ad_id": "1",
+                "stat_time_day": "2026-11-01 00:00:00",
+                "country_code": "JP",
+            },
+            "metrics": {"spend": "1.50"},
+        }
+    ]
+    bad = {
+        "translated titles": "AD ID,Stat Time Day,Country,Cost\n1,2026-11-01,Japan,1\n",
+        "unknown country": good + "2,2026-11-01 00:00:00,Atlantis,1.00\n",
+        "short line": good + "2,2026-11-01 00:00:00\n",
+        "empty file": "",
+    }
+    for name, text in bad.items():
+        with pytest.raises(ReportFileError, match=WORDS[name]):
+            check_file(csv_file(text), dimensions, metrics)
+
+
+WORDS = {
+    "translated titles": "lacks the columns",
+    "unknown country": "Atlantis",
+    "short line": "fields",
+    "empty file": "empty",
+}
