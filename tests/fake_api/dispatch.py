@@ -169,7 +169,7 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
         cache_key = json.dumps([path, token, params], sort_keys=True, default=str)
         if cache_key in answers:
             return finish(answers[cache_key], 0)
-    request = ApiRequest(method, path, params, headers, body, api, token)
+    request = ApiRequest(method, path, params, headers, body, api, token, arrival=arrival_monotonic)
     try:
         data = route.handler(request)
     except ApiError as error:

@@ -178,9 +178,12 @@ class TaskBoard:
         with self._lock:
             return [task for task in self.tasks.values() if task.canceled]
 
-    def admit(self, advertiser_id: str) -> str | None:
-        """Why a new task may not be created now (a limit), or None; counts it if admitted."""
-        now = time.monotonic()
+    def admit(self, advertiser_id: str, arrival: float) -> str | None:
+        """Why a task may not be created (a limit), or None; counts it if admitted.
+
+        Counted at the request's arrival, as TikTok counts: not after the fake's latency.
+        """
+        now = arrival
         with self._lock:
             while self._created and now - self._created[0][0] >= 86_400:
                 self._created.popleft()
@@ -286,7 +289,7 @@ def report_task_create(request: ApiRequest) -> dict[str, Any]:
             "asynchronous reports.",
         )
     tasks = board(request.api)
-    refused = tasks.admit(query.advertiser_id)
+    refused = tasks.admit(query.advertiser_id, request.arrival or time.monotonic())
     if refused is not None:
         raise ApiError(TOO_FREQUENT, f"Requests made too frequently: {refused}.")
     task = tasks.add(request, query, translate_titles=translate_titles)

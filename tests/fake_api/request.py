@@ -67,6 +67,8 @@ class ApiRequest:
     token: str | None = field(default=None)
     # Headers a handler adds to its answer (the report's `X-Tt-Ads-Throttle`).
     response_headers: dict[str, str] = field(default_factory=dict)
+    # time.monotonic() when the request arrived: TikTok counts requests when they arrive.
+    arrival: float = 0.0
 
     def text(self, name: str, *, required: bool = False) -> str | None:
         """A scalar parameter as text (ids may arrive as JSON numbers in a body)."""
