@@ -40,6 +40,7 @@ from tap_tiktok_ads.report_tasks import ReportTaskClient, TaskStatus
 if TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterator
+    from concurrent.futures import Future
 
 NOT_ALLOWLISTED = 40118  # reference 1.7: app or advertiser not on the allowlist
 STATE_KEY = "report_tasks"  # the stream's state: advertiser ID -> its task
@@ -120,6 +121,8 @@ class AsyncReads:
         self._parts: dict[str, TaskPart | None] = {}
         self._superseded: list[dict[str, Any]] = []
         self._prepared = False
+        self._order: list[TaskPart] = []  # the parts in the order their rows are read
+        self._fetches: dict[str, Future[IO[bytes]]] = {}  # advertiser -> its file, read ahead
 
     @property
     def logger(self) -> logging.Logger:
@@ -280,6 +283,7 @@ class AsyncReads:
         ]
         for part in parts:
             self._start(part)
+        self._order = parts
         if parts:
             self.logger.info(
                 "%s: %d advertiser range(s) read with asynchronous report tasks "
@@ -396,8 +400,30 @@ class AsyncReads:
             yield window, self.read_sync(advertiser_id, window)
 
     def _task_rows(self, part: TaskPart) -> Iterator[dict[str, Any]]:
-        """Wait for the task, download and check its file; then its rows, read lazily."""
-        assert part.task_id is not None  # noqa: S101 - only started parts are read
+        """The task's file (waited for and downloaded ahead if it can be); its rows, lazily.
+
+        While this advertiser's rows are emitted, the next advertiser's task is waited for and
+        its file downloaded on a worker thread, as sync windows are read ahead.
+        """
+        ahead = self._fetches.pop(part.advertiser_id, None)
+        self._fetch_next(part)
+        file = ahead.result() if ahead is not None else self._fetch(part)
+        return self._rows_then_forget(part, file)
+
+    def _fetch_next(self, current: TaskPart) -> None:
+        """Start fetching the file of the next advertiser's task, if a worker pool runs."""
+        executor = self.stream.runtime.executor
+        started = [part for part in self._order if part.task_id and part.fallback is None]
+        index = next((i for i, p in enumerate(started) if p is current), None)
+        if executor is None or index is None or index + 1 >= len(started):
+            return
+        upcoming = started[index + 1]
+        if upcoming.advertiser_id not in self._fetches:
+            self._fetches[upcoming.advertiser_id] = executor.submit(self._fetch, upcoming)
+
+    def _fetch(self, part: TaskPart) -> IO[bytes]:
+        """Wait for the task, download its file and check it (safe on a worker thread)."""
+        assert part.task_id is not None  # noqa: S101 - only started parts are fetched
         self._wait(part)
         file = tempfile.TemporaryFile()  # noqa: SIM115 - closed when its rows are read
         try:
@@ -406,7 +432,7 @@ class AsyncReads:
         except BaseException:
             file.close()
             raise
-        return self._rows_then_forget(part, file)
+        return file
 
     def _rows_then_forget(self, part: TaskPart, file: IO[bytes]) -> Iterator[dict[str, Any]]:
         """The file's rows; once all are read, the task leaves the state."""
