@@ -27,6 +27,7 @@ STREAMS: dict[str, list[str] | None] = {
     # TikTok Shop: per advertiser and store, and the GMV max ads (TT_SHOP) report.
     "gmv_max_stores": None,
     "gmv_max_report_daily": ["cost", "orders"],
+    "gmv_max_product_report_daily": ["cost"],
     "campaign_shop_report_daily": ["spend"],
 }
 
