@@ -26,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_api.hashing import hash_ints, text_key
-from tests.fake_api.paging import fail, filtering, id_list, only, page
+from tests.fake_api.paging import advertiser, fail, filtering, id_list, page
 from tests.fake_api.routes import register
 
 if TYPE_CHECKING:
@@ -336,16 +336,9 @@ def _newest_first(records: list[dict[str, Any]], id_field: str) -> list[dict[str
     return sorted(records, key=lambda r: (r["modify_time"], r[id_field]), reverse=True)
 
 
-def _advertiser(request: ApiRequest) -> str:
-    only(request, PARAMETERS)
-    advertiser_id = request.text("advertiser_id", required=True) or ""
-    request.require_advertiser(advertiser_id)
-    return advertiser_id
-
-
 def video_search(request: ApiRequest) -> dict[str, Any]:
     """One page of the advertiser's videos, newest modification first."""
-    advertiser_id = _advertiser(request)
+    advertiser_id = advertiser(request, PARAMETERS)
     filters = filtering(request, VIDEO_FILTERS)
     video_ids = id_list(filters.get("video_ids"), "filtering.video_ids", MAX_VIDEO_IDS)
     material_ids = id_list(
@@ -369,7 +362,7 @@ def video_search(request: ApiRequest) -> dict[str, Any]:
 
 def image_search(request: ApiRequest) -> dict[str, Any]:
     """One page of the advertiser's images, newest modification first."""
-    advertiser_id = _advertiser(request)
+    advertiser_id = advertiser(request, PARAMETERS)
     filters = filtering(request, IMAGE_FILTERS)
     image_ids = id_list(filters.get("image_ids"), "filtering.image_ids", MAX_IMAGE_IDS)
     material_ids = id_list(filters.get("material_ids"), "filtering.material_ids", MAX_IMAGE_IDS)
@@ -391,9 +384,7 @@ def image_search(request: ApiRequest) -> dict[str, Any]:
 
 def portfolio_list(request: ApiRequest) -> dict[str, Any]:
     """One page of the advertiser's creative portfolios, by id, newest first."""
-    only(request, PORTFOLIO_PARAMETERS)
-    advertiser_id = request.text("advertiser_id", required=True) or ""
-    request.require_advertiser(advertiser_id)
+    advertiser_id = advertiser(request, PORTFOLIO_PARAMETERS)
     filters = filtering(request, PORTFOLIO_FILTERS)
     types = filters.get("creative_portfolio_types")
     if types is not None and (
@@ -426,9 +417,7 @@ def portfolio_list(request: ApiRequest) -> dict[str, Any]:
 
 def post_list(request: ApiRequest) -> dict[str, Any]:
     """One page of the Spark Ads posts authorised to the advertiser, newest first."""
-    only(request, POST_PARAMETERS)
-    advertiser_id = request.text("advertiser_id", required=True) or ""
-    request.require_advertiser(advertiser_id)
+    advertiser_id = advertiser(request, POST_PARAMETERS)
     types = request.text_list("item_types") or sorted(POST_TYPES)
     if not set(types) <= POST_TYPES:
         raise fail(f"item_types: {types!r} is not a valid value.")

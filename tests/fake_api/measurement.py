@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from tests.fake_api.hashing import hash_ints, text_key
-from tests.fake_api.paging import fail, filtering, id_list, only, page
+from tests.fake_api.paging import advertiser, fail, filtering, id_list, page
 from tests.fake_api.routes import register
 
 if TYPE_CHECKING:
@@ -193,9 +193,7 @@ def audiences_of(data: FakeData) -> dict[str, list[dict[str, Any]]]:
 
 def pixel_list(request: ApiRequest) -> dict[str, Any]:
     """One page of the advertiser's pixels, filtered by code, id or name."""
-    only(request, PIXEL_PARAMETERS)
-    advertiser_id = request.text("advertiser_id", required=True) or ""
-    request.require_advertiser(advertiser_id)
+    advertiser_id = advertiser(request, PIXEL_PARAMETERS)
     filters = filtering(request, PIXEL_FILTERS)
     if filters.get("available_for_catalog_only"):
         raise fail("The fake API does not model pixels for catalogs.")
@@ -225,9 +223,7 @@ def pixel_list(request: ApiRequest) -> dict[str, Any]:
 
 def custom_audience_list(request: ApiRequest) -> dict[str, Any]:
     """One page of the advertiser's custom audiences, newest first."""
-    only(request, AUDIENCE_PARAMETERS)
-    advertiser_id = request.text("advertiser_id", required=True) or ""
-    request.require_advertiser(advertiser_id)
+    advertiser_id = advertiser(request, AUDIENCE_PARAMETERS)
     wanted = id_list(
         request.params.get("custom_audience_ids"), "custom_audience_ids", MAX_AUDIENCE_IDS
     )
@@ -288,9 +284,7 @@ def pixel_event_stats(request: ApiRequest) -> dict[str, Any]:
     Days after the server's UTC today have no events; a pixel the advertiser does not have
     is refused (inferred: like an unknown id anywhere, 40002).
     """
-    only(request, STATS_PARAMETERS)
-    advertiser_id = request.text("advertiser_id", required=True) or ""
-    request.require_advertiser(advertiser_id)
+    advertiser_id = advertiser(request, STATS_PARAMETERS)
     wanted = request.text_list("pixel_ids", required=True) or []
     if not 1 <= len(wanted) <= MAX_STATS_PIXELS:
         raise fail(f"pixel_ids: Length must be between 1 and {MAX_STATS_PIXELS}.")

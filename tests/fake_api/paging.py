@@ -1,7 +1,8 @@
 """What the list endpoints of the creative library, measurement and Business Centers share.
 
-`page`/`page_size` paging with an exact `page_info`, and the refusal of parameters and filter
-keys an endpoint's reference does not list (40002, like any bad parameter, reference 1.7).
+`page`/`page_size` paging with an exact `page_info`, the advertiser check, and the refusal of
+parameters and filter keys an endpoint's reference does not list (40002, like any bad
+parameter, reference 1.7).
 """
 
 from __future__ import annotations
@@ -26,6 +27,14 @@ def only(request: ApiRequest, allowed: Collection[str]) -> None:
     unknown = sorted(set(request.params) - set(allowed))
     if unknown:
         raise fail(f"{unknown[0]}: Unknown field.")
+
+
+def advertiser(request: ApiRequest, allowed: Collection[str]) -> str:
+    """The request's advertiser, which the token must be allowed to read; the rest checked."""
+    only(request, allowed)
+    advertiser_id = request.text("advertiser_id", required=True) or ""
+    request.require_advertiser(advertiser_id)
+    return advertiser_id
 
 
 def filtering(request: ApiRequest, allowed: Collection[str]) -> dict[str, Any]:
