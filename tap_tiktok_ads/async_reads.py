@@ -170,7 +170,11 @@ class AsyncReads:
     def _part(self, advertiser_id: str) -> TaskPart | None:
         """The advertiser's task range on this run, decided once."""
         if advertiser_id not in self._parts:
-            self._parts[advertiser_id] = None if self.unusable else self._decide(advertiser_id)
+            if self.unusable:
+                self._supersede(advertiser_id)  # a task of an earlier run, in another mode
+                self._parts[advertiser_id] = None
+            else:
+                self._parts[advertiser_id] = self._decide(advertiser_id)
         return self._parts[advertiser_id]
 
     def _decide(self, advertiser_id: str) -> TaskPart | None:
@@ -274,16 +278,18 @@ class AsyncReads:
         if self._prepared:
             return
         self._prepared = True
-        for stored in self._superseded:
-            self._cancel(stored["advertiser_id"], str(stored.get("task_id")), "superseded")
         parts = [
             part
             for partition in self.stream.partitions or []
             if (part := self._part(partition["advertiser_id"])) is not None
         ]
+        for stored in self._superseded:
+            self._cancel(stored["advertiser_id"], str(stored.get("task_id")), "superseded")
         for part in parts:
             self._start(part)
         self._order = parts
+        if not parts and not self._superseded:
+            return
         if parts:
             self.logger.info(
                 "%s: %d advertiser range(s) read with asynchronous report tasks "
@@ -375,9 +381,9 @@ class AsyncReads:
         Each range is complete once its rows are consumed: the caller moves the bookmark.
         """
         part = self._part(advertiser_id)
+        self._prepare()
         if part is None:
             return
-        self._prepare()
         if part.task_id is not None and part.fallback is None:
             try:
                 rows = self._task_rows(part)

@@ -237,6 +237,21 @@ def test_tasks_the_run_no_longer_needs_are_canceled(api, data, tmp_path) -> None
     assert api.report_tasks.refusals == []
 
 
+@pytest.mark.usefixtures("frozen_now")
+def test_a_run_in_sync_mode_cancels_the_tasks_an_async_run_left(api, data, tmp_path) -> None:
+    api.report_tasks.queue_seconds = 30.0
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), report_mode="async"
+    )
+    state = kill_after_tasks_are_stored(tmp_path, config, selection("ad_report_daily"))
+    old = {e["task_id"] for e in state["bookmarks"]["ad_report_daily"]["report_tasks"].values()}
+    result = run_tap(
+        {**config, "report_mode": "sync"}, streams=selection("ad_report_daily"), state=state
+    )
+    assert task_ids(api, CANCEL) == old
+    assert "report_tasks" not in json.dumps(result.state)
+
+
 def test_country_names_map_back_to_iso_codes() -> None:
     assert country_code("United States") == "US"
     assert country_code("united kingdom") == "GB"

@@ -330,3 +330,24 @@ def test_report_records_give_the_sdk_s_messages_without_its_walk() -> None:
         assert ours[0].record["spend_twice"] == 6.0
     finally:
         tap.runtime.close()
+
+
+def test_a_stream_can_write_its_whole_state_when_it_holds_more_than_bookmarks(
+    tap: TapTikTokAds,
+) -> None:
+    """Async reads keep task ids next to the partitions (`report_tasks` in the stream's state)
+    and write a STATE message at once through `state_manager.is_flushed` and
+    `_write_state_message`: the STATE carries the extra key, and the SDK keeps it."""
+    writer = tap.message_writer
+    assert isinstance(writer, CollectingWriter)
+    stream = tap.streams["ad_report_daily"]
+    stream.stream_state["report_tasks"] = {"1": {"task_id": "7"}}
+    before = len(writer.messages)
+    stream.state_manager.is_flushed = False
+    stream._write_state_message()
+    [message] = writer.messages[before:]
+    assert message["type"] == "STATE"
+    assert message["value"]["bookmarks"]["ad_report_daily"]["report_tasks"] == {
+        "1": {"task_id": "7"}
+    }
+    assert stream.state_manager.is_flushed
