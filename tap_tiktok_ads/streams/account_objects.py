@@ -20,6 +20,7 @@ from typing_extensions import override
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
+from tap_tiktok_ads.records import to_integer, to_number
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -42,12 +43,12 @@ def _moment(value: Any) -> str | None:  # noqa: ANN401
     return moment.astimezone(dt.timezone.utc).isoformat() if moment else None
 
 
-def conform(value: Any, schema: dict[str, Any]) -> Any:  # noqa: ANN401
+def conform(value: Any, schema: dict[str, Any]) -> Any:  # noqa: ANN401, PLR0911 - one return per shape
     """A value of TikTok's answer in its schema's shape: ids as text, times as RFC 3339.
 
-    TikTok sends some ids as numbers (reference 1.4) and times in several forms; objects and
-    arrays are walked so that nested ids and times are typed too. Anything else is left as
-    sent, for the schema's own validation to judge.
+    TikTok sends some ids as numbers (reference 1.4), some numbers as text, and times in
+    several forms; objects and arrays are walked so that nested values are typed too.
+    Anything else is left as sent, for the schema's own validation to judge.
     """
     if value is None:
         return None
@@ -57,6 +58,12 @@ def conform(value: Any, schema: dict[str, Any]) -> Any:  # noqa: ANN401
         return _moment(value)
     if "string" in types and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, str) and "string" not in types and types:
+        # Numbers TikTok sends as text ("720"): typed as the schema says; "-" and blanks null.
+        if "integer" in types:
+            return to_integer(value)
+        if "number" in types:
+            return to_number(value)
     if "object" in types and isinstance(value, dict) and "properties" in schema:
         properties = schema["properties"]
         return {
