@@ -18,7 +18,7 @@ import requests
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.metrics import DEFAULT_LOG_INTERVAL
-from singer_sdk.pagination import PageNumberPaginator
+from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
@@ -31,6 +31,7 @@ from tap_tiktok_ads.errors import (
     TikTokRetriableError,
     classify,
 )
+from tap_tiktok_ads.paging import Page, PageWalk, ask_until_complete
 from tap_tiktok_ads.run_log import ProgressCounter, quiet_sdk_logs
 from tap_tiktok_ads.transport import HostRefusedError
 
@@ -44,14 +45,6 @@ if TYPE_CHECKING:
     from tap_tiktok_ads.runtime import Runtime
 
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a paginated answer."""
-
-    rows: list[dict[str, Any]]
-    total_pages: int
 
 
 class RetriesExhaustedError(TikTokFatalError):
@@ -83,50 +76,6 @@ class RetryBudget:
         return self.attempts > 0 and self.seconds_left() > 0
 
 
-def _page_info_numbers(data: dict[str, Any]) -> tuple[int, int, int, int] | None:
-    """`page`, `page_size`, `total_number` and `total_page` of a page, if all are numbers."""
-    page_info = data.get("page_info")
-    if not isinstance(page_info, dict):
-        return None
-    try:
-        return (
-            int(page_info["page"]),
-            int(page_info["page_size"]),
-            int(page_info["total_number"]),
-            int(page_info["total_page"]),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def pages_promised(data: dict[str, Any]) -> int:
-    """How many pages `page_info` announces.
-
-    The larger of `total_page` and what `total_number` rows take, so that one wrong figure
-    cannot end the paging early.
-    """
-    numbers = _page_info_numbers(data)
-    if numbers is None:
-        page_info = data.get("page_info") or {}
-        return int(page_info.get("total_page") or 0)
-    _, page_size, total_number, total_page = numbers
-    by_rows = -(-total_number // page_size) if page_size > 0 else 0
-    return max(total_page, by_rows)
-
-
-def missing_rows(data: dict[str, Any], list_key: str = "list") -> int:
-    """How many rows fewer than `page_info` promises this page holds (0 when complete)."""
-    numbers = _page_info_numbers(data)
-    if numbers is None:
-        return 0
-    page, page_size, total_number, total_page = numbers
-    if page < 1 or page_size < 1:
-        return 0
-    expected = page_size if page < total_page else total_number - (page - 1) * page_size
-    expected = min(page_size, expected)
-    return max(0, expected - len(data.get(list_key) or []))
-
-
 def _subject(context: Any) -> str:  # noqa: ANN401
     """Whose data a request was for, for error messages."""
     if not isinstance(context, dict):
@@ -147,44 +96,32 @@ def encode_param(value: Any) -> Any:  # noqa: ANN401
     return value
 
 
-class TikTokPaginator(PageNumberPaginator):
-    """`page`/`page_size` pagination that trusts `page_info` but never loops forever.
+class TikTokPaginator(BaseAPIPaginator[int]):
+    """`page`/`page_size` pagination, one page after the other, as `PageWalk` decides."""
 
-    If a later page announces another page count (TikTok's totals changed while we read),
-    we warn and read up to the largest count announced; pages past the first count end the
-    paging as soon as one comes back empty, so a count that keeps growing cannot loop.
-    """
-
-    def __init__(self, logger: logging.Logger, list_key: str = "list") -> None:
+    def __init__(self, where: str, logger: logging.Logger, list_key: str = "list") -> None:
         """Start at page 1; the rows are in `data.<list_key>`."""
         super().__init__(1)
+        self._where = where
         self._logger = logger
         self._list_key = list_key
-        self._first_total: int | None = None
-        self._total_pages = 0
+        self._walk: PageWalk | None = None
 
     @override
-    def has_more(self, response: requests.Response) -> bool:
-        """Whether `page_info` says a further page exists."""
-        data = response_data(response)
-        page_info = data.get("page_info") or {}
-        page = int(page_info.get("page") or self.current_value)
-        total_pages = pages_promised(data)
-        if self._first_total is None:
-            self._first_total = total_pages
-        elif total_pages != self._total_pages:
-            self._logger.warning(
-                "TikTok's page count changed from %d to %d while paging; reading up to "
-                "page %d, and no further than the first empty page past page %d",
-                self._total_pages,
-                total_pages,
-                max(total_pages, self._total_pages),
-                self._first_total,
-            )
-        self._total_pages = max(self._total_pages, total_pages)
-        if page > self._first_total and not data.get(self._list_key):
-            return False
-        return page < self._total_pages
+    def get_next(self, response: requests.Response) -> int | None:
+        """The next page the walk hands out, or None at the end."""
+        page = Page.of(response_data(response), self._list_key)
+        if self._walk is None:
+            self._walk = PageWalk(page, self._where, self._logger)
+        else:
+            self._walk.seen(self.current_value, page)
+        return next(iter(self._walk.take(1)), None)
+
+    @override
+    def continue_if_empty(self, response: requests.Response) -> bool:
+        """An empty page ends the paging only when the walk says so (past page 1's count)."""
+        del response
+        return True
 
 
 class TikTokStream(RESTStream[int]):
@@ -238,7 +175,7 @@ class TikTokStream(RESTStream[int]):
     @override
     def get_new_paginator(self) -> TikTokPaginator | None:
         """Page through `page_info` on paginated endpoints."""
-        return TikTokPaginator(self.logger, self.list_key) if self.paginated else None
+        return TikTokPaginator(self.path, self.logger, self.list_key) if self.paginated else None
 
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The endpoint's parameters for this context; streams override this."""
@@ -309,8 +246,7 @@ class TikTokStream(RESTStream[int]):
             headers=http_request.headers,
         )
         response = self._retrying_request(prepared, context)
-        data = response_data(response)
-        return Page(list(data.get(self.list_key) or []), pages_promised(data))
+        return Page.of(response_data(response), self.list_key)
 
     @override
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
@@ -322,29 +258,27 @@ class TikTokStream(RESTStream[int]):
     def request_decorator(self, func: Callable) -> Callable:
         """Retry transient faults with exponential backoff and jitter, within one budget.
 
-        A page with fewer rows than its own `page_info` promises is asked for once more,
-        within what is left of the same budget; if it is short again, its rows are taken
-        as they are, with a warning, so that a page TikTok keeps sending short cannot stop
-        or stall the run.
+        A page short of the rows its own `page_info` promises is asked for once more, within
+        what is left of the same budget (`paging.ask_until_complete`).
         """
 
         def call(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
             settings = self.runtime.settings
             budget = RetryBudget.start(settings.max_retries, settings.max_retry_seconds)
-            response = self._within_budget(func, budget, *args, **kwargs)
-            missing = missing_rows(response_data(response), self.list_key)
-            if not missing:
-                return response
-            if not budget.left():
-                self._warn_short(response, missing, "no retry budget left, taking its rows")
-                return response
-            self._warn_short(response, missing, "asking again")
-            self.runtime.stats.count_retry()
-            response = self._within_budget(func, budget, *args, **kwargs)
-            missing = missing_rows(response_data(response), self.list_key)
-            if missing:
-                self._warn_short(response, missing, "still short after 2 tries, taking its rows")
-            return response
+
+            def ask_again() -> bool:
+                if not budget.left():
+                    return False
+                self.runtime.stats.count_retry()
+                return True
+
+            return ask_until_complete(
+                lambda: self._within_budget(func, budget, *args, **kwargs),
+                response_data,
+                ask_again,
+                self._warn_short,
+                self.list_key,
+            )
 
         return call
 
@@ -387,11 +321,10 @@ class TikTokStream(RESTStream[int]):
         finally:
             self._budgets.current = outer
 
-    def _warn_short(self, response: requests.Response, missing: int, outcome: str) -> None:
+    def _warn_short(self, page: int, missing: int, outcome: str) -> None:
         """Rows may be missing from the output: say which page, how many, and what follows."""
-        page = (response_data(response).get("page_info") or {}).get("page")
         self.logger.warning(
-            "TikTok's page %s of %s lacks %d of the rows its page_info promises; %s",
+            "TikTok's page %d of %s lacks %d of the rows its page_info promises; %s",
             page,
             self.path,
             missing,

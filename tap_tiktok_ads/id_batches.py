@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterable, Iterator
 
+    from tap_tiktok_ads.paging import Page
+
 TIKTOK_AD_CAP = 20_000  # Doc 1740302848100353: "up to 20,000 advertisements"
 THROTTLE_HEADER = "X-Tt-Ads-Throttle"  # Doc 1740302848100353, Doc 1738864850353154
 MAX_FILTER_IDS = 100  # Doc 1740302848100353: "up to 100 IDs at a time"
@@ -418,33 +420,22 @@ class BatchedReader:
         )
 
 
-def list_ads(
-    advertiser_id: str, fetch_page: Callable[[dict[str, Any]], dict[str, Any]]
-) -> list[AdRef]:
+def list_ads(advertiser_id: str, pages: Callable[[dict[str, Any]], Iterable[Page]]) -> list[AdRef]:
     """Every ad of the account, deleted ones included, from `ad/get/` (reference 3.5).
 
     `primary_status` `STATUS_ALL` includes deleted ads, which count towards the cap; pages
-    of 1,000 (the maximum) with only the three IDs.
+    of 1,000 (the maximum) with only the three IDs. `pages` reads every page of the query
+    (paging.py decides which).
     """
-    ads: list[AdRef] = []
-    page = 1
-    while True:
-        data = fetch_page(
-            {
-                "advertiser_id": advertiser_id,
-                "fields": ["ad_id", "adgroup_id", "campaign_id"],
-                "filtering": {"primary_status": "STATUS_ALL"},
-                "page": page,
-                "page_size": AD_PAGE_SIZE,
-            }
-        )
-        listed = data.get("list") or []
-        ads.extend(
-            AdRef(str(item["ad_id"]), str(item["adgroup_id"]), str(item["campaign_id"]))
-            for item in listed
-            if item.get("ad_id")
-        )
-        total_pages = int((data.get("page_info") or {}).get("total_page") or 0)
-        if page >= total_pages or not listed:
-            return ads
-        page += 1
+    query = {
+        "advertiser_id": advertiser_id,
+        "fields": ["ad_id", "adgroup_id", "campaign_id"],
+        "filtering": {"primary_status": "STATUS_ALL"},
+        "page_size": AD_PAGE_SIZE,
+    }
+    return [
+        AdRef(str(item["ad_id"]), str(item["adgroup_id"]), str(item["campaign_id"]))
+        for page in pages(query)
+        for item in page.rows
+        if item.get("ad_id")
+    ]

@@ -6,7 +6,6 @@ records and per-advertiser date bookmarks.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import threading
@@ -15,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from singer_sdk import metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
@@ -43,6 +43,7 @@ from tap_tiktok_ads.id_batches import (
     list_ads,
 )
 from tap_tiktok_ads.metrics import METRICS, ReportType, TimeDimension
+from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
 from tap_tiktok_ads.query_size import QueryTooHeavy, heavy_query_code
 from tap_tiktok_ads.records import RowTyper
@@ -56,6 +57,8 @@ from tap_tiktok_ads.run_log import read_plan_words
 from tap_tiktok_ads.selected_records import SelectedRecordsStream
 
 _T = TypeVar("_T")
+NO_PAGE = Page([], 0)  # a window not read
+AD_LIST_PATH = "/ad/get/"  # an advertiser's ads, listed when it is over the ad cap
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
@@ -82,14 +85,16 @@ class ReadPlan:
 class WindowRead:
     """A window's first page (or, for multi-request metric sets, all of its rows).
 
-    `refusal` is TikTok's refusal of the advertiser, kept for the consumer to handle in
-    order: raised on the worker thread it would end the reads of every advertiser.
+    `requests` is how many requests it took, counted by the consumer in the SDK's
+    `http_request_count` (its counter is not for worker threads). `refusal` is TikTok's
+    refusal of the advertiser, kept for the consumer to handle in order: raised on the
+    worker thread it would end the reads of every advertiser.
     """
 
     advertiser_id: str
     window: DateWindow | None
-    rows: list[dict[str, Any]]
-    total_pages: int
+    first: Page
+    requests: int
     refusal: TikTokFatalError | None = None
     over_cap: bool = False  # the advertiser is over TikTok's ad cap: read in ID batches
     id_batch: IdBatch | None = None
@@ -346,7 +351,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         not requested.
         """
         if self.runtime.failures.advertiser_failed(advertiser_id):
-            return WindowRead(advertiser_id, window, [], 0)
+            return WindowRead(advertiser_id, window, NO_PAGE, 0)
         try:
             return self._without_refused_metrics(
                 functools.partial(self._read_window_rows, advertiser_id, window)
@@ -354,7 +359,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         except TikTokFatalError as exc:
             if not exc.concerns_one_advertiser:
                 raise
-            return WindowRead(advertiser_id, window, [], 0, refusal=exc)
+            return WindowRead(advertiser_id, window, NO_PAGE, 0, refusal=exc)
 
     def _without_refused_metrics(self, request: Callable[[], _T]) -> _T:
         """Run a request; if TikTok refuses selected metrics (40002), ask again without them.
@@ -390,11 +395,11 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         """A window's first page; an advertiser over the ad cap is read in batches instead."""
         census, watch = self.runtime.ad_census, self.runtime.timeout_watch
         if id_batch is None and census.over_cap(advertiser_id):
-            return WindowRead(advertiser_id, window, [], 0, over_cap=True)
+            return WindowRead(advertiser_id, window, NO_PAGE, 0, over_cap=True)
         heavy_days = watch.too_heavy_days(f"{self.name}:{advertiser_id}")
         if id_batch is None and window and heavy_days and window.days >= heavy_days:
             reason = f"windows of {heavy_days} days were too heavy before"
-            return WindowRead(advertiser_id, window, [], 0, too_heavy=reason)
+            return WindowRead(advertiser_id, window, NO_PAGE, 0, too_heavy=reason)
         watch.wait_turn(self.runtime.stopping)
         try:
             return self._read_query(advertiser_id, window, id_batch)
@@ -402,13 +407,13 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             if id_batch is not None:
                 raise
             census.note_over_cap(advertiser_id, self.path, self.logger)
-            return WindowRead(advertiser_id, window, [], 0, over_cap=True)
+            return WindowRead(advertiser_id, window, NO_PAGE, 0, over_cap=True)
         except QueryTooHeavy as heavy:
             if id_batch is not None:
                 raise
             if window is not None:
                 watch.note_too_heavy_days(f"{self.name}:{advertiser_id}", window.days)
-            return WindowRead(advertiser_id, window, [], 0, too_heavy=str(heavy))
+            return WindowRead(advertiser_id, window, NO_PAGE, 0, too_heavy=str(heavy))
 
     def _read_query(
         self, advertiser_id: str, window: DateWindow | None, id_batch: IdBatch | None
@@ -416,67 +421,64 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         if len(self.metric_chunks) == 1:
             context = self._request_context(advertiser_id, window, id_batch=id_batch)
             first = self.fetch_page(context, 1)
-            return WindowRead(
-                advertiser_id, window, first.rows, first.total_pages, id_batch=id_batch
-            )
+            return WindowRead(advertiser_id, window, first, 1, id_batch=id_batch)
         joined: dict[tuple, dict] = {}
+        requests = 0
         for index in range(len(self.metric_chunks)):
             context = self._request_context(advertiser_id, window, index, id_batch)
-            for row in self.request_records(context):
-                key = tuple(sorted((row.get("dimensions") or {}).items()))
-                existing = joined.get(key)
-                if existing is None:
-                    joined[key] = row
-                else:
-                    existing["metrics"] = {**existing.get("metrics", {}), **row.get("metrics", {})}
-        return WindowRead(advertiser_id, window, list(joined.values()), 1)
+            # One page after the other: this already runs on a worker thread.
+            fetch = functools.partial(self.fetch_page, context)
+            for page in all_pages(fetch, self._paging_subject(context), self.logger):
+                requests += 1
+                for row in page.rows:
+                    key = tuple(sorted((row.get("dimensions") or {}).items()))
+                    existing = joined.get(key)
+                    if existing is None:
+                        joined[key] = row
+                    else:
+                        existing["metrics"] = {
+                            **existing.get("metrics", {}),
+                            **row.get("metrics", {}),
+                        }
+        rows = Page(list(joined.values()), 1)
+        return WindowRead(advertiser_id, window, rows, requests, id_batch=id_batch)
 
-    def _window_rows(self, read: WindowRead) -> Iterator[dict]:
+    def _window_rows(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
         """All rows of a window: its first page, then the others, fetched ahead in order.
 
-        When a later page announces more pages than the first did, those are read too, until
-        one of them comes back empty: a count that keeps growing cannot loop forever.
+        Which pages exist is `paging.PageWalk`'s to decide; each page read is counted in the
+        SDK's `http_request_count`, here on the thread that writes the records.
         """
-        yield from read.rows
+        requests.increment(read.requests)
+        yield from read.first.rows
         context = self._request_context(read.advertiser_id, read.window, id_batch=read.id_batch)
-        announced, next_page, warned = read.total_pages, 2, False
-        while next_page <= announced:
-            batch_end, batch_has_rows = announced, False
-            pages = (
-                functools.partial(
-                    self._without_refused_metrics,
-                    functools.partial(self.fetch_page, context, number),
-                )
-                for number in range(next_page, batch_end + 1)
-            )
-            with contextlib.closing(self._prefetcher.map(pages)) as fetched:
-                for page in fetched:
-                    if page.total_pages != announced and not warned:
-                        warned = True
-                        self.logger.warning(
-                            "TikTok's page count for advertiser %s, %s changed from %d to %d "
-                            "while paging; reading up to the largest count",
-                            read.advertiser_id,
-                            read.window,
-                            announced,
-                            page.total_pages,
-                        )
-                    announced = max(announced, page.total_pages)
-                    batch_has_rows = batch_has_rows or bool(page.rows)
-                    yield from page.rows
-            if next_page > read.total_pages and not batch_has_rows:
-                return
-            next_page = batch_end + 1
 
-    def _rows_of(self, read: WindowRead) -> Iterator[dict]:
+        def fetch(number: int) -> Page:
+            return self._without_refused_metrics(
+                functools.partial(self.fetch_page, context, number)
+            )
+
+        walk = PageWalk(read.first, self._paging_subject(context), self.logger)
+        for page in following_pages(walk, fetch, self._prefetcher.map):
+            requests.increment()
+            yield from page.rows
+
+    def _paging_subject(self, context: Context) -> str:
+        """The answer a page belongs to, for paging warnings."""
+        subject = f"{self.path} for advertiser {context['advertiser_id']}"
+        if "start_date" not in context:
+            return subject
+        return f"{subject}, {context['start_date']} to {context['end_date']}"
+
+    def _rows_of(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
         """A window's rows: as read, in ID batches (ad cap), or in smaller parts (timeout)."""
         if read.over_cap:
-            return self._batched_rows(read)
+            return self._batched_rows(read, requests)
         if read.too_heavy is not None:
-            return self._smaller_rows(read)
-        return self._window_rows(read)
+            return self._smaller_rows(read, requests)
+        return self._window_rows(read, requests)
 
-    def _smaller_rows(self, read: WindowRead) -> Iterator[dict]:
+    def _smaller_rows(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
         """A window TikTok found too heavy: its halves (daily reports), else ID batches.
 
         The halves are read one after the other; the bookmark still moves at the end of the
@@ -484,7 +486,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         """
         window = read.window
         if window is None or window.days == 1 or self.definition.granularity is not Granularity.DAY:
-            yield from self._batched_rows(read)
+            yield from self._batched_rows(read, requests)
             return
         self.logger.info(
             "TikTok found the report of advertiser %s for %s too heavy (%s); reading it in "
@@ -501,35 +503,45 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             first = self._without_refused_metrics(
                 functools.partial(self._read_window_rows, read.advertiser_id, part)
             )
-            yield from self._rows_of(first)
+            yield from self._rows_of(first, requests)
 
-    def _batched_rows(self, read: WindowRead) -> Iterator[dict]:
+    def _batched_rows(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
         """The window's rows of an advertiser over TikTok's ad cap, read in ID batches."""
 
         def read_batch(batch: IdBatch) -> Iterator[dict]:
             first = self._without_refused_metrics(
                 functools.partial(self._read_window_rows, read.advertiser_id, read.window, batch)
             )
-            return self._window_rows(first)
+            return self._window_rows(first, requests)
 
         return self._batched_reader.rows(read.advertiser_id, read_batch)
 
     @cached_property
     def _batched_reader(self) -> BatchedReader:
-        def fetch_ads(params: dict[str, Any]) -> dict[str, Any]:
-            prepared = self.build_prepared_request(
-                method="GET",
-                url=f"{self.url_base}/ad/get/",
-                params={key: encode_param(value) for key, value in params.items()},
-                headers=self.http_headers,
-            )
-            context = {"advertiser_id": params["advertiser_id"]}
-            return response_data(self._retrying_request(prepared, context))
+        def ad_pages(params: dict[str, Any]) -> Iterator[Page]:
+            advertiser_id = params["advertiser_id"]
+            context = {"advertiser_id": advertiser_id}
+
+            def fetch(number: int) -> Page:
+                prepared = self.build_prepared_request(
+                    method="GET",
+                    url=f"{self.url_base}{AD_LIST_PATH}",
+                    params={k: encode_param(v) for k, v in (params | {"page": number}).items()},
+                    headers=self.http_headers,
+                )
+                return Page.of(response_data(self._retrying_request(prepared, context)))
+
+            where = f"{AD_LIST_PATH} for advertiser {advertiser_id}"
+            with metrics.http_request_counter(self.name, endpoint=AD_LIST_PATH) as requests:
+                requests.with_context(context)
+                for page in all_pages(fetch, where, self.logger):
+                    requests.increment()
+                    yield page
 
         return BatchedReader(
             self.runtime.ad_census,
             self.definition.level,
-            lambda advertiser_id: list_ads(advertiser_id, fetch_ads),
+            lambda advertiser_id: list_ads(advertiser_id, ad_pages),
             self.runtime.timeout_watch.may_repeat,
             self.logger,
         )
@@ -571,7 +583,9 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         read = self._read_window(advertiser_id, window)
         if read.refusal is not None:
             raise read.refusal
-        yield from self._batched_rows(read) if read.over_cap else self._window_rows(read)
+        with self.get_http_request_counter() as requests:
+            requests.with_context({"advertiser_id": advertiser_id})
+            yield from self._rows_of(read, requests)
 
     def _plan_of(self, advertiser_id: str) -> ReadPlan:
         """The advertiser's plan, made once from the state the run started with."""
@@ -594,7 +608,10 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         if context is None:
             return
         try:
-            yield from self._records_unless_refused(context, self._reads_from(context))
+            with self.get_http_request_counter() as requests:
+                requests.with_context(context)
+                reads = self._reads_from(context)
+                yield from self._records_unless_refused(context, reads, requests)
         except BaseException as exc:
             # The SDK closes this generator early (`GeneratorExit`) only for the record
             # limit of `--test`: the run goes on then. Any other way out ends the run.
@@ -617,16 +634,17 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         return self._reads
 
     def _records_unless_refused(
-        self, context: Context, reads: Peekable[WindowRead]
+        self, context: Context, reads: Peekable[WindowRead], requests: metrics.Counter
     ) -> Iterator[dict[str, Any]]:
         """The advertiser's records; after TikTok refused it, its other windows are skipped."""
         advertiser_id = context["advertiser_id"]
-        yield from self.unless_refused(advertiser_id, self._advertiser_records(context, reads))
+        records = self._advertiser_records(context, reads, requests)
+        yield from self.unless_refused(advertiser_id, records)
         while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
             reads.take()
 
     def _advertiser_records(
-        self, context: Context, reads: Peekable[WindowRead]
+        self, context: Context, reads: Peekable[WindowRead], requests: metrics.Counter
     ) -> Iterator[dict[str, Any]]:
         """The records of one advertiser's planned windows, bookmark moving after each."""
         advertiser_id = context["advertiser_id"]
@@ -647,7 +665,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             timezone = self._plan_of(advertiser_id).timezone
             if read.window is not None:
                 self.runtime.run_log.window(self.name, read.window, self._plan_of(advertiser_id))
-            for row in self._rows_of(read):
+            for row in self._rows_of(read, requests):
                 record = typer.record(advertiser_id, row, timezone)
                 if period:
                     record.update(period)
