@@ -18,6 +18,8 @@ import enum
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
+from singer_sdk import metrics
+
 from tap_tiktok_ads.client import RetryBudget
 from tap_tiktok_ads.envelope import checked_body, response_data
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError
@@ -155,9 +157,16 @@ class ReportTaskClient:
             prepared,
             {"advertiser_id": advertiser_id},
         )
+        self._count(path, advertiser_id)
         if path == DOWNLOAD_PATH:
             return {}
         return response_data(response)
+
+    def _count(self, path: str, advertiser_id: str) -> None:
+        """The call in the SDK's `http_request_count`, as the SDK counts its own requests."""
+        with metrics.http_request_counter(self.stream.name, endpoint=path) as counter:
+            counter.with_context({"advertiser_id": advertiser_id})
+            counter.increment()
 
     def _send(self, prepared: requests.PreparedRequest, path: str) -> requests.Response:
         response = self.stream.requests_session.send(prepared, timeout=self.stream.timeout)

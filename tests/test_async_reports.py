@@ -12,12 +12,15 @@ import datetime as dt
 import io
 import itertools
 import json
+import logging
 import os
 import signal
 import subprocess
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from singer_sdk.metrics import METRICS_LOGGER_NAME, Metric, Point, Tag
 
 from tap_tiktok_ads.report_csv import ReportFileError, check_file, country_code, report_rows
 from tap_tiktok_ads.settings import check_settings
@@ -109,6 +112,22 @@ def test_async_and_sync_records_are_identical(api, data, stream: str) -> None:
         assert {r["country_code"] for r in async_records} == {"BR", "DE", "GB", "JP", "US"}
     # Once read, the tasks leave the state; the bookmarks are those of the sync run.
     assert by_async.state == by_sync.state
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_task_calls_are_counted_in_the_sdk_request_metric(api, caplog) -> None:
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), log_metrics=True
+    )
+    with caplog.at_level(logging.INFO, logger=METRICS_LOGGER_NAME):
+        run_tap({**config, "report_mode": "async"}, streams=selection("ad_report_daily"))
+    counted: Counter[str] = Counter()
+    for record in caplog.records:
+        point = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if isinstance(point, Point) and point.metric == Metric.HTTP_REQUEST_COUNT:
+            counted[str(point.tags[Tag.ENDPOINT]).strip("/") + "/"] += int(point.value)
+    for path in (CREATE, CHECK, DOWNLOAD):
+        assert counted[path] == len(calls(api, path)) > 0, path
 
 
 @pytest.mark.usefixtures("frozen_now")
