@@ -120,7 +120,7 @@ class RunLog:
     """The run's progress lines and its end-of-run table; one per run, shared by all streams.
 
     `interval` is the least time between two progress lines; the first partition of each
-    stream always says where it starts.
+    stream always says where it starts. Called from the thread that writes the records.
     """
 
     logger: logging.Logger
