@@ -40,6 +40,23 @@ REPEAT_WINDOW_SECONDS = 600.0  # Scenario 3: 3 timeouts of one request in 10 min
 MAX_TIMEOUTS_PER_REQUEST = 2  # ...so no request is sent again after its second
 
 
+# Doc 1757262274182145, Scenario 4: an audience query over 7 days should return at most 2,000
+# IDs, over 3 days at most 5,000.
+AUDIENCE_GUIDANCE = ((2_000, 7), (5_000, 3))
+
+
+def audience_window_days(ids: int, longest: int) -> int:
+    """Days per audience request for an account with `ids` IDs at the report's level.
+
+    Inferred beyond the guidance: more IDs than it covers are read one day at a time (and
+    a day still too heavy is read in ID batches).
+    """
+    for most_ids, days in AUDIENCE_GUIDANCE:
+        if ids <= most_ids:
+            return min(days, longest)
+    return 1
+
+
 class QueryTooHeavy(Exception):  # noqa: N818 - TikTok's verdict on the query, not a tap error
     """TikTok timed out on a report query or refused it as too large: ask for less."""
 

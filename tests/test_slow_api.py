@@ -10,8 +10,8 @@ from collections import Counter
 
 import pytest
 
-from tap_tiktok_ads import dates
-from tap_tiktok_ads.query_size import OWN_SLOW_DOWN_AT, TimeoutWatch
+from tap_tiktok_ads import dates, query_size
+from tap_tiktok_ads.query_size import OWN_SLOW_DOWN_AT, TimeoutWatch, audience_window_days
 from tap_tiktok_ads.transport import RateLimiter
 from tests.conftest import run_tap, run_until_failure, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
@@ -132,3 +132,36 @@ def test_the_client_holds_back_before_tiktok_lowers_its_qps() -> None:
     assert watch.may_repeat("request 1")
     watch.note("request 1")
     assert not watch.may_repeat("request 1")  # a third timeout would block it for 10 min
+
+
+def test_audience_window_days_follow_tiktoks_guidance() -> None:
+    assert audience_window_days(1, 7) == 7
+    assert audience_window_days(2_000, 7) == 7
+    assert audience_window_days(2_001, 7) == 3
+    assert audience_window_days(5_000, 7) == 3
+    assert audience_window_days(5_001, 7) == 1
+    assert audience_window_days(10, 5) == 5  # never longer than the stream's own window
+
+
+def test_audience_windows_are_sized_from_the_ids_the_account_has(api, data, monkeypatch) -> None:
+    """9 live ad groups over a (shrunk) guidance of 5 IDs per 7 days: 3-day windows; complete."""
+    monkeypatch.setattr(query_size, "AUDIENCE_GUIDANCE", ((5, 7), (20, 3)))
+    stream = "adgroup_audience_country_daily"
+    definition = REPORTS[stream]
+    final_now = dt.datetime(2026, 10, 31, 12, tzinfo=dt.timezone.utc)  # audience data final
+    monkeypatch.setattr(dates, "utc_now", lambda: final_now)
+    api.clock = lambda: final_now
+    config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+    metrics = ["spend", "impressions"]
+    result = run_tap(config, streams={stream: ["advertiser_id", *definition.dimensions, *metrics]})
+    spans = {
+        (r.params["start_date"], r.params["end_date"]) for r in api.requests if r.path == REPORT
+    }
+    assert spans
+    assert {
+        (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days + 1 for start, end in spans
+    } == {3}
+    expected = expected_report_records(data, stream, metrics, start=START, end=END, now=final_now)
+    keys = definition.key_properties
+    assert len(result.records[stream]) == len(expected) > 0
+    assert by_key(result.records[stream], keys) == by_key(expected, keys)

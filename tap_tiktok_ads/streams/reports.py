@@ -6,6 +6,7 @@ records and per-advertiser date bookmarks.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import threading
@@ -42,10 +43,10 @@ from tap_tiktok_ads.id_batches import (
     batch_params,
     list_ads,
 )
-from tap_tiktok_ads.metrics import METRICS, ReportType, TimeDimension
+from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
 from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
-from tap_tiktok_ads.query_size import QueryTooHeavy, heavy_query_code
+from tap_tiktok_ads.query_size import QueryTooHeavy, audience_window_days, heavy_query_code
 from tap_tiktok_ads.records import RowTyper
 from tap_tiktok_ads.report_definitions import (
     MAX_METRICS_PER_REQUEST,
@@ -79,6 +80,7 @@ class ReadPlan:
     end: dt.date
     final_through: dt.date | None  # AUDIENCE: bookmark may not pass this day
     timezone: str
+    window_days: int | None = None  # sized from the account (query_size.py); None: default
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             return week_periods(plan.start, plan.end, self.runtime.settings.week_start_day)
         if granularity is Granularity.MONTH:
             return month_periods(plan.start, plan.end)
-        return windows(plan.start, plan.end, self.definition.window_days)
+        return windows(plan.start, plan.end, plan.window_days or self.definition.window_days)
 
     def _request_context(
         self,
@@ -593,8 +595,59 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         if plan is None:
             bookmark = self.resume_bookmark({"advertiser_id": advertiser_id})
             plan = self.plan(self.runtime.directory.get(advertiser_id), bookmark)
+            if self._sized_by_ids and plan.start <= plan.end:
+                plan = dataclasses.replace(plan, window_days=self._audience_days(advertiser_id))
             self._plans[advertiser_id] = plan
         return plan
+
+    @property
+    def _sized_by_ids(self) -> bool:
+        """Daily audience reports below the advertiser level: windows sized by the IDs."""
+        definition = self.definition
+        return (
+            definition.report_type is ReportType.AUDIENCE
+            and definition.granularity is Granularity.DAY
+            and definition.level is not DataLevel.ADVERTISER
+        )
+
+    def _audience_days(self, advertiser_id: str) -> int:
+        """Days per request from the advertiser's IDs at the report's level (Doc 1757262274182145).
+
+        The count is `page_info.total_number` of the level's entity list (one ID per page).
+        """
+        level = self.definition.level
+        params: dict[str, Any] = {
+            "advertiser_id": advertiser_id,
+            "fields": [level.id_dimension],
+            "page": 1,
+            "page_size": 1,
+        }
+        if self.runtime.settings.include_deleted:
+            params["filtering"] = {"primary_status": "STATUS_ALL"}
+        data = self._get_data(f"/{level.value.lower()}/get/", params)
+        ids = int((data.get("page_info") or {}).get("total_number") or 0)
+        days = audience_window_days(ids, self.definition.window_days)
+        self.logger.info(
+            "Advertiser %s has %d %s IDs: %s reads %d day(s) per request, within TikTok's "
+            "guidance for audience reports (Doc 1757262274182145)",
+            advertiser_id,
+            ids,
+            level.value.lower(),
+            self.name,
+            days,
+        )
+        return days
+
+    def _get_data(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """`data` of one GET of another endpoint (entity lists), with retries and the limits."""
+        prepared = self.build_prepared_request(
+            method="GET",
+            url=f"{self.url_base}{path}",
+            params={key: encode_param(value) for key, value in params.items()},
+            headers=self.http_headers,
+        )
+        context = {"advertiser_id": params["advertiser_id"]}
+        return response_data(self._retrying_request(prepared, context))
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
