@@ -177,6 +177,12 @@ SCENARIOS: dict[str, Scenario] = {
         "memory", (Size(10, 6, 5, 16, 180), Size(10, 10, 10, 17, 180)), latency=0.0,
         rps=None, streams=("ad_report_daily",), runs=1, metrics=CONNECTOR_METRICS,
     ),
+    # One advertiser with 50,000 ads (issue 13): over TikTok's 20,000-ad report cap, so the
+    # tap reads it in ID batches (sync requests only, to measure that path).
+    "adcap": Scenario(
+        "adcap", (Size(1, 50, 50, 20, 30),), latency=0.0, rps=None,
+        streams=("ad_report_daily",), runs=1, tap_settings=(("report_mode", "sync"),),
+    ),
 }  # fmt: skip
 
 

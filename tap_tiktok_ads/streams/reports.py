@@ -624,7 +624,18 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         }
         if self.runtime.settings.include_deleted:
             params["filtering"] = {"primary_status": "STATUS_ALL"}
-        data = self._get_data(f"/{level.value.lower()}/get/", params)
+        try:
+            data = self._get_data(f"/{level.value.lower()}/get/", params)
+        except TikTokFatalError as exc:  # the count is advice: keep TikTok's 7 days
+            self.logger.warning(
+                "Could not count advertiser %s's %s IDs (%s); %s reads %d days per request",
+                advertiser_id,
+                level.value.lower(),
+                exc,
+                self.name,
+                self.definition.window_days,
+            )
+            return self.definition.window_days
         ids = int((data.get("page_info") or {}).get("total_number") or 0)
         days = audience_window_days(ids, self.definition.window_days)
         self.logger.info(
