@@ -209,6 +209,17 @@ class AdCensus:
             account.ads = listed
         return listed
 
+    def known_ids(self, advertiser_id: str, level: DataLevel) -> int | None:
+        """How many IDs the advertiser has at `level`, if its ads were listed in this run."""
+        with self._lock:
+            account = self._accounts.get(advertiser_id)
+            ads = None if account is None else account.ads
+        if ads is None:
+            return None
+        if level is DataLevel.ADVERTISER:
+            return 1
+        return len({ad.id_at(level) for ad in ads})
+
     def max_ads(self, advertiser_id: str) -> int:
         """The most ads one batch of this advertiser may cover now.
 

@@ -560,8 +560,6 @@ def test_audience_age_gender_report_recorded_by_airbyte(monkeypatch) -> None:
         dt.datetime(2021, 11, 3, 12, tzinfo=UTC),
         {
             "/advertiser/info/": INFO_RECORDED,
-            # The ad count sizes the audience windows (Doc 1757262274182145).
-            "/ad/get/": Reply(fixture("ad_get/ads_airbyte_recorded")),
             REPORT: Reply(fixture("report/audience_ad_age_gender_daily_airbyte_recorded")),
         },
         {"ad_audience_age_gender_daily": selection(expected)},
@@ -610,8 +608,6 @@ def test_audience_country_report_recorded_by_airbyte(monkeypatch) -> None:
         dt.datetime(2021, 11, 3, 12, tzinfo=UTC),
         {
             "/advertiser/info/": INFO_RECORDED,
-            # The campaign count sizes the audience windows (Doc 1757262274182145).
-            "/campaign/get/": Reply(fixture("campaign_get/campaigns_airbyte_recorded_page1")),
             REPORT: Reply(fixture("report/audience_campaign_country_daily_airbyte_recorded")),
         },
         {"campaign_audience_country_daily": selection(expected)},

@@ -4,6 +4,7 @@ into TikTok's punishments (Doc 1757262274182145; the fake's rules in tests/fake_
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections import Counter
@@ -143,25 +144,31 @@ def test_audience_window_days_follow_tiktoks_guidance() -> None:
     assert audience_window_days(10, 5) == 5  # never longer than the stream's own window
 
 
-def test_audience_windows_are_sized_from_the_ids_the_account_has(api, data, monkeypatch) -> None:
-    """9 live ad groups over a (shrunk) guidance of 5 IDs per 7 days: 3-day windows; complete."""
+def test_audience_windows_are_sized_from_the_ids_the_account_has(monkeypatch) -> None:
+    """An account over the ad cap had its ads listed: its 12 ad groups, over a (shrunk)
+    guidance of 5 IDs per 7 days, give 3-day audience windows; the data is complete."""
     monkeypatch.setattr(query_size, "AUDIENCE_GUIDANCE", ((5, 7), (20, 3)))
-    stream = "adgroup_audience_country_daily"
-    definition = REPORTS[stream]
     final_now = dt.datetime(2026, 10, 31, 12, tzinfo=dt.timezone.utc)  # audience data final
     monkeypatch.setattr(dates, "utc_now", lambda: final_now)
-    api.clock = lambda: final_now
-    config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+    data = FakeData(dataclasses.replace(SPEC, ad_cap=50))
+    basic, audience = "ad_report_daily", "adgroup_audience_country_daily"
     metrics = ["spend", "impressions"]
-    result = run_tap(config, streams={stream: ["advertiser_id", *definition.dimensions, *metrics]})
-    spans = {
-        (r.params["start_date"], r.params["end_date"]) for r in api.requests if r.path == REPORT
+    streams = {
+        name: ["advertiser_id", *REPORTS[name].dimensions, *metrics] for name in (basic, audience)
     }
-    assert spans
+    with FakeTikTokApi(data, clock=lambda: final_now) as api:
+        config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+        result = run_tap(config, streams=streams)
+        spans = {
+            (r.params["start_date"], r.params["end_date"])
+            for r in api.requests
+            if r.path == REPORT and r.params.get("report_type") == "AUDIENCE"
+        }
     assert {
         (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days + 1 for start, end in spans
     } == {3}
-    expected = expected_report_records(data, stream, metrics, start=START, end=END, now=final_now)
-    keys = definition.key_properties
-    assert len(result.records[stream]) == len(expected) > 0
-    assert by_key(result.records[stream], keys) == by_key(expected, keys)
+    for name in (basic, audience):
+        expected = expected_report_records(data, name, metrics, start=START, end=END, now=final_now)
+        keys = REPORTS[name].key_properties
+        assert len(result.records[name]) == len(expected) > 0
+        assert by_key(result.records[name], keys) == by_key(expected, keys)

@@ -473,12 +473,28 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         return f"{subject}, {context['start_date']} to {context['end_date']}"
 
     def _rows_of(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
-        """A window's rows: as read, in ID batches (ad cap), or in smaller parts (timeout)."""
+        """A window's rows: as read, in ID batches (ad cap), or in smaller parts (timeout).
+
+        The cap or a timeout met on a later page, after rows of the window went out, ends
+        the run with a message: the window's bookmark has not moved, so the next run reads it
+        again, in smaller queries from its first page on.
+        """
         if read.over_cap:
-            return self._batched_rows(read, requests)
-        if read.too_heavy is not None:
-            return self._smaller_rows(read, requests)
-        return self._window_rows(read, requests)
+            rows = self._batched_rows(read, requests)
+        elif read.too_heavy is not None:
+            rows = self._smaller_rows(read, requests)
+        else:
+            rows = self._window_rows(read, requests)
+        try:
+            yield from rows
+        except (AdCapReached, QueryTooHeavy) as exc:
+            msg = (
+                f"TikTok changed its answer while the tap paged through {self.name} for "
+                f"advertiser {read.advertiser_id}, {read.window} ({type(exc).__name__}: {exc}). "
+                "Run the tap again; it resumes from its state and reads that window in "
+                "smaller queries."
+            )
+            raise TikTokFatalError(self.runtime.redactor(msg)) from None
 
     def _smaller_rows(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
         """A window TikTok found too heavy: its halves (daily reports), else ID batches.
@@ -613,52 +629,24 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
     def _audience_days(self, advertiser_id: str) -> int:
         """Days per request from the advertiser's IDs at the report's level (Doc 1757262274182145).
 
-        The count is `page_info.total_number` of the level's entity list (one ID per page).
+        The IDs are counted from the account's ads when this run listed them already (an
+        account over the ad cap, id_batches.py), so that no request is spent on it; otherwise
+        TikTok's general advice of 7 days holds, and a window that times out is halved.
         """
-        level = self.definition.level
-        params: dict[str, Any] = {
-            "advertiser_id": advertiser_id,
-            "fields": [level.id_dimension],
-            "page": 1,
-            "page_size": 1,
-        }
-        if self.runtime.settings.include_deleted:
-            params["filtering"] = {"primary_status": "STATUS_ALL"}
-        try:
-            data = self._get_data(f"/{level.value.lower()}/get/", params)
-        except TikTokFatalError as exc:  # the count is advice: keep TikTok's 7 days
-            self.logger.warning(
-                "Could not count advertiser %s's %s IDs (%s); %s reads %d days per request",
-                advertiser_id,
-                level.value.lower(),
-                exc,
-                self.name,
-                self.definition.window_days,
-            )
+        ids = self.runtime.ad_census.known_ids(advertiser_id, self.definition.level)
+        if ids is None:
             return self.definition.window_days
-        ids = int((data.get("page_info") or {}).get("total_number") or 0)
         days = audience_window_days(ids, self.definition.window_days)
         self.logger.info(
             "Advertiser %s has %d %s IDs: %s reads %d day(s) per request, within TikTok's "
             "guidance for audience reports (Doc 1757262274182145)",
             advertiser_id,
             ids,
-            level.value.lower(),
+            self.definition.level.value.lower(),
             self.name,
             days,
         )
         return days
-
-    def _get_data(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
-        """`data` of one GET of another endpoint (entity lists), with retries and the limits."""
-        prepared = self.build_prepared_request(
-            method="GET",
-            url=f"{self.url_base}{path}",
-            params={key: encode_param(value) for key, value in params.items()},
-            headers=self.http_headers,
-        )
-        context = {"advertiser_id": params["advertiser_id"]}
-        return response_data(self._retrying_request(prepared, context))
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
