@@ -68,14 +68,33 @@ def ids_by_advertiser(result: SyncResult, stream: str) -> dict[str, list[str]]:
     return found
 
 
-def truth_ids(data: FakeData, stream: str, *, include_deleted: bool = False) -> dict[str, list]:
+def truth_ids(
+    data: FakeData, stream: str, *, include_deleted: bool = False, default_kinds_only: bool = False
+) -> dict[str, list]:
     return {
         aid: [
             r[ID_FIELDS[stream]]
-            for r in data.records(aid, STREAMS[stream], include_deleted=include_deleted)
+            for r in data.records(
+                aid,
+                STREAMS[stream],
+                include_deleted=include_deleted,
+                default_kinds_only=default_kinds_only,
+            )
         ]
         for aid in data.advertiser_ids()
     }
+
+
+def entity_filters(api: FakeTikTokApi, path: str) -> list[dict[str, Any]]:
+    """The `filtering` objects the tap sent to one entity endpoint."""
+    return [r.params.get("filtering") or {} for r in api.requests if r.path == path]
+
+
+# Every origin and buying type: the endpoints hide Promote and TopView entities by default.
+EVERY_KIND = [
+    {"campaign_system_origins": ["TT_ADS_PLATFORM", "PROMOTE"], "buying_types": buying}
+    for buying in (["AUCTION", "RESERVATION_RF"], ["RESERVATION_TOP_VIEW"])
+]
 
 
 def bookmarks(state: dict[str, Any], stream: str) -> dict[str, str]:
@@ -123,10 +142,21 @@ def test_first_run_emits_every_entity_whatever_its_age(api: FakeTikTokApi, own_d
             aid: max(last_change(r) for r in own_data.records(aid, level))
             for aid in own_data.advertiser_ids()
         }
-    # page_size 3 means several pages per advertiser; without a bookmark no filter is sent.
+    # page_size 3 means several pages per advertiser; without a bookmark only the filters that
+    # show every kind of entity are sent, one pass per group of buying types.
     ad_calls = [r for r in api.requests if r.path == "ad/get/"]
     assert len(ad_calls) > len(own_data.advertiser_ids())
-    assert all(r.params["page_size"] == "3" and "filtering" not in r.params for r in ad_calls)
+    assert all(r.params["page_size"] == "3" for r in ad_calls)
+    for path in PATHS.values():
+        assert {json.dumps(f, sort_keys=True) for f in entity_filters(api, path)} == {
+            json.dumps(f, sort_keys=True) for f in EVERY_KIND
+        }
+    # Promote, TopView and Smart+ entities are among them; the default filters hide two kinds.
+    hidden = truth_ids(own_data, "campaigns", default_kinds_only=True)
+    assert sum(map(len, hidden.values())) < len(result.records["campaigns"])
+    assert {"PROMOTE"} == {r.get("campaign_system_origin") for r in result.records["campaigns"]} - {
+        None
+    }
 
 
 def test_entity_records_match_their_schema_without_warnings(
@@ -142,7 +172,7 @@ def test_entity_records_match_their_schema_without_warnings(
     sample = result.records["adgroups"][0]
     assert sample["schedule_start_time"].endswith("+00:00")
     # The fake sends `tracking_pixel_id` as a number; the schema says text.
-    assert {r["tracking_pixel_id"] for r in result.records["ads"]} == {"0"}
+    assert {r.get("tracking_pixel_id", "0") for r in result.records["ads"]} == {"0"}
 
 
 def test_ad_without_modify_time_is_emitted_and_bookmarked(api: FakeTikTokApi, own_data: FakeData):
@@ -196,8 +226,7 @@ def test_second_run_emits_only_changed_entities(api: FakeTikTokApi, own_data: Fa
         assert emitted[touched[stream].entity_id]["modify_time"] == when.isoformat()
         assert bookmarks(second.state, stream)[touched[stream].advertiser_id] == when.isoformat()
     # ad/get/ filters on the server; campaigns and ad groups cannot, so the tap filters.
-    ad_filters = [r.params.get("filtering") for r in api.requests if r.path == "ad/get/"]
-    assert all(f and "modified_after" in f for f in ad_filters)
+    assert all("modified_after" in f for f in entity_filters(api, "ad/get/"))
     first_marks = bookmarks(first.state, "ads")
     sent = {
         r.params["advertiser_id"]: r.params["filtering"]["modified_after"]
@@ -207,7 +236,7 @@ def test_second_run_emits_only_changed_entities(api: FakeTikTokApi, own_data: Fa
     for aid, value in sent.items():
         expected = dt.datetime.fromisoformat(first_marks[aid]) - dt.timedelta(seconds=1)
         assert value == expected.strftime("%Y-%m-%d %H:%M:%S")
-    assert all("filtering" not in r.params for r in api.requests if r.path == "campaign/get/")
+    assert all("modified_after" not in f for f in entity_filters(api, "campaign/get/"))
 
 
 @pytest.mark.parametrize("start_date", ["2026-11-15", "30"])
@@ -243,7 +272,7 @@ def test_old_bookmark_reads_everything_without_modified_after(
     }
     result = run_tap(tap_config(api), streams={"ads": None}, state=state)
     # TikTok keeps modified_after within 6 months: older bookmarks filter on our side.
-    assert all("filtering" not in r.params for r in api.requests if r.path == "ad/get/")
+    assert all("modified_after" not in f for f in entity_filters(api, "ad/get/"))
     assert ids_by_advertiser(result, "ads").keys() == set(own_data.advertiser_ids())
 
 
@@ -305,8 +334,8 @@ def test_include_deleted_adds_deleted_entities_of_every_advertiser(
     assert len(advertisers_with_deleted) >= 2
     statuses = {r["secondary_status"] for r in with_deleted.records["campaigns"]}
     assert "CAMPAIGN_STATUS_DELETE" in statuses
-    filters = [r.params.get("filtering") for r in api.requests if r.path == "campaign/get/"]
-    assert {"primary_status": "STATUS_DELETE"} in filters
+    filters = entity_filters(api, "campaign/get/")
+    assert {"primary_status": "STATUS_DELETE", **EVERY_KIND[0]} in filters
 
 
 # -- advertisers -------------------------------------------------------------------------------
@@ -347,7 +376,7 @@ def call(api: FakeTikTokApi, path: str, **params: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("stream", list(STREAMS))
 def test_fake_pages_sorted_by_id_descending(api: FakeTikTokApi, own_data: FakeData, stream: str):
     aid = own_data.advertiser_ids()[0]
-    expected = sorted(truth_ids(own_data, stream)[aid], reverse=True)
+    expected = sorted(truth_ids(own_data, stream, default_kinds_only=True)[aid], reverse=True)
     body = call(api, PATHS[stream], advertiser_id=aid)
     assert body["code"] == 0
     assert body["data"]["page_info"] == {
@@ -376,6 +405,10 @@ def test_fake_pages_sorted_by_id_descending(api: FakeTikTokApi, own_data: FakeDa
         ({"filtering": {"secondary_status": "AD_STATUS_ALL"}}, "secondary_status"),
         ({"filtering": {"campaign_ids": [str(i) for i in range(101)]}}, "campaign_ids"),
         ({"fields": ["campaign_id", "no_such_field"]}, "fields"),
+        ({"no_such_parameter": "1"}, "no_such_parameter"),
+        ({"filtering": {"adgroup_ids": ["1"]}}, "adgroup_ids"),
+        ({"filtering": {"campaign_system_origins": ["ELSEWHERE"]}}, "campaign_system_origins"),
+        ({"filtering": {"buying_types": ["AUCTION", "RESERVATION_TOP_VIEW"]}}, "buying_types"),
     ],
 )
 def test_fake_rejects_bad_entity_requests(
@@ -393,10 +426,17 @@ def test_fake_status_filters_and_fields(api: FakeTikTokApi, own_data: FakeData):
     aid = next(
         a
         for a in own_data.advertiser_ids()
-        if any(e.deleted for e in own_data.entities(a, DataLevel.CAMPAIGN, include_deleted=True))
+        if any(
+            e.deleted
+            for e in own_data.entities(
+                a, DataLevel.CAMPAIGN, include_deleted=True, default_kinds_only=True
+            )
+        )
     )
-    everything = truth_ids(own_data, "campaigns", include_deleted=True)[aid]
-    active = truth_ids(own_data, "campaigns")[aid]
+    everything = truth_ids(own_data, "campaigns", include_deleted=True, default_kinds_only=True)[
+        aid
+    ]
+    active = truth_ids(own_data, "campaigns", default_kinds_only=True)[aid]
     deleted = sorted(set(everything) - set(active), reverse=True)
 
     def ids(**filtering: str) -> list[str]:
@@ -410,8 +450,41 @@ def test_fake_status_filters_and_fields(api: FakeTikTokApi, own_data: FakeData):
     assert ids(primary_status="STATUS_ALL") == sorted(everything, reverse=True)
     body = call(api, "campaign/get/", advertiser_id=aid, fields=["campaign_id", "modify_time"])
     assert all(set(r) == {"campaign_id", "modify_time"} for r in body["data"]["list"])
-    body = call(api, "campaign/get/", advertiser_id=aid, filtering={"campaign_ids": [active[0]]})
-    assert [r["campaign_id"] for r in body["data"]["list"]] == [active[0]]
+    body = call(
+        api,
+        "campaign/get/",
+        advertiser_id=aid,
+        filtering={"campaign_ids": [everything[0]], "primary_status": "STATUS_ALL"},
+    )
+    assert [r["campaign_id"] for r in body["data"]["list"]] == [everything[0]]
+
+
+def test_fake_hides_promote_and_top_view_unless_asked(api: FakeTikTokApi, own_data: FakeData):
+    """The documented defaults: TT_ADS_PLATFORM origin, AUCTION and RESERVATION_RF buys."""
+    for stream, path in PATHS.items():
+        for aid in own_data.advertiser_ids():
+            default = call(api, path, advertiser_id=aid, page_size=100)["data"]["list"]
+            visible = truth_ids(own_data, stream, default_kinds_only=True)[aid]
+            assert [r[ID_FIELDS[stream]] for r in default] == sorted(visible, reverse=True)
+            every = []
+            for kinds in EVERY_KIND:
+                body = call(api, path, advertiser_id=aid, filtering=kinds, page_size=100)
+                every += [r[ID_FIELDS[stream]] for r in body["data"]["list"]]
+            assert sorted(every) == sorted(truth_ids(own_data, stream)[aid])
+    promote = call(
+        api,
+        "campaign/get/",
+        advertiser_id=own_data.advertiser_ids()[0],
+        filtering={"campaign_system_origins": ["PROMOTE"]},
+    )["data"]["list"]
+    # Only six settings of a Promote campaign can be read, and its origin.
+    assert promote
+    assert all("modify_time" not in r and r["campaign_system_origin"] == "PROMOTE" for r in promote)
+    top_view = {**EVERY_KIND[1]}
+    aid = own_data.advertiser_ids()[1]
+    too_big = call(api, "adgroup/get/", advertiser_id=aid, filtering=top_view, page_size=101)
+    assert too_big["code"] == 40002
+    assert "page_size" in too_big["message"]
 
 
 def test_fake_modified_after_only_on_ads(api: FakeTikTokApi, own_data: FakeData):
@@ -420,7 +493,7 @@ def test_fake_modified_after_only_on_ads(api: FakeTikTokApi, own_data: FakeData)
     newer = sorted(
         (
             r["ad_id"]
-            for r in own_data.records(aid, DataLevel.AD)
+            for r in own_data.records(aid, DataLevel.AD, default_kinds_only=True)
             if (r.get("modify_time") or r["create_time"]) > cutoff
         ),
         reverse=True,
@@ -429,10 +502,11 @@ def test_fake_modified_after_only_on_ads(api: FakeTikTokApi, own_data: FakeData)
         api, "ad/get/", advertiser_id=aid, filtering={"modified_after": cutoff}, page_size=100
     )
     assert [r["ad_id"] for r in body["data"]["list"]] == newer
-    assert 0 < len(newer) < len(own_data.records(aid, DataLevel.AD))
-    # Campaigns and ad groups have no such filter: it is ignored like any unknown key.
+    assert 0 < len(newer) < len(own_data.records(aid, DataLevel.AD, default_kinds_only=True))
+    # Campaigns and ad groups have no such filter: the reference does not list it, refused.
     body = call(api, "campaign/get/", advertiser_id=aid, filtering={"modified_after": cutoff})
-    assert len(body["data"]["list"]) == len(own_data.records(aid, DataLevel.CAMPAIGN))
+    assert body["code"] == 40002
+    assert "modified_after" in body["message"]
     too_old = call(
         api, "ad/get/", advertiser_id=aid, filtering={"modified_after": "2026-01-01 00:00:00"}
     )

@@ -12,12 +12,15 @@ formats checked. Each test keeps the time values the tap emits in one place at i
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 from tests.replay.server import Reply, fixture
 from tests.replay_harness import replay, selection
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from tests.replay.server import ReplayServer
 
 UTC = dt.timezone.utc
@@ -626,6 +629,44 @@ def test_audience_country_report_recorded_by_airbyte(monkeypatch) -> None:
 
 # --- entities --------------------------------------------------------------------------------
 
+# The entity endpoints hide TopView entities unless `buying_types` is ["RESERVATION_TOP_VIEW"]
+# alone (Doc 1739315828649986), so the tap reads them in a pass of their own. The recorded
+# accounts had none: that pass gets an empty page, which is all TikTok can answer then.
+TOP_VIEW_PASS = json.dumps(
+    {
+        "campaign_system_origins": ["TT_ADS_PLATFORM", "PROMOTE"],
+        "buying_types": ["RESERVATION_TOP_VIEW"],
+    },
+    separators=(",", ":"),
+)
+NO_TOP_VIEW = Reply(
+    {
+        "code": 0,
+        "message": "OK",
+        "data": {
+            "list": [],
+            "page_info": {"page": 1, "page_size": 10, "total_number": 0, "total_page": 0},
+        },
+    },
+    {"filtering": TOP_VIEW_PASS},
+)
+
+
+def entity_replies(*replies: Reply) -> list[Reply]:
+    """The recorded answers of an entity endpoint, after the empty TopView pass."""
+    return [NO_TOP_VIEW, *replies]
+
+
+def assert_nothing_dropped(
+    records: list[dict[str, Any]], recorded: dict[str, Any], *, extra: Sequence[str] = ()
+) -> None:
+    """Every field of every recorded item is in its record; `extra` ones in `extra_fields`."""
+    items = recorded["data"]["list"]
+    assert len(records) == len(items)
+    for record, item in zip(records, items, strict=True):
+        assert set(record) - {"extra_fields"} == set(item) - set(extra)
+        assert set(record.get("extra_fields", {})) == set(extra)
+
 
 def test_campaigns_recorded_by_airbyte_over_two_pages(monkeypatch) -> None:
     """Airbyte's recorded campaigns, served as two pages of two: IDs as numbers, UTC times."""
@@ -671,10 +712,10 @@ def test_campaigns_recorded_by_airbyte_over_two_pages(monkeypatch) -> None:
         }
         for campaign_id, (name, budget_mode, budget) in names.items()
     ]
-    pages = [
+    pages = entity_replies(
         Reply(fixture("campaign_get/campaigns_airbyte_recorded_page1"), {"page": "1"}),
         Reply(fixture("campaign_get/campaigns_airbyte_recorded_page2"), {"page": "2"}),
-    ]
+    )
     result, server = replay(
         monkeypatch,
         dt.datetime(2023, 4, 6, 12, tzinfo=UTC),
@@ -685,7 +726,11 @@ def test_campaigns_recorded_by_airbyte_over_two_pages(monkeypatch) -> None:
     )
     assert result.records["campaigns"] == expected
     asked = server.asked("/campaign/get/")
-    assert [(r.query["page"], r.query["page_size"]) for r in asked] == [("1", "2"), ("2", "2")]
+    assert [(r.query["page"], r.query["page_size"]) for r in asked] == [
+        ("1", "2"),
+        ("2", "2"),
+        ("1", "2"),  # the TopView pass
+    ]
     assert {r.query["advertiser_id"] for r in asked} == {AIRBYTE0830}
 
 
@@ -697,7 +742,7 @@ def test_campaign_from_tiktoks_reference_example(monkeypatch) -> None:
         dt.datetime(2023, 4, 6, 12, tzinfo=UTC),
         {
             "/advertiser/info/": INFO_RECORDED,
-            "/campaign/get/": Reply(fixture("campaign_get/campaign_get_doc")),
+            "/campaign/get/": entity_replies(Reply(fixture("campaign_get/campaign_get_doc"))),
         },
         {"campaigns": None},
         advertiser_ids=[AIRBYTE0830],
@@ -724,8 +769,37 @@ def test_campaign_from_tiktoks_reference_example(monkeypatch) -> None:
     ]
 
 
+SETTINGS_ONCE_DROPPED = {
+    "optimization_event": None,
+    "secondary_optimization_event": None,
+    "deep_bid_type": None,
+    "conversion_window": None,
+    "frequency": None,
+    "frequency_schedule": None,
+    "bid_display_mode": "CPMV",
+    "scheduled_budget": 0,
+    "network_types": [],
+    "interest_keyword_ids": [],
+    "actions": [],
+    "included_custom_actions": [],
+    "excluded_custom_actions": [],
+    "brand_safety_type": "NO_BRAND_SAFETY",
+    "brand_safety_partner": None,
+    "device_price_ranges": [],
+    "device_model_ids": [],
+    "category_id": "0",  # TikTok: 0
+    "keywords": None,
+    "is_hfss": False,
+    "ios14_quota_type": "UNOCCUPIED",
+    "inventory_filter_enabled": False,
+    "search_result_enabled": False,
+    "creative_material_mode": "CUSTOM",
+    "auto_targeting_enabled": False,
+}
+
+
 def test_adgroup_recorded_by_airbyte(monkeypatch) -> None:
-    """TikTok's extra fields are dropped; a numeric flag and numeric IDs are typed per schema."""
+    """Every recorded field is emitted; a numeric flag and numeric IDs are typed per schema."""
     times = {
         "create_time": "2021-10-19T18:18:09+00:00",  # TikTok: "2021-10-19 18:18:09", UTC
         "modify_time": "2021-10-20T08:05:14+00:00",
@@ -738,57 +812,58 @@ def test_adgroup_recorded_by_airbyte(monkeypatch) -> None:
         "111111111110000000000000000000000000000000001111111111111110000000000000000000000000000"
         "000011111111111111110000000000000000000000000000000011111111111111110000000"
     )
+    expected = {
+        **times,
+        "advertiser_id": AIRBYTE0830,
+        "campaign_id": "1714073078669329",
+        "campaign_name": "Website Traffic20211019110444",
+        "adgroup_id": "1714073022392322",
+        "adgroup_name": "Ad Group20211019111040",
+        "budget": 50,
+        "budget_mode": "BUDGET_MODE_DAY",
+        "promotion_type": "WEBSITE",
+        "skip_learning_phase": False,  # TikTok: 0
+        "billing_event": "CPC",
+        "bid_price": 0,
+        "bid_type": "BID_TYPE_NO_BID",
+        "conversion_bid_price": 0,
+        "deep_cpa_bid": 0,
+        "optimization_goal": "CLICK",
+        "pacing": "PACING_MODE_SMOOTH",
+        "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
+        "placements": None,
+        "pixel_id": None,
+        "app_id": None,
+        "schedule_type": "SCHEDULE_START_END",
+        "dayparting": dayparting,
+        "operation_status": "DISABLE",
+        "secondary_status": "ADGROUP_STATUS_CAMPAIGN_DISABLE",
+        "is_new_structure": True,
+        "gender": "GENDER_MALE",
+        "age_groups": ["AGE_25_34", "AGE_35_44", "AGE_45_54"],
+        "languages": ["en"],
+        "location_ids": ["5332921"],  # TikTok: [5332921]
+        "operating_systems": [],
+        "interest_category_ids": [],
+        "audience_ids": [],
+        "excluded_audience_ids": [],
+        "comment_disabled": False,
+        "share_disabled": False,
+        "video_download_disabled": False,
+    }
+    recorded = fixture("adgroup_get/adgroups_airbyte_recorded")
     result, _ = replay(
         monkeypatch,
         dt.datetime(2023, 4, 6, 12, tzinfo=UTC),
-        {
-            "/advertiser/info/": INFO_RECORDED,
-            "/adgroup/get/": Reply(fixture("adgroup_get/adgroups_airbyte_recorded")),
-        },
+        {"/advertiser/info/": INFO_RECORDED, "/adgroup/get/": entity_replies(Reply(recorded))},
         {"adgroups": None},
         advertiser_ids=[AIRBYTE0830],
     )
-    assert result.records["adgroups"] == [
-        {
-            **times,
-            "advertiser_id": AIRBYTE0830,
-            "campaign_id": "1714073078669329",
-            "campaign_name": "Website Traffic20211019110444",
-            "adgroup_id": "1714073022392322",
-            "adgroup_name": "Ad Group20211019111040",
-            "budget": 50,
-            "budget_mode": "BUDGET_MODE_DAY",
-            "promotion_type": "WEBSITE",
-            "skip_learning_phase": False,  # TikTok: 0
-            "billing_event": "CPC",
-            "bid_price": 0,
-            "bid_type": "BID_TYPE_NO_BID",
-            "conversion_bid_price": 0,
-            "deep_cpa_bid": 0,
-            "optimization_goal": "CLICK",
-            "pacing": "PACING_MODE_SMOOTH",
-            "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
-            "placements": None,
-            "pixel_id": None,
-            "app_id": None,
-            "schedule_type": "SCHEDULE_START_END",
-            "dayparting": dayparting,
-            "operation_status": "DISABLE",
-            "secondary_status": "ADGROUP_STATUS_CAMPAIGN_DISABLE",
-            "is_new_structure": True,
-            "gender": "GENDER_MALE",
-            "age_groups": ["AGE_25_34", "AGE_35_44", "AGE_45_54"],
-            "languages": ["en"],
-            "location_ids": ["5332921"],  # TikTok: [5332921]
-            "operating_systems": [],
-            "interest_category_ids": [],
-            "audience_ids": [],
-            "excluded_audience_ids": [],
-            "comment_disabled": False,
-            "share_disabled": False,
-            "video_download_disabled": False,
-        }
-    ]
+    assert_nothing_dropped(result.records["adgroups"], recorded)
+    (record,) = result.records["adgroups"]
+    assert {name: record[name] for name in expected} == expected
+    # The settings once dropped (issue 15), among others, as TikTok sent them.
+    assert {name: record[name] for name in SETTINGS_ONCE_DROPPED} == SETTINGS_ONCE_DROPPED
 
 
 def test_ads_recorded_by_airbyte(monkeypatch) -> None:
@@ -801,12 +876,31 @@ def test_ads_recorded_by_airbyte(monkeypatch) -> None:
         dt.datetime(2023, 4, 6, 12, tzinfo=UTC),
         {
             "/advertiser/info/": INFO_RECORDED,
-            "/ad/get/": Reply(fixture("ad_get/ads_airbyte_recorded")),
+            "/ad/get/": entity_replies(Reply(fixture("ad_get/ads_airbyte_recorded"))),
         },
         {"ads": None},
         advertiser_ids=[AIRBYTE0830],
     )
-    assert result.records["ads"] == [
+    assert_nothing_dropped(result.records["ads"], fixture("ad_get/ads_airbyte_recorded"))
+    # The settings once dropped (issue 15), as TikTok sent them (all unset in these ads).
+    once_dropped = {
+        "ad_texts": None,
+        "landing_page_urls": None,
+        "music_id": None,
+        "page_id": None,
+        "card_id": None,
+        "creative_type": None,
+        "optimization_event": None,
+        "avatar_icon_web_uri": "ad-site-i18n-sg/202203285d0de5c114d0690a462bb6a4",
+        "viewability_postbid_partner": "UNSET",
+        "fallback_type": "UNSET",
+        "vast_moat_enabled": False,
+        "app_name": "",
+        "playable_url": "",
+    }
+    first = result.records["ads"][0]
+    assert {name: first[name] for name in once_dropped} == once_dropped
+    expected = [
         {
             "advertiser_id": AIRBYTE0830,
             "campaign_id": "1728545382536225",
@@ -875,6 +969,10 @@ def test_ads_recorded_by_airbyte(monkeypatch) -> None:
             "click_tracking_url": None,
         },
     ]
+    assert [
+        {name: record[name] for name in wanted}
+        for record, wanted in zip(result.records["ads"], expected, strict=True)
+    ] == expected
 
 
 # --- advertisers -----------------------------------------------------------------------------
@@ -901,7 +999,12 @@ def recorded_advertisers() -> list[dict[str, Any]]:
         AIRBYTE08270: "2021-08-27T09:30:54+00:00",
         AIRBYTE0830: "2021-08-30T14:59:51+00:00",
     }
+    # TikTok's to-be-deprecated location fields (Doc 1739593083610113), unset in all three.
+    unset_locations = dict.fromkeys(
+        ("license_city", "license_province", "promotion_center_city", "promotion_center_province")
+    )
     suspended = {
+        **unset_locations,
         "telephone_number": "+18023****63",
         "cellphone_number": "+18023****63",
         "contacter": "Ai***te",
@@ -944,6 +1047,7 @@ def recorded_advertisers() -> list[dict[str, Any]]:
             "create_time": created[AIRBYTE08270],
         },
         {
+            **unset_locations,
             "advertiser_id": AIRBYTE0830,
             "name": "Airbyte0830",
             "telephone_number": "+14156****85",

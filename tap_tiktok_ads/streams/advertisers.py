@@ -16,16 +16,22 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.entity_fields import EXTRA_FIELDS, entity_schema
 from tap_tiktok_ads.errors import TikTokFatalError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from singer_sdk.helpers.types import Context
+    from singer_sdk.singerlib import MetadataMapping
 
     from tap_tiktok_ads.streams.business_centers import BusinessCenterAdvertisersStream
 
 ADVERTISER_INFO_BATCH = 100  # advertiser/info/ takes at most 100 IDs (reference 3.2)
+# advertiser/info/ (Doc 1739593083610113) leaves these out unless `fields` asks for them, and
+# then returns only them and `advertiser_id`: they cost a request of their own, so they are
+# deselected by default and asked for only when selected.
+ASKED_ALONE = ("company_name_editable", "can_use_custom_identity", "ads_only_mode")
 
 
 class AuthorizedAdvertisersStream(TikTokStream):
@@ -58,39 +64,31 @@ class AdvertisersStream(TikTokStream):
     path = "/advertiser/info/"
     paginated = False
     primary_keys = ("advertiser_id",)
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("name", th.StringType),
-        th.Property("company", th.StringType),
-        th.Property("status", th.StringType),
-        th.Property("role", th.StringType),
-        th.Property("currency", th.StringType),
-        th.Property("timezone", th.StringType),
-        th.Property("display_timezone", th.StringType),
-        th.Property("country", th.StringType),
-        th.Property("language", th.StringType),
-        th.Property("balance", th.NumberType),
-        th.Property("create_time", th.DateTimeType),
-        th.Property("industry", th.StringType),
-        th.Property("description", th.StringType),
-        th.Property("email", th.StringType),
-        th.Property("telephone_number", th.StringType),
-        th.Property("cellphone_number", th.StringType),
-        th.Property("contacter", th.StringType),
-        th.Property("address", th.StringType),
-        th.Property("license_no", th.StringType),
-        th.Property("license_url", th.StringType),
-        th.Property("rejection_reason", th.StringType),
-        th.Property("owner_bc_id", th.StringType),
-        th.Property("advertiser_account_type", th.StringType),
-        th.Property("promotion_area", th.StringType),
-        th.Property("brand", th.StringType),
-    ).to_dict()
+    # Every field of advertiser/info/ (Doc 1739593083610113), from data/entity_fields/.
+    schema = entity_schema("advertiser_info", ("advertiser_id",))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's own
+        """The stream, and the undeclared fields it logged this run (none yet)."""
+        super().__init__(*args, **kwargs)
+        self._warned: set[str] = set()
+
+    @property
+    @override
+    def metadata(self) -> MetadataMapping:
+        """Standard metadata, with the fields that cost a request of their own deselected."""
+        metadata = super().metadata
+        for name in ASKED_ALONE:
+            metadata[("properties", name)].selected_by_default = False
+        return metadata
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
-        """One batch of advertiser IDs."""
-        return {"advertiser_ids": list((context or {}).get("advertiser_ids") or [])}
+        """One batch of advertiser IDs, and the fields asked for alone if any."""
+        context = context or {}
+        params: dict[str, Any] = {"advertiser_ids": list(context.get("advertiser_ids") or [])}
+        if context.get("fields"):
+            params["fields"] = list(context["fields"])
+        return params
 
     def fetch(self, advertiser_ids: list[str]) -> list[dict[str, Any]]:
         """The info rows of these advertisers, in batches of 100."""
@@ -117,15 +115,44 @@ class AdvertisersStream(TikTokStream):
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """The rows fetched when the sync resolved its advertisers."""
+        """The rows fetched when the sync resolved its advertisers, with the fields asked alone.
+
+        Those (`ASKED_ALONE`) are read only when selected: one more request per 100.
+        """
         del context
-        for row in self.runtime.directory.info_rows:
-            yield dict(row)
+        rows = [dict(row) for row in self.runtime.directory.info_rows]
+        alone = [name for name in ASKED_ALONE if self.mask.get(("properties", name), False)]
+        if alone:
+            ids = [str(row["advertiser_id"]) for row in rows]
+            extra: dict[str, dict[str, Any]] = {}
+            for start in range(0, len(ids), ADVERTISER_INFO_BATCH):
+                batch = {"advertiser_ids": ids[start : start + ADVERTISER_INFO_BATCH]}
+                for found in self.request_records({**batch, "fields": alone}):
+                    extra[str(found.get("advertiser_id"))] = found
+            for row in rows:
+                asked = extra.get(str(row["advertiser_id"]), {})
+                row.update({name: asked.get(name) for name in alone})
+        yield from rows
 
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
-        """`create_time` arrives as epoch seconds; emit it as an ISO timestamp, the ID as text."""
+        """`create_time` arrives as epoch seconds; emit it as an ISO timestamp, the ID as text.
+
+        A field the schema does not declare is kept in `extra_fields`, logged once per run.
+        """
         del context
+        properties = self.schema["properties"]
+        extra = {name: row.pop(name) for name in list(row) if name not in properties}
+        for name in sorted(set(extra) - self._warned):
+            self._warned.add(name)
+            self.logger.warning(
+                "advertisers: TikTok sent the field %r, which the schema does not declare; "
+                "it is kept as sent, in %s.",
+                name,
+                EXTRA_FIELDS,
+            )
+        if extra:
+            row[EXTRA_FIELDS] = extra
         if isinstance(row.get("advertiser_id"), int):
             row["advertiser_id"] = str(row["advertiser_id"])  # v1.2 sent ids as numbers (1.4)
         created = row.get("create_time")

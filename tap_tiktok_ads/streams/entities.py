@@ -6,6 +6,10 @@ and is written only once every entity of that advertiser was emitted: an interru
 never skips an entity. The first run emits every entity whatever its age (`start_date` is
 about report days, not entities); later runs emit the entities whose `modify_time` is at or
 after the bookmark.
+
+The schemas are TikTok's documented response fields (`tap_tiktok_ads.entity_fields`); a field
+TikTok sends beyond them is kept in `extra_fields`. Every entity TikTok hides by default is
+asked for: Promote campaigns, TopView and Reach & Frequency buys (see `HIDDEN_BY_DEFAULT`).
 """
 
 from __future__ import annotations
@@ -14,18 +18,24 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
+from tap_tiktok_ads.entity_fields import (
+    EXTRA_FIELDS,
+    conform,
+    entity_schema,
+    undeclared_members,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
+    from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from tap_tiktok_ads.runtime import Runtime
 
@@ -33,124 +43,22 @@ TIKTOK_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # entity times and filters, UTC (refer
 # ad/get/ `modified_after`: "keep the range within 6 months" (reference 3.5); older bookmarks
 # read everything and filter here.
 MODIFIED_AFTER_MAX_AGE = dt.timedelta(days=180)
-TIMESTAMP_FIELDS = ("create_time", "modify_time", "schedule_start_time", "schedule_end_time")
 
-_STRINGS = th.ArrayType(th.StringType)
-
-
-def _strings(*names: str) -> list[th.Property]:
-    return [th.Property(name, th.StringType) for name in names]
-
-
-def _flags(*names: str) -> list[th.Property]:
-    return [th.Property(name, th.BooleanType) for name in names]
-
-
-def _numbers(*names: str) -> list[th.Property]:
-    return [th.Property(name, th.NumberType) for name in names]
-
-
-def _lists(*names: str) -> list[th.Property]:
-    return [th.Property(name, _STRINGS) for name in names]
-
-
-# Fields every entity carries (reference 3.3-3.5).
-_COMMON = [
-    th.Property("advertiser_id", th.StringType, required=True),
-    th.Property("create_time", th.DateTimeType),
-    th.Property("modify_time", th.DateTimeType),
-    *_strings("operation_status", "secondary_status"),
-    *_flags("is_new_structure"),
-]
-
-CAMPAIGN_SCHEMA = th.PropertiesList(
-    *_COMMON,
-    th.Property("campaign_id", th.StringType, required=True),
-    *_strings(
-        "campaign_name",
-        "campaign_type",
-        "objective_type",
-        "objective",
-        "budget_mode",
-        "bid_type",
-        "deep_bid_type",
-        "optimization_goal",
-        "app_promotion_type",
-        "rf_campaign_type",
-        "campaign_automation_type",
-        "campaign_system_origin",
-        "app_id",
-        "po_number",
-    ),
-    *_numbers("budget", "roas_bid"),
-    *_flags("is_smart_performance_campaign", "is_search_campaign", "budget_optimize_on"),
-    *_lists("special_industries"),
-).to_dict()
-
-ADGROUP_SCHEMA = th.PropertiesList(
-    *_COMMON,
-    th.Property("adgroup_id", th.StringType, required=True),
-    *_strings(
-        "campaign_id",
-        "campaign_name",
-        "adgroup_name",
-        "budget_mode",
-        "schedule_type",
-        "dayparting",
-        "pacing",
-        "optimization_goal",
-        "billing_event",
-        "bid_type",
-        "placement_type",
-        "gender",
-        "promotion_type",
-        "pixel_id",
-        "app_id",
-    ),
-    th.Property("schedule_start_time", th.DateTimeType),
-    th.Property("schedule_end_time", th.DateTimeType),
-    *_numbers("budget", "bid_price", "conversion_bid_price", "deep_cpa_bid"),
-    *_flags("skip_learning_phase", "comment_disabled", "share_disabled", "video_download_disabled"),
-    *_lists(
-        "placements",
-        "location_ids",
-        "age_groups",
-        "languages",
-        "operating_systems",
-        "interest_category_ids",
-        "audience_ids",
-        "excluded_audience_ids",
-    ),
-).to_dict()
-
-AD_SCHEMA = th.PropertiesList(
-    *_COMMON,
-    th.Property("ad_id", th.StringType, required=True),
-    *_strings(
-        "campaign_id",
-        "campaign_name",
-        "adgroup_id",
-        "adgroup_name",
-        "ad_name",
-        "ad_text",
-        "ad_format",
-        "video_id",
-        "landing_page_url",
-        "call_to_action",
-        "call_to_action_id",
-        "identity_id",
-        "identity_type",
-        "display_name",
-        "profile_image_url",
-        "deeplink",
-        "deeplink_type",
-        "tracking_pixel_id",
-        "impression_tracking_url",
-        "click_tracking_url",
-    ),
-    *_flags("is_aco", "creative_authorized"),
-    *_lists("image_ids"),
-).to_dict()
+# campaign/get/ (Doc 1739315828649986) and adgroup/get/ (Doc 1739314558673922) filter by default
+# on `campaign_system_origins` ["TT_ADS_PLATFORM"] and `buying_types` ["AUCTION",
+# "RESERVATION_RF"]: Promote and TopView entities never arrive unless asked for, although
+# their spend is in the reports. `RESERVATION_TOP_VIEW` "cannot be combined with other values",
+# so TopView is a pass of its own. ad/get/ takes the same two filters (bububa model/ad/get.go).
+ALL_ORIGINS = ("TT_ADS_PLATFORM", "PROMOTE")
+BUYING_TYPE_PASSES = (("AUCTION", "RESERVATION_RF"), ("RESERVATION_TOP_VIEW",))
+HIDDEN_BY_DEFAULT = tuple(
+    {"campaign_system_origins": list(ALL_ORIGINS), "buying_types": list(buying_types)}
+    for buying_types in BUYING_TYPE_PASSES
+)
+# adgroup/get/: "If you use the enum value RESERVATION_TOP_VIEW for the filter field
+# buying_types, the maximum value you can specify for [page_size] is 100" (Doc
+# 1739314558673922); applied to every level (inferred for campaigns and ads).
+TOP_VIEW_MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -160,7 +68,8 @@ class EntityDefinition:
     name: str
     path: str
     id_field: str
-    schema: dict[str, Any]
+    # Its documented fields: `data/entity_fields/<fields_file>.csv` (see `entity_fields`).
+    fields_file: str
     # `filtering` objects that together return active and deleted entities; each is one
     # pass over the pages. Deleted entities are hidden by default (reference 3.3-3.5).
     with_deleted: tuple[Mapping[str, str], ...]
@@ -174,21 +83,21 @@ ENTITIES = (
         "campaigns",
         "/campaign/get/",
         "campaign_id",
-        CAMPAIGN_SCHEMA,
+        "campaign_get",  # Doc 1739315828649986
         with_deleted=({}, {"primary_status": "STATUS_DELETE"}),
     ),
     EntityDefinition(
         "adgroups",
         "/adgroup/get/",
         "adgroup_id",
-        ADGROUP_SCHEMA,
+        "adgroup_get",  # Doc 1739314558673922
         with_deleted=({"primary_status": "STATUS_ALL"},),
     ),
     EntityDefinition(
         "ads",
         "/ad/get/",
         "ad_id",
-        AD_SCHEMA,
+        "ad_get",  # Doc 1735735588640770 (fields from bububa model/ad/ad.go)
         with_deleted=({"primary_status": "STATUS_ALL"},),
         modified_after_filter=True,
     ),
@@ -206,32 +115,53 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
     check_sorted = False
 
     def __init__(self, tap: Tap, runtime: Runtime, definition: EntityDefinition) -> None:
-        """Build the stream for one entity definition."""
+        """Build the stream for one entity definition, its schema from the reference."""
         self.definition = definition
-        super().__init__(
-            tap, runtime, name=definition.name, schema=definition.schema, path=definition.path
-        )
+        schema = entity_schema(definition.fields_file, ("advertiser_id", definition.id_field))
+        super().__init__(tap, runtime, name=definition.name, schema=schema, path=definition.path)
         self.primary_keys = [definition.id_field]
-        properties = definition.schema["properties"]
-        self._text_fields = frozenset(
-            name
-            for name, schema in properties.items()
-            if schema.get("type") in (["string", "null"], ["string"]) and "format" not in schema
+        self._properties: dict[str, Any] = schema["properties"]
+        self._documented = [name for name in self._properties if name != EXTRA_FIELDS]
+        self._times = frozenset(
+            name for name, prop in self._properties.items() if prop.get("format") == "date-time"
         )
-        self._text_list_fields = frozenset(
-            name
-            for name, schema in properties.items()
-            if schema.get("items") == {"type": ["string"]}
-        )
+        self._warned: set[str] = set()  # undeclared fields already logged this run
+
+    def requested_fields(self) -> list[str] | None:
+        """The `fields` parameter: the selected documented fields, or None for all of them.
+
+        Without `fields` TikTok sends every field, undocumented ones too (`extra_fields`
+        keeps those); so it is sent only when some documented field is deselected. The id,
+        the advertiser and the times the bookmark needs are always asked for.
+        """
+        mask = self.mask
+        selected = [name for name in self._documented if mask.get(("properties", name), True)]
+        if len(selected) == len(self._documented):
+            return None
+        needed = ("advertiser_id", self.definition.id_field, "create_time", "modify_time")
+        return list(dict.fromkeys([*needed, *selected]))
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
-        """The advertiser and, when there is one, the pass's `filtering` object."""
+        """The advertiser, the selected fields and the pass's `filtering` object."""
         context = context or {}
         params: dict[str, Any] = {"advertiser_id": context["advertiser_id"]}
+        fields = self.requested_fields()
+        if fields is not None:
+            params["fields"] = fields
         if context.get("filtering"):
             params["filtering"] = dict(context["filtering"])
         return params
+
+    @override
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """TikTok's request, with the smaller page a TopView pass allows."""
+        request = super().get_http_request(page=page)
+        filtering = (page.stream_context or {}).get("filtering") or {}
+        size = request.params.get("page_size")
+        if "RESERVATION_TOP_VIEW" in filtering.get("buying_types", ()) and isinstance(size, int):
+            request.params["page_size"] = min(size, TOP_VIEW_MAX_PAGE_SIZE)
+        return request
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -262,8 +192,11 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             # Never past the clock: a `modify_time` from the future must not hide changes.
             self.set_bookmark(context, min(latest, started).isoformat())
 
-    def _filterings(self, since: dt.datetime | None) -> list[dict[str, str]]:
-        """One `filtering` object per pass: status filters plus `modified_after` if any."""
+    def _filterings(self, since: dt.datetime | None) -> list[dict[str, Any]]:
+        """One `filtering` object per pass: status, origin and buying-type filters.
+
+        `modified_after` joins them where the endpoint has it and the bookmark is recent.
+        """
         passes = self.definition.with_deleted if self.runtime.settings.include_deleted else ({},)
         extra: dict[str, str] = {}
         if (
@@ -274,33 +207,54 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             # One second earlier: TikTok's "after" may be strict; `>=` is applied here.
             moment = since.astimezone(dt.timezone.utc) - dt.timedelta(seconds=1)
             extra["modified_after"] = moment.strftime(TIKTOK_TIME_FORMAT)
-        return [{**status_filter, **extra} for status_filter in passes]
+        return [
+            {**status_filter, **hidden, **extra}
+            for status_filter in passes
+            for hidden in HIDDEN_BY_DEFAULT
+        ]
 
     def _normalise(self, row: dict[str, Any]) -> dict[str, Any]:
-        """ISO 8601 UTC times, ids as text, and a `modify_time` that is never missing.
+        """ISO 8601 UTC times, values in their schema's types, undeclared fields kept.
 
-        An entity TikTok sends without `modify_time` (Smart+ ads, reference 3.5) gets its
-        `create_time` there: never modified since creation is the one thing we know. An
-        entity with neither is emitted on every run and does not move the bookmark.
+        A field the schema does not declare goes to `extra_fields` (logged once per run and
+        field), so a field TikTok adds reaches the user without a release. An entity TikTok
+        sends without `modify_time` (Smart+ ads, reference 3.5; Promote entities, whose
+        fields are few) gets its `create_time` there: never modified since creation is the
+        one thing we know, and what `modified_after` compares (inferred). An entity with
+        neither is emitted on every run and does not move the bookmark.
         """
-        record = dict(row)
-        for name in TIMESTAMP_FIELDS:
-            if name in record:
-                moment = dates.parse_tiktok_time(record[name])
+        record: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for name, value in row.items():
+            schema = self._properties.get(name)
+            if schema is None or name == EXTRA_FIELDS:
+                extra[name] = value
+            elif name in self._times:
+                moment = dates.parse_tiktok_time(value)
                 record[name] = moment.isoformat() if moment else None
+            else:
+                record[name] = conform(value, schema)
+                self._warn_undeclared(undeclared_members(record[name], schema, name))
+        self._warn_undeclared(list(extra))
+        if extra:
+            record[EXTRA_FIELDS] = extra
         if record.get("modify_time") is None and record.get("create_time") is not None:
             record["modify_time"] = record["create_time"]
-        for name in self._text_fields:
-            value = record.get(name)
-            if isinstance(value, int) and not isinstance(value, bool):
-                record[name] = str(value)  # v1.2 sent ids as numbers (reference 1.4)
-        for name in self._text_list_fields:
-            values = record.get(name)
-            if isinstance(values, list):  # id lists too, e.g. `location_ids` [6252001]
-                record[name] = [
-                    str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in values
-                ]
         return record
+
+    def _warn_undeclared(self, paths: list[str]) -> None:
+        """Log each field the schema lacks once per run: the reference may need a new row."""
+        for path in paths:
+            if path not in self._warned:
+                self._warned.add(path)
+                where = f"in {EXTRA_FIELDS}" if "." not in path else "in place"
+                self.logger.warning(
+                    "%s: TikTok sent the field %r, which the schema does not declare; "
+                    "it is kept as sent, %s.",
+                    self.name,
+                    path,
+                    where,
+                )
 
 
 def entity_streams(tap: Tap, runtime: Runtime) -> list[EntityStream]:

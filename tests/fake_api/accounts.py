@@ -25,6 +25,12 @@ def oauth2_advertiser_get(request: ApiRequest) -> dict[str, Any]:
     }
 
 
+# advertiser/info/ (Doc 1739593083610113): "If not specified, all information excluding
+# company_name_editable, can_use_custom_identity, and ads_only_mode is returned"; asked for,
+# only they and `advertiser_id` come back.
+ASKED_ALONE = frozenset({"company_name_editable", "can_use_custom_identity", "ads_only_mode"})
+
+
 def advertiser_info(request: ApiRequest) -> dict[str, Any]:
     """`GET /advertiser/info/`: details of the requested advertisers the token may see."""
     advertiser_ids = request.text_list("advertiser_ids", required=True) or []
@@ -42,11 +48,12 @@ def advertiser_info(request: ApiRequest) -> dict[str, Any]:
         unknown = sorted(set(fields) - set(records[0]))
         if unknown:
             raise ApiError(PARAMETER_ERROR, f"fields: Invalid fields {unknown}.")
-        if "company_name_editable" in fields:  # reference 3.2: it comes back alone
-            fields = ["advertiser_id", "company_name_editable"]
+        if ASKED_ALONE & set(fields):  # Doc 1739593083610113: these come back alone
+            fields = sorted(ASKED_ALONE & set(fields))
         keep = {"advertiser_id", *fields}
-        records = [{k: v for k, v in record.items() if k in keep} for record in records]
-    return {"list": records}
+    else:
+        keep = set(records[0]) - ASKED_ALONE
+    return {"list": [{k: v for k, v in record.items() if k in keep} for record in records]}
 
 
 register("oauth2/advertiser/get/", oauth2_advertiser_get)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD, complete
 from tests.fake_api.hashing import hash_ints
 from tests.fake_api.vocabulary import DataLevel
 
@@ -47,6 +48,63 @@ _REPORT_BILLING_EVENT = {
 _CALLS_TO_ACTION = ("LEARN_MORE", "SHOP_NOW", "SIGN_UP", "DOWNLOAD", "CONTACT_US")
 _AD_FORMATS = ("SINGLE_VIDEO", "SINGLE_IMAGE", "SINGLE_VIDEO", "CAROUSEL_ADS")
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# Campaign kinds by campaign number (modulo 4): what TikTok hides from entity reads by default
+# and what it sends differently. 1: a manual auction campaign; 2: a Promote campaign (created
+# in the TikTok app); 3: a TopView campaign (buying type RESERVATION_TOP_VIEW); 0: an Upgraded
+# Smart+ campaign, whose ads come without `modify_time` (reference 3.5).
+_PROMOTE, _TOP_VIEW, _SMART_PLUS = 2, 3, 0
+# The only fields TikTok returns for Promote entities (Docs 1739315828649986 and
+# 1739314558673922, `campaign_system_origins`); for ads inferred from the ad group list.
+_PROMOTE_FIELDS = {
+    DataLevel.CAMPAIGN: (
+        "advertiser_id",
+        "campaign_id",
+        "create_time",
+        "campaign_name",
+        "operation_status",
+        "secondary_status",
+    ),
+    DataLevel.ADGROUP: (
+        "advertiser_id",
+        "campaign_id",
+        "campaign_name",
+        "adgroup_id",
+        "adgroup_name",
+        "create_time",
+        "budget",
+        "schedule_type",
+        "schedule_start_time",
+        "schedule_end_time",
+        "operation_status",
+        "secondary_status",
+    ),
+    DataLevel.AD: (
+        "advertiser_id",
+        "campaign_id",
+        "campaign_name",
+        "adgroup_id",
+        "adgroup_name",
+        "ad_id",
+        "ad_name",
+        "create_time",
+        "operation_status",
+        "secondary_status",
+    ),
+}
+
+
+def _completed(endpoint: str, record: dict[str, Any], index: int) -> dict[str, Any]:
+    """Every documented field, unset where the fake has no value; a newer one on some."""
+    record = complete(endpoint, record)
+    if index % 3 == 1:
+        record[UNDOCUMENTED_FIELD] = f"value {index}"
+    return record
+
+
+def _promote_record(level: DataLevel, record: dict[str, Any]) -> dict[str, Any]:
+    """What TikTok returns of a Promote entity: a few fields and its origin."""
+    kept = {name: record[name] for name in _PROMOTE_FIELDS[level] if name in record}
+    return {**kept, "campaign_system_origin": "PROMOTE"}
 
 
 @dataclass(eq=False)
@@ -68,6 +126,11 @@ class Entity:
     deleted_on: date | None = None  # the day this entity itself was deleted
     active_from: int = 0  # ads only: first_day as a date ordinal (hot-path comparisons)
     active_to: int = -1  # ads only: last_day as a date ordinal
+    # Its campaign's kind, which the entity endpoints filter on by default (Docs
+    # 1739315828649986, 1739314558673922): `campaign_system_origins` and `buying_types`.
+    origin: str = "TT_ADS_PLATFORM"
+    buying_type: str = "AUCTION"
+    smart_plus: bool = False  # under an Upgraded Smart+ campaign
 
 
 @dataclass
@@ -156,7 +219,12 @@ class _Builder:
             "promotion_area": "0",
             "brand": None,
             "owner_bc_id": None,
+            # Returned only when `fields` asks for them (see accounts.py).
+            "company_name_editable": index % 2 == 0,
+            "can_use_custom_identity": True,
+            "ads_only_mode": False,
         }
+        record = _completed("advertiser_info", record, index)
         advertiser = Entity(
             level=DataLevel.ADVERTISER,
             entity_id=advertiser_id,
@@ -182,6 +250,7 @@ class _Builder:
         name = f"Campaign {index}"
         created = _stamp(self.spec.first_day - timedelta(days=30 + key % 60), key % 86_400)
         status = "CAMPAIGN_STATUS_ENABLE" if enabled else "CAMPAIGN_STATUS_DISABLE"
+        kind = index % 4
         record = {
             "advertiser_id": advertiser.entity_id,
             "campaign_id": campaign_id,
@@ -201,16 +270,18 @@ class _Builder:
             "budget_optimize_on": False,
             "deep_bid_type": None,
             "roas_bid": 0.0,
-            "campaign_automation_type": "MANUAL",
+            "campaign_automation_type": "UPGRADED_SMART_PLUS" if kind == _SMART_PLUS else "MANUAL",
             "bid_type": "BID_TYPE_NO_BID",
             "optimization_goal": _OPTIMIZATION[key % len(_OPTIMIZATION)],
             "app_promotion_type": "UNSET",
-            "rf_campaign_type": "STANDARD",
+            "rf_campaign_type": "TOPVIEW" if kind == _TOP_VIEW else "STANDARD",
             "special_industries": [],
-            "campaign_system_origin": "TT_ADS_PLATFORM",
             "app_id": None,
             "po_number": None,
         }
+        record = _completed("campaign_get", record, index)
+        if kind == _PROMOTE:
+            record = _promote_record(DataLevel.CAMPAIGN, record)
         campaign = Entity(
             level=DataLevel.CAMPAIGN,
             entity_id=campaign_id,
@@ -226,6 +297,9 @@ class _Builder:
             },
             lineage={**advertiser.lineage, "campaign_id": campaign_id},
             deleted_on=deleted_on,
+            origin="PROMOTE" if kind == _PROMOTE else "TT_ADS_PLATFORM",
+            buying_type="RESERVATION_TOP_VIEW" if kind == _TOP_VIEW else "AUCTION",
+            smart_plus=kind == _SMART_PLUS,
         )
         self._add(campaign)
         for _ in range(self.spec.adgroups_per_campaign):
@@ -288,6 +362,7 @@ class _Builder:
             "share_disabled": False,
             "video_download_disabled": False,
         }
+        record = _completed("adgroup_get", record, index)
         adgroup = Entity(
             level=DataLevel.ADGROUP,
             entity_id=adgroup_id,
@@ -309,7 +384,12 @@ class _Builder:
             },
             lineage={**campaign.lineage, "adgroup_id": adgroup_id},
             deleted_on=deleted_on,
+            origin=campaign.origin,
+            buying_type=campaign.buying_type,
+            smart_plus=campaign.smart_plus,
         )
+        if adgroup.origin == "PROMOTE":
+            adgroup.record = _promote_record(DataLevel.ADGROUP, record)
         self._add(adgroup)
         for _ in range(self.spec.ads_per_adgroup):
             ad = self._ad(advertiser, campaign, adgroup)
@@ -381,8 +461,11 @@ class _Builder:
             "impression_tracking_url": None,
             "click_tracking_url": None,
         }
-        if index % 6 == 1:  # Smart+ ads can come back without modify_time (reference 3.5)
+        record = _completed("ad_get", record, index)
+        if campaign.smart_plus:  # Smart+ ads can come back without modify_time (reference 3.5)
             del record["modify_time"]
+        if campaign.origin == "PROMOTE":
+            record = _promote_record(DataLevel.AD, record)
         ad = Entity(
             level=DataLevel.AD,
             entity_id=ad_id,
@@ -405,6 +488,9 @@ class _Builder:
             deleted_on=deleted_on,
             active_from=first.toordinal(),
             active_to=last.toordinal(),
+            origin=campaign.origin,
+            buying_type=campaign.buying_type,
+            smart_plus=campaign.smart_plus,
         )
         ad.ads.append(ad)
         self._add(ad)

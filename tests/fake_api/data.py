@@ -46,6 +46,11 @@ class DataSpec:
     )
 
 
+def _hidden_by_default(entity: Entity) -> bool:
+    """Promote and TopView entities: hidden by the entity endpoints' default filters."""
+    return entity.origin == "PROMOTE" or entity.buying_type == "RESERVATION_TOP_VIEW"
+
+
 class FakeData:
     """Entities and report values of the fake world, computed on demand."""
 
@@ -81,17 +86,41 @@ class FakeData:
         return self.catalog.by_id[entity_id]
 
     def entities(
-        self, advertiser_id: str, level: DataLevel | str, *, include_deleted: bool = False
+        self,
+        advertiser_id: str,
+        level: DataLevel | str,
+        *,
+        include_deleted: bool = False,
+        default_kinds_only: bool = False,
     ) -> list[Entity]:
-        """An advertiser's entities at one level, sorted by id; deleted ones on request."""
+        """An advertiser's entities at one level, sorted by id; deleted ones on request.
+
+        `default_kinds_only` leaves out what the entity endpoints hide unless asked for:
+        Promote and TopView entities.
+        """
         found = self.catalog.by_level.get((advertiser_id, DataLevel(level)), [])
-        return [entity for entity in found if include_deleted or not entity.deleted]
+        return [
+            entity
+            for entity in found
+            if (include_deleted or not entity.deleted)
+            and not (default_kinds_only and _hidden_by_default(entity))
+        ]
 
     def records(
-        self, advertiser_id: str, level: DataLevel | str, *, include_deleted: bool = False
+        self,
+        advertiser_id: str,
+        level: DataLevel | str,
+        *,
+        include_deleted: bool = False,
+        default_kinds_only: bool = False,
     ) -> list[dict[str, Any]]:
         """The entity-endpoint records of an advertiser's entities at one level."""
-        entities = self.entities(advertiser_id, level, include_deleted=include_deleted)
+        entities = self.entities(
+            advertiser_id,
+            level,
+            include_deleted=include_deleted,
+            default_kinds_only=default_kinds_only,
+        )
         return [dict(entity.record) for entity in entities]
 
     def touch(self, entity_id: str, when: datetime) -> None:

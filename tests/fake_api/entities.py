@@ -2,8 +2,10 @@
 
 One handler serves all three levels: `filtering` is a JSON object, deleted entities are
 hidden unless a status filter asks for them, the list is sorted by id descending, and
-`page_info` is exact. Only `ad/get/` knows `modified_after`; the other levels ignore it like
-any unknown filter key (reference 1.3: unknown parameters are ignored).
+`page_info` is exact. Promote and TopView entities are hidden unless `campaign_system_origins`
+and `buying_types` ask for them (their documented defaults). A parameter or filter key the
+level's reference page does not list is refused (40002), so is `RESERVATION_TOP_VIEW` combined
+with another buying type. Only `ad/get/` knows `modified_after`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,29 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 PRIMARY_STATUSES = frozenset(
     {"STATUS_ALL", "STATUS_NOT_DELETE", "STATUS_DELETE", "STATUS_DELIVERY_OK", "STATUS_DISABLE"}
 )
+# campaign/get/ (Doc 1739315828649986), adgroup/get/ (Doc 1739314558673922) and ad/get/
+# (bububa model/ad/get.go): the filters on a campaign's origin and buying type, and defaults.
+ORIGINS = frozenset({"PROMOTE", "TT_ADS_PLATFORM"})
+DEFAULT_ORIGINS = ("TT_ADS_PLATFORM",)
+BUYING_TYPES = frozenset({"AUCTION", "RESERVATION_RF", "RESERVATION_TOP_VIEW"})
+DEFAULT_BUYING_TYPES = ("AUCTION", "RESERVATION_RF")
+TOP_VIEW = "RESERVATION_TOP_VIEW"  # "cannot be combined with other values"
+TOP_VIEW_MAX_PAGE_SIZE = 100  # adgroup/get/: page_size at most 100 with RESERVATION_TOP_VIEW
+PARAMETERS = frozenset(
+    {"advertiser_id", "fields", "exclude_field_types_in_response", "filtering", "page", "page_size"}
+)
+_COMMON_FILTERS = (
+    "campaign_automation_type",
+    "campaign_ids",
+    "campaign_system_origins",
+    "primary_status",
+    "secondary_status",
+    "objective_type",
+    "buying_types",
+    "optimization_goal",
+    "creation_filter_start_time",
+    "creation_filter_end_time",
+)
 
 
 @dataclass(frozen=True)
@@ -39,16 +64,58 @@ class EntityLevel:
     level: DataLevel
     status_prefix: str  # secondary_status values start with it, e.g. CAMPAIGN_STATUS_
     id_filters: tuple[str, ...]  # e.g. `campaign_ids`, matched on the record's `campaign_id`
+    filters: frozenset[str]  # the `filtering` keys its reference page lists
     modified_filter: bool = False
+    top_view_page_limit: bool = False  # page_size at most 100 for TopView (adgroup/get/)
 
 
 LEVELS = {
-    "campaign/get/": EntityLevel(DataLevel.CAMPAIGN, "CAMPAIGN_STATUS_", ("campaign_ids",)),
+    "campaign/get/": EntityLevel(
+        DataLevel.CAMPAIGN,
+        "CAMPAIGN_STATUS_",
+        ("campaign_ids",),
+        frozenset(
+            {
+                *_COMMON_FILTERS,
+                "campaign_name",
+                "sales_destination",
+                "is_smart_performance_campaign",
+                "creative_campaign_type",
+                "split_test_enabled",
+                "campaign_product_source",
+                "campaign_type",
+                "gmv_max_promotion_types",
+                "store_ids",
+            }
+        ),
+    ),
     "adgroup/get/": EntityLevel(
-        DataLevel.ADGROUP, "ADGROUP_STATUS_", ("campaign_ids", "adgroup_ids")
+        DataLevel.ADGROUP,
+        "ADGROUP_STATUS_",
+        ("campaign_ids", "adgroup_ids"),
+        frozenset(
+            {
+                *_COMMON_FILTERS,
+                "adgroup_ids",
+                "adgroup_name",
+                "promotion_type",
+                "bid_strategy",
+                "creative_material_mode",
+                "billing_events",
+                "split_test_enabled",
+            }
+        ),
+        top_view_page_limit=True,
     ),
     "ad/get/": EntityLevel(
-        DataLevel.AD, "AD_STATUS_", ("campaign_ids", "adgroup_ids", "ad_ids"), modified_filter=True
+        DataLevel.AD,
+        "AD_STATUS_",
+        ("campaign_ids", "adgroup_ids", "ad_ids"),
+        frozenset(
+            {*_COMMON_FILTERS, "adgroup_ids", "ad_ids", "creative_material_mode", "destination"}
+            | {"modified_after"}
+        ),
+        modified_filter=True,
     ),
 }
 
@@ -106,6 +173,37 @@ def _id_filters(filtering: dict[str, Any], spec: EntityLevel) -> dict[str, froze
     return wanted
 
 
+def _choice_list(
+    filtering: dict[str, Any], key: str, allowed: frozenset[str], default: tuple[str, ...]
+) -> frozenset[str]:
+    """A list filter of enum values, or its documented default when absent."""
+    values = filtering.get(key)
+    if values is None:
+        return frozenset(default)
+    if not isinstance(values, list) or not values or not all(v in allowed for v in values):
+        raise _fail(f"filtering.{key}: {values!r} is not a list of {sorted(allowed)}.")
+    return frozenset(values)
+
+
+def _kind_filter(filtering: dict[str, Any]) -> Callable[[Entity], bool]:
+    """A predicate for the campaign's origin and buying type, with their defaults."""
+    origins = _choice_list(filtering, "campaign_system_origins", ORIGINS, DEFAULT_ORIGINS)
+    buying = _choice_list(filtering, "buying_types", BUYING_TYPES, DEFAULT_BUYING_TYPES)
+    if TOP_VIEW in buying and len(buying) > 1:
+        raise _fail(f"filtering.buying_types: {TOP_VIEW} cannot be combined with other values.")
+    return lambda entity: entity.origin in origins and entity.buying_type in buying
+
+
+def _check_names(request: ApiRequest, filtering: dict[str, Any], spec: EntityLevel) -> None:
+    """Refuse a parameter or filter key the level's reference page does not list."""
+    unknown = sorted(set(request.params) - PARAMETERS)
+    if unknown:
+        raise _fail(f"{unknown[0]}: Unknown field.")
+    unknown = sorted(set(filtering) - spec.filters)
+    if unknown:
+        raise _fail(f"filtering.{unknown[0]}: Unknown field.")
+
+
 def _modified_after(request: ApiRequest, filtering: dict[str, Any]) -> str | None:
     """`filtering.modified_after` as comparable text (ad/get/ only, UTC, within 6 months)."""
     value = filtering.get("modified_after")
@@ -140,6 +238,11 @@ def entity_get(request: ApiRequest, spec: EntityLevel) -> dict[str, Any]:
         raise _fail("page: Must be greater than or equal to 1.")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise _fail(f"page_size: Must be between 1 and {MAX_PAGE_SIZE}.")
+    _check_names(request, filtering, spec)
+    keep_kind = _kind_filter(filtering)
+    top_view = TOP_VIEW in filtering.get("buying_types", ())
+    if spec.top_view_page_limit and top_view and page_size > TOP_VIEW_MAX_PAGE_SIZE:
+        raise _fail(f"page_size: At most {TOP_VIEW_MAX_PAGE_SIZE} with {TOP_VIEW}.")
     keep_status = _status_filter(filtering, spec)
     ids = _id_filters(filtering, spec)
     modified_after = _modified_after(request, filtering) if spec.modified_filter else None
@@ -149,6 +252,7 @@ def entity_get(request: ApiRequest, spec: EntityLevel) -> dict[str, Any]:
         entity.record
         for entity in sorted(entities, key=lambda e: e.entity_id, reverse=True)
         if keep_status(entity)
+        and keep_kind(entity)
         and all(str(entity.record.get(name)) in values for name, values in ids.items())
         and (modified_after is None or _last_change(entity.record) > modified_after)
     ]

@@ -1,0 +1,153 @@
+"""The documented response fields of the entity endpoints, read from `data/entity_fields/`.
+
+Domain data, like `metrics.py`: one CSV per endpoint (`campaign_get.csv`, `adgroup_get.csv`,
+`ad_get.csv`, `advertiser_info.csv`), one row per field of the `list` objects TikTok documents,
+with the reference's data type and the source (Doc ID). A nested field is named by its path
+(`search_keywords.reject_info.reject_reasons.reason`); its parent row says `object` or
+`object[]`. `datetime` marks TikTok's `YYYY-MM-DD HH:MM:SS` UTC times (epoch seconds in
+`advertiser/info/`), emitted as RFC 3339.
+
+The stream schemas are generated from these rows, so a field TikTok adds is one CSV row.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+# The reference's data types -> JSON schema types (`float` and `number` are both decimals).
+_SCALARS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "boolean": {"type": "boolean"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "float": {"type": "number"},
+}
+EXTRA_FIELDS = "extra_fields"  # where fields the reference does not document are kept
+EXTRA_FIELDS_SCHEMA: dict[str, Any] = {
+    "type": ["object", "null"],
+    "additionalProperties": True,
+    "description": "Fields TikTok sent that the tap's schema does not declare, as sent.",
+}
+
+
+@dataclass(frozen=True)
+class EntityField:
+    """One documented response field."""
+
+    path: tuple[str, ...]
+    data_type: str  # as the reference writes it: string, float, string[], object[], ...
+    source: str
+
+    @property
+    def name(self) -> str:
+        """The field's own name (the last part of its path)."""
+        return self.path[-1]
+
+
+class UnknownFieldTypeError(ValueError):
+    """A CSV row names a data type this module does not map (a transcription mistake)."""
+
+
+def load_fields(endpoint: str) -> list[EntityField]:
+    """The rows of `data/entity_fields/<endpoint>.csv`, in file order."""
+    path = resources.files("tap_tiktok_ads").joinpath("data", "entity_fields", f"{endpoint}.csv")
+    rows = csv.DictReader(path.read_text("utf-8").splitlines())
+    return [
+        EntityField(tuple(row["field"].split(".")), row["type"].strip(), row["source"])
+        for row in rows
+    ]
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    kind = schema["type"]
+    return {**schema, "type": [kind, "null"] if isinstance(kind, str) else kind}
+
+
+def _field_schema(field: EntityField, children: list[EntityField]) -> dict[str, Any]:
+    """A field's JSON schema; objects take their documented children as properties."""
+    data_type = field.data_type
+    is_list = data_type.endswith("[]")
+    base = data_type.removesuffix("[]")
+    if base == "object":
+        item: dict[str, Any] = {"type": "object", "additionalProperties": True}
+        if children:
+            item["properties"] = _properties(children, depth=len(field.path))
+    elif base in _SCALARS:
+        item = dict(_SCALARS[base])
+    else:
+        message = f"{'.'.join(field.path)}: unknown data type {data_type!r} ({field.source})"
+        raise UnknownFieldTypeError(message)
+    if is_list:
+        return {"type": ["array", "null"], "items": item}
+    return _nullable(item)
+
+
+def _properties(fields: list[EntityField], depth: int = 0) -> dict[str, Any]:
+    """The properties at one nesting depth, each with its descendants."""
+    properties: dict[str, Any] = {}
+    for field in fields:
+        if len(field.path) != depth + 1:
+            continue
+        children = [f for f in fields if f.path[: depth + 1] == field.path and f is not field]
+        properties[field.name] = _field_schema(field, children)
+    return properties
+
+
+def entity_schema(endpoint: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The stream schema of an endpoint: every documented field, plus `extra_fields`."""
+    properties = _properties(load_fields(endpoint))
+    for name in required:
+        kind = properties[name]["type"]
+        properties[name] = {**properties[name], "type": [t for t in kind if t != "null"]}
+    properties[EXTRA_FIELDS] = dict(EXTRA_FIELDS_SCHEMA)
+    return {"type": "object", "properties": properties, "required": list(required)}
+
+
+def conform(value: Any, schema: dict[str, Any]) -> Any:  # noqa: ANN401, PLR0911 - JSON in, JSON out
+    """A value in its schema's type where TikTok is known to differ from its reference.
+
+    IDs arrive as numbers from some accounts (v1.2 sent them so, reference 1.4) and become
+    text; a list or object where text is declared is kept as its JSON text rather than lost.
+    Object members are conformed by their own schemas; undeclared members stay as sent.
+    """
+    if value is None:
+        return None
+    kinds = schema.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if "array" in kinds and isinstance(value, list):
+        item_schema = schema.get("items", {})
+        return [conform(item, item_schema) for item in value]
+    if "object" in kinds and isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {
+            name: conform(member, properties[name]) if name in properties else member
+            for name, member in value.items()
+        }
+    if "string" in kinds and not isinstance(value, str):
+        if isinstance(value, (list, dict)):
+            return json.dumps(value, sort_keys=True)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
+    return value
+
+
+def undeclared_members(value: Any, schema: dict[str, Any], path: str = "") -> list[str]:  # noqa: ANN401
+    """The dotted paths of object members, at any depth below the top, the schema lacks."""
+    found: list[str] = []
+    if isinstance(value, list):
+        for item in value:
+            found += undeclared_members(item, schema.get("items", {}), path)
+    elif isinstance(value, dict) and "properties" in schema:
+        for name, member in value.items():
+            member_path = f"{path}.{name}" if path else name
+            if name not in schema["properties"]:
+                found.append(member_path)
+            else:
+                found += undeclared_members(member, schema["properties"][name], member_path)
+    return found
