@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
 from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import METRICS, DataLevel, MetricKind
 from tap_tiktok_ads.query_size import QueryTooHeavy
@@ -435,18 +436,21 @@ def list_ads(advertiser_id: str, pages: Callable[[dict[str, Any]], Iterable[Page
     """Every ad of the account, deleted ones included, from `ad/get/` (reference 3.5).
 
     `primary_status` `STATUS_ALL` includes deleted ads, which count towards the cap; pages
-    of 1,000 (the maximum) with only the three IDs. `pages` reads every page of the query
-    (paging.py decides which).
+    of 1,000 (the maximum; 100 for TopView) with only the three IDs, one query per group of
+    entity kinds (Promote and TopView ads are hidden by default, see entity_kinds). `pages`
+    reads every page of a query (paging.py decides which).
     """
-    query = {
-        "advertiser_id": advertiser_id,
-        "fields": ["ad_id", "adgroup_id", "campaign_id"],
-        "filtering": {"primary_status": "STATUS_ALL"},
-        "page_size": AD_PAGE_SIZE,
-    }
     return [
         AdRef(str(item["ad_id"]), str(item["adgroup_id"]), str(item["campaign_id"]))
-        for page in pages(query)
+        for kinds in EVERY_KIND
+        for page in pages(
+            {
+                "advertiser_id": advertiser_id,
+                "fields": ["ad_id", "adgroup_id", "campaign_id"],
+                "filtering": {"primary_status": "STATUS_ALL", **kinds},
+                "page_size": TOP_VIEW_MAX_PAGE_SIZE if is_top_view(kinds) else AD_PAGE_SIZE,
+            }
+        )
         for item in page.rows
         if item.get("ad_id")
     ]

@@ -52,8 +52,10 @@ def _bookmarked_streams(tap: TapTikTokAds) -> list[tuple[TikTokStream, dict[str,
     """One stream of each class that writes bookmarks, with a partition context."""
     found: dict[type, TikTokStream] = {}
     for stream in tap.streams.values():
-        if type(stream) in BOOKMARKED and stream.replication_key:
-            found.setdefault(type(stream), stream)  # type: ignore[arg-type]
+        # Each entity stream has a class of its own, made from EntityStream.
+        kind = next((cls for cls in BOOKMARKED if isinstance(stream, cls)), None)
+        if kind is not None and stream.replication_key:
+            found.setdefault(kind, stream)  # type: ignore[arg-type]
     assert set(found) == set(BOOKMARKED)
     return [(stream, BOOKMARKED[cls]) for cls, stream in found.items()]
 
@@ -134,7 +136,12 @@ def test_log_sync_costs_runs_for_every_stream_after_all_synced(
     assert all(hook != "log_sync_costs" for hook, _ in calls[:first_cost])
     assert all(hook == "log_sync_costs" for hook, _ in calls[first_cost:])
     synced = [name for hook, name in calls if hook == "sync"]
-    assert synced == [name for name, stream in tap.streams.items() if stream.selected]
+    # A child stream (a history stream) is synced by its parent, not by the tap.
+    assert synced == [
+        name
+        for name, stream in tap.streams.items()
+        if stream.selected and not stream.parent_stream_type
+    ]
 
 
 def test_the_tap_s_last_log_sync_costs_closes_the_run(tap: TapTikTokAds) -> None:
@@ -351,3 +358,20 @@ def test_a_stream_can_write_its_whole_state_when_it_holds_more_than_bookmarks(
         "1": {"task_id": "7"}
     }
     assert stream.state_manager.is_flushed
+
+
+def test_children_are_synced_through_the_hooks_entity_history_uses(tap: TapTikTokAds) -> None:
+    """History streams rely on `_sync_children(child_context)` syncing each selected child,
+    on `generate_child_contexts` being the per-record hook, and on the SDK linking a child
+    to its parent by class (`parent_stream_type`)."""
+    assert list(inspect.signature(Stream._sync_children).parameters) == ["self", "child_context"]
+    assert list(inspect.signature(Stream.generate_child_contexts).parameters) == [
+        "self",
+        "record",
+        "context",
+    ]
+    assert "generate_child_contexts" in inspect.getsource(Stream._process_record)
+    for name in ("campaigns", "adgroups", "ads"):
+        entity, history = tap.streams[name], tap.streams[f"{name}_history"]
+        assert entity.child_streams == [history]
+        assert history.parent_stream_type is type(entity)

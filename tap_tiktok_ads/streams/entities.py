@@ -9,7 +9,7 @@ after the bookmark.
 
 The schemas are TikTok's documented response fields (`tap_tiktok_ads.entity_fields`); a field
 TikTok sends beyond them is kept in `extra_fields`. Every entity TikTok hides by default is
-asked for: Promote campaigns, TopView and Reach & Frequency buys (see `HIDDEN_BY_DEFAULT`).
+asked for: Promote campaigns, TopView and Reach & Frequency buys (see `entity_kinds`).
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
-from tap_tiktok_ads.client import PerAdvertiserStream
+from tap_tiktok_ads.client import PerAdvertiserStream, TikTokStream
 from tap_tiktok_ads.entity_fields import (
     EXTRA_FIELDS,
     conform,
     entity_schema,
     undeclared_members,
 )
+from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
+from tap_tiktok_ads.streams.entity_history import EntityHistoryStream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -43,22 +45,6 @@ TIKTOK_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # entity times and filters, UTC (refer
 # ad/get/ `modified_after`: "keep the range within 6 months" (reference 3.5); older bookmarks
 # read everything and filter here.
 MODIFIED_AFTER_MAX_AGE = dt.timedelta(days=180)
-
-# campaign/get/ (Doc 1739315828649986) and adgroup/get/ (Doc 1739314558673922) filter by default
-# on `campaign_system_origins` ["TT_ADS_PLATFORM"] and `buying_types` ["AUCTION",
-# "RESERVATION_RF"]: Promote and TopView entities never arrive unless asked for, although
-# their spend is in the reports. `RESERVATION_TOP_VIEW` "cannot be combined with other values",
-# so TopView is a pass of its own. ad/get/ takes the same two filters (bububa model/ad/get.go).
-ALL_ORIGINS = ("TT_ADS_PLATFORM", "PROMOTE")
-BUYING_TYPE_PASSES = (("AUCTION", "RESERVATION_RF"), ("RESERVATION_TOP_VIEW",))
-HIDDEN_BY_DEFAULT = tuple(
-    {"campaign_system_origins": list(ALL_ORIGINS), "buying_types": list(buying_types)}
-    for buying_types in BUYING_TYPE_PASSES
-)
-# adgroup/get/: "If you use the enum value RESERVATION_TOP_VIEW for the filter field
-# buying_types, the maximum value you can specify for [page_size] is 100" (Doc
-# 1739314558673922); applied to every level (inferred for campaigns and ads).
-TOP_VIEW_MAX_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -126,16 +112,22 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             name for name, prop in self._properties.items() if prop.get("format") == "date-time"
         )
         self._warned: set[str] = set()  # undeclared fields already logged this run
+        self.history: EntityHistoryStream | None = None  # its `<name>_history` child stream
 
     def requested_fields(self) -> list[str] | None:
         """The `fields` parameter: the selected documented fields, or None for all of them.
 
         Without `fields` TikTok sends every field, undocumented ones too (`extra_fields`
-        keeps those); so it is sent only when some documented field is deselected. The id,
-        the advertiser and the times the bookmark needs are always asked for.
+        keeps those); so it is sent only when some documented field is deselected in this
+        stream and its history stream, of those selected. The id, the advertiser and the
+        times the bookmark needs are always asked for.
         """
-        mask = self.mask
-        selected = [name for name in self._documented if mask.get(("properties", name), True)]
+        masks = [stream.mask for stream in (self, self.history) if stream and stream.selected]
+        selected = [
+            name
+            for name in self._documented
+            if any(mask.get(("properties", name), True) for mask in masks)
+        ]
         if len(selected) == len(self._documented):
             return None
         needed = ("advertiser_id", self.definition.id_field, "create_time", "modify_time")
@@ -159,7 +151,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         request = super().get_http_request(page=page)
         filtering = (page.stream_context or {}).get("filtering") or {}
         size = request.params.get("page_size")
-        if "RESERVATION_TOP_VIEW" in filtering.get("buying_types", ()) and isinstance(size, int):
+        if is_top_view(filtering) and isinstance(size, int):
             request.params["page_size"] = min(size, TOP_VIEW_MAX_PAGE_SIZE)
         return request
 
@@ -175,10 +167,20 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
                 context["advertiser_id"], self._advertiser_entities(context)
             )
 
+    @override
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        """None per record: the history stream is synced once per advertiser (see below)."""
+        del record, context
+        return ()
+
     def _advertiser_entities(self, context: Context) -> Iterable[dict[str, Any]]:
         started = dates.utc_now().replace(microsecond=0)
         since = dates.parse_tiktok_time(self.resume_bookmark(context))
         latest = since
+        history = self.history if self.history is not None and self.history.selected else None
+        versions: list[dict[str, Any]] = []
         for filtering in self._filterings(since):
             for row in self.request_records({**context, "filtering": filtering}):
                 record = self._normalise(row)
@@ -187,7 +189,13 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
                     continue
                 if changed is not None and (latest is None or changed > latest):
                     latest = changed
+                if history is not None and changed is not None:
+                    versions.append(dict(record))  # the SDK trims the yielded one in place
                 yield record
+        if history is not None:
+            # Before the bookmark moves: a run killed in between repeats, never loses, them.
+            history.hand_over(context["advertiser_id"], versions)
+            self._sync_children({"advertiser_id": context["advertiser_id"]})
         if latest is not None:
             # Never past the clock: a `modify_time` from the future must not hide changes.
             self.set_bookmark(context, min(latest, started).isoformat())
@@ -210,7 +218,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         return [
             {**status_filter, **hidden, **extra}
             for status_filter in passes
-            for hidden in HIDDEN_BY_DEFAULT
+            for hidden in EVERY_KIND
         ]
 
     def _normalise(self, row: dict[str, Any]) -> dict[str, Any]:
@@ -257,6 +265,19 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
                 )
 
 
-def entity_streams(tap: Tap, runtime: Runtime) -> list[EntityStream]:
-    """The campaigns, ad groups and ads streams."""
-    return [EntityStream(tap, runtime, definition) for definition in ENTITIES]
+def entity_streams(tap: Tap, runtime: Runtime) -> list[TikTokStream]:
+    """The campaigns, ad groups and ads streams, each with its history stream as a child.
+
+    The SDK ties a child to its parent by class, so each entity stream gets a class of its own.
+    """
+    streams: list[TikTokStream] = []
+    for definition in ENTITIES:
+        kind = definition.name.title()
+        entity_class = type(f"{kind}Stream", (EntityStream,), {})
+        entity = entity_class(tap, runtime, definition)
+        history_class = type(
+            f"{kind}HistoryStream", (EntityHistoryStream,), {"parent_stream_type": entity_class}
+        )
+        entity.history = history_class(tap, runtime, entity, definition.id_field)
+        streams += [entity, entity.history]
+    return streams
