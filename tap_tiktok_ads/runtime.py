@@ -16,6 +16,7 @@ from importlib.metadata import version
 from typing import TYPE_CHECKING
 
 from tap_tiktok_ads.advertisers import AdvertiserDirectory
+from tap_tiktok_ads.allocator import return_large_buffers
 from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.id_batches import AdCensus
 from tap_tiktok_ads.query_size import TimeoutWatch
@@ -237,7 +238,10 @@ class Runtime:
     def executor(self) -> ThreadPoolExecutor | None:
         """Worker threads for requests in flight; None when `max_concurrency` is 1."""
         workers = self.settings.max_concurrency
-        return ThreadPoolExecutor(workers, thread_name_prefix="tiktok") if workers > 1 else None
+        if workers == 1:
+            return None
+        return_large_buffers()
+        return ThreadPoolExecutor(workers, thread_name_prefix="tiktok")
 
     def in_flight_target(self) -> int:
         """Requests in flight that keep the configured rate going: rate x latency, plus one.
