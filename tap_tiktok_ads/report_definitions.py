@@ -128,13 +128,20 @@ class ReportDefinition:
         return self.report_type is ReportType.TT_SHOP
 
     @property
+    def takes_filters(self) -> bool:
+        """Whether TikTok accepts `filtering` (status and ID filters) for this report.
+
+        TT_SHOP reports take no filter at all (Doc 1740302848100353, `filtering`).
+        """
+        return self.report_type is not ReportType.TT_SHOP
+
+    @property
     def status_filter_field(self) -> str | None:
         """The status filter that includes deleted entities, where the report takes one.
 
-        Advertiser level has no status to filter; TT_SHOP reports take no filter at all
-        (Doc 1740302848100353, `filtering`).
+        Advertiser level has no status to filter.
         """
-        if self.level is DataLevel.ADVERTISER or self.report_type is ReportType.TT_SHOP:
+        if self.level is DataLevel.ADVERTISER or not self.takes_filters:
             return None
         return f"{self.level.value.lower()}_status"
 

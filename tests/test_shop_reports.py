@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from tap_tiktok_ads import dates
 from tap_tiktok_ads.custom_reports import parse_custom_reports
 from tests.conftest import run_tap, tap_config
-from tests.fake_api import FakeData, FakeTikTokApi
+from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.fake_api.shop_reports import RULES, TtShopQuery, tt_shop_truth
 
 DAILY = {
@@ -121,6 +122,36 @@ def test_tt_shop_reports_never_use_asynchronous_tasks(
     for stream in DAILY:
         want = truth(fake_api.data, frozen_now, stream, dt.date(2026, 9, 1), dt.date(2026, 11, 20))
         assert keyed(result.records[stream]) == want
+
+
+def test_an_advertiser_over_the_ad_cap_gets_no_id_filter_in_tt_shop_reports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The BASIC report finds the advertisers over TikTok's ad cap and reads them in ID batches;
+    TT_SHOP reports take no filter (Doc 1740302848100353), so they are read whole as ever."""
+    now = dt.datetime(2026, 10, 20, 15, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(dates, "utc_now", lambda: now)
+    spec = DataSpec(
+        advertisers=2,
+        campaigns_per_advertiser=3,
+        adgroups_per_campaign=4,
+        ads_per_adgroup=10,
+        first_day=dt.date(2026, 9, 1),
+        last_day=dt.date(2026, 10, 31),
+        ad_cap=50,
+    )
+    with FakeTikTokApi(FakeData(spec), clock=lambda: now) as api:
+        config = tap_config(api, start_date="2026-10-01", end_date="2026-10-06")
+        streams = {"ad_report_daily": ["spend"], "campaign_shop_report_daily": None}
+        result = run_tap(config, streams=streams)
+        shop = [r for r in api.requests if r.params.get("report_type") == "TT_SHOP"]
+        batched = [r for r in api.requests if r.params.get("filtering") and r.path == REPORT]
+        window = (dt.date(2026, 10, 1), dt.date(2026, 10, 6))
+        want = truth(api.data, now, "campaign_shop_report_daily", *window)
+    assert batched  # the cap was met: the BASIC report was read in ID batches
+    assert shop
+    assert all("filtering" not in r.params and r.code == 0 for r in shop)
+    assert keyed(result.records["campaign_shop_report_daily"]) == want
 
 
 def test_a_weekly_custom_tt_shop_report_syncs_whole_weeks(

@@ -310,6 +310,14 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             raise QueryTooHeavy(code, message, key)
         super().validate_response(response)
         if THROTTLE_HEADER in response.headers:
+            if not self.definition.takes_filters:  # no ID batches possible: rows as sent
+                self.logger.warning(
+                    "%s: TikTok capped this answer at its newest ads (%s) and takes no ID "
+                    "filter for this report type; its rows are taken as sent",
+                    self.name,
+                    THROTTLE_HEADER,
+                )
+                return
             raise AdCapReached(response.headers[THROTTLE_HEADER])
 
     @cached_property
@@ -396,7 +404,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
     ) -> WindowRead:
         """A window's first page; an advertiser over the ad cap is read in batches instead."""
         census, watch = self.runtime.ad_census, self.runtime.timeout_watch
-        if id_batch is None and census.over_cap(advertiser_id):
+        if id_batch is None and self.definition.takes_filters and census.over_cap(advertiser_id):
             return WindowRead(advertiser_id, window, NO_PAGE, 0, over_cap=True)
         heavy_days = watch.too_heavy_days(f"{self.name}:{advertiser_id}")
         if id_batch is None and window and heavy_days and window.days >= heavy_days:
