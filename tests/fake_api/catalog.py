@@ -478,6 +478,9 @@ class _Builder:
                 **adgroup.attributes,
                 "adgroup_id": adgroup.entity_id,
                 "ad_name": name,
+                # Doc 1740302848100353: the metric `ad_id_v2` is the ID of the ad (of the Smart+
+                # ad, where `ad_id` is a creative's); the fake has no creatives below ads.
+                "ad_id_v2": ad_id,
                 "ad_text": text,
                 "call_to_action": call_to_action,
                 "image_mode": ad_format,

@@ -98,6 +98,7 @@ ATTRIBUTE_LEVELS: dict[str, frozenset[DataLevel]] = {
         (
             "adgroup_id",
             "ad_name",
+            "ad_id_v2",  # Doc 1740302848100353: the ad's ID (an Upgraded Smart+ ad's, too)
             "ad_text",
             "call_to_action",
             "ad_profile_image",
