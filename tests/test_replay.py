@@ -866,6 +866,30 @@ def test_adgroup_recorded_by_airbyte(monkeypatch) -> None:
     assert {name: record[name] for name in SETTINGS_ONCE_DROPPED} == SETTINGS_ONCE_DROPPED
 
 
+def test_adgroups_from_tiktoks_reference_example(monkeypatch) -> None:
+    """Doc 1739314558673922's example: every field it shows is emitted, none undeclared."""
+    recorded = fixture("adgroup_get/adgroup_get_doc")
+    result, _ = replay(
+        monkeypatch,
+        dt.datetime(2023, 4, 6, 12, tzinfo=UTC),
+        {"/advertiser/info/": INFO_RECORDED, "/adgroup/get/": entity_replies(Reply(recorded))},
+        {"adgroups": None},
+        advertiser_ids=[AIRBYTE0830],
+    )
+    assert_nothing_dropped(result.records["adgroups"], recorded)
+    first = result.records["adgroups"][0]
+    shown = {
+        name: value
+        for name, value in SETTINGS_ONCE_DROPPED.items()
+        if name in recorded["data"]["list"][0]
+    }
+    shown["device_price_ranges"] = None  # the example's null; Airbyte's recording had []
+    assert {name: first[name] for name in shown} == shown
+    assert first["location_ids"] == ["6252001"]
+    assert first["operating_systems"] == ["ANDROID"]
+    assert first["modify_time"] == "2021-10-20T08:05:14+00:00"
+
+
 def test_ads_recorded_by_airbyte(monkeypatch) -> None:
     times = {  # TikTok: "2022-03-28 12:09:09", UTC
         "1728545390695442": ("2022-03-28T12:09:09+00:00", "2022-03-28T21:34:26+00:00"),
