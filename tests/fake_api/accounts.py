@@ -50,10 +50,17 @@ def advertiser_info(request: ApiRequest) -> dict[str, Any]:
             raise ApiError(PARAMETER_ERROR, f"fields: Invalid fields {unknown}.")
         if ASKED_ALONE & set(fields):  # Doc 1739593083610113: these come back alone
             fields = sorted(ASKED_ALONE & set(fields))
-        keep = {"advertiser_id", *fields}
-    else:
-        keep = set(records[0]) - ASKED_ALONE
-    return {"list": [{k: v for k, v in record.items() if k in keep} for record in records]}
+        return {
+            "list": [
+                {k: v for k, v in record.items() if k in {"advertiser_id", *fields}}
+                for record in records
+            ]
+        }
+    # Each record keeps its own fields: a newer field some advertisers carry is not dropped
+    # from the others' answers because the first advertiser of the batch lacks it.
+    return {
+        "list": [{k: v for k, v in record.items() if k not in ASKED_ALONE} for record in records]
+    }
 
 
 register("oauth2/advertiser/get/", oauth2_advertiser_get)
