@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from tap_tiktok_ads.dates import DateWindow, local_today, utc_now, windows
 from tap_tiktok_ads.errors import TikTokFatalError
+from tap_tiktok_ads.metrics import AUDIENCE_DIMENSIONS
 from tap_tiktok_ads.report_csv import ReportFileError, check_file, report_rows
 from tap_tiktok_ads.report_definitions import Granularity
 from tap_tiktok_ads.report_tasks import ReportTaskClient, TaskStatus
@@ -51,20 +52,8 @@ TASK_REUSE_DAYS = TASK_VALID_DAYS - 1  # a day's margin: a task must not expire 
 POLL_FIRST_WAIT_SECONDS = 0.5
 POLL_MAX_WAIT_SECONDS = 30.0
 TASK_WAIT_LIMIT_SECONDS = 3 * 3600.0  # then the range is read by sync requests (inferred)
-# Doc 1740302766489602: UV metrics are not allowed with audience dimensions in async tasks.
-AUDIENCE_DIMENSIONS = frozenset(
-    {
-        "gender",
-        "age",
-        "country_code",
-        "ac",
-        "language",
-        "platform",
-        "interest_category",
-        "placement",
-        "contextual_tag",
-    }
-)
+# Doc 1740302766489602: UV metrics are not allowed with audience dimensions in async tasks
+# (the audience dimensions are the metric registry's `metrics.AUDIENCE_DIMENSIONS`).
 UV_METRICS = frozenset(
     {
         "average_video_play_per_user",

@@ -13,7 +13,6 @@ The stream schemas are generated from these rows, so a field TikTok adds is one 
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -106,35 +105,6 @@ def entity_schema(endpoint: str, required: tuple[str, ...] = ()) -> dict[str, An
         properties[name] = {**properties[name], "type": [t for t in kind if t != "null"]}
     properties[EXTRA_FIELDS] = dict(EXTRA_FIELDS_SCHEMA)
     return {"type": "object", "properties": properties, "required": list(required)}
-
-
-def conform(value: Any, schema: dict[str, Any]) -> Any:  # noqa: ANN401, PLR0911 - JSON in, JSON out
-    """A value in its schema's type where TikTok is known to differ from its reference.
-
-    IDs arrive as numbers from some accounts (v1.2 sent them so, reference 1.4) and become
-    text; a list or object where text is declared is kept as its JSON text rather than lost.
-    Object members are conformed by their own schemas; undeclared members stay as sent.
-    """
-    if value is None:
-        return None
-    kinds = schema.get("type", [])
-    kinds = [kinds] if isinstance(kinds, str) else kinds
-    if "array" in kinds and isinstance(value, list):
-        item_schema = schema.get("items", {})
-        return [conform(item, item_schema) for item in value]
-    if "object" in kinds and isinstance(value, dict):
-        properties = schema.get("properties", {})
-        return {
-            name: conform(member, properties[name]) if name in properties else member
-            for name, member in value.items()
-        }
-    if "string" in kinds and not isinstance(value, str):
-        if isinstance(value, (list, dict)):
-            return json.dumps(value, sort_keys=True)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(value)
-    return value
 
 
 def undeclared_members(value: Any, schema: dict[str, Any], path: str = "") -> list[str]:  # noqa: ANN401

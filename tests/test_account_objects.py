@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from singer_sdk import typing as th
 
-from tap_tiktok_ads.streams.account_objects import conform
+from tap_tiktok_ads.conform import conform
 
 SCHEMA = th.PropertiesList(
     th.Property("pixel_id", th.StringType),

@@ -8,9 +8,9 @@ import logging
 import pytest
 
 from tap_tiktok_ads import dates
+from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.entity_fields import (
     EXTRA_FIELDS,
-    conform,
     entity_schema,
     load_fields,
     undeclared_members,

@@ -12,7 +12,6 @@ advertiser was emitted, to the latest modification time seen (never past the clo
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from typing_extensions import override
@@ -20,59 +19,13 @@ from typing_extensions import override
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream
-from tap_tiktok_ads.records import to_integer, to_number
+from tap_tiktok_ads.conform import conform
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest, PageContext
-
-# Epoch values above this are milliseconds (1581679723600 in Doc 1740858697598978), else seconds.
-_EPOCH_MILLISECONDS = 10**11
-
-
-def _moment(value: Any) -> str | None:  # noqa: ANN401
-    """A TikTok time (text or epoch seconds/milliseconds) as RFC 3339 UTC; None when unknown."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > _EPOCH_MILLISECONDS else value
-        return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).isoformat()
-    if isinstance(value, str) and value.strip().isdigit():
-        return _moment(int(value))
-    moment = dates.parse_tiktok_time(value)
-    return moment.astimezone(dt.timezone.utc).isoformat() if moment else None
-
-
-def conform(value: Any, schema: dict[str, Any]) -> Any:  # noqa: ANN401, PLR0911 - one return per shape
-    """A value of TikTok's answer in its schema's shape: ids as text, times as RFC 3339.
-
-    TikTok sends some ids as numbers (reference 1.4), some numbers as text, and times in
-    several forms; objects and arrays are walked so that nested values are typed too.
-    Anything else is left as sent, for the schema's own validation to judge.
-    """
-    if value is None:
-        return None
-    types = schema.get("type") or []
-    types = [types] if isinstance(types, str) else types
-    if schema.get("format") == "date-time":
-        return _moment(value)
-    if "string" in types and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and "string" not in types and types:
-        # Numbers TikTok sends as text ("720"): typed as the schema says; "-" and blanks null.
-        if "integer" in types:
-            return to_integer(value)
-        if "number" in types:
-            return to_number(value)
-    if "object" in types and isinstance(value, dict) and "properties" in schema:
-        properties = schema["properties"]
-        return {
-            name: conform(item, properties[name]) if name in properties else item
-            for name, item in value.items()
-        }
-    if "array" in types and isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [conform(item, schema["items"]) for item in value]
-    return value
 
 
 class AccountObjectStream(CompleteDataBookmarks, PerAdvertiserStream):

@@ -16,9 +16,9 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_tiktok_ads.client import TikTokStream
+from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.errors import FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.runtime import Failure
-from tap_tiktok_ads.streams.account_objects import conform
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

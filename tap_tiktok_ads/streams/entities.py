@@ -23,12 +23,8 @@ from typing_extensions import override
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream, TikTokStream
-from tap_tiktok_ads.entity_fields import (
-    EXTRA_FIELDS,
-    conform,
-    entity_schema,
-    undeclared_members,
-)
+from tap_tiktok_ads.conform import conform
+from tap_tiktok_ads.entity_fields import EXTRA_FIELDS, entity_schema, undeclared_members
 from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
 from tap_tiktok_ads.streams.entity_history import EntityHistoryStream
 
