@@ -31,7 +31,7 @@ from tap_tiktok_ads.streams.advertisers import (
 )
 from tap_tiktok_ads.streams.assets import asset_streams
 from tap_tiktok_ads.streams.business_centers import (
-    BusinessCenterAdvertisersStream,
+    BusinessCentersStream,
     business_center_streams,
 )
 from tap_tiktok_ads.streams.entities import entity_streams
@@ -147,10 +147,11 @@ class TapTikTokAds(Tap):
             return
         info = self.streams["advertisers"]
         assert isinstance(info, AdvertisersStream)  # noqa: S101 - discover_streams builds it
+        centers = self.streams["business_centers"]
+        assert isinstance(centers, BusinessCentersStream)  # noqa: S101 - as above
+        # The `business_centers` stream's asset listing: each Business Center read once a run.
         lookup = StreamAdvertiserLookup(
-            AuthorizedAdvertisersStream(self, self.runtime),
-            info,
-            BusinessCenterAdvertisersStream(self, self.runtime),
+            AuthorizedAdvertisersStream(self, self.runtime), info, centers.assets
         )
         self.runtime.directory.resolve(lookup, info.logger)
 

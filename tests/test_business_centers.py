@@ -93,6 +93,19 @@ def test_business_center_advertisers_join_the_configured_ones(
     assert synced == set(configured) | set(readable(first)) == set(fake_data.advertiser_ids())
 
 
+def test_each_business_center_is_listed_once_a_run(
+    fake_api: FakeTikTokApi, fake_data: FakeData, frozen_now: dt.datetime
+) -> None:
+    """Resolving the advertisers and the `business_centers` stream share one listing."""
+    chosen = business_centers(fake_data)[0]
+    config = tap_config(fake_api, business_center_ids=[chosen.bc_id], page_size=2)
+    del config["advertiser_ids"]
+    result = run_tap(config, streams={"business_centers": None, "advertisers": ["advertiser_id"]})
+    assert result.records["business_centers"] == [expected(chosen)]
+    assert [r["advertiser_id"] for r in result.records["advertisers"]] == readable(chosen)
+    assert fake_api.count("bc/asset/get/") == -(-len(chosen.assets) // 2)  # one listing, paged
+
+
 def test_an_unknown_business_center_stops_before_any_data(
     fake_api: FakeTikTokApi, frozen_now: dt.datetime
 ) -> None:

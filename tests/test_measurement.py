@@ -142,6 +142,8 @@ def test_pixel_event_stats_day_by_day_then_incrementally(
     assert all(len(p) <= 10 for p in pixels_of(fake_api.data).values())  # one batch each
     assert fake_api.count("pixel/event/stats/") == 10 * 2  # ten days, two advertisers
     assert fake_api.count("pixel/list/") == 2 + 1  # once per advertiser (5 pixels: 2 pages)
+    assert "pixels" not in first.records  # listed for the statistics, not written
+    assert "pixels" not in first.schemas
     bookmarks = {
         p["context"]["advertiser_id"]: p.get("replication_key_value")
         for p in first.state["bookmarks"][STATS]["partitions"]
@@ -209,3 +211,16 @@ def test_more_than_ten_pixels_are_asked_for_ten_at_a_time(frozen_now: dt.datetim
     truth = expected_stats(data, frozen_now.date(), frozen_now.date())
     first = data.advertiser_ids()[0]
     assert stats_by_key(result.records[STATS]) == {k: r for k, r in truth.items() if k[0] == first}
+
+
+def test_one_pixel_listing_serves_pixels_and_their_statistics(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime
+) -> None:
+    config = tap_config(fake_api, start_date="2026-11-19", end_date="2026-11-20", page_size=2)
+    result = run_tap(config, streams={"pixels": None, STATS: None})
+    pages = sum(-(-len(p) // 2) or 1 for p in pixels_of(fake_api.data).values())
+    assert fake_api.count("pixel/list/") == pages  # as for `pixels` alone: no second listing
+    assert by_key(result.records["pixels"], "pixels") == expected(fake_api.data, "pixels")
+    truth = expected_stats(fake_api.data, dt.date(2026, 11, 19), dt.date(2026, 11, 20))
+    assert stats_by_key(result.records[STATS]) == truth
+    assert fake_api.count("pixel/event/stats/") == 2 * 2  # two days, two advertisers with pixels

@@ -361,9 +361,9 @@ def test_a_stream_can_write_its_whole_state_when_it_holds_more_than_bookmarks(
 
 
 def test_children_are_synced_through_the_hooks_entity_history_uses(tap: TapTikTokAds) -> None:
-    """History streams rely on `_sync_children(child_context)` syncing each selected child,
-    on `generate_child_contexts` being the per-record hook, and on the SDK linking a child
-    to its parent by class (`parent_stream_type`)."""
+    """History streams and `pixel_event_stats_daily` rely on `_sync_children(child_context)`
+    syncing each selected child, on `generate_child_contexts` being the per-record hook, and
+    on the SDK linking a child to its parent by class (`parent_stream_type`)."""
     assert list(inspect.signature(Stream._sync_children).parameters) == ["self", "child_context"]
     assert list(inspect.signature(Stream.generate_child_contexts).parameters) == [
         "self",
@@ -375,3 +375,6 @@ def test_children_are_synced_through_the_hooks_entity_history_uses(tap: TapTikTo
         entity, history = tap.streams[name], tap.streams[f"{name}_history"]
         assert entity.child_streams == [history]
         assert history.parent_stream_type is type(entity)
+    pixels, stats = tap.streams["pixels"], tap.streams["pixel_event_stats_daily"]
+    assert pixels.child_streams == [stats]
+    assert stats.parent_stream_type is type(pixels)

@@ -10,6 +10,7 @@ advertisers when `business_center_ids` is set (see `tap_tiktok_ads.advertisers`)
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
@@ -80,21 +81,34 @@ class BusinessCenterAdvertisersStream(_BusinessCenterEndpoint):
         th.Property("asset_name", th.StringType),
     ).to_dict()
 
+    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+        """No Business Center listed yet this run."""
+        super().__init__(tap, runtime)
+        self._held: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """One Business Center's ad accounts (Doc 1739432717798401)."""
         return {"bc_id": (context or {})["bc_id"], "asset_type": "ADVERTISER"}
 
     def held_by(self, bc_id: str) -> list[dict[str, Any]]:
-        """The Business Center's ad accounts, as `business_centers` records carry them."""
-        return [
-            {
-                "advertiser_id": str(row.get("asset_id")),
-                "advertiser_name": row.get("asset_name"),
-                **{name: row.get(name) for name in _HELD_FIELDS},
-            }
-            for row in self.request_records({"bc_id": bc_id})
-        ]
+        """The Business Center's ad accounts, as `business_centers` records carry them.
+
+        Listed once per run: resolving the run's advertisers (`business_center_ids`) and the
+        `business_centers` stream share this stream, so the second asks TikTok nothing.
+        """
+        with self._lock:
+            if bc_id not in self._held:
+                self._held[bc_id] = [
+                    {
+                        "advertiser_id": str(row.get("asset_id")),
+                        "advertiser_name": row.get("asset_name"),
+                        **{name: row.get(name) for name in _HELD_FIELDS},
+                    }
+                    for row in self.request_records({"bc_id": bc_id})
+                ]
+            return [dict(held) for held in self._held[bc_id]]
 
     def readable_advertiser_ids(self, bc_ids: Iterable[str]) -> list[str]:
         """The ad accounts these Business Centers hold and may read, each once, in order."""

@@ -9,7 +9,6 @@ are those of the Go SDK's transcription of them (bububa/tiktok-business, `model/
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
@@ -108,6 +107,36 @@ class PixelsStream(AccountObjectStream):
         th.Property("events", th.ArrayType(_PIXEL_EVENT)),
     ).to_dict()
 
+    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+        """The stream; `pixel_event_stats_daily` is its child (set by `measurement_streams`)."""
+        super().__init__(tap, runtime)
+        self.event_stats: PixelEventStatsDailyStream | None = None
+
+    @override
+    def generate_child_contexts(
+        self, record: dict[str, Any], context: Context | None
+    ) -> Iterable[Context | None]:
+        """None per pixel: the statistics are synced once per advertiser (see `rows`)."""
+        del record, context
+        return ()
+
+    @override
+    def rows(self, context: Context) -> Iterator[dict[str, Any]]:
+        """The advertiser's pixels; once all are read, their statistics (if selected).
+
+        One `pixel/list/` read serves both streams: selected alone, the statistics still
+        list the pixels through this stream, whose records are then not written.
+        """
+        pixel_ids: list[str] = []
+        for row in self.request_records(context):
+            pixel_ids.append(str(row.get("pixel_id")))
+            yield row
+        stats = self.event_stats
+        if stats is not None and stats.selected:
+            advertiser_id = context["advertiser_id"]
+            stats.hand_over(advertiser_id, pixel_ids)
+            self._sync_children({"advertiser_id": advertiser_id})
+
 
 class CustomAudiencesStream(AccountObjectStream):
     """`dmp/custom_audience/list/`: each advertiser's audiences (Doc 1739940506015746)."""
@@ -153,11 +182,14 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, PerAdvertiserStream):
     day breakdown, so each day is its own request per 10 pixels. The days run like a daily
     report's: from `start_date`, later from `attribution_window_days` before the bookmark
     (attributed counts grow late), to `end_date` or today (UTC); the bookmark moves after each
-    complete day. The pixels are listed once per advertiser and run (`pixel/list/`).
+    complete day. A child stream of `pixels` (the SDK's parent and child streams): the pixels
+    stream hands over each advertiser's pixel IDs from its own `pixel/list/` read.
     """
 
     name = "pixel_event_stats_daily"
     path = "/pixel/event/stats/"
+    parent_stream_type = PixelsStream
+    state_partitioning_keys = ("advertiser_id",)
     primary_keys = ("advertiser_id", "pixel_id", "date", "event")
     replication_key = "date"
     paginated = False  # no page parameters: one answer per request
@@ -178,20 +210,14 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, PerAdvertiserStream):
         th.Property("server_event_total_count", th.IntegerType),
     ).to_dict()
 
-    def __init__(self, tap: Tap, runtime: Runtime, pixels: PixelsStream) -> None:
-        """List the pixels through the `pixels` stream's endpoint, once per advertiser."""
-        self.pixels = pixels
-        self._pixel_ids: dict[str, list[str]] = {}
-        self._lock = threading.Lock()
+    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+        """No pixels known yet: `pixels` hands them over per advertiser."""
         super().__init__(tap, runtime)
+        self._pending: dict[str, list[str]] = {}
 
-    def pixel_ids(self, advertiser_id: str) -> list[str]:
-        """The advertiser's pixel IDs, listed once per run."""
-        with self._lock:
-            if advertiser_id not in self._pixel_ids:
-                rows = self.pixels.request_records({"advertiser_id": advertiser_id})
-                self._pixel_ids[advertiser_id] = [str(row["pixel_id"]) for row in rows]
-            return self._pixel_ids[advertiser_id]
+    def hand_over(self, advertiser_id: str, pixel_ids: list[str]) -> None:
+        """Keep an advertiser's pixel IDs until the SDK syncs this stream for it."""
+        self._pending[advertiser_id] = pixel_ids
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
@@ -220,8 +246,8 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, PerAdvertiserStream):
             "UTC",  # Go SDK EventStatsRequest: the days are UTC days
             self.resume_bookmark(context),
         )
-        pixel_ids = self.pixel_ids(advertiser_id) if start <= end else []
-        if not pixel_ids:
+        pixel_ids = self._pending.pop(advertiser_id, [])
+        if not pixel_ids or start > end:
             return
         day = start
         while day <= end:
@@ -258,8 +284,5 @@ def _event_records(advertiser_id: str, day: str, row: dict[str, Any]) -> Iterato
 def measurement_streams(tap: Tap, runtime: Runtime) -> list[TikTokStream]:
     """The pixels, their daily event statistics and the custom audiences."""
     pixels = PixelsStream(tap, runtime)
-    return [
-        pixels,
-        PixelEventStatsDailyStream(tap, runtime, pixels),
-        CustomAudiencesStream(tap, runtime),
-    ]
+    pixels.event_stats = PixelEventStatsDailyStream(tap, runtime)
+    return [pixels, pixels.event_stats, CustomAudiencesStream(tap, runtime)]
