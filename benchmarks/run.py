@@ -34,6 +34,12 @@ Scenarios (issues 9 and 18):
   advertisers x 200 ads, 100 ms per request, 10 requests/s) with `report_mode` auto (one
   asynchronous task per advertiser, which the fake takes 10 s to process, and the last 2 days
   by sync) and with `report_mode` sync; the lines show the async tasks created.
+- adcap (issue 13): one advertiser with 50,000 ads, over TikTok's 20,000-ad report cap, 30
+  days of ad_report_daily, read with `report_mode` sync (ID batches) and then async (one
+  task); each output is checked row by row against the fake's truth (missing, duplicates,
+  different values, unexpected rows) and the two outputs against each other ("equal: yes").
+- agency (issue 13): 200 small advertisers, 30 days, 100 ms per request at 10 requests/s;
+  the output checked against the truth the same way, and the log's length.
 Any size option given replaces the scenario's sizes with one size (defaults filled in from
 the scenario's first size).
 """
@@ -43,6 +49,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import multiprocessing
@@ -61,7 +68,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -120,6 +127,11 @@ class Scenario:
     schema_factor: int = 1
     # Seconds the fake takes to process an asynchronous report task; None: its default.
     task_seconds: float | None = None
+    # `report_mode` values run one after the other on the same data (issue 13); with
+    # `compare`, each output is checked against the fake's truth and the modes against each
+    # other (`run_compared`).
+    modes: tuple[str, ...] = ()
+    compare: bool = False
 
 
 # What other connectors request from an ad-level report (issue 18): the fields of singer-io's
@@ -177,11 +189,17 @@ SCENARIOS: dict[str, Scenario] = {
         "memory", (Size(10, 6, 5, 16, 180), Size(10, 10, 10, 17, 180)), latency=0.0,
         rps=None, streams=("ad_report_daily",), runs=1, metrics=CONNECTOR_METRICS,
     ),
-    # One advertiser with 50,000 ads (issue 13): over TikTok's 20,000-ad report cap, so the
-    # tap reads it in ID batches (sync requests only, to measure that path).
+    # One advertiser with 50,000 ads (issue 13): over TikTok's 20,000-ad report cap. `sync`
+    # reads it in ID batches, `async` with one (uncapped) task; both outputs are compared
+    # with the truth, row by row, and with each other.
     "adcap": Scenario(
         "adcap", (Size(1, 50, 50, 20, 30),), latency=0.0, rps=None,
-        streams=("ad_report_daily",), runs=1, tap_settings=(("report_mode", "sync"),),
+        streams=("ad_report_daily",), runs=1, modes=("sync", "async"), compare=True,
+    ),
+    # An agency (issue 13): 200 small advertisers, 30 days, at TikTok's basic rate.
+    "agency": Scenario(
+        "agency", (Size(200, 2, 2, 3, 30),), latency=0.1, rps=10.0,
+        streams=("ad_report_daily",), runs=1, compare=True,
     ),
 }  # fmt: skip
 
@@ -454,6 +472,215 @@ def _windows(
     return found
 
 
+# --- outputs compared with the truth and with each other (issue 13) -------------------------
+
+COMPARED_FIGURES = ("missing", "duplicates", "different", "unexpected")
+
+
+def run_compared(
+    scenario: Scenario, timeout: float, profile_dir: Path | None, *, quiet: bool
+) -> list[RunResult]:
+    """Each `report_mode` of `scenario.modes` (or the scenario as it is), outputs compared.
+
+    Every run's stdout is kept in a temporary directory; a helper process (this one must stay
+    small, see `truth_in_subprocess`) checks each output's records of the report streams
+    against the fake's truth, row by row (`compare_outputs`), and the modes with each other.
+    """
+    results: list[RunResult] = []
+    for size in scenario.sizes:
+        with tempfile.TemporaryDirectory(prefix="tap-bench-out-") as directory:
+            outputs: dict[str, Path] = {}
+            for mode in scenario.modes or ("",):
+                variant = replace(scenario, sizes=(size,), modes=())
+                if mode:
+                    settings = (*scenario.tap_settings, ("report_mode", mode))
+                    variant = replace(
+                        variant, name=f"{scenario.name}-{mode}", tap_settings=settings
+                    )
+                mode_dir = Path(directory) / (mode or "run")
+                mode_dir.mkdir()
+                runs = run_scenario(variant, timeout, profile_dir, quiet=quiet, output_dir=mode_dir)
+                results += runs
+                for result in runs:
+                    outputs[f"{result.scenario} run {result.run}"] = mode_dir / _output_name(
+                        result.run
+                    )
+            by_output = compare_in_subprocess(size, outputs)
+        _note_comparison(results[-len(outputs) :], by_output, quiet=quiet)
+    return results
+
+
+def _output_name(run: int) -> str:
+    return f"run-{run}.jsonl"
+
+
+def _output_path(output_dir: Path | None, run: int, truth: Truth, inputs: Inputs) -> Path | None:
+    """Where a run's stdout goes (None: nowhere), next to what `compare_outputs` needs."""
+    if output_dir is None:
+        return None
+    catalog = json.loads(inputs.catalog_path.read_text())
+    streams = {
+        entry["tap_stream_id"]: [
+            item["breadcrumb"][-1]
+            for item in entry["metadata"]
+            if item["breadcrumb"] and _is_selected(item)
+        ]
+        for entry in catalog["streams"]
+        if any(
+            not item["breadcrumb"] and item["metadata"].get("selected")
+            for item in entry["metadata"]
+        )
+    }
+    about = {
+        "first_day": truth.first_day.isoformat(),
+        "last_day": truth.last_day.isoformat(),
+        "advertiser_ids": list(truth.advertiser_ids),
+        "streams": streams,
+    }
+    path = output_dir / _output_name(run)
+    path.with_suffix(".json").write_text(json.dumps(about))
+    return path
+
+
+def compare_in_subprocess(size: Size, outputs: dict[str, Path]) -> dict[str, dict[str, int]]:
+    """`compare_outputs` in a fresh process (see `truth_in_subprocess`)."""
+    context = multiprocessing.get_context("spawn")
+    paths = {label: str(path) for label, path in outputs.items()}
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(compare_outputs, size, paths).result()
+
+
+def compare_outputs(size: Size, outputs: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Per output: its report records against the fake's truth, and a digest of all of them.
+
+    The truth is `tests/truth.py`'s typed records (the fake's own vocabulary), computed one
+    advertiser and one day at a time and kept as one digest per primary key, so a year or
+    600,000 rows fit in memory. A record is its JSON with every number as a float (1 and 1.0
+    are the same value). Figures: records, truth (rows), missing (truth keys never emitted),
+    duplicates (keys emitted more than once), different (values unlike the truth's),
+    unexpected (keys the truth lacks), digest (of every record, order aside: equal outputs
+    have equal digests).
+    """
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.fake_api import DataSpec, FakeData
+    from tests.truth import REPORTS, expected_report_records
+
+    about = json.loads(Path(next(iter(outputs.values()))).with_suffix(".json").read_text())
+    first_day = dt.date.fromisoformat(about["first_day"])
+    last_day = dt.date.fromisoformat(about["last_day"])
+    data = FakeData(
+        DataSpec(
+            advertisers=size.advertisers,
+            campaigns_per_advertiser=size.campaigns,
+            adgroups_per_campaign=size.adgroups,
+            ads_per_adgroup=size.ads,
+            first_day=last_day - dt.timedelta(days=size.days - 1),
+            last_day=last_day,
+        )
+    )
+    now = dt.datetime.now(dt.timezone.utc)
+    keys = {
+        stream: REPORTS[stream].key_properties for stream in about["streams"] if stream in REPORTS
+    }
+    truth: dict[bytes, bytes] = {}
+    for stream, key_names in keys.items():
+        definition = REPORTS[stream]
+        automatic = {"advertiser_id", *definition.dimensions}
+        metrics = [name for name in about["streams"][stream] if name not in automatic]
+        days = (last_day - first_day).days + 1
+        ranges = [first_day + dt.timedelta(days=n) for n in range(days)]
+        for advertiser_id in about["advertiser_ids"]:
+            for day in ranges:
+                for record in expected_report_records(
+                    data, stream, metrics, start=day, end=day, advertiser_ids=[advertiser_id],
+                    now=now,
+                ):  # fmt: skip
+                    key, digest = _fingerprint(stream, record, key_names)
+                    truth[key] = digest
+    return {label: _check_output(Path(path), truth, keys) for label, path in outputs.items()}
+
+
+def _check_output(
+    path: Path, truth: dict[bytes, bytes], keys: dict[str, list[str]]
+) -> dict[str, int]:
+    """One output's figures (see `compare_outputs`)."""
+    seen: dict[bytes, int] = {}
+    records = different = unexpected = digest = 0
+    with path.open("rb") as lines:
+        for line in lines:
+            if not line.startswith(RECORD_PREFIX):
+                continue
+            message = json.loads(line)
+            stream = message["stream"]
+            if stream not in keys:
+                continue
+            records += 1
+            key, fingerprint = _fingerprint(stream, message["record"], keys[stream])
+            digest = (digest + int.from_bytes(fingerprint, "big")) % 2**128
+            seen[key] = seen.get(key, 0) + 1
+            expected = truth.get(key)
+            if expected is None:
+                unexpected += 1
+            elif expected != fingerprint:
+                different += 1
+    log = path.with_suffix(".log").read_text().splitlines()
+    return {
+        "log_lines": len(log),
+        "progress_lines": sum(1 for line in log if ".progress" in line),
+        "warnings": sum(1 for line in log if "WARNING" in line or "ERROR" in line),
+        "records": records,
+        "truth": len(truth),
+        "missing": sum(1 for key in truth if key not in seen),
+        "duplicates": sum(count - 1 for count in seen.values()),
+        "different": different,
+        "unexpected": unexpected,
+        "digest": digest,
+    }
+
+
+def _fingerprint(stream: str, record: dict[str, Any], keys: list[str]) -> tuple[bytes, bytes]:
+    """A record's primary key and its whole content, each as a short stable digest."""
+    key = json.dumps([stream, *(record.get(name) for name in keys)]).encode()
+    canonical = {
+        name: float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for name, value in record.items()
+    }
+    content = json.dumps([stream, canonical], sort_keys=True).encode()
+    return (
+        hashlib.blake2b(key, digest_size=12).digest(),
+        hashlib.blake2b(content, digest_size=16).digest(),
+    )
+
+
+def _note_comparison(
+    results: list[RunResult], by_output: dict[str, dict[str, int]], *, quiet: bool
+) -> None:
+    """Put each output's figures into its result; print them and whether the outputs agree."""
+    for result, (label, figures) in zip(results, by_output.items(), strict=True):
+        result.extra |= {name: figures[name] for name in COMPARED_FIGURES}
+        exact = not any(figures[name] for name in COMPARED_FIGURES)
+        result.extra["equal_to_truth"] = int(exact)
+        if not quiet:
+            print(
+                f"{label}: {figures['records']:,} records, truth {figures['truth']:,} rows:"
+                + "".join(f" {name} {figures[name]:,}," for name in COMPARED_FIGURES)
+                + f" equal to the truth: {'yes' if exact else 'no'}; log: {figures['log_lines']}"
+                f" lines, {figures['progress_lines']} progress, {figures['warnings']} warnings"
+                " or errors",
+                flush=True,
+            )
+    if len(by_output) > 1:
+        digests = {figures["digest"] for figures in by_output.values()}
+        counts = {figures["records"] for figures in by_output.values()}
+        equal = len(digests) == 1 and len(counts) == 1
+        for result in results:
+            result.extra["outputs_equal"] = int(equal)
+        if not quiet:
+            print(f"{' == '.join(by_output)}: equal: {'yes' if equal else 'no'}", flush=True)
+
+
 # --- config, catalog and the tap run --------------------------------------------------------
 
 
@@ -528,10 +755,11 @@ def write_inputs(workdir: Path, server: FakeServer, truth: Truth, scenario: Scen
 
 
 def _is_selected(item: dict[str, Any]) -> bool:
+    """A property's selection as the SDK reads it: without either flag, its stream's (selected)."""
     metadata = item["metadata"]
     if metadata.get("inclusion") == "automatic":
         return True
-    return bool(metadata.get("selected", metadata.get("selected-by-default")))
+    return bool(metadata.get("selected", metadata.get("selected-by-default", True)))
 
 
 def _select(entry: dict[str, Any], metrics: tuple[str, ...]) -> list[str]:
@@ -589,9 +817,16 @@ class TapOutcome:
 
 
 def run_tap(
-    config_path: Path, catalog_path: Path, timeout: float, profile_path: Path | None
+    config_path: Path,
+    catalog_path: Path,
+    timeout: float,
+    profile_path: Path | None,
+    output_path: Path | None = None,
 ) -> TapOutcome:
-    """Run the tap, count RECORD lines on its stdout and take its own rusage from `wait4`."""
+    """Run the tap, count RECORD lines on its stdout and take its own rusage from `wait4`.
+
+    With `output_path`, the stdout is also written there, and the log next to it (`.log`).
+    """
     command = [sys.executable]
     if profile_path is not None:
         command += ["-m", "cProfile", "-o", str(profile_path)]
@@ -611,7 +846,8 @@ def run_tap(
         watchdog = threading.Timer(timeout, kill)
         watchdog.start()
         try:
-            records, output_bytes = _count_records(process)
+            with output_path.open("wb") if output_path else contextlib.nullcontext() as sink:
+                records, output_bytes = _count_records(process, sink)
             _, status, usage = os.wait4(process.pid, 0)
         finally:
             watchdog.cancel()
@@ -621,6 +857,8 @@ def run_tap(
         process.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
         stderr = log.read().decode(errors="replace")
+    if output_path is not None:
+        output_path.with_suffix(".log").write_text(stderr)
     if timed_out.is_set():
         msg = f"the tap did not finish within {timeout:.0f} s (--timeout)"
         raise TimeoutError(msg)
@@ -673,8 +911,10 @@ def _tap_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
 
 
-def _count_records(process: subprocess.Popen[bytes]) -> tuple[int, int]:
-    """RECORD messages and bytes on the tap's stdout, read in large raw chunks.
+def _count_records(
+    process: subprocess.Popen[bytes], sink: BinaryIO | None = None
+) -> tuple[int, int]:
+    """RECORD messages and bytes on the tap's stdout, read in large raw chunks (kept in `sink`).
 
     The prefix only occurs at the start of a line (inside a JSON string its quotes would be
     escaped), so counting it in each chunk plus the previous chunk's tail is exact.
@@ -687,6 +927,8 @@ def _count_records(process: subprocess.Popen[bytes]) -> tuple[int, int]:
     tail = b""
     while chunk := os.read(fd, 1 << 20):
         total += len(chunk)
+        if sink is not None:
+            sink.write(chunk)
         window = tail + chunk
         records += window.count(RECORD_PREFIX)
         tail = window[-keep:]
@@ -707,9 +949,17 @@ def parse_stats(stderr: str) -> tuple[int, int, int, float]:
 
 
 def run_scenario(
-    scenario: Scenario, timeout: float, profile_dir: Path | None, *, quiet: bool
+    scenario: Scenario,
+    timeout: float,
+    profile_dir: Path | None,
+    *,
+    quiet: bool,
+    output_dir: Path | None = None,
 ) -> list[RunResult]:
-    """Every size and run of a scenario, each against a fresh fake API."""
+    """Every size and run of a scenario, each against a fresh fake API.
+
+    With `output_dir`, each run's stdout is kept there (`run_compared` reads it).
+    """
     last_day = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=2)
     results: list[RunResult] = []
     for size in scenario.sizes:
@@ -733,7 +983,10 @@ def run_scenario(
                     bare = run_bare_client(server, truth, inputs, timeout)
                 load_before = os.getloadavg()
                 server_cpu_before = server.cpu_seconds()
-                outcome = run_tap(inputs.config_path, inputs.catalog_path, timeout, profile_path)
+                output_path = _output_path(output_dir, run, truth, inputs)
+                outcome = run_tap(
+                    inputs.config_path, inputs.catalog_path, timeout, profile_path, output_path
+                )
                 server_cpu = server.cpu_seconds() - server_cpu_before
                 load_after = os.getloadavg()
             sent, retries, limited, waited = parse_stats(outcome.stderr)
@@ -1007,7 +1260,8 @@ def main(argv: list[str] | None = None) -> int:
         if scenario.tap_settings:
             print(f"tap settings: {dict(scenario.tap_settings)}")
         print(f"source: {source_state()}", flush=True)
-    results = run_scenario(scenario, args.timeout, args.profile, quiet=args.json)
+    runner = run_compared if scenario.modes or scenario.compare else run_scenario
+    results = runner(scenario, args.timeout, args.profile, quiet=args.json)
     summaries = summarize(results)
     if args.json:
         document = {
