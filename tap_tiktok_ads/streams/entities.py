@@ -5,7 +5,12 @@ entities by id, not by modification time, so the bookmark is the largest `modify
 and is written only once every entity of that advertiser was emitted: an interrupted run
 never skips an entity. The first run emits every entity whatever its age (`start_date` is
 about report days, not entities); later runs emit the entities whose `modify_time` is at or
-after the bookmark.
+after the bookmark, and every entity TikTok sends without `modify_time` (Upgraded Smart+ ads,
+Promote entities): nothing tells whether it changed, so it is never skipped.
+
+Every run reads every entity: no server-side `modified_after` (only `ad/get/` has it, reference
+3.5), as TikTok does not document how it treats entities without `modify_time`, and a filter
+that left out a changed one would lose that change for good.
 
 The schemas are TikTok's documented response fields (`tap_tiktok_ads.entity_fields`); a field
 TikTok sends beyond them is kept in `extra_fields`. Every entity TikTok hides by default is
@@ -14,7 +19,6 @@ asked for: Promote campaigns, TopView and Reach & Frequency buys (see `entity_ki
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +41,6 @@ if TYPE_CHECKING:
 
     from tap_tiktok_ads.runtime import Runtime
 
-TIKTOK_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # entity times and filters, UTC (reference 3.3, 5)
-# ad/get/ `modified_after`: "keep the range within 6 months" (reference 3.5); older bookmarks
-# read everything and filter here.
-MODIFIED_AFTER_MAX_AGE = dt.timedelta(days=180)
-
 
 @dataclass(frozen=True)
 class EntityDefinition:
@@ -55,8 +54,6 @@ class EntityDefinition:
     # `filtering` objects that together return active and deleted entities; each is one
     # pass over the pages. Deleted entities are hidden by default (reference 3.3-3.5).
     with_deleted: tuple[Mapping[str, str], ...]
-    # Whether `filtering.modified_after` exists (only on ad/get/, reference 3.5).
-    modified_after_filter: bool = False
 
 
 ENTITIES = (
@@ -81,7 +78,6 @@ ENTITIES = (
         "ad_id",
         "ad_get",  # Doc 1735735588640770 (fields from bububa model/ad/ad.go)
         with_deleted=({"primary_status": "STATUS_ALL"},),
-        modified_after_filter=True,
     ),
 )
 
@@ -177,11 +173,13 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         latest = since
         history = self.history if self.history is not None and self.history.selected else None
         versions: list[dict[str, Any]] = []
-        for filtering in self._filterings(since):
+        for filtering in self._filterings():
             for row in self.request_records({**context, "filtering": filtering}):
                 record = self._normalise(row)
                 changed = dates.parse_tiktok_time(record.get("modify_time"))
-                if since is not None and changed is not None and changed < since:
+                # Without TikTok's `modify_time` a change cannot be seen: never skipped.
+                dated = dates.parse_tiktok_time(row.get("modify_time")) is not None
+                if since is not None and dated and changed is not None and changed < since:
                     continue
                 if changed is not None and (latest is None or changed > latest):
                     latest = changed
@@ -196,26 +194,10 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             # Never past the clock: a `modify_time` from the future must not hide changes.
             self.set_bookmark(context, min(latest, started).isoformat())
 
-    def _filterings(self, since: dt.datetime | None) -> list[dict[str, Any]]:
-        """One `filtering` object per pass: status, origin and buying-type filters.
-
-        `modified_after` joins them where the endpoint has it and the bookmark is recent.
-        """
+    def _filterings(self) -> list[dict[str, Any]]:
+        """One `filtering` object per pass: status, origin and buying-type filters."""
         passes = self.definition.with_deleted if self.runtime.settings.include_deleted else ({},)
-        extra: dict[str, str] = {}
-        if (
-            since is not None
-            and self.definition.modified_after_filter
-            and since > dates.utc_now() - MODIFIED_AFTER_MAX_AGE
-        ):
-            # One second earlier: TikTok's "after" may be strict; `>=` is applied here.
-            moment = since.astimezone(dt.timezone.utc) - dt.timedelta(seconds=1)
-            extra["modified_after"] = moment.strftime(TIKTOK_TIME_FORMAT)
-        return [
-            {**status_filter, **hidden, **extra}
-            for status_filter in passes
-            for hidden in EVERY_KIND
-        ]
+        return [{**status_filter, **hidden} for status_filter in passes for hidden in EVERY_KIND]
 
     def _normalise(self, row: dict[str, Any]) -> dict[str, Any]:
         """ISO 8601 UTC times, values in their schema's types, undeclared fields kept.
@@ -223,9 +205,8 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         A field the schema does not declare goes to `extra_fields` (logged once per run and
         field), so a field TikTok adds reaches the user without a release. An entity TikTok
         sends without `modify_time` (Smart+ ads, reference 3.5; Promote entities, whose
-        fields are few) gets its `create_time` there: never modified since creation is the
-        one thing we know, and what `modified_after` compares (inferred). An entity with
-        neither is emitted on every run and does not move the bookmark.
+        fields are few) gets its `create_time` there: the last change we know of, which
+        moves the bookmark. An entity with neither does not move it.
         """
         record: dict[str, Any] = {}
         extra: dict[str, Any] = {}

@@ -131,6 +131,14 @@ class FakeData:
         moment = when.astimezone(timezone.utc)
         self.entity(entity_id).record["modify_time"] = moment.strftime("%Y-%m-%d %H:%M:%S")
 
+    def edit(self, entity_id: str, **fields: Any) -> None:
+        """Pretend an entity was edited without TikTok saying when: only these fields change.
+
+        What an Upgraded Smart+ ad or a Promote entity looks like after a change, as TikTok
+        sends them without `modify_time` (reference 3.5). Changes the data in place.
+        """
+        self.entity(entity_id).record.update(fields)
+
     # -- reports ---------------------------------------------------------------------------
 
     def report_rows(
