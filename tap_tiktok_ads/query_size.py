@@ -7,7 +7,14 @@ timed out (51010, "Internal timeout", official SDK's code list) or was refused a
 (40067, "query too large", seen by Airbyte's connector users; secondary) is not sent again
 unchanged: the report stream reads it in smaller parts instead (half the date window, then
 ID batches). Only a query that cannot be made smaller is asked again, and at most twice in
-10 minutes in all. The client also counts timeouts per 10 s like TikTok and, at half of
+10 minutes in all. An HTTP 504 or no answer within `request_timeout_seconds` to the first page
+of a report query is the same timeout seen from outside (inferred: TikTok's gateway gives up
+on the slow report): it is split and counted too, not retried unchanged. Later pages of a
+report come from the report TikTok already made (Doc 1757262274182145, Scenario 1 note:
+"subsequent requests with the same query parameters but different page numbers can be
+returned quickly"), so their faults stay transient and are retried.
+
+The client also counts timeouts per 10 s like TikTok and, at half of
 TikTok's threshold, lowers its own request rate (`RateLimiter.slow_down`) before TikTok
 lowers it.
 
@@ -20,6 +27,7 @@ import collections
 import threading
 import time
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from tap_tiktok_ads.envelope import response_body
 
@@ -33,6 +41,7 @@ if TYPE_CHECKING:
 TIMEOUT_CODE = 51010  # "Internal timeout" (official SDK tiktok_code.py)
 TOO_LARGE_CODE = 40067  # "query too large" (Airbyte source-tiktok-marketing 5.1.0)
 HEAVY_CODES = frozenset({TIMEOUT_CODE, TOO_LARGE_CODE})
+GATEWAY_TIMEOUT = 504  # HTTP 504: the gateway gave up waiting for the report (inferred)
 COUNT_WINDOW_SECONDS = 10.0  # Doc 1757262274182145, Scenario 2: timeouts counted per 10 s
 # TikTok lowers the app's QPS at 10 timeouts in 10 s; the client slows down at half that.
 OWN_SLOW_DOWN_AT = 5
@@ -60,22 +69,42 @@ def audience_window_days(ids: int, longest: int) -> int:
 class QueryTooHeavy(Exception):  # noqa: N818 - TikTok's verdict on the query, not a tap error
     """TikTok timed out on a report query or refused it as too large: ask for less."""
 
-    def __init__(self, code: int, message: str, request_key: str) -> None:
-        """Keep TikTok's code and message, and which request it was."""
-        super().__init__(f"TikTok error {code}: {message}")
-        self.code = code
+    def __init__(self, reason: str, request_key: str) -> None:
+        """Keep why (TikTok's code and message, or the HTTP timeout) and which request it was."""
+        super().__init__(reason)
         self.request_key = request_key
 
 
-def heavy_query_code(response: requests.Response) -> int | None:
-    """51010 or 40067 when TikTok's answer says the query was too heavy; else None."""
+def is_first_page(url: str) -> bool:
+    """Whether a report request asks for its first page (the one TikTok computes the report for)."""
+    return parse_qs(urlsplit(url).query).get("page", ["1"]) == ["1"]
+
+
+def heavy_answer(response: requests.Response, redact: Callable[[str], str]) -> QueryTooHeavy | None:
+    """The verdict when an answer says the query was too heavy; None for any other answer.
+
+    51010 and 40067 come with HTTP 200; HTTP 504 counts on a first page only (module doc).
+    """
+    key = response.request.url or ""
+    if response.status_code == GATEWAY_TIMEOUT and is_first_page(key):
+        return QueryTooHeavy(f"HTTP {GATEWAY_TIMEOUT} (gateway timeout)", key)
     if response.status_code != 200:  # noqa: PLR2004 - TikTok's codes come with HTTP 200
         return None
     try:
-        code = response_body(response).get("code")
+        body = response_body(response)
     except ValueError:
         return None
-    return code if code in HEAVY_CODES else None
+    code = body.get("code")
+    if code not in HEAVY_CODES:
+        return None
+    return QueryTooHeavy(f"TikTok error {code}: {redact(str(body.get('message', '')))}", key)
+
+
+def no_answer(url: str, seconds: float) -> QueryTooHeavy | None:
+    """The verdict on a first report page that got no answer within `seconds`; else None."""
+    if not is_first_page(url):
+        return None
+    return QueryTooHeavy(f"no answer within {seconds:g} s (read timeout)", url)
 
 
 class TimeoutWatch:

@@ -166,6 +166,18 @@ def test_sync_entry_points_are_still_what_the_tap_wraps() -> None:
     ]
 
 
+def test_request_sends_one_attempt_with_the_stream_timeout_and_validates_it() -> None:
+    """Report streams wrap `_request` to see a first page's read timeout (query_size.py)."""
+    assert list(inspect.signature(_HTTPStream._request).parameters) == [
+        "self",
+        "prepared_request",
+        "context",
+    ]
+    source = inspect.getsource(_HTTPStream._request)
+    assert "timeout=self.timeout" in source
+    assert "self.validate_response(response)" in source
+
+
 def test_the_record_counter_sees_each_partition_and_each_written_record() -> None:
     """The run's progress and end table come from the stream's record counter.
 

@@ -14,7 +14,7 @@ import pytest
 from tap_tiktok_ads import dates, query_size
 from tap_tiktok_ads.query_size import OWN_SLOW_DOWN_AT, TimeoutWatch, audience_window_days
 from tap_tiktok_ads.transport import RateLimiter
-from tests.conftest import run_tap, run_until_failure, tap_config
+from tests.conftest import _tap, run_tap, run_until_failure, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.truth import REPORTS, by_key, expected_report_records
 
@@ -103,6 +103,42 @@ def test_a_query_that_cannot_get_smaller_is_asked_twice_then_the_run_stops(api) 
     _, error = run_until_failure(config, streams={"campaign_report_daily": None})
     assert "run the tap again later" in str(error).lower()
     assert_no_punishment(api)
+
+
+@pytest.mark.parametrize("fault", ["http-504", "read-timeout"])
+def test_a_gateway_timeout_or_no_answer_splits_the_query(api, data, fault) -> None:
+    """HTTP 504 or no answer in time on a report's first page: TikTok's timeout seen from
+    outside; the window is read in halves, not asked again unchanged, and counted."""
+    if fault == "http-504":
+        api.faults.http_error_next(1, status=504, path=REPORT)
+    else:
+        api.faults.hang_next(1, seconds=1.5, path=REPORT)
+    definition = REPORTS["ad_report_daily"]
+    config = tap_config(
+        api,
+        start_date=START.isoformat(),
+        end_date=END.isoformat(),
+        page_size=50,
+        request_timeout_seconds=1,
+        max_concurrency=1,
+    )
+    tap, writer = _tap(
+        config, {"ad_report_daily": ["advertiser_id", *definition.dimensions, *METRICS]}, None
+    )
+    tap.sync_all()
+    records = [m["record"] for m in writer.messages if m.get("type") == "RECORD"]
+    assert_complete(api, data, "ad_report_daily", records)
+    assert api.faults.pending() == 0
+    # One 12-day window; the fake logs a hung request only if the tap is still there.
+    spans = [
+        (r.params["start_date"], r.params["end_date"], r.params.get("page"))
+        for r in api.requests
+        if r.path == REPORT
+    ]
+    whole = (START.isoformat(), END.isoformat(), "1")
+    assert spans.count(whole) <= 1  # the timed-out query was never repeated
+    assert ("2026-10-01", "2026-10-06", "1") in spans  # its halves were read instead
+    assert tap.runtime.timeout_watch.timeouts == 1  # counted toward the own slow-down
 
 
 def test_the_client_holds_back_before_tiktok_lowers_its_qps() -> None:

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from requests import exceptions as requests_exceptions
 from singer_sdk import metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
@@ -33,7 +34,7 @@ from tap_tiktok_ads.dates import (
     week_periods,
     windows,
 )
-from tap_tiktok_ads.envelope import keep_body, response_body, response_data
+from tap_tiktok_ads.envelope import keep_body, response_data
 from tap_tiktok_ads.errors import TikTokFatalError, refused_metrics
 from tap_tiktok_ads.id_batches import (
     THROTTLE_HEADER,
@@ -46,7 +47,12 @@ from tap_tiktok_ads.id_batches import (
 from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
 from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
-from tap_tiktok_ads.query_size import QueryTooHeavy, audience_window_days, heavy_query_code
+from tap_tiktok_ads.query_size import (
+    QueryTooHeavy,
+    audience_window_days,
+    heavy_answer,
+    no_answer,
+)
 from tap_tiktok_ads.records import RowTyper
 from tap_tiktok_ads.report_definitions import (
     MAX_METRICS_PER_REQUEST,
@@ -302,12 +308,10 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             body = self.typer.page_decoder.decode(response.content)
             if body is not None:
                 keep_body(response, body)
-        code = heavy_query_code(response)
-        if code is not None:
-            key = response.request.url or ""
-            self.runtime.timeout_watch.note(key)
-            message = self.runtime.redactor(str(response_body(response).get("message", "")))
-            raise QueryTooHeavy(code, message, key)
+        heavy = heavy_answer(response, self.runtime.redactor)
+        if heavy is not None and response.request.path_url.startswith(self._path_url):
+            self.runtime.timeout_watch.note(heavy.request_key)
+            raise heavy
         super().validate_response(response)
         if THROTTLE_HEADER in response.headers:
             if not self.definition.takes_filters:  # no ID batches possible: rows as sent
@@ -319,6 +323,24 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
                 )
                 return
             raise AdCapReached(response.headers[THROTTLE_HEADER])
+
+    @override
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """A first report page without an answer in time is too heavy, not retried unchanged.
+
+        (query_size.py); every other request keeps the SDK's retries.
+        """
+        try:
+            return super()._request(prepared_request, context)
+        except requests_exceptions.ReadTimeout:
+            url = prepared_request.url or ""
+            heavy = no_answer(url, self.timeout)
+            if heavy is None or not (prepared_request.path_url or "").startswith(self._path_url):
+                raise
+            self.runtime.timeout_watch.note(heavy.request_key)
+            raise heavy from None
 
     @cached_property
     def _path_url(self) -> str:
