@@ -19,6 +19,7 @@ from tap_tiktok_ads.advertisers import AdvertiserDirectory
 from tap_tiktok_ads.allocator import return_large_buffers
 from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.id_batches import AdCensus
+from tap_tiktok_ads.permissions import PermissionSkips
 from tap_tiktok_ads.query_size import TimeoutWatch
 from tap_tiktok_ads.quotas import ENDPOINT_QUOTAS, EndpointLimiter
 from tap_tiktok_ads.run_log import PROGRESS_LOGGER, RunLog
@@ -168,6 +169,8 @@ class Runtime:
     log_name: str = "tap-tiktok-ads"  # the tap's logger, parent of the progress logger
     stats: SyncStats = field(default_factory=SyncStats)
     failures: FailureRegistry = field(default_factory=FailureRegistry)
+    # Opt-in streams TikTok refused for lack of permission: warned, listed at the end.
+    permission_skips: PermissionSkips = field(default_factory=PermissionSkips)
     # Set when the sync ends: retry waits end early and no further request is sent.
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -199,7 +202,7 @@ class Runtime:
         if self._totals_logged or not (self.adapter.requests_sent or self.run_log.tallies):
             return
         self._totals_logged = True
-        for line in self.run_log.table_lines():
+        for line in [*self.run_log.table_lines(), *self.permission_skips.summary_lines()]:
             logger.info(line)
         logger.info(
             "TikTok requests sent: %d, retries: %d, rate limited: %d, "

@@ -105,9 +105,9 @@ def test_a_second_run_emits_what_changed_since(own_api: FakeTikTokApi, stream: s
 
 def test_a_refused_advertiser_fails_alone(fake_api: FakeTikTokApi, frozen_now: dt.datetime) -> None:
     refused, *others = fake_api.data.advertiser_ids()
-    fake_api.faults.refuse_advertiser(refused, 40001, path=PATHS["videos"])
+    fake_api.faults.refuse_advertiser(refused, 40106, path=PATHS["videos"])
     result, error = run_until_failure(tap_config(fake_api), streams={"videos": None})
-    assert f"{refused} (TikTok error 40001 on /file/video/ad/search/)" in str(error)
+    assert f"{refused} (TikTok error 40106 on /file/video/ad/search/)" in str(error)
     truth = {key: r for key, r in expected(fake_api.data, "videos").items() if key[0] in others}
     assert truth
     assert by_key(result.records["videos"], "videos") == truth
@@ -203,8 +203,8 @@ def test_portfolios_and_posts_equal_the_fakes_truth_and_refusals_isolate(
     assert fake_api.count(path) == 3 + 2 + 1  # 5, 3 and 0 objects, 2 a page
 
     refused, *others = fake_api.data.advertiser_ids()
-    fake_api.faults.refuse_advertiser(refused, 40001, path=path)
+    fake_api.faults.refuse_advertiser(refused, 40106, path=path)
     failed, error = run_until_failure(tap_config(fake_api), streams={stream: None})
-    assert f"{refused} (TikTok error 40001 on /{path})" in str(error)
+    assert f"{refused} (TikTok error 40106 on /{path})" in str(error)
     kept = {(r["advertiser_id"], r[key]): r for r in failed.records[stream]}
     assert kept == {k: r for k, r in truth.items() if k[0] in others}

@@ -144,10 +144,11 @@ def test_a_refused_business_center_fails_alone(
     fake_api: FakeTikTokApi, fake_data: FakeData
 ) -> None:
     second = business_centers(fake_data)[1]
+    fake_api.faults.refuse_business_center("123", 40106)  # not a permission: the run fails
     config = tap_config(fake_api, business_center_ids=["123", second.bc_id])
     result, error = run_until_failure(config, streams={"business_centers": None})
     assert (
-        "TikTok refused access to 1 Business Center(s): 123 (TikTok error 40001 on /bc/get/)"
+        "TikTok refused access to 1 Business Center(s): 123 (TikTok error 40106 on /bc/get/)"
         in str(error)
     )
     assert result.records["business_centers"] == [expected(second)]  # the next one went on

@@ -67,9 +67,9 @@ def test_a_refused_advertiser_fails_alone(
     fake_api: FakeTikTokApi, frozen_now: dt.datetime, stream: str
 ) -> None:
     refused, *others = fake_api.data.advertiser_ids()
-    fake_api.faults.refuse_advertiser(refused, 40001, path=PATHS[stream])
+    fake_api.faults.refuse_advertiser(refused, 40106, path=PATHS[stream])
     result, error = run_until_failure(tap_config(fake_api), streams={stream: None})
-    assert f"{refused} (TikTok error 40001 on /{PATHS[stream]})" in str(error)
+    assert f"{refused} (TikTok error 40106 on /{PATHS[stream]})" in str(error)
     truth = {key: r for key, r in expected(fake_api.data, stream).items() if key[0] in others}
     assert truth
     assert by_key(result.records[stream], stream) == truth
@@ -166,10 +166,10 @@ def test_pixel_event_stats_of_a_refused_advertiser_fail_alone(
     fake_api: FakeTikTokApi, frozen_now: dt.datetime
 ) -> None:
     refused, *others = fake_api.data.advertiser_ids()
-    fake_api.faults.refuse_advertiser(refused, 40001, path="pixel/event/stats/")
+    fake_api.faults.refuse_advertiser(refused, 40106, path="pixel/event/stats/")
     config = tap_config(fake_api, start_date="2026-11-19")
     result, error = run_until_failure(config, streams={STATS: None})
-    assert f"{refused} (TikTok error 40001 on /pixel/event/stats/)" in str(error)
+    assert f"{refused} (TikTok error 40106 on /pixel/event/stats/)" in str(error)
     truth = expected_stats(fake_api.data, dt.date(2026, 11, 19), frozen_now.date())
     assert stats_by_key(result.records[STATS]) == {k: r for k, r in truth.items() if k[0] in others}
 

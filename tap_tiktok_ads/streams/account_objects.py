@@ -2,8 +2,8 @@
 
 Each endpoint lists one advertiser's objects page by page. The streams built on this base
 differ only in path, list key, page size limit, schema and (where the objects carry a
-modification time) their replication key; refusals of one advertiser are isolated, as in every
-per-advertiser stream.
+modification time) their replication key. They are opt-in, and a refusal for lack of
+permission skips the stream for that advertiser only (`streams.optional`).
 
 None of these endpoints filters by modification time, so an incremental stream reads the whole
 list and emits what changed since its bookmark; the bookmark moves once every object of that
@@ -18,8 +18,8 @@ from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
-from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.conform import conform
+from tap_tiktok_ads.streams.optional import OptionalAdvertiserStream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 
-class AccountObjectStream(CompleteDataBookmarks, PerAdvertiserStream):
+class AccountObjectStream(CompleteDataBookmarks, OptionalAdvertiserStream):
     """One advertiser's objects from one list endpoint; incremental if `replication_key` is set."""
 
     # The endpoint's largest `page_size` (each stream cites its reference).

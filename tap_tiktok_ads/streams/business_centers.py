@@ -137,6 +137,7 @@ class BusinessCentersStream(_BusinessCenterEndpoint):
     name = "business_centers"
     path = "/bc/get/"
     primary_keys = ("bc_id",)
+    selected_by_default = False  # opt-in, like the other account-object streams
     schema = th.PropertiesList(
         th.Property("bc_id", th.StringType, required=True),
         th.Property("name", th.StringType),
@@ -173,16 +174,20 @@ class BusinessCentersStream(_BusinessCenterEndpoint):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """`bc_info` flattened, the user's roles, and the ad accounts held.
 
-        TikTok refusing a Business Center (or the token's access to Business Centers) stops
-        this stream's partition only: the other streams go on, and the run fails at its end
-        naming it, like a refused advertiser.
+        TikTok refusing a Business Center for lack of permission skips it with a warning
+        (`tap_tiktok_ads.permissions`); another refusal of it (or of the token's access to
+        Business Centers) stops this stream's partition only: the other streams go on, and
+        the run fails at its end naming it, like a refused advertiser.
         """
         try:
             yield from self._business_centers(context)
         except TikTokFatalError as exc:
+            key = (context or {}).get("bc_id") or "(all the token's)"
+            owner = f"Business Center {key}"
+            if self.runtime.permission_skips.skip(self.name, owner, exc, self.logger):
+                return
             if not exc.concerns_one_advertiser:
                 raise
-            key = (context or {}).get("bc_id") or "(all the token's)"
             fix = FATAL_HELP.get(exc.code or 0, "")
             failure = Failure("access to", BUSINESS_CENTERS, key, exc.code, exc.where, fix)
             self.runtime.failures.add(failure, f"Business Center {key}: {exc}", self.logger)

@@ -16,9 +16,9 @@ from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
-from tap_tiktok_ads.client import PerAdvertiserStream
 from tap_tiktok_ads.records import to_integer
 from tap_tiktok_ads.streams.account_objects import AccountObjectStream
+from tap_tiktok_ads.streams.optional import OptionalAdvertiserStream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -113,6 +113,13 @@ class PixelsStream(AccountObjectStream):
         self.event_stats: PixelEventStatsDailyStream | None = None
 
     @override
+    def skipped_streams(self) -> str:
+        """Without the pixels, their statistics (when selected) have none to read either."""
+        stats = self.event_stats
+        names = [s.name for s in (self, stats) if s is not None and s.selected]
+        return ", ".join(names) or self.name
+
+    @override
     def generate_child_contexts(
         self, record: dict[str, Any], context: Context | None
     ) -> Iterable[Context | None]:
@@ -175,7 +182,7 @@ class CustomAudiencesStream(AccountObjectStream):
     ).to_dict()
 
 
-class PixelEventStatsDailyStream(CompleteDataBookmarks, PerAdvertiserStream):
+class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream):
     """`pixel/event/stats/`: each pixel's event counts per UTC day (Go SDK `EventStatsRequest`).
 
     The endpoint sums a `date_range` of UTC days (at most 30) for at most 10 pixels and has no

@@ -73,6 +73,7 @@ class Faults:
         self._pending: list[_Pending] = []
         self._rate: _Rate | None = None
         self._refused: dict[str, tuple[int, str | None]] = {}  # advertiser -> code, path
+        self._refused_centers: dict[str, tuple[int, str | None]] = {}  # bc_id -> code, path
         self._refused_accounts: dict[str, tuple[int, str | None]] = {}  # business_id -> same
 
     def _queue(self, fault: Fault, n: int, path: str | None) -> None:
@@ -145,6 +146,11 @@ class Faults:
         with self._lock:
             self._refused[advertiser_id] = (code, normalize_path(path) if path else None)
 
+    def refuse_business_center(self, bc_id: str, code: int, *, path: str | None = None) -> None:
+        """Every matching call about this Business Center (`bc_id`) answers `code`."""
+        with self._lock:
+            self._refused_centers[bc_id] = (code, normalize_path(path) if path else None)
+
     def refuse_account(
         self, business_id: str, code: int = 40130, *, path: str | None = None
     ) -> None:
@@ -158,6 +164,7 @@ class Faults:
             self._pending.clear()
             self._rate = None
             self._refused.clear()
+            self._refused_centers.clear()
             self._refused_accounts.clear()
 
     def pending(self) -> int:
@@ -196,6 +203,10 @@ class Faults:
         if refused is not None and refused[1] in {None, path}:
             message = f"No permission to access the data of business {business_id}."
             return Fault(CODE, code=refused[0], message=message)
+        bc_id = params.get("bc_id")
+        refused = self._refused_centers.get(str(bc_id))
+        if refused is not None and refused[1] in {None, path}:
+            return Fault(CODE, code=refused[0], message=f"Business Center {bc_id} refused.")
         advertisers = params.get("advertiser_ids")
         named = [
             params.get("advertiser_id"),
