@@ -151,3 +151,71 @@ def test_creative_portfolios_from_tiktoks_reference_example(monkeypatch) -> None
     assert result.records["creative_portfolios"] == expected
     (request,) = server.asked("/creative/portfolio/list/")
     assert "filtering" not in request.query  # every type but CTA portfolios
+
+
+def test_spark_ads_posts_from_tiktoks_reference_example(monkeypatch) -> None:
+    """Doc 1739470744631298's `tt_video/list/` example: every field but the auth code."""
+    recorded = fixture("tt_video_list/spark_posts_doc")
+    (post,) = recorded["data"]["list"]
+    result, _ = replay(
+        monkeypatch,
+        NOW,
+        {"/advertiser/info/": INFO, "/tt_video/list/": Reply(recorded)},
+        {"spark_ads_posts": None},
+        advertiser_ids=[ADVERTISER],
+    )
+    (record,) = result.records["spark_ads_posts"]
+    assert record == {
+        "advertiser_id": ADVERTISER,
+        "item_id": "7370000000000000001",
+        "status": "HESITATE_RECOMMEND",
+        "text": "Doc example post",
+        "anchor_list": None,
+        "auth_info": {
+            "auth_end_time": "2025-05-20T11:40:50+00:00",
+            "ad_auth_status": "AUTHORIZED",
+            "invite_start_time": "2024-05-20T11:43:00+00:00",
+            "auth_start_time": "2024-05-20T11:40:50+00:00",
+        },
+        "video_info": {
+            "duration": 13.538,
+            "width": 720,
+            "size": 13861358,
+            "preview_url": "https://v16m-default.tiktokcdn.com/doc-preview.mp4",
+            "height": 1280,
+            "signature": "b24f08f569b73a33eec93edb8f4423e5",
+            "bit_rate": 8191081,
+            "poster_url": "https://p16-sign-sg.tiktokcdn.com/doc-poster.jpeg",
+        },
+        "user_info": {
+            "identity_id": "7370000000000000002",
+            "identity_type": "AUTH_CODE",
+            "tiktok_name": "doc_creator",
+        },
+    }
+    # Nothing dropped but the credential: every other field TikTok sent is emitted.
+    sent = {*post["item_info"], "auth_info", "video_info", "user_info"} - {"auth_code"}
+    assert set(record) - {"advertiser_id"} == sent
+    assert post["item_info"]["auth_code"] not in str(result.messages)
+
+
+def test_pixels_from_an_answer_another_project_recorded(monkeypatch) -> None:
+    """A real `pixel/list/` answer (SOURCES.md): every field, `activity_status` included."""
+    recorded = fixture("pixel_list/pixel_list_recorded")
+    (pixel,) = recorded["data"]["pixels"]
+    result, server = replay(
+        monkeypatch,
+        NOW,
+        {"/advertiser/info/": INFO, "/pixel/list/": Reply(recorded)},
+        {"pixels": None},
+        advertiser_ids=[ADVERTISER],
+    )
+    (record,) = result.records["pixels"]
+    assert record == {
+        **pixel,
+        "advertiser_id": ADVERTISER,
+        "create_time": "2026-05-26T14:17:07+00:00",  # TikTok: "2026-05-26T14:17:07Z"
+    }
+    assert record["asset_ownership"] == pixel["asset_ownership"]  # `updated_at` kept
+    (request,) = server.asked("/pixel/list/")
+    assert request.query["page_size"] == "20"  # the endpoint's largest page

@@ -221,6 +221,10 @@ class SparkAdsPostsStream(AccountObjectStream):
     `user_info` and `video_info`; a record is `item_info`'s fields with the other three
     nested, keyed by the post's `item_id`. Posts of both types (VIDEO, CAROUSEL) are listed
     by default.
+
+    `item_info.auth_code` is never emitted: it is the creator's authorisation code, which
+    binds the post to any ad account that sends it to `tt_video/authorize/` ("Create Spark
+    Ads", Doc 1739470744631298), a credential rather than data; `item_id` identifies the post.
     """
 
     name = "spark_ads_posts"
@@ -230,7 +234,6 @@ class SparkAdsPostsStream(AccountObjectStream):
     schema = th.PropertiesList(
         th.Property("advertiser_id", th.StringType, required=True),
         th.Property("item_id", th.StringType, required=True),
-        th.Property("auth_code", th.StringType),
         th.Property("item_type", th.StringType),
         th.Property("text", th.StringType),
         th.Property("status", th.StringType),
@@ -257,6 +260,7 @@ class SparkAdsPostsStream(AccountObjectStream):
         """Each post as `item_info`'s fields, with its authorisation, account and video."""
         for row in self.request_records(context):
             item = dict(row.get("item_info") or {})
+            item.pop("auth_code", None)  # a credential: see the class docstring
             for name in ("auth_info", "user_info", "video_info"):
                 if row.get(name) is not None or name not in item:
                     item[name] = row.get(name)

@@ -88,6 +88,9 @@ class PixelsStream(AccountObjectStream):
         th.Property("pixel_category", th.StringType),
         th.Property("pixel_script", th.StringType),
         th.Property("pixel_setup_mode", th.StringType),
+        # Sent by TikTok, missing from the Go SDK's model: seen in an answer another project
+        # recorded (tests/replay/fixtures/SOURCES.md, `pixel_list/pixel_list_recorded.json`).
+        th.Property("activity_status", th.StringType),
         th.Property("partner_name", th.StringType),
         th.Property("create_time", th.DateTimeType),
         *_flags("enable_first_party_cookies", "enable_expanded_data_sharing"),
@@ -102,6 +105,8 @@ class PixelsStream(AccountObjectStream):
                 th.Property("asset_relation_status", th.StringType),
                 th.Property("ownership_status", th.BooleanType),
                 th.Property("owner_bc_id", th.StringType),
+                # As recorded (0); an epoch time by its name (inferred), so kept a number.
+                th.Property("updated_at", th.IntegerType),
             ),
         ),
         th.Property("events", th.ArrayType(_PIXEL_EVENT)),
