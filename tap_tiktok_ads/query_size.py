@@ -69,10 +69,14 @@ def audience_window_days(ids: int, longest: int) -> int:
 class QueryTooHeavy(Exception):  # noqa: N818 - TikTok's verdict on the query, not a tap error
     """TikTok timed out on a report query or refused it as too large: ask for less."""
 
-    def __init__(self, reason: str, request_key: str) -> None:
-        """Keep why (TikTok's code and message, or the HTTP timeout) and which request it was."""
+    def __init__(self, reason: str, request_key: str, *, timed_out: bool = True) -> None:
+        """Keep why (TikTok's code and message, or the HTTP timeout) and which request it was.
+
+        `timed_out` is False for a query refused at once as too large (40067).
+        """
         super().__init__(reason)
         self.request_key = request_key
+        self.timed_out = timed_out
 
 
 def is_first_page(url: str) -> bool:
@@ -97,7 +101,8 @@ def heavy_answer(response: requests.Response, redact: Callable[[str], str]) -> Q
     code = body.get("code")
     if code not in HEAVY_CODES:
         return None
-    return QueryTooHeavy(f"TikTok error {code}: {redact(str(body.get('message', '')))}", key)
+    reason = f"TikTok error {code}: {redact(str(body.get('message', '')))}"
+    return QueryTooHeavy(reason, key, timed_out=code == TIMEOUT_CODE)
 
 
 def no_answer(url: str, seconds: float) -> QueryTooHeavy | None:

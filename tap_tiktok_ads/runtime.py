@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 from tap_tiktok_ads.advertisers import AdvertiserDirectory
 from tap_tiktok_ads.allocator import return_large_buffers
+from tap_tiktok_ads.dates import local_today
 from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
 from tap_tiktok_ads.id_batches import AdCensus
 from tap_tiktok_ads.permissions import PermissionSkips
+from tap_tiktok_ads.query_shapes import ShapeWatch
 from tap_tiktok_ads.query_size import TimeoutWatch
 from tap_tiktok_ads.quotas import ENDPOINT_QUOTAS, EndpointLimiter
 from tap_tiktok_ads.run_log import PROGRESS_LOGGER, RunLog
@@ -226,6 +228,11 @@ class Runtime:
     def timeout_watch(self) -> TimeoutWatch:
         """Report queries TikTok found too heavy, counted like TikTok counts them."""
         return TimeoutWatch(self.limiter)
+
+    @cached_property
+    def shape_watch(self) -> ShapeWatch:
+        """Report requests and timeouts per kind of query and day (query_shapes.py)."""
+        return ShapeWatch(lambda: local_today("UTC"))
 
     @cached_property
     def ad_census(self) -> AdCensus:

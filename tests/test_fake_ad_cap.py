@@ -165,3 +165,20 @@ def test_oversized_query_is_refused_with_40067(api):
     assert ask(api, "AD").json()["code"] == 40067
     assert ask(api, "ADVERTISER").json()["code"] == 0
     assert api.punishments() == []
+
+
+def test_a_kind_of_query_timing_out_on_most_calls_of_the_day_is_blocked(api):
+    """Scenario 4: past 80 % daily timeouts, the shape (not one request) is blocked."""
+    api.timeouts.configure(timeout_cost=100, shape_min_requests=5)
+    # Five different 10-day ad-level queries: one shape, each timing out once.
+    for day in range(1, 5):
+        span = {"start_date": f"2026-10-{day:02d}", "end_date": f"2026-10-{day + 9:02d}"}
+        assert ask(api, "AD", **span).json()["code"] == 51010
+    assert api.punishments() == []  # too few calls yet for a daily rate
+    fifth = ask(api, "AD", start_date="2026-10-05", end_date="2026-10-14").json()
+    assert fifth["code"] == 51010
+    assert [p.kind for p in api.punishments()] == ["shape_blocked"]
+    sixth = ask(api, "AD", start_date="2026-10-06", end_date="2026-10-15").json()
+    assert sixth["code"] == 40100
+    assert "80%" in sixth["message"]
+    assert ask(api, "ADVERTISER", end_date=START).json()["code"] == 0  # another shape

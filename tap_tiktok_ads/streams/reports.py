@@ -47,6 +47,7 @@ from tap_tiktok_ads.id_batches import (
 from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
 from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
 from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
+from tap_tiktok_ads.query_shapes import query_shape, shape_of_url
 from tap_tiktok_ads.query_size import (
     QueryTooHeavy,
     audience_window_days,
@@ -308,11 +309,15 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             body = self.typer.page_decoder.decode(response.content)
             if body is not None:
                 keep_body(response, body)
-        heavy = heavy_answer(response, self.runtime.redactor)
-        if heavy is not None and response.request.path_url.startswith(self._path_url):
-            self.runtime.timeout_watch.note(heavy.request_key)
+        is_report = response.request.path_url.startswith(self._path_url)
+        heavy = heavy_answer(response, self.runtime.redactor) if is_report else None
+        if heavy is not None:
+            self._note_too_heavy(heavy)
             raise heavy
         super().validate_response(response)
+        if is_report:
+            shape = shape_of_url(response.request.url or "")
+            self.runtime.shape_watch.answered(shape, timed_out=False)
         if THROTTLE_HEADER in response.headers:
             if not self.definition.takes_filters:  # no ID batches possible: rows as sent
                 self.logger.warning(
@@ -339,8 +344,14 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             heavy = no_answer(url, self.timeout)
             if heavy is None or not (prepared_request.path_url or "").startswith(self._path_url):
                 raise
-            self.runtime.timeout_watch.note(heavy.request_key)
+            self._note_too_heavy(heavy)
             raise heavy from None
+
+    def _note_too_heavy(self, heavy: QueryTooHeavy) -> None:
+        """Count a heavy answer per 10 s and request (query_size.py), and per shape (a timeout)."""
+        self.runtime.timeout_watch.note(heavy.request_key)
+        if heavy.timed_out:
+            self.runtime.shape_watch.answered(shape_of_url(heavy.request_key), timed_out=True)
 
     @cached_property
     def _path_url(self) -> str:
@@ -432,6 +443,11 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         if id_batch is None and window and heavy_days and window.days >= heavy_days:
             reason = f"windows of {heavy_days} days were too heavy before"
             return WindowRead(advertiser_id, window, NO_PAGE, 0, too_heavy=reason)
+        if id_batch is None and window is not None:
+            params = self.request_params(self._request_context(advertiser_id, window))
+            avoided = self.runtime.shape_watch.avoid(query_shape(params))
+            if avoided is not None:
+                return WindowRead(advertiser_id, window, NO_PAGE, 0, too_heavy=avoided)
         watch.wait_turn(self.runtime.stopping)
         try:
             return self._read_query(advertiser_id, window, id_batch)

@@ -9,6 +9,7 @@ from tests.fake_api.report_query import parse_report_query
 from tests.fake_api.routes import register
 from tests.fake_api.shop_reports import REPORT_TYPE as TT_SHOP
 from tests.fake_api.shop_reports import tt_shop_report
+from tests.fake_api.timeouts import query_shape
 
 if TYPE_CHECKING:
     from tests.fake_api.request import ApiRequest
@@ -21,7 +22,8 @@ def report_integrated_get(request: ApiRequest) -> dict[str, Any]:
     query, page, page_size = parse_report_query(request)
     request.require_advertiser(query.advertiser_id)
     engine = request.api.data.engine
-    request.api.timeouts.judge(request, engine.cost(query, request.api.now()))
+    cost = engine.cost(query, request.api.now())
+    request.api.timeouts.judge(request, cost, query_shape(query))
     total, rows = engine.page(query, request.api.now(), page, page_size)
     if engine.truncated(query):
         request.response_headers[THROTTLE_HEADER] = THROTTLE_TEXT

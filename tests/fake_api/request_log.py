@@ -30,7 +30,7 @@ class RequestRecord:
 class Punishment:
     """A penalty TikTok imposes on the app for timeouts (timeouts.py), for assertions."""
 
-    kind: str  # "qps_lowered" or "request_blocked"
+    kind: str  # "qps_lowered", "request_blocked" or "shape_blocked"
     monotonic: float
     detail: str
 
