@@ -17,8 +17,11 @@ from tap_tiktok_ads.metrics import LEGACY_METRIC_NAMES, closest_names
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from singer_sdk.singerlib import Catalog
+    from singer_sdk.singerlib.catalog import Metadata
     from singer_sdk.streams import Stream
 
+_PROPERTY_CRUMB = 2  # the breadcrumb of a top-level property: ("properties", name)
 _DISCOVER = "run `tap-tiktok-ads --config CONFIG --discover` and select from its catalog"
 
 
@@ -107,21 +110,18 @@ def catalog_shape_errors(catalog: Mapping[str, Any]) -> list[str]:
     return errors
 
 
-def catalog_errors(catalog: Mapping[str, Any], streams: Mapping[str, Stream]) -> list[str]:
+def catalog_errors(catalog: Catalog, streams: Mapping[str, Stream]) -> list[str]:
     """Streams and properties a catalog selects that the tap does not have.
 
     The SDK would skip them without a word, so a typo or a stale catalog would quietly
-    deliver less than asked for.
+    deliver less than asked for. Read from the SDK's parsed catalog as it is: turning it
+    back into a dict would cost as much as parsing it (issue 18: startup).
     """
     errors = []
-    for entry in catalog.get("streams") or []:
-        stream_id = entry["tap_stream_id"]
-        metadata = {
-            tuple(item.get("breadcrumb") or ()): item.get("metadata") or {}
-            for item in entry.get("metadata") or []
-            if isinstance(item, dict)
-        }
-        selected = metadata.get((), {}).get("selected", entry.get("selected"))
+    for entry in catalog.streams:
+        stream_id = entry.tap_stream_id
+        root = entry.metadata.get(())
+        selected = root.selected if root is not None else None
         stream = streams.get(stream_id)
         if stream is None:
             if selected:
@@ -135,11 +135,14 @@ def catalog_errors(catalog: Mapping[str, Any], streams: Mapping[str, Stream]) ->
         if not selected:
             continue
         known = set(stream.schema.get("properties", {}))
-        named = set((entry.get("schema") or {}).get("properties") or {})
-        named |= {crumb[1] for crumb in metadata if len(crumb) == 2 and crumb[0] == "properties"}  # noqa: PLR2004
+        named = set(entry.schema.properties or {})
+        named |= {
+            crumb[1]
+            for crumb in entry.metadata
+            if len(crumb) == _PROPERTY_CRUMB and crumb[0] == "properties"
+        }
         for name in sorted(named - known):
-            flags = metadata.get(("properties", name), {})
-            if flags.get("selected", flags.get("selected-by-default", True)) is False:
+            if _deselected(entry.metadata.get(("properties", name))):
                 continue
             errors.append(
                 f"The catalog's stream '{stream_id}' selects property '{name}', which the "
@@ -147,6 +150,14 @@ def catalog_errors(catalog: Mapping[str, Any], streams: Mapping[str, Stream]) ->
                 f"Deselect it, or {_DISCOVER}."
             )
     return errors
+
+
+def _deselected(flags: Metadata | None) -> bool:
+    """Deselected in the catalog: `selected: false`, or no `selected` and not by default."""
+    if flags is None:
+        return False
+    selected = flags.selected if flags.selected is not None else flags.selected_by_default
+    return selected is False
 
 
 def _property_hint(name: str, known: set[str]) -> str:

@@ -10,10 +10,12 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+from singer_sdk.plugin_base import PluginBase
 from typing_extensions import override
 
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.custom_reports import parse_custom_reports
+from tap_tiktok_ads.deferred_maps import register_catalog
 from tap_tiktok_ads.inputs import (
     InputFileError,
     catalog_errors,
@@ -75,6 +77,12 @@ class TapTikTokAds(Tap):
             self.logger.warning(error)
         return errors
 
+    @override
+    def setup_mapper(self) -> None:
+        """The SDK's mapper; the maps of streams the catalog deselects wait until asked for."""
+        PluginBase.setup_mapper(self)  # the first half of `Tap.setup_mapper` (pinned)
+        register_catalog(self.mapper, self.catalog)
+
     @cached_property
     def runtime(self) -> Runtime:
         """What every stream of this run shares; its secrets are masked in every log line."""
@@ -111,9 +119,7 @@ class TapTikTokAds(Tap):
         if self.input_catalog is not None:
             # A selected stream or property the tap does not have stops the run here,
             # before any request; the SDK would skip it without a word.
-            errors = catalog_errors(
-                self.input_catalog.to_dict(), {stream.name: stream for stream in streams}
-            )
+            errors = catalog_errors(self.input_catalog, {s.name: s for s in streams})
             if errors:
                 raise InputFileError(errors)
         return streams

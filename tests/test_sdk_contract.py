@@ -17,6 +17,7 @@ from singer_sdk import RESTStream, Stream, Tap
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.helpers._catalog import pop_deselected_record_properties
 from singer_sdk.helpers._state import PROGRESS_MARKERS
+from singer_sdk.mapper import PluginMapper
 from singer_sdk.singerlib.catalog import Catalog
 from singer_sdk.streams.rest import _HTTPStream
 
@@ -390,3 +391,21 @@ def test_children_are_synced_through_the_hooks_entity_history_uses(tap: TapTikTo
     pixels, stats = tap.streams["pixels"], tap.streams["pixel_event_stats_daily"]
     assert pixels.child_streams == [stats]
     assert stats.parent_stream_type is type(pixels)
+
+
+# The SDK code `tap_tiktok_ads/deferred_maps.py` mirrors, by the SHA-256 of its source. If an
+# SDK upgrade changes one, compare it with that module, carry the change over and update here.
+SETUP_MAPPER_SHA256 = "29be842dc31d215be20ab50c643a9c570d326dbf6f5c7f1cfe58498f7338d6a9"
+REGISTER_FROM_CATALOG_SHA256 = "76df99ad923d2aab71de37ffc99f5d292b0f1aec9627837a5bec86b1e8f4a9ac"
+
+
+def test_the_mapper_setup_the_tap_defers_is_the_pinned_one() -> None:
+    """The tap's `setup_mapper` is the SDK's with the catalog registered by `register_catalog`."""
+    digest = hashlib.sha256(inspect.getsource(Tap.setup_mapper).encode()).hexdigest()
+    assert digest == SETUP_MAPPER_SHA256
+    source = inspect.getsource(PluginMapper.register_raw_streams_from_catalog)
+    assert hashlib.sha256(source.encode()).hexdigest() == REGISTER_FROM_CATALOG_SHA256
+    # A stream looks its maps up by name in the mapper's dict, which registers deferred ones.
+    assert "self._tap.mapper.stream_maps[self.name]" in inspect.getsource(
+        Stream.stream_maps.fget  # type: ignore[attr-defined]
+    )
