@@ -4,90 +4,190 @@ A sync is bound by TikTok's latency and rate limit, not by CPU. The tap keeps re
 flight on a thread pool while the SDK writes records in its own single thread, in the same
 order a sequential run would, so state and output do not depend on timing.
 
-How many run ahead adapts. Reaching a rate of R requests per second at a latency of L seconds
-takes about R x L requests in flight (1 s at TikTok's 10 per second: 10, where a fixed 4 would
-cap a run at 4 per second). Read-ahead the consumer does not need, on the other hand, only
-holds pages in memory. So while the consumer waits for the next result, one more task goes in
-flight every `GROW_SECONDS`, up to the limit the caller gives (rate x observed latency, see
-`Runtime.in_flight_target`) and `width`; while finished results wait for the consumer, one
-fewer.
+Two limits, kept apart because they answer different questions:
+
+- **In flight** (sent or waiting for the rate limiter, not answered): reaching a rate of R
+  requests per second at a latency of L seconds takes about R x L of them (1 s at TikTok's
+  10 per second: 10, where a fixed 4 would cap a run at 4 per second). The caller's `limit`
+  says how many (see `Runtime.in_flight_target`), within `width`. Every answer starts the
+  next task on its worker thread, so a consumer busy writing a page (or the SDK between two
+  advertisers) does not let the requests run dry; the tasks themselves are pulled on the
+  consumer's thread, up to `width` ahead, since making them reads the stream's state.
+- **Held** (answered, not yet taken by the consumer): read-ahead the consumer does not need
+  yet only holds pages in memory. With a `HeldBudget` (the values a result holds) the results
+  held plus the ones in flight (each counted as the largest result seen so far) stay within
+  `budget`, shared by every `map` of one prefetcher; so the pages held stay flat whatever
+  the number of rows, and a slow consumer has about `budget` values waiting for it at most.
+
+Each `map` may always keep one task pending, so a result the consumer waits for is never
+held back by the others.
 """
 
 from __future__ import annotations
 
 import collections
-from concurrent.futures import wait
-from typing import TYPE_CHECKING, Generic, TypeVar
+import contextlib
+import functools
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
+_R = TypeVar("_R")
 
 
-GROW_SECONDS = 0.05  # while the consumer waits, one more task in flight this often
-_START_AHEAD = 2
-_WAITING_RESULTS_TO_SHRINK = 2  # finished results waiting for the consumer that shrink the width
+# While the consumer waits and no answer arrives, `limit` is read again this often: it grows
+# with the age of the oldest request before the first answers (latency.py).
+RECHECK_SECONDS = 0.05
 
 
-class OrderedPrefetcher(Generic[T]):
-    """Runs tasks ahead of the consumer, at most `width`, and yields their results in order."""
+@dataclass(frozen=True)
+class HeldBudget:
+    """What results may hold, in values, between the answer and the consumer.
+
+    `weight` tells what one result holds; a task in flight counts as the largest result seen
+    so far, or `first_estimate` before any (the largest a page can be).
+    """
+
+    values: int
+    weight: Callable[[object], int]
+    first_estimate: int
+
+
+class _Run:
+    """One `map`: its tasks pulled but not started, and its started ones in order."""
+
+    def __init__(self) -> None:
+        self.staged: collections.deque[Callable[[], Any]] = collections.deque()
+        self.pending: collections.deque[Future[Any]] = collections.deque()
+
+
+class OrderedPrefetcher:
+    """Runs tasks ahead of the consumer and yields their results in order."""
 
     def __init__(
         self,
         executor: ThreadPoolExecutor | None,
         width: int,
         limit: Callable[[], int] | None = None,
+        budget: HeldBudget | None = None,
     ) -> None:
         """With no executor (or width 1) tasks simply run one after the other.
 
-        `limit` tells how many tasks in flight keep the source busy now (read whenever the
-        number ahead grows); without it, `width` does.
+        `width` bounds the tasks pulled ahead (started or not) of one `map` and the tasks
+        in flight of all; `limit` tells how many in flight keep the source busy now (read
+        each time more could start); without it, `width` does. `budget` bounds the values
+        held.
         """
         self._executor = executor
         self._width = max(width, 1)
         self._limit = limit
+        self._budget = budget
+        self._first_estimate = budget.first_estimate if budget else 0
+        self._largest: int | None = None  # the largest result seen
+        # Every started task of every `map`: None while in flight, then its result's weight.
+        self._tasks: dict[Future[Any], int | None] = {}
+        self._runs: list[_Run] = []  # the `map`s going on, the newest (the innermost) last
+        # Reentrant: a task that ends at once runs its callback in the thread that starts it.
+        self._changed = threading.Condition(threading.RLock())
 
-    def _bound(self) -> int:
+    def _may_start(self, run: _Run) -> bool:
+        """Whether one more task of `run` may start now (called with the lock held)."""
+        if not run.pending:
+            return True
+        weights = list(self._tasks.values())
+        in_flight = weights.count(None)
         limit = self._width if self._limit is None else self._limit()
-        return max(1, min(self._width, limit))
+        if in_flight >= max(1, min(self._width, limit)):
+            return False
+        if self._budget is None:
+            return True
+        largest = self._first_estimate if self._largest is None else self._largest
+        held = sum(w for w in weights if w is not None)
+        return held + (in_flight + 1) * largest <= self._budget.values
 
-    def map(self, tasks: Iterable[Callable[[], T]]) -> Generator[T, None, None]:
+    def _start_staged(self, executor: ThreadPoolExecutor) -> None:
+        """Start what may start, the innermost `map` first: the consumer is reading it."""
+        with self._changed:
+            for run in reversed(self._runs):
+                while run.staged and self._may_start(run):
+                    future = executor.submit(run.staged.popleft())
+                    self._tasks[future] = None
+                    run.pending.append(future)
+                    future.add_done_callback(functools.partial(self._finished, executor))
+
+    def _finished(self, executor: ThreadPoolExecutor, future: Future[Any]) -> None:
+        """A task ended (on its worker thread): note what its result holds, start the next."""
+        weight = 0
+        if self._budget is not None and not future.cancelled() and future.exception() is None:
+            weight = self._budget.weight(future.result())
+        with self._changed:
+            if future in self._tasks:  # not dropped by a closed `map`
+                self._tasks[future] = weight
+                self._largest = max(self._largest or 0, weight)
+            self._changed.notify_all()
+            if not future.cancelled():
+                with contextlib.suppress(RuntimeError):  # the pool was shut down: run ending
+                    self._start_staged(executor)
+
+    def held(self) -> tuple[int, int]:
+        """Results held (answered, not yet taken) and the values they hold, in all `map`s."""
+        with self._changed:
+            weights = [w for w in self._tasks.values() if w is not None]
+        return len(weights), sum(weights)
+
+    def map(self, tasks: Iterable[Callable[[], _R]]) -> Generator[_R, None, None]:
         """Each task's result, in the order of `tasks`; tasks are pulled lazily.
 
         Closing the generator cancels the tasks not started yet: close it as soon as its
         results are no longer wanted, not when it is garbage-collected.
         """
         if self._executor is None or self._width == 1:
-            for task in tasks:
-                yield task()
-            return
-        executor = self._executor
-        pending: collections.deque[Future[T]] = collections.deque()
+            return (task() for task in tasks)
+        return self._ahead(self._executor, tasks)
+
+    def _ahead(
+        self, executor: ThreadPoolExecutor, tasks: Iterable[Callable[[], _R]]
+    ) -> Generator[_R, None, None]:
+        """`map` on the pool.
+
+        Tasks are pulled here, on the consumer's thread (they may read the stream's state),
+        up to `width` ahead; they start here and, as answers arrive, on the worker threads.
+        """
+        run = _Run()
         iterator = iter(tasks)
-        ahead = min(_START_AHEAD, self._bound())  # tasks in flight or not yet taken, at most
-
-        def fill() -> None:
-            while len(pending) < ahead and (task := next(iterator, None)) is not None:
-                pending.append(executor.submit(task))
-
+        with self._changed:
+            self._runs.append(run)
         try:
-            fill()
-            while pending:
-                head = pending[0]
-                waiting = sum(f.done() for f in pending)
-                if ahead > 1 and waiting > _WAITING_RESULTS_TO_SHRINK:
-                    ahead -= 1  # results wait for the consumer: fewer pages held
-                while not wait((head,), GROW_SECONDS).done:
-                    ahead = min(ahead + 1, self._bound())  # the consumer waits: more in flight
-                    fill()
-                pending.popleft()
-                fill()
+            while True:
+                while len(run.pending) + len(run.staged) < self._width and (
+                    task := next(iterator, None)
+                ):
+                    with self._changed:
+                        run.staged.append(task)
+                self._start_staged(executor)
+                with self._changed:
+                    if not run.pending:
+                        return
+                    head = run.pending[0]
+                    if not head.done():
+                        # Woken by every answer; `limit` grows with time before the first.
+                        self._changed.wait(RECHECK_SECONDS)
+                        continue
+                    run.pending.popleft()
+                    self._tasks.pop(head, None)
                 yield head.result()
         finally:
-            for future in pending:
-                future.cancel()
+            with self._changed:
+                self._runs.remove(run)
+                run.staged.clear()
+                for future in run.pending:
+                    future.cancel()
+                    self._tasks.pop(future, None)
 
 
 class Peekable(Generic[T]):

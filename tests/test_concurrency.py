@@ -162,3 +162,26 @@ def test_a_slow_api_gets_rate_x_latency_requests_in_flight_within_the_bound(
     assert len(reports) == 27  # 3 advertisers x 9 one-day windows
     assert least <= fake_api.peak_requests_per_second(window=0.99) <= most
     assert len(result.records["ad_report_hourly"]) > 0
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_the_next_advertisers_requests_start_before_the_last_answer_of_one_arrives(
+    fake_api,
+) -> None:
+    """No drain at advertiser boundaries: the reads ahead run across advertisers.
+
+    A run that waited for every answer of one advertiser before asking for the next would
+    send the next advertiser's first request one latency after the last one of this.
+    """
+    latency = 0.4
+    fake_api.latency_seconds = latency
+    config = tap_config(fake_api, start_date="2026-09-01", max_requests_per_second=10)
+    run_tap(config, streams={"ad_report_daily": ["ad_id", "stat_time_day", "spend"]})
+    arrivals: dict[str, list[float]] = {}
+    for request in fake_api.requests:
+        if request.path == REPORT:
+            arrivals.setdefault(request.params["advertiser_id"], []).append(request.monotonic)
+    assert [len(times) for times in arrivals.values()] == [3, 3, 3]  # 3 windows each
+    first, second, third = arrivals.values()
+    assert min(second) < max(first) + latency
+    assert min(third) < max(second) + latency

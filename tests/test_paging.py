@@ -142,7 +142,7 @@ class RecordingRunner:
     """Runs each batch on a prefetcher of width 3 and notes the batches it was given."""
 
     def __init__(self, executor: ThreadPoolExecutor) -> None:
-        self.prefetcher: OrderedPrefetcher[Page] = OrderedPrefetcher(executor, 3)
+        self.prefetcher: OrderedPrefetcher = OrderedPrefetcher(executor, 3)
         self.batches: list[int] = []
 
     def __call__(self, tasks: Iterable[Callable[[], Page]]) -> Generator[Page, None, None]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_tiktok_ads.latency import LatencyGauge
-from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
+from tap_tiktok_ads.prefetch import HeldBudget, OrderedPrefetcher, Peekable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -30,7 +30,7 @@ def test_results_come_in_task_order_whatever_finishes_first(width: int) -> None:
     started: list[int] = []
     delays = [0.05, 0.0, 0.03, 0.0, 0.01, 0.0]
     with ThreadPoolExecutor(4) as executor:
-        prefetcher: OrderedPrefetcher[int] = OrderedPrefetcher(executor, width)
+        prefetcher: OrderedPrefetcher = OrderedPrefetcher(executor, width)
         results = list(prefetcher.map(_task(i, d, started) for i, d in enumerate(delays)))
     assert results == list(range(len(delays)))
     assert sorted(started) == list(range(len(delays)))
@@ -38,7 +38,7 @@ def test_results_come_in_task_order_whatever_finishes_first(width: int) -> None:
 
 def test_without_an_executor_tasks_run_one_after_the_other() -> None:
     started: list[int] = []
-    prefetcher: OrderedPrefetcher[int] = OrderedPrefetcher(None, 8)
+    prefetcher: OrderedPrefetcher = OrderedPrefetcher(None, 8)
     results = prefetcher.map(_task(i, 0.0, started) for i in range(3))
     assert next(results) == 0
     assert started == [0]  # nothing read ahead
@@ -134,26 +134,109 @@ def test_while_the_consumer_waits_read_ahead_grows_to_the_limit() -> None:
         return run
 
     with ThreadPoolExecutor(16) as executor:
-        prefetcher: OrderedPrefetcher[int] = OrderedPrefetcher(executor, 16, lambda: 6)
+        prefetcher: OrderedPrefetcher = OrderedPrefetcher(executor, 16, lambda: 6)
         assert list(prefetcher.map(slow(i) for i in range(24))) == list(range(24))
     assert peak == 6
 
 
-def test_read_ahead_stays_small_while_results_wait_for_the_consumer() -> None:
-    """Fast tasks and a slow consumer: pages are not piled up in memory ahead of it."""
-    pulled: list[int] = []
-    ahead: list[int] = []
+def _instant(value: int, started: list[int]) -> Callable[[], int]:
+    def run() -> int:
+        started.append(value)
+        return value
 
-    def tasks() -> Iterator[Callable[[], int]]:
-        for i in range(40):
-            pulled.append(i)
-            yield lambda i=i: i
+    return run
 
+
+def test_results_held_for_a_slow_consumer_stay_within_the_budget() -> None:
+    """Fast tasks, a slow consumer: the pages held ahead of it are bounded, not the rows.
+
+    Each result holds 10 values and the budget is 35: besides the result the consumer holds,
+    at most three tasks are ever started and not yet taken, however the threads interleave.
+    """
+    started: list[int] = []
+    budget = HeldBudget(35, lambda _: 10, first_estimate=10)
     with ThreadPoolExecutor(16) as executor:
-        for value in OrderedPrefetcher(executor, 16, lambda: 16).map(tasks()):
-            ahead.append(len(pulled) - value - 1)
-            time.sleep(0.01)
-    assert max(ahead[5:]) <= 3
+        prefetcher = OrderedPrefetcher(executor, 16, lambda: 16, budget)
+        ahead, held = [], []
+        for value in prefetcher.map(_instant(i, started) for i in range(60)):
+            ahead.append(len(started) - value - 1)
+            held.append(prefetcher.held()[1])
+            time.sleep(0.002)
+    assert value == 59
+    assert max(ahead) <= 3
+    assert max(held) <= 35
+
+
+def test_the_budget_is_shared_by_a_map_inside_another() -> None:
+    """A report's windows and the pages of the window being written share one budget."""
+    started: list[int] = []
+    budget = HeldBudget(50, lambda _: 10, first_estimate=10)
+    held: list[int] = []
+    with ThreadPoolExecutor(16) as executor:
+        prefetcher = OrderedPrefetcher(executor, 16, lambda: 16, budget)
+        for window in prefetcher.map(_instant(i, started) for i in range(10)):
+            pages = prefetcher.map(_instant(1000 * window + i, started) for i in range(10))
+            for _ in pages:
+                held.append(prefetcher.held()[1])
+                time.sleep(0.001)
+    assert len(started) == 110
+    assert max(held) <= 50
+
+
+def test_a_large_first_estimate_starts_one_task_until_a_result_shows_its_size() -> None:
+    gate = threading.Event()
+    together = threading.Barrier(4, timeout=5)  # tasks 1-4 end only when all four run
+    started: list[int] = []
+
+    def task(value: int) -> Callable[[], int]:
+        def run() -> int:
+            started.append(value)
+            if value == 0:
+                gate.wait(5)
+            elif value <= 4:
+                together.wait()
+            return value
+
+        return run
+
+    budget = HeldBudget(100, lambda _: 1, first_estimate=100)
+    with ThreadPoolExecutor(8) as executor:
+        results = OrderedPrefetcher(executor, 8, lambda: 8, budget).map(task(i) for i in range(20))
+        first = executor.submit(next, results)
+        time.sleep(0.2)
+        assert started == [0]  # a page might be as large as the whole budget
+        gate.set()
+        assert first.result(5) == 0
+        # Results hold 1 value each: now many run at once (the barrier needs four).
+        assert list(results) == list(range(1, 20))
+
+
+def test_answers_start_the_next_tasks_while_the_consumer_is_busy() -> None:
+    """A consumer writing a large page does not let the requests in flight run dry."""
+    releases = [threading.Event() for _ in range(8)]
+    started = [threading.Event() for _ in range(8)]
+
+    def task(value: int) -> Callable[[], int]:
+        def run() -> int:
+            started[value].set()
+            releases[value].wait(5)
+            return value
+
+        return run
+
+    with ThreadPoolExecutor(8) as executor:
+        results = OrderedPrefetcher(executor, 8, lambda: 3).map(task(i) for i in range(8))
+        releases[0].set()
+        assert next(results) == 0
+        # The consumer is away, writing result 0. Tasks 1-3 are in flight (the limit is 3).
+        assert started[3].wait(5)
+        assert not started[4].is_set()
+        releases[1].set()  # an answer arrives: task 4 starts, with nobody in `map`
+        assert started[4].wait(5)
+        assert not started[5].is_set()
+        for release in releases:
+            release.set()
+        assert list(results) == list(range(1, 8))
 
 
 def test_latency_is_the_average_answer_time_or_the_oldest_wait_if_longer() -> None:

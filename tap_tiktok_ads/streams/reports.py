@@ -46,7 +46,7 @@ from tap_tiktok_ads.id_batches import (
 )
 from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
 from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
-from tap_tiktok_ads.prefetch import OrderedPrefetcher, Peekable
+from tap_tiktok_ads.prefetch import HeldBudget, OrderedPrefetcher, Peekable
 from tap_tiktok_ads.query_shapes import query_shape, shape_of_url
 from tap_tiktok_ads.query_size import (
     QueryTooHeavy,
@@ -67,6 +67,9 @@ from tap_tiktok_ads.selected_records import SelectedRecordsStream
 _T = TypeVar("_T")
 NO_PAGE = Page([], 0)  # a window not read
 AD_LIST_PATH = "/ad/get/"  # an advertiser's ads, listed when it is over the ad cap
+# Values (rows x columns) of pages answered but not yet written, at most: about 50 bytes each
+# once decoded, so some 20 MB whatever the number of rows (prefetch.py; issue 18).
+READ_AHEAD_VALUES = 400_000
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
@@ -612,10 +615,18 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
 
     @cached_property
     def _prefetcher(self) -> OrderedPrefetcher:
+        """Window reads and pages ahead of the writer, holding at most `READ_AHEAD_VALUES`."""
+        columns = len(self.emitted_properties())
+
+        def values(result: object) -> int:
+            page = result.first if isinstance(result, WindowRead) else result
+            return len(page.rows) * columns if isinstance(page, Page) else 0
+
         return OrderedPrefetcher(
             self.runtime.executor,
             self.runtime.settings.max_concurrency,
             self.runtime.in_flight_target,
+            HeldBudget(READ_AHEAD_VALUES, values, self.runtime.settings.page_size * columns),
         )
 
     def _planned_reads(self, advertiser_ids: list[str]) -> Peekable[WindowRead]:
