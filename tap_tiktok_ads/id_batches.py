@@ -6,6 +6,12 @@ time, deleted ads included) and returns only those; its answer then carries the 
 remedy is the `campaign_ids` / `adgroup_ids` / `ad_ids` filters, at most 100 IDs each, so that
 each query covers fewer ads than the cap.
 
+An account is known to be over the cap from the header on any report answer, or before any
+report is asked for, from its ad count: when the run's `ads` stream read the account, the
+`page_info.total_number` of each of its `ad/get/` passes (bububa model/ad/get.go, model/types.go
+`PageInfo`) adds up to the account's ads, deleted ones included with `include_deleted`, a lower
+bound without; either way, a count at the cap or above means the account is over it.
+
 So an answer with the header is never used (`AdCapReached`); the account's ads are listed
 once per run from `ad/get/` (deleted ones too) and the report is read in batches of at most
 100 IDs, each batch covering fewer ads than the cap. A batch that still gets the header
@@ -54,6 +60,7 @@ _BELOW = {
     DataLevel.ADGROUP: DataLevel.AD,
 }
 AD_PAGE_SIZE = 1000  # ad/get/ page_size maximum (reference 3.5)
+AD_LIST_PATH_NAME = "ad/get/"
 _DEPTH = {level: depth for depth, level in enumerate(DataLevel)}
 
 
@@ -158,9 +165,10 @@ def _with_ids(batch: IdBatch, ids: tuple[str, ...]) -> IdBatch:
 
 @dataclass
 class _Account:
-    over_cap: bool = False  # a report answer carried the header in this run
+    over_cap: bool = False  # a report answer carried the header, or the ad count reached the cap
     ads: list[AdRef] | None = None
     max_ads: int = TIKTOK_AD_CAP - 1  # each batch covers fewer ads than the cap
+    counted: dict[str, int] = field(default_factory=dict)  # ad/get/ pass -> total_number
 
 
 @dataclass
@@ -181,20 +189,45 @@ class AdCensus:
             return account is not None and account.over_cap
 
     def note_over_cap(self, advertiser_id: str, where: str, logger: logging.Logger) -> None:
+        """A report answer carried the header: from now on read this advertiser in batches."""
+        why = f"{where} answered with the {THROTTLE_HEADER} header"
+        self._mark_over_cap(advertiser_id, why, logger)
+
+    def note_ad_count(
+        self, advertiser_id: str, listing: str, total: int, logger: logging.Logger
+    ) -> None:
+        """`ad/get/` counted `total` ads in one of its passes (`listing`) over the account.
+
+        Once the passes counted reach the cap, the advertiser is read in batches from its
+        first report query on, without a truncated answer first.
+        """
+        with self._lock:
+            account = self._accounts.setdefault(advertiser_id, _Account())
+            account.counted[listing] = total
+            counted = sum(account.counted.values())
+        cap = TIKTOK_AD_CAP
+        if counted >= cap:
+            why = f"{AD_LIST_PATH_NAME} counts {counted} ads, at or over the cap of {cap}"
+            self._mark_over_cap(advertiser_id, why, logger, max_ads=cap - 1)
+
+    def _mark_over_cap(
+        self, advertiser_id: str, why: str, logger: logging.Logger, max_ads: int | None = None
+    ) -> None:
         """From now on read this advertiser in batches; say so once, and why."""
         with self._lock:
             account = self._accounts.setdefault(advertiser_id, _Account())
+            if max_ads is not None:
+                account.max_ads = max(1, min(account.max_ads, max_ads))
             if account.over_cap:
                 return
             account.over_cap = True
         logger.warning(
-            "Advertiser %s has more ads than TikTok's report cap (%s answered with the %s "
-            "header: only the newest ads of the account are counted). Its reports are read "
-            "in batches of at most %d campaign, ad group or ad IDs, each covering fewer ads "
-            "than the cap, so that no row is lost (Doc 1740302848100353).",
+            "Advertiser %s has more ads than TikTok's report cap (%s: only the newest ads of "
+            "the account would be counted). Its reports are read in batches of at most %d "
+            "campaign, ad group or ad IDs, each covering fewer ads than the cap, so that no "
+            "row is lost (Doc 1740302848100353).",
             advertiser_id,
-            where,
-            THROTTLE_HEADER,
+            why,
             MAX_FILTER_IDS,
         )
 

@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from tap_tiktok_ads import dates
+from tap_tiktok_ads import dates, id_batches
 from tests.conftest import catalog_for, cli_command, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.fake_api.ad_cap import THROTTLE_HEADER
@@ -109,6 +109,31 @@ def test_every_row_of_a_capped_account_at_entity_levels(api, data, caplog, case)
     assert len(announced) == len(data.advertiser_ids())  # once per advertiser, with the reason
     assert THROTTLE_HEADER in announced[0]
     assert api.count("ad/get/") >= len(data.advertiser_ids())
+
+
+def test_an_ad_count_at_the_cap_batches_from_the_first_report_query(
+    api, data, caplog, monkeypatch
+) -> None:
+    """The `ads` stream (synced before `campaign_*`: the SDK orders streams by name) counted
+    each account's ads: no report query goes out unfiltered, no truncated answer is asked."""
+    monkeypatch.setattr(id_batches, "TIKTOK_AD_CAP", CAP)  # the tap's cap, like the fake's
+    stream = "campaign_report_daily"
+    definition = REPORTS[stream]
+    streams = {"ads": None, stream: ["advertiser_id", *definition.dimensions, *ADDITIVE]}
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(config(api, include_deleted=True), streams=streams)
+    expected = expected_report_records(
+        data, stream, ADDITIVE, start=START, end=END, include_deleted=True, now=NOW
+    )
+    keys = definition.key_properties
+    assert len(result.records[stream]) == len(expected) > 0
+    assert by_key(result.records[stream], keys) == by_key(expected, keys)
+    reports = [r for r in api.requests if r.path == REPORT]
+    assert reports
+    assert all(ids_in(r) for r in reports)  # batched from the first query on
+    announced = [m for m in caplog.messages if "read in batches" in m]
+    assert len(announced) == len(data.advertiser_ids())
+    assert all("ad/get/ counts" in m for m in announced)  # the reason: the count
 
 
 def test_the_advertiser_level_adds_up_the_batches(api, data, caplog) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 from typing_extensions import override
 
@@ -30,11 +31,13 @@ from tap_tiktok_ads.client import PerAdvertiserStream, TikTokStream
 from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.entity_fields import EXTRA_FIELDS, entity_schema, undeclared_members
 from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
+from tap_tiktok_ads.envelope import response_data
 from tap_tiktok_ads.streams.entity_history import EntityHistoryStream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    import requests
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest, PageContext
@@ -54,6 +57,8 @@ class EntityDefinition:
     # `filtering` objects that together return active and deleted entities; each is one
     # pass over the pages. Deleted entities are hidden by default (reference 3.3-3.5).
     with_deleted: tuple[Mapping[str, str], ...]
+    # Its `page_info.total_number` counts the account's ads for TikTok's report cap.
+    counts_ads: bool = False
 
 
 ENTITIES = (
@@ -78,6 +83,7 @@ ENTITIES = (
         "ad_id",
         "ad_get",  # Doc 1735735588640770 (fields from bububa model/ad/ad.go)
         with_deleted=({"primary_status": "STATUS_ALL"},),
+        counts_ads=True,
     ),
 )
 
@@ -146,6 +152,28 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         if is_top_view(filtering) and isinstance(size, int):
             request.params["page_size"] = min(size, TOP_VIEW_MAX_PAGE_SIZE)
         return request
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict]:
+        """The page's entities; a first page of ads also counts the account's ads.
+
+        The count tells the report streams, which sync after this one, that an account is
+        over TikTok's report ad cap before they ask for a report (id_batches.py).
+        """
+        if self.definition.counts_ads:
+            self._count_ads(response)
+        return super().parse_response(response)
+
+    def _count_ads(self, response: requests.Response) -> None:
+        page_info = response_data(response).get("page_info") or {}
+        total = page_info.get("total_number")
+        if page_info.get("page") != 1 or not isinstance(total, int):
+            return
+        query = dict(parse_qsl(urlsplit(response.request.url or "").query))
+        advertiser_id = query.get("advertiser_id")
+        if advertiser_id:
+            listing = query.get("filtering", "")
+            self.runtime.ad_census.note_ad_count(advertiser_id, listing, total, self.logger)
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
