@@ -21,6 +21,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_tiktok_ads.async_reads import AsyncReads
+from tap_tiktok_ads.audience_windows import AudienceSizer, sized_windows
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
@@ -646,7 +647,32 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             yield None
             return
         plan = self.async_reads.sync_plan(advertiser_id, self._plan_of(advertiser_id))
-        yield from self.read_windows(plan)
+        if not self._sized_by_ids or plan.start > plan.end:
+            yield from self.read_windows(plan)
+            return
+        first = plan.window_days or self.definition.window_days
+        days = functools.partial(self._audience_sizer.days, advertiser_id, first)
+        yield from sized_windows(plan.start, plan.end, days)
+
+    @cached_property
+    def _audience_sizer(self) -> AudienceSizer:
+        return AudienceSizer(self.definition.window_days)
+
+    def _observe_ids(self, advertiser_id: str, window: DateWindow, ids: int) -> None:
+        """Size the advertiser's next audience windows from the IDs this one returned."""
+        days = self._audience_sizer.observe(advertiser_id, window.days, ids)
+        if days is not None:
+            self.logger.info(
+                "Advertiser %s returned %d %s IDs over %d day(s): %s reads %d day(s) per "
+                "request from now on, within TikTok's guidance for audience reports (Doc "
+                "1757262274182145)",
+                advertiser_id,
+                ids,
+                self.definition.level.value.lower(),
+                window.days,
+                self.name,
+                days,
+            )
 
     @cached_property
     def async_reads(self) -> AsyncReads:
@@ -770,17 +796,28 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             assert read is not None  # noqa: S101 - peek() just returned it
             if read.refusal is not None:
                 raise read.refusal
-            period = self._period_values(read.window) if read.window else {}
-            timezone = self._plan_of(advertiser_id).timezone
             if read.window is not None:
                 self.runtime.run_log.window(self.name, read.window, self._plan_of(advertiser_id))
-            for row in self._rows_of(read, requests):
-                record = typer.record(advertiser_id, row, timezone)
-                if period:
-                    record.update(period)
-                yield record
+            yield from self._window_records(read, requests)
             if read.window is not None:
                 self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
+
+    def _window_records(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
+        """A window's typed records; an audience window's IDs size the next windows."""
+        advertiser_id, typer = read.advertiser_id, self.typer
+        period = self._period_values(read.window) if read.window else {}
+        timezone = self._plan_of(advertiser_id).timezone
+        ids: set[Any] | None = set() if self._sized_by_ids and read.window else None
+        id_dimension = self.definition.level.id_dimension
+        for row in self._rows_of(read, requests):
+            record = typer.record(advertiser_id, row, timezone)
+            if period:
+                record.update(period)
+            if ids is not None:
+                ids.add(record.get(id_dimension))
+            yield record
+        if ids is not None and read.window is not None:
+            self._observe_ids(advertiser_id, read.window, len(ids))
 
     def _period_values(self, window: DateWindow) -> dict[str, str]:
         """`period_start`/`period_end` of period reports; nothing for other grains."""
