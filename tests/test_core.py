@@ -39,8 +39,20 @@ CONFIG = {
     "tiktok_accounts": account_settings(_API),
 }
 
+
+def _every_stream_selected() -> dict:
+    """The discovered catalog with every stream selected, the opt-in ones too."""
+    catalog = TapTikTokAds(config=CONFIG, setup_mapper=False).catalog_dict
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if not item["breadcrumb"]:
+                item["metadata"]["selected"] = True
+    return catalog
+
+
 TestTapTikTokAds = get_tap_test_class(
     tap_class=TapTikTokAds,
     config=CONFIG,
+    catalog=_every_stream_selected(),
     suite_config=SuiteConfig(max_records_limit=100),
 )

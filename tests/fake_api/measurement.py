@@ -104,6 +104,9 @@ def _pixel(spec: DataSpec, advertiser_id: str, number: int) -> dict[str, Any]:
         "pixel_script": f"<script>ttq.load('{code}')</script>",
         "create_time": int(created.timestamp() * 1000),  # Doc 1740858697598978: 1581679723600
         "pixel_setup_mode": "DEVELOPER" if number % 2 else "STANDARD",
+        # Not in the Go SDK's model; as in an answer another project recorded
+        # (tests/replay/fixtures/pixel_list/pixel_list_recorded.json): the only value seen.
+        "activity_status": "ACTIVE",
         "partner_name": "" if number % 2 else "Shopify",
         "advanced_matching_fields": {"phone_number": number % 2 == 0, "email": True},
         "automatic_advanced_matching_fields": {
@@ -119,6 +122,7 @@ def _pixel(spec: DataSpec, advertiser_id: str, number: int) -> dict[str, Any]:
             "asset_relation_status": None if number % 2 == 0 else "TRANSFERRED",
             "ownership_status": True,
             "owner_bc_id": None if number % 2 == 0 else _id(spec.seed, key, 15),
+            "updated_at": 0,  # as recorded (see `activity_status`)
         },
         "events": events,
     }
