@@ -16,10 +16,12 @@ from typing_extensions import override
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.custom_reports import parse_custom_reports
 from tap_tiktok_ads.deferred_maps import register_catalog
+from tap_tiktok_ads.gc_pause import collector_paused, resume
 from tap_tiktok_ads.inputs import (
     InputFileError,
     catalog_errors,
     catalog_shape_errors,
+    catalog_text_is_well_shaped,
     read_json_object,
     state_errors,
 )
@@ -129,7 +131,9 @@ class TapTikTokAds(Tap):
     @override  # type: ignore[misc]
     def sync_all(self) -> None:
         """Resolve the advertisers, then sync the selected streams."""
-        self.resolve_advertisers(stream for stream in self.streams.values() if stream.selected)
+        selected = [stream for stream in self.streams.values() if stream.selected]
+        resume()  # the streams are built, the start is over: collect garbage as usual
+        self.resolve_advertisers(selected)
         super().sync_all()
 
     @override  # type: ignore[misc]
@@ -176,11 +180,12 @@ class TapTikTokAds(Tap):
         that was emitted, so the next run resumes there.
         """
         try:
-            super().invoke(
-                state=_checked(state, "state file", _check_state_text),
-                catalog=_checked(catalog, "catalog file", _check_catalog_text),
-                **kwargs,
-            )
+            with collector_paused():  # until `sync_all` starts (gc_pause.py)
+                super().invoke(
+                    state=_checked(state, "state file", _check_state_text),
+                    catalog=_checked(catalog, "catalog file", _check_catalog_text),
+                    **kwargs,
+                )
         except InputFileError as exc:
             for error in exc.errors:
                 cls.logger.error(error)  # noqa: TRY400
@@ -188,6 +193,13 @@ class TapTikTokAds(Tap):
         except FatalAPIError as exc:
             cls.logger.error("Sync failed: %s", exc)  # noqa: TRY400
             sys.exit(1)
+
+    @classmethod
+    @override
+    def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
+        """The SDK's `--discover`, with the collector paused while it builds the catalog."""
+        with collector_paused():
+            super().cb_discover(ctx, param, value)
 
     @classmethod
     @override
@@ -220,6 +232,8 @@ def _check_state_text(text: str, what: str) -> None:
 
 
 def _check_catalog_text(text: str, what: str) -> None:
+    if catalog_text_is_well_shaped(text):  # nothing to report: no need to build it
+        return
     fix = "run `tap-tiktok-ads --config CONFIG --discover` for a catalog"
     errors = catalog_shape_errors(read_json_object(text, what, fix))
     if errors:

@@ -1,0 +1,45 @@
+"""The garbage collector paused while the tap starts, as its command line runs it.
+
+Starting a sync builds about a million objects that live for the whole run (the catalog the
+SDK parses into its own classes, the streams and their schemas), nearly none of them garbage.
+Python's collector runs every few hundred allocations and, as the heap grows, walks all of it:
+three full passes and 0.17 s of CPU before the first request, for nothing to free (issue 18).
+Paused until the sync starts (or until the command ends: `--discover`), it runs as usual
+afterwards, and the few cycles made during the start are collected then.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class _Pause:
+    """Whether this module paused the collector, so that only it turns it back on."""
+
+    active = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause automatic collection (if on) for the enclosed start; `resume()` may end it early."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    _Pause.active = True
+    try:
+        yield
+    finally:
+        resume()
+
+
+def resume() -> None:
+    """Turn automatic collection back on if `collector_paused` turned it off."""
+    if _Pause.active:
+        _Pause.active = False
+        gc.enable()

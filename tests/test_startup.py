@@ -1,0 +1,148 @@
+"""The start of a run (issue 18): the catalog checked without building it, the collector paused."""
+
+from __future__ import annotations
+
+import gc
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tap_tiktok_ads import gc_pause
+from tap_tiktok_ads.inputs import catalog_shape_errors, catalog_text_is_well_shaped
+from tap_tiktok_ads.tap import TapTikTokAds
+from tests.conftest import catalog_for
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+CONFIG: dict[str, Any] = {"access_token": "t", "advertiser_ids": ["1"]}
+
+
+class Stop(Exception):  # noqa: N818 - a signal, not an error
+    """Ends a run once the tap has started."""
+
+
+@pytest.fixture
+def collector_on() -> Iterator[None]:
+    """The collector on, as in a fresh interpreter, whatever the test runner did."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def _record_collector(monkeypatch: pytest.MonkeyPatch, seen: dict[str, bool]) -> None:
+    """Note whether the collector runs while streams are built and when the sync starts."""
+    discover = TapTikTokAds.discover_streams
+
+    def discover_streams(tap: TapTikTokAds) -> Any:
+        seen["discover_streams"] = gc.isenabled()
+        return discover(tap)
+
+    def resolve_advertisers(tap: TapTikTokAds, streams: Any) -> None:
+        del tap, streams
+        seen["sync_all"] = gc.isenabled()
+        raise Stop
+
+    monkeypatch.setattr(TapTikTokAds, "discover_streams", discover_streams)
+    monkeypatch.setattr(TapTikTokAds, "resolve_advertisers", resolve_advertisers)
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_a_sync_starts_with_the_collector_paused_and_syncs_with_it_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(CONFIG))
+    catalog = catalog_for(CONFIG, {"ad_report_daily": ["spend"]})
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    seen: dict[str, bool] = {}
+    _record_collector(monkeypatch, seen)
+    args = ["--config", str(tmp_path / "config.json"), "--catalog", str(tmp_path / "catalog.json")]
+    with pytest.raises(Stop):
+        TapTikTokAds.cli(args, standalone_mode=False)
+    assert seen == {"discover_streams": False, "sync_all": True}
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_discovery_runs_with_the_collector_paused_and_turns_it_back_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(CONFIG))
+    seen: dict[str, bool] = {}
+    _record_collector(monkeypatch, seen)
+    TapTikTokAds.cli(
+        ["--config", str(tmp_path / "config.json"), "--discover"], standalone_mode=False
+    )
+    assert seen == {"discover_streams": False}
+    assert gc.isenabled()
+    assert json.loads(capsys.readouterr().out)["streams"]
+
+
+def test_a_collector_the_caller_turned_off_stays_off() -> None:
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        with gc_pause.collector_paused():
+            gc_pause.resume()
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_resume_ends_the_pause_early_and_once(collector_on: None) -> None:
+    del collector_on
+    with gc_pause.collector_paused():
+        assert not gc.isenabled()
+        gc_pause.resume()
+        assert gc.isenabled()
+        gc.disable()  # someone else's choice after the pause: the exit leaves it alone
+    assert not gc.isenabled()
+    gc.enable()
+
+
+WELL_SHAPED = {"streams": [{"tap_stream_id": "a", "schema": {}, "metadata": []}]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(WELL_SHAPED),
+        json.dumps({"streams": [{"tap_stream_id": "a"}], "extra": 1}),
+        json.dumps({"streams": []}),
+        json.dumps({"streams": {}}),
+        json.dumps({"nothing": []}),
+        json.dumps({"streams": [{"tap_stream_id": 1}]}),
+        json.dumps({"streams": [{"tap_stream_id": None}]}),
+        json.dumps({"streams": [{"tap_stream_id": "a", "schema": []}]}),
+        json.dumps({"streams": [{"tap_stream_id": "a", "schema": None}]}),
+        json.dumps({"streams": [{"tap_stream_id": "a", "metadata": {}}]}),
+        json.dumps({"streams": ["a"]}),
+        json.dumps([WELL_SHAPED]),
+        '{"streams": [{"tap_stream_id": "a", "schema": {"x": NaN}}]}',
+        '{"streams": [{"tap_stream_id": "a", "schema": {"properties": {"x": [1,]}}}]}',
+        '{"streams": [{"tap_stream_id": "a", "metadata": [{"breadcrumb": []}}]}',
+        "",
+    ],
+)
+def test_the_quick_check_accepts_only_catalogs_the_full_check_accepts(text: str) -> None:
+    """The quick check may send a good catalog to the full one, never a bad one past it."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        full_accepts = False
+    else:
+        full_accepts = isinstance(parsed, dict) and not catalog_shape_errors(parsed)
+    if catalog_text_is_well_shaped(text):
+        assert full_accepts
+    assert catalog_text_is_well_shaped(text) == full_accepts or "NaN" in text
+
+
+def test_the_tap_s_own_catalog_passes_the_quick_check() -> None:
+    catalog = TapTikTokAds(config=CONFIG, setup_mapper=False).catalog_json_text
+    assert catalog_text_is_well_shaped(catalog)
