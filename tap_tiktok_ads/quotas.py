@@ -2,10 +2,11 @@
 
 `gmv_max/report/get/` has its own limit per developer app, counted per second, per minute and
 per day (Doc 1824721673497601); so has `report/task/create/` (Docs 1740302766489602,
-1738864817670145). Its requests wait for this quota as well as for the run's
-general limiter, so the tap never meets TikTok's refusal; if TikTok refuses anyway (another
-program of the same app spent the quota), the endpoint alone slows down and the request is
-retried.
+1738864817670145). Its requests wait for this quota, then for the run's general limiter
+while they hold the endpoint, and are counted when both let them go: so the quota is held
+at the moments requests are sent, whatever the general limiter made them wait, and the tap
+never meets TikTok's refusal. If TikTok refuses anyway (another program of the same app
+spent the quota), the endpoint alone slows down and the request is retried.
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class EndpointLimiter:
     The per-second rate is a `RateLimiter` (halved when TikTok still throttles, recovering
     after); the minute is a sliding window; the day is TikTok's day, which TikTok resets at
     00:00 UTC (our API notes 1.8), counted on the wall clock.
+
+    One request at a time goes through the endpoint's waits (`_turn`): the next one starts
+    waiting once the previous one is counted, at its send. Requests to other endpoints never
+    take this lock, so holding it while waiting for the general limiter delays only the
+    endpoint's own requests, which could not be sent before then anyway.
     """
 
     def __init__(
@@ -82,29 +88,45 @@ class EndpointLimiter:
         self._clock = clock
         self._wall_clock = wall_clock
         self._sleep = sleep
-        self._lock = threading.Lock()
+        self._turn = threading.Lock()
         self._minute: collections.deque[float] = collections.deque()
         self._day = -1
         self.sent_today = 0
         self.waited_seconds = 0.0
 
-    def acquire(self) -> None:
-        """Block until a request may go to the endpoint; refuse past the daily quota."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                while self._minute and now - self._minute[0] >= _MINUTE_SECONDS:
-                    self._minute.popleft()
-                if len(self._minute) < self.quota.per_minute:
-                    self._count_today()
-                    self._minute.append(now)
-                    break
-                delay = self._minute[0] + _MINUTE_SECONDS - now
-                self.waited_seconds += delay
-            self._sleep(delay)
-        self.per_second.acquire()
+    def acquire(self, then: Callable[[], None] = lambda: None) -> None:
+        """Block until a request may go to the endpoint; refuse past the daily quota.
 
-    def _count_today(self) -> None:
+        `then` is the wait that comes after this one (the run's general limiter): it runs
+        while the endpoint is held, and the request is counted when it returns, so that the
+        quota spaces the sends, not the moments requests passed this gate. When a slow-down
+        took the slot meanwhile, both waits start again.
+        """
+        with self._turn:
+            while True:
+                self._refuse_past_daily_quota()
+                self._wait_for_minute()
+                self.per_second.wait_free()
+                then()
+                now = self._clock()
+                if self._minute_has_room(now) and self.per_second.try_take():
+                    self._minute.append(now)
+                    self.sent_today += 1
+                    return
+
+    def _minute_has_room(self, now: float) -> bool:
+        # The same sum as the wait's, so that waiting it out always makes room.
+        while self._minute and self._minute[0] + _MINUTE_SECONDS <= now:
+            self._minute.popleft()
+        return len(self._minute) < self.quota.per_minute
+
+    def _wait_for_minute(self) -> None:
+        while not self._minute_has_room(now := self._clock()):
+            delay = self._minute[0] + _MINUTE_SECONDS - now
+            self.waited_seconds += delay
+            self._sleep(delay)
+
+    def _refuse_past_daily_quota(self) -> None:
         day = int(self._wall_clock() // _DAY_SECONDS)
         if day != self._day:
             self._day, self.sent_today = day, 0
@@ -115,7 +137,6 @@ class EndpointLimiter:
                 "until 00:00 UTC: run the tap again after that; it resumes from its state."
             )
             raise DailyQuotaUsedUpError(msg, where=self.quota.path)
-        self.sent_today += 1
 
     def slow_down(self) -> None:
         """TikTok throttled the endpoint: pause it and halve its per-second rate."""

@@ -75,12 +75,7 @@ class ReportTaskClient:
         1740302766489602 recommends `enable_report_title_translation: false`).
         """
         body = {**query, "output_format": "CSV_STRING", "enable_report_title_translation": False}
-        quota = self.stream.runtime.task_quota
-        quota.wait_turn(self.stream.runtime.stopping)
-        try:
-            data = self._call("POST", CREATE_PATH, query["advertiser_id"], body)
-        finally:
-            quota.answered()
+        data = self._call("POST", CREATE_PATH, query["advertiser_id"], body)
         task_id = data.get("task_id")
         if not task_id:
             msg = f"TikTok's answer to {CREATE_PATH} carried no task_id"

@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 
 TASKS_PER_ADVERTISER_PER_HOUR = 500  # Doc 1740302766489602
 HOUR_SECONDS = 3600.0
-# 1 QPS per app (Doc 1740302766489602), with the general limiter's margin for network jitter.
-CREATE_SPACING_SECONDS = 1.05
 
 
 class TaskQuota:
@@ -34,25 +32,6 @@ class TaskQuota:
         self.created = 0
         # Why no task may be created in this run at all (TikTok did not allowlist the app).
         self.unavailable: str | None = None
-        self._next_create = clock()
-
-    def wait_turn(self, stopping: threading.Event) -> None:
-        """Wait until 1.05 s after the previous creation was answered.
-
-        The endpoint's quota (`quotas.py`) spaces the moments requests pass its gate, but a
-        creation may then wait behind the run's general limiter while the next one does
-        not: measured from the previous answer, two creations cannot reach TikTok within
-        one second, because the run creates tasks one at a time.
-        """
-        with self._lock:
-            delay = self._next_create - self._clock()
-        if delay > 0:
-            stopping.wait(delay)
-
-    def answered(self) -> None:
-        """A creation was answered (or failed): the next one waits from now."""
-        with self._lock:
-            self._next_create = self._clock() + CREATE_SPACING_SECONDS
 
     def reserve(self, advertiser_id: str) -> bool:
         """Take one creation for this advertiser if its hourly limit allows it.

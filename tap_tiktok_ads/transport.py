@@ -66,30 +66,51 @@ class RateLimiter:
         self._slowed_at = -1.0
 
     def acquire(self) -> None:
-        """Block until this request may be sent.
+        """Block until this request may be sent, and count it as sent now.
 
         Two rules, both checked at the moment of sending: requests at least 1/rate apart,
         and no more than `rate` of them in any one second (TikTok counts per second, and a
         thread that wakes late must not let the next ones bunch up behind it).
         """
-        while True:
-            with self._lock:
-                now = self._clock()
-                per_second = max(1, int(self.rate))
-                while len(self._sent) > per_second:
+        while (delay := self._delay(take=True)) > 0:
+            self._pause(delay)
+
+    def wait_free(self) -> None:
+        """Block until a request could be sent, without counting one (`try_take` does).
+
+        For a caller that alone sends through this limiter and has another wait to go
+        through before it sends: an endpoint quota, held across the run's general limiter.
+        """
+        while (delay := self._delay(take=False)) > 0:
+            self._pause(delay)
+
+    def try_take(self) -> bool:
+        """Count a request as sent now if the rules allow it; whether they did."""
+        return self._delay(take=True) == 0
+
+    def _delay(self, *, take: bool) -> float:
+        """Seconds until a request may be sent (0: now, and counted if `take`)."""
+        with self._lock:
+            now = self._clock()
+            per_second = max(1, int(self.rate))
+            while len(self._sent) > per_second:
+                self._sent.popleft()
+            earliest = max(now, self._next_slot)
+            if len(self._sent) == per_second:
+                earliest = max(earliest, self._sent[0] + _WINDOW_SECONDS)
+            if earliest > now:
+                return earliest - now
+            if take:
+                self._sent.append(now)
+                if len(self._sent) > per_second:
                     self._sent.popleft()
-                earliest = max(now, self._next_slot)
-                if len(self._sent) == per_second:
-                    earliest = max(earliest, self._sent[0] + _WINDOW_SECONDS)
-                if earliest <= now:
-                    self._sent.append(now)
-                    if len(self._sent) > per_second:
-                        self._sent.popleft()
-                    self._next_slot = now + 1.0 / self.rate
-                    return
-                delay = earliest - now
-                self.waited_seconds += delay
-            self._sleep(delay)
+                self._next_slot = now + 1.0 / self.rate
+            return 0.0
+
+    def _pause(self, seconds: float) -> None:
+        with self._lock:
+            self.waited_seconds += seconds
+        self._sleep(seconds)
 
     def slow_down(self) -> None:
         """TikTok throttled us: pause, and halve the rate (not below one request per 2 s).
@@ -267,14 +288,17 @@ class TikTokAdapter(HTTPAdapter):
         stopping: threading.Event,
         *,
         max_in_flight: int,
-        endpoint_gates: dict[str, Callable[[], None]] | None = None,
+        endpoint_gates: dict[str, Callable[[Callable[[], None]], None]] | None = None,
     ) -> None:
         """Share one limiter, one redactor and the run's stop signal with the whole run.
 
-        `endpoint_gates` maps the path of an endpoint with a quota of its own to the wait
-        for that quota, taken before the general limiter's. The connection pool keeps one
-        connection per request that can be in flight at once; a smaller pool would close
-        and reopen connections under load.
+        `endpoint_gates` maps the path of an endpoint with a quota of its own to its gate:
+        the gate waits for the quota, then runs the wait for the general limiter while it
+        holds the endpoint, and counts the request only when both let it go. So the
+        general limiter's wait is never between an endpoint's count and the send, and two
+        requests to that endpoint leave at least its spacing apart. The connection pool
+        keeps one connection per request that can be in flight at once; a smaller pool
+        would close and reopen connections under load.
         """
         super().__init__(pool_connections=4, pool_maxsize=max_in_flight)
         self.limiter = limiter
@@ -292,14 +316,13 @@ class TikTokAdapter(HTTPAdapter):
         *args: Any,
         **kwargs: Any,
     ) -> requests.Response:
-        """Send one attempt once the limiter allows it, unless the run is ending."""
+        """Send one attempt once the limiters allow it, unless the run is ending."""
         self._refuse_if_stopping()
-        path = urlsplit(request.url or "").path
-        for endpoint, wait_for_quota in self.endpoint_gates.items():
-            if path.endswith(endpoint):
-                wait_for_quota()
-        self.limiter.acquire()
-        self._refuse_if_stopping()  # the run may have ended while this attempt waited
+        gate = self._gate_for(urlsplit(request.url or "").path)
+        if gate is None:
+            self._general_turn()
+        else:
+            gate(self._general_turn)
         with self._count_lock:
             self.requests_sent += 1
         ticket = self.latency.started()
@@ -312,6 +335,18 @@ class TikTokAdapter(HTTPAdapter):
             raise type(exc)(self.redactor(str(exc)), request=request) from None
         finally:
             self.latency.finished(ticket)
+
+    def _gate_for(self, path: str) -> Callable[[Callable[[], None]], None] | None:
+        for endpoint, gate in self.endpoint_gates.items():
+            if path.endswith(endpoint):
+                return gate
+        return None
+
+    def _general_turn(self) -> None:
+        """The general limiter's wait: the last one before the send (inside a gate's)."""
+        self._refuse_if_stopping()
+        self.limiter.acquire()
+        self._refuse_if_stopping()  # the run may have ended while this attempt waited
 
     def _refuse_if_stopping(self) -> None:
         if self.stopping.is_set():

@@ -1,0 +1,204 @@
+"""An endpoint's own quota holds at the moments requests are sent, whatever the general
+limiter made them wait.
+
+`report/task/create/` allows 1 request per second per app (Doc 1740302766489602);
+`gmv_max/report/get/` 8 a second (Doc 1824721673497601, Basic level). The tap's request to such
+an endpoint waits for the endpoint's quota, then for the run's general limiter while it
+holds the endpoint, and is counted when both let it go. Were the endpoint's quota counted
+before the general wait, a request that the general limiter held back (a pause after TikTok
+throttled, a busy run) would leave late while the next one to the same endpoint passed its
+gate on time: two requests within the quota's second.
+
+The HTTP tests pause the general limiter as TikTok's throttling does (`slow_down`) and
+send several requests to one gated endpoint at once, with requests to other endpoints in
+between; the fake (tests/fake_api/report_tasks.py, throttle.py) records when each arrived and
+refuses what TikTok would. The unit tests run on a fake clock.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tap_tiktok_ads.quotas import (
+    GMV_MAX_REPORT_QUOTA,
+    REPORT_TASK_CREATE_QUOTA,
+    DailyQuotaUsedUpError,
+    EndpointLimiter,
+    EndpointQuota,
+)
+from tap_tiktok_ads.runtime import Runtime
+from tap_tiktok_ads.settings import Settings
+from tests.conftest import tap_config
+from tests.test_gmv_max_quota import FakeClock
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.fake_api import FakeTikTokApi
+
+CREATE, GMV_REPORT, OTHER = "report/task/create/", "gmv_max/report/get/", "advertiser/info/"
+# TikTok's rules, as the fake enforces them: arrivals within 1 s of each other count together.
+CREATE_PER_SECOND, GMV_PER_SECOND = 1, 8
+PAUSE_SECONDS = 0.8  # the general limiter's pause after a throttled answer (slow_down)
+
+
+def _runtime(api: FakeTikTokApi) -> Runtime:
+    """The run's real session, limiters and gates; 20 requests a second in general."""
+    config = tap_config(api, max_requests_per_second=20, retry_initial_wait_seconds=PAUSE_SECONDS)
+    return Runtime(Settings.from_config(config))
+
+
+def _send_together(calls: list[Callable[[], Any]]) -> None:
+    """Start every call at once on its own thread; re-raise the first failure."""
+    start = threading.Barrier(len(calls))
+    failures: list[BaseException] = []
+
+    def run(call: Callable[[], Any]) -> None:
+        start.wait()
+        try:
+            call()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a request never went out"
+    if failures:
+        raise failures[0]
+
+
+def _arrivals(api: FakeTikTokApi, path: str) -> list[float]:
+    return sorted(record.monotonic for record in api.log.snapshot() if record.path == path)
+
+
+def _most_within_one_second(times: list[float]) -> int:
+    best, start = 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def test_task_creations_reach_tiktok_a_second_apart_after_a_pause(
+    fake_api: FakeTikTokApi,
+) -> None:
+    """Three creations at once, the general limiter paused for 0.8 s: counted at the gate,
+    the second would arrive 0.25 s after the first (1.05 s after the gate, 0.8 s of pause)."""
+    runtime = _runtime(fake_api)
+    session, advertisers = runtime.session, fake_api.data.advertiser_ids()
+    headers = {"Access-Token": fake_api.token}
+    body = {
+        "advertiser_id": advertisers[0],
+        "report_type": "BASIC",
+        "data_level": "AUCTION_AD",
+        "dimensions": ["ad_id", "stat_time_day"],
+        "metrics": ["spend"],
+        "start_date": "2026-11-01",
+        "end_date": "2026-11-18",
+    }
+    session.get(f"{fake_api.base_url}/{OTHER}", headers=headers, timeout=10)  # a connection
+    fake_api.log.clear()
+    runtime.limiter.slow_down()
+
+    answers: list[dict[str, Any]] = []
+
+    def create() -> None:
+        url = f"{fake_api.base_url}/{CREATE}"
+        answers.append(session.post(url, json=body, headers=headers, timeout=10).json())
+
+    def other() -> None:
+        params = {"advertiser_ids": f'["{advertisers[0]}"]'}
+        session.get(f"{fake_api.base_url}/{OTHER}", params=params, headers=headers, timeout=10)
+
+    _send_together([create] * 3 + [other] * 3)
+    creations = _arrivals(fake_api, CREATE)
+    assert len(creations) == 3
+    gaps = [later - earlier for earlier, later in itertools.pairwise(creations)]
+    assert min(gaps) >= 1.0 / CREATE_PER_SECOND, gaps
+    assert [answer["code"] for answer in answers] == [0, 0, 0], answers
+    assert fake_api.report_tasks.refusals == []
+    # The other endpoint's requests did not queue behind the held creations.
+    assert max(_arrivals(fake_api, OTHER)) < creations[1]
+    runtime.close()
+
+
+def test_a_gmv_max_burst_after_a_pause_stays_within_eight_a_second(
+    fake_api: FakeTikTokApi,
+) -> None:
+    """Twelve report requests at once, the general limiter paused: counted at the gate, the
+    eight passed within 0.875 s would leave together after the pause, with the ninth."""
+    runtime = _runtime(fake_api)
+    session, headers = runtime.session, {"Access-Token": fake_api.token}
+    params = {"advertiser_id": fake_api.data.advertiser_ids()[0]}
+    session.get(f"{fake_api.base_url}/{OTHER}", headers=headers, timeout=10)
+    fake_api.log.clear()
+    runtime.limiter.slow_down()
+
+    def report() -> None:
+        url = f"{fake_api.base_url}/{GMV_REPORT}"
+        session.get(url, params=params, headers=headers, timeout=10)
+
+    _send_together([report] * 12)
+    arrivals = _arrivals(fake_api, GMV_REPORT)
+    assert len(arrivals) == 12
+    assert _most_within_one_second(arrivals) <= GMV_PER_SECOND
+    assert fake_api.count(GMV_REPORT, code=40016) == 0
+    runtime.close()
+
+
+def _limiter(quota: EndpointQuota, clock: FakeClock) -> EndpointLimiter:
+    return EndpointLimiter(quota, clock=clock, wall_clock=lambda: clock.wall, sleep=clock.sleep)
+
+
+@pytest.mark.parametrize("quota", [REPORT_TASK_CREATE_QUOTA, GMV_MAX_REPORT_QUOTA])
+def test_the_quota_counts_a_request_when_the_general_wait_lets_it_go(
+    quota: EndpointQuota,
+) -> None:
+    """Each request waits a different time in the general limiter; the sends, not the
+    moments the gate opened, keep the quota's spacing: at least 1/rate apart and no more
+    than the quota in any 1.05 s."""
+    clock = FakeClock()
+    limiter = _limiter(quota, clock)
+    sent = []
+    for general_wait in [0.9, 0.0, 0.3, 0.0, 0.7, 0.1, 0.0, 0.0, 0.5, 0.0, 0.0, 0.2]:
+        limiter.acquire(lambda wait=general_wait: clock.sleep(wait))
+        sent.append(clock.now)
+    gaps = [later - earlier for earlier, later in itertools.pairwise(sent)]
+    assert min(gaps) >= 1.0 / quota.per_second - 1e-9
+    window = [sent[i + quota.per_second] - sent[i] for i in range(len(sent) - quota.per_second)]
+    assert min(window) >= 1.05 - 1e-9
+
+
+def test_a_slow_down_during_the_general_wait_sends_the_request_after_the_pause() -> None:
+    """TikTok throttled an earlier request while this one waited in the general limiter:
+    it waits out the endpoint's pause, and the general limiter again."""
+    clock = FakeClock()
+    limiter = _limiter(GMV_MAX_REPORT_QUOTA, clock)
+    general_waits = []
+
+    def general() -> None:
+        general_waits.append(clock.now)
+        if len(general_waits) == 1:
+            limiter.slow_down()  # pauses the endpoint for 1 s from now
+
+    limiter.acquire(general)
+    assert general_waits == [100.0, 101.0]
+    assert clock.now == pytest.approx(101.0)
+
+
+def test_past_the_daily_quota_no_general_slot_is_taken() -> None:
+    clock = FakeClock()
+    limiter = _limiter(EndpointQuota("/x/", 100, 100, 1, "the doc"), clock)
+    general_waits = []
+    limiter.acquire(lambda: general_waits.append(clock.now))
+    with pytest.raises(DailyQuotaUsedUpError):
+        limiter.acquire(lambda: general_waits.append(clock.now))
+    assert len(general_waits) == 1
