@@ -32,6 +32,7 @@ from tap_tiktok_ads.quotas import (
 )
 from tap_tiktok_ads.runtime import Runtime
 from tap_tiktok_ads.settings import Settings
+from tap_tiktok_ads.transport import RunStoppedError
 from tests.conftest import tap_config
 from tests.test_gmv_max_quota import FakeClock
 
@@ -151,6 +152,52 @@ def test_a_gmv_max_burst_after_a_pause_stays_within_eight_a_second(
     assert len(arrivals) == 12
     assert _most_within_one_second(arrivals) <= GMV_PER_SECOND
     assert fake_api.count(GMV_REPORT, code=40016) == 0
+    runtime.close()
+
+
+def test_an_endpoint_held_in_its_general_wait_blocks_only_its_own_requests(
+    fake_api: FakeTikTokApi,
+) -> None:
+    """A GMV Max request holds its gate while it waits for the general limiter (here until
+    the test lets it go): task creations and other endpoints go through meanwhile; the next
+    GMV Max request waits for the gate, and ends when the run stops."""
+    runtime = _runtime(fake_api)
+    session, headers = runtime.session, {"Access-Token": fake_api.token}
+    advertiser = fake_api.data.advertiser_ids()[0]
+    gmv_gate = runtime.endpoint_limiters["/" + GMV_REPORT]
+    holding, release = threading.Event(), threading.Event()
+
+    def general_wait() -> None:
+        holding.set()
+        release.wait(30)
+
+    holder = threading.Thread(target=gmv_gate.acquire, args=(general_wait,))
+    holder.start()
+    assert holding.wait(30)
+    queued: list[BaseException] = []
+
+    def gmv_report() -> None:
+        url = f"{fake_api.base_url}/{GMV_REPORT}"
+        try:
+            session.get(url, params={"advertiser_id": advertiser}, headers=headers, timeout=10)
+        except RunStoppedError as exc:
+            queued.append(exc)
+
+    waiting = threading.Thread(target=gmv_report)
+    waiting.start()
+    body = {"advertiser_id": advertiser, "report_type": "BASIC"}  # refused, but it arrives
+    session.post(f"{fake_api.base_url}/{CREATE}", json=body, headers=headers, timeout=10)
+    session.get(f"{fake_api.base_url}/{OTHER}", headers=headers, timeout=10)
+    assert fake_api.count(CREATE) == 1
+    assert fake_api.count(OTHER) == 1
+    assert waiting.is_alive()  # behind the held gate: nothing of it was sent
+    runtime.stopping.set()
+    release.set()
+    holder.join(30)
+    waiting.join(30)
+    assert not waiting.is_alive()
+    assert len(queued) == 1
+    assert fake_api.count(GMV_REPORT) == 0
     runtime.close()
 
 
