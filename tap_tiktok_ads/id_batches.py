@@ -10,7 +10,10 @@ An account is known to be over the cap from the header on any report answer, or 
 report is asked for, from its ad count: when the run's `ads` stream read the account, the
 `page_info.total_number` of each of its `ad/get/` passes (bububa model/ad/get.go, model/types.go
 `PageInfo`) adds up to the account's ads, deleted ones included with `include_deleted`, a lower
-bound without; either way, a count at the cap or above means the account is over it.
+bound without; either way, a count at the cap or above means the account is over it. An
+account's ads never get fewer (deleted ones count), so a report stream keeps the advertisers
+it read in batches in its state (`OVER_CAP_STATE_KEY`), and the next run reads them in
+batches from its first query too.
 
 So an answer with the header is never used (`AdCapReached`); the account's ads are listed
 once per run from `ad/get/` (deleted ones too) and the report is read in batches of at most
@@ -41,7 +44,7 @@ from tap_tiktok_ads.query_size import QueryTooHeavy
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from tap_tiktok_ads.paging import Page
 
@@ -61,6 +64,7 @@ _BELOW = {
 }
 AD_PAGE_SIZE = 1000  # ad/get/ page_size maximum (reference 3.5)
 AD_LIST_PATH_NAME = "ad/get/"
+OVER_CAP_STATE_KEY = "over_ad_cap"  # a report stream's state: advertisers read in batches
 _DEPTH = {level: depth for depth, level in enumerate(DataLevel)}
 
 
@@ -209,6 +213,12 @@ class AdCensus:
         if counted >= cap:
             why = f"{AD_LIST_PATH_NAME} counts {counted} ads, at or over the cap of {cap}"
             self._mark_over_cap(advertiser_id, why, logger, max_ads=cap - 1)
+
+    def note_remembered(self, advertiser_ids: Iterable[str], logger: logging.Logger) -> None:
+        """Advertisers an earlier run read in batches: over the cap for good."""
+        for advertiser_id in advertiser_ids:
+            why = f"an earlier run found it over the cap ({OVER_CAP_STATE_KEY} in the state)"
+            self._mark_over_cap(advertiser_id, why, logger)
 
     def _mark_over_cap(
         self, advertiser_id: str, why: str, logger: logging.Logger, max_ads: int | None = None
@@ -463,6 +473,17 @@ class BatchedReader:
             advertiser_id,
             self.level.value.lower(),
         )
+
+
+def remembered_over_cap(tap_state: Mapping[str, object]) -> set[str]:
+    """The advertisers any report stream's state says are over the cap."""
+    found: set[str] = set()
+    bookmarks = tap_state.get("bookmarks")
+    for stream_state in (bookmarks if isinstance(bookmarks, dict) else {}).values():
+        listed = stream_state.get(OVER_CAP_STATE_KEY) if isinstance(stream_state, dict) else None
+        if isinstance(listed, list):
+            found.update(str(advertiser_id) for advertiser_id in listed)
+    return found
 
 
 def list_ads(advertiser_id: str, pages: Callable[[dict[str, Any]], Iterable[Page]]) -> list[AdRef]:

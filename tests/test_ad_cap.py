@@ -136,6 +136,32 @@ def test_an_ad_count_at_the_cap_batches_from_the_first_report_query(
     assert all("ad/get/ counts" in m for m in announced)  # the reason: the count
 
 
+def test_the_next_run_reads_an_account_over_the_cap_in_batches_from_its_first_query(
+    api, data, caplog
+) -> None:
+    """An account's ads never get fewer: the state keeps who was read in batches, and the
+    next run asks no truncated report for them, at any level."""
+    streams = {
+        name: ["advertiser_id", *REPORTS[name].dimensions, *ADDITIVE]
+        for name in ("ad_report_daily", "adgroup_report_daily")
+    }
+    first = run_tap(config(api), streams=streams)
+    assert any(not ids_in(r) for r in api.requests if r.path == REPORT)  # the header taught it
+    remembered = first.state["bookmarks"]["ad_report_daily"]["over_ad_cap"]
+    assert sorted(remembered) == data.advertiser_ids()
+    before = len(api.requests)
+    with caplog.at_level(logging.WARNING):
+        second = run_tap(config(api), streams=streams, state=first.state)
+    reports = [r for r in api.requests[before:] if r.path == REPORT]
+    assert reports
+    assert all(ids_in(r) for r in reports)  # batched from the first query on
+    assert any("an earlier run found it over the cap" in m for m in caplog.messages)
+    for name in streams:
+        expected = expected_report_records(data, name, ADDITIVE, start=START, end=END, now=NOW)
+        keys = REPORTS[name].key_properties
+        assert by_key(second.records[name], keys) == by_key(expected, keys)
+
+
 def test_the_advertiser_level_adds_up_the_batches(api, data, caplog) -> None:
     stream = "advertiser_report_daily"
     definition = REPORTS[stream]

@@ -38,12 +38,14 @@ from tap_tiktok_ads.dates import (
 from tap_tiktok_ads.envelope import keep_body, response_data
 from tap_tiktok_ads.errors import TikTokFatalError, refused_metrics
 from tap_tiktok_ads.id_batches import (
+    OVER_CAP_STATE_KEY,
     THROTTLE_HEADER,
     AdCapReached,
     BatchedReader,
     IdBatch,
     batch_params,
     list_ads,
+    remembered_over_cap,
 )
 from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
 from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
@@ -530,6 +532,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         again, in smaller queries from its first page on.
         """
         if read.over_cap:
+            self._remember_over_cap(read.advertiser_id)
             rows = self._batched_rows(read, requests)
         elif read.too_heavy is not None:
             rows = self._smaller_rows(read, requests)
@@ -572,6 +575,12 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
                 functools.partial(self._read_window_rows, read.advertiser_id, part)
             )
             yield from self._rows_of(first, requests)
+
+    def _remember_over_cap(self, advertiser_id: str) -> None:
+        """Keep in the state that the advertiser is read in batches (id_batches.py)."""
+        listed = self.stream_state.setdefault(OVER_CAP_STATE_KEY, [])
+        if advertiser_id not in listed:
+            listed.append(advertiser_id)
 
     def _batched_rows(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
         """The window's rows of an advertiser over TikTok's ad cap, read in ID batches."""
@@ -634,6 +643,9 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         """First pages of these advertisers' windows, in order, read ahead on the pool."""
         # Computed once here, before worker threads read them.
         _ = self.metric_chunks, self.typer, self._path_url
+        if self.definition.takes_filters:
+            remembered = remembered_over_cap(self.tap_state) & set(advertiser_ids)
+            self.runtime.ad_census.note_remembered(sorted(remembered), self.logger)
 
         def tasks() -> Iterator[Callable[[], WindowRead]]:
             for advertiser_id in advertiser_ids:
