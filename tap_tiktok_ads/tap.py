@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from tap_tiktok_ads.deferred_maps import register_catalog
 from tap_tiktok_ads.gc_pause import collector_paused, resume
 from tap_tiktok_ads.inputs import (
     InputFileError,
+    ReadOnce,
     catalog_errors,
     catalog_shape_errors,
     catalog_text_is_well_shaped,
@@ -224,7 +224,7 @@ def _checked(file: IO[str] | None, what: str, check: Callable[[str, str], None])
         return None
     text = file.read()
     check(text, what)
-    return io.StringIO(text)
+    return ReadOnce(text)
 
 
 def _check_state_text(text: str, what: str) -> None:
