@@ -12,15 +12,16 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from tap_tiktok_ads.metrics import DataLevel
-from tests.conftest import NOW
+from tests.conftest import NOW, run_tap
 from tests.fake_api.gmv_max import shop_world
 from tests.fake_api.organic import account_settings, daily_rows, organic_accounts, profile, videos
 from tests.fake_api.shop_reports import TtShopQuery, tt_shop_truth
 from tests.gmv_max_truth import REPORT_KEY as GMV_MAX_REPORT_KEY
 from tests.gmv_max_truth import expected_report as expected_gmv_max_report
-from tests.truth import REPORTS, expected_report_records
+from tests.truth import REPORTS, by_key, expected_report_records
 
 if TYPE_CHECKING:
+    from tests.conftest import SyncResult
     from tests.fake_api import FakeData, FakeTikTokApi
 
 START = dt.date(2026, 11, 17)
@@ -190,3 +191,29 @@ def differences(
         if any(found.values()):
             problems[name] = {kind: keys[:5] for kind, keys in found.items() if keys}
     return problems
+
+
+def resume_points(
+    full: SyncResult,
+    config: dict[str, Any],
+    streams: dict[str, list[str] | None],
+    stream: str,
+    expected: dict[tuple, Any],
+) -> int:
+    """Check that every STATE of `full` after a record is a resume point; count them.
+
+    What was emitted before it, plus a run resumed from it, merged by key, is `expected`
+    (as if the tap had been killed right there).
+    """
+    keys = REPORTS[stream].key_properties
+    emitted: list[dict] = []
+    points = 0
+    for message in full.messages:
+        if message["type"] == "RECORD":
+            emitted.append(message["record"])
+        elif message["type"] == "STATE" and emitted:
+            resumed = run_tap(config, streams=streams, state=message["value"])
+            union = {**by_key(emitted, keys), **by_key(resumed.records[stream], keys)}
+            assert union == expected
+            points += 1
+    return points

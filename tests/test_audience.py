@@ -12,6 +12,7 @@ from tap_tiktok_ads.metrics import METRICS, ReportType
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import run_tap, tap_config
 from tests.fake_api import FakeTikTokApi
+from tests.reliability import resume_points
 from tests.truth import REPORTS, by_key, expected_report_records
 
 if TYPE_CHECKING:
@@ -164,17 +165,7 @@ def test_a_run_interrupted_at_any_state_resumes_without_gaps(
         ),
         keys,
     )
-    emitted: list[dict] = []
-    resume_points = 0
-    for message in full.messages:
-        if message["type"] == "RECORD":
-            emitted.append(message["record"])
-        elif message["type"] == "STATE" and emitted:
-            resumed = run_tap(config, streams=streams(), state=message["value"])
-            union = {**by_key(emitted, keys), **by_key(resumed.records[STREAM], keys)}
-            assert union == truth
-            resume_points += 1
-    assert resume_points >= 10
+    assert resume_points(full, config, streams(), STREAM, truth) >= 10
 
 
 def test_default_finality_comes_from_tiktoks_latency_table(fake_api) -> None:

@@ -14,6 +14,7 @@ from tap_tiktok_ads import dates, query_size
 from tap_tiktok_ads.audience_windows import days_for, sized_windows
 from tests.conftest import run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
+from tests.reliability import resume_points
 from tests.truth import REPORTS, by_key, expected_report_records
 
 FINAL_NOW = dt.datetime(2026, 10, 31, 12, tzinfo=dt.timezone.utc)  # audience data final
@@ -90,14 +91,4 @@ def test_an_account_under_the_cap_gets_windows_sized_from_what_it_returned() -> 
         )
         assert by_key(full.records[STREAM], keys) == truth
         assert len(full.records[STREAM]) == len(truth) > 0
-        emitted: list[dict] = []
-        resume_points = 0
-        for message in full.messages:
-            if message["type"] == "RECORD":
-                emitted.append(message["record"])
-            elif message["type"] == "STATE" and emitted:
-                resumed = run_tap(config, streams=streams(), state=message["value"])
-                union = {**by_key(emitted, keys), **by_key(resumed.records[STREAM], keys)}
-                assert union == truth
-                resume_points += 1
-    assert resume_points >= 2
+        assert resume_points(full, config, streams(), STREAM, truth) >= 2
