@@ -16,8 +16,11 @@ Two limits, kept apart because they answer different questions:
 - **Held** (answered, not yet taken by the consumer): read-ahead the consumer does not need
   yet only holds pages in memory. With a `HeldBudget` (the values a result holds) the results
   held plus the ones in flight (each counted as the largest result seen so far) stay within
-  `budget`, shared by every `map` of one prefetcher; so the pages held stay flat whatever
-  the number of rows, and a slow consumer has about `budget` values waiting for it at most.
+  `budget`; so the pages held stay flat whatever the number of rows. The newest `map` (a
+  window's pages, read while the consumer writes that window) counts only its own tasks, the
+  older ones (the next windows' first pages) count those of all: so the next windows never
+  slow down the pages of the one being written, and all together hold at most about twice
+  `budget`.
 
 Each `map` may always keep one task pending, so a result the consumer waits for is never
 held back by the others.
@@ -106,6 +109,9 @@ class OrderedPrefetcher:
             return False
         if self._budget is None:
             return True
+        if run is self._runs[-1]:  # the map the consumer reads: its own tasks only
+            weights = [self._tasks.get(future) for future in run.pending]
+            in_flight = weights.count(None)
         largest = self._first_estimate if self._largest is None else self._largest
         held = sum(w for w in weights if w is not None)
         return held + (in_flight + 1) * largest <= self._budget.values

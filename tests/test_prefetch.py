@@ -167,20 +167,35 @@ def test_results_held_for_a_slow_consumer_stay_within_the_budget() -> None:
     assert max(held) <= 35
 
 
-def test_the_budget_is_shared_by_a_map_inside_another() -> None:
-    """A report's windows and the pages of the window being written share one budget."""
+def test_the_pages_of_the_window_written_are_read_ahead_whatever_the_next_windows_hold() -> None:
+    """A report's windows (outer) and the pages of the window being written (inner).
+
+    The next windows' first pages may fill the budget (30: three results of 10); the pages
+    of the current window still get three in flight (they end only when three run at once),
+    and all together never hold more than twice the budget.
+    """
     started: list[int] = []
-    budget = HeldBudget(50, lambda _: 10, first_estimate=10)
+    budget = HeldBudget(30, lambda _: 10, first_estimate=10)
     held: list[int] = []
+
+    def page(value: int, together: threading.Barrier) -> Callable[[], int]:
+        def run() -> int:
+            started.append(value)
+            if value % 1000 < 3:
+                together.wait()
+            return value
+
+        return run
+
     with ThreadPoolExecutor(16) as executor:
         prefetcher = OrderedPrefetcher(executor, 16, lambda: 16, budget)
-        for window in prefetcher.map(_instant(i, started) for i in range(10)):
-            pages = prefetcher.map(_instant(1000 * window + i, started) for i in range(10))
-            for _ in pages:
-                held.append(prefetcher.held()[1])
-                time.sleep(0.001)
-    assert len(started) == 110
-    assert max(held) <= 50
+        for window in prefetcher.map(_instant(i, started) for i in range(5)):
+            time.sleep(0.05)  # the next windows are answered meanwhile
+            together = threading.Barrier(3, timeout=5)
+            pages = (page(1000 * (window + 1) + i, together) for i in range(6))
+            held.extend(prefetcher.held()[1] for _ in prefetcher.map(pages))
+    assert len(started) == 35
+    assert max(held) <= 60
 
 
 def test_a_large_first_estimate_starts_one_task_until_a_result_shows_its_size() -> None:

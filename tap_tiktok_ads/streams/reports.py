@@ -71,7 +71,7 @@ _T = TypeVar("_T")
 NO_PAGE = Page([], 0)  # a window not read
 AD_LIST_PATH = "/ad/get/"  # an advertiser's ads, listed when it is over the ad cap
 # Values (rows x columns) of pages answered but not yet written, at most: about 50 bytes each
-# once decoded, so some 20 MB whatever the number of rows (prefetch.py; issue 18).
+# once decoded, so some 25 MB whatever the number of rows (prefetch.py; issue 18).
 READ_AHEAD_VALUES = 400_000
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
