@@ -253,6 +253,21 @@ class RowTyper:
             record[name] = convert(get(name))
         return record
 
+    def records(
+        self,
+        advertiser_id: str,
+        rows: list[dict[str, Any]],
+        timezone: str,
+        extra: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        """`record` of each row of a page, with `extra` (a period's bounds) added to each."""
+        record = self.record
+        records = [record(advertiser_id, row, timezone) for row in rows]
+        if extra:
+            for each in records:
+                each.update(extra)
+        return records
+
     def _time_value(self, tiktok_value: str, timezone: str) -> str:
         """`stat_time_day` as a local date; `stat_time_hour` as RFC 3339 with the offset."""
         if self._time_dimension == TimeDimension.DAY.value:

@@ -409,3 +409,44 @@ def test_the_mapper_setup_the_tap_defers_is_the_pinned_one() -> None:
     assert "self._tap.mapper.stream_maps[self.name]" in inspect.getsource(
         Stream.stream_maps.fget  # type: ignore[attr-defined]
     )
+
+
+# The SDK methods whose work `PageBatchedStream._sync_records` does once per page for report
+# streams (tap_tiktok_ads/batched_records.py), and the encoding `BufferedMsgSpecWriter.
+# write_records` reproduces, by the SHA-256 of their source. If an SDK upgrade changes one,
+# compare the new source with those two modules, carry the change over, update the digest.
+PAGE_LOOP_SHA256 = {
+    "Stream._sync_records": "8928dc7f50e9bf57cc98734b30e3953b0e19007f85fe020a0c80ccdbcf5d329f",
+    "Stream._process_record": "8529b9f3ce2f849db6858c120e7ea1b8ff246714ea48edb355ca3eb6a9c27c0b",
+    "Stream._write_record_message": (
+        "292b7bed39883bd999839ea8ac5153ab52287f6120f7203902892510b0cfbd08"
+    ),
+    "RecordMessage.to_dict": "821fe177d16c97aa492e33f6b4297f67b61b12149f7d799b7e7c58aa56735626",
+    "MsgSpecWriter.serialize_message": (
+        "e00a8a7be058c6fd002ed659f1d7d881906286aa5bbd4f3c997860b1b7b710fd"
+    ),
+    "serialize_jsonl": "0ed6a3e279467f0d151baadf5484c5a9ca2afbfdceb88fa7dc90b1206b7b14a1",
+}
+
+
+def test_the_sdk_loop_report_pages_replace_is_the_pinned_one() -> None:
+    from singer_sdk.contrib.msgspec import MsgSpecWriter, serialize_jsonl
+    from singer_sdk.singerlib import RecordMessage
+
+    from tap_tiktok_ads.batched_records import PageBatchedStream
+
+    sources = {
+        "Stream._sync_records": Stream._sync_records,
+        "Stream._process_record": Stream._process_record,
+        "Stream._write_record_message": Stream._write_record_message,
+        "RecordMessage.to_dict": RecordMessage.to_dict,
+        "MsgSpecWriter.serialize_message": MsgSpecWriter.serialize_message,
+        "serialize_jsonl": serialize_jsonl,
+    }
+    digests = {
+        name: hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+        for name, function in sources.items()
+    }
+    assert digests == PAGE_LOOP_SHA256
+    assert ReportStream._sync_records is PageBatchedStream._sync_records
+    assert EntityStream._sync_records is Stream._sync_records

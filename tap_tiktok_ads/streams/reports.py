@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,7 +23,7 @@ from typing_extensions import override
 
 from tap_tiktok_ads.async_reads import AsyncReads
 from tap_tiktok_ads.audience_windows import AudienceSizer, sized_windows
-from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
+from tap_tiktok_ads.batched_records import PageBatchedStream
 from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
     DateWindow,
@@ -65,7 +66,6 @@ from tap_tiktok_ads.report_definitions import (
     ReportDefinition,
 )
 from tap_tiktok_ads.run_log import read_plan_words
-from tap_tiktok_ads.selected_records import SelectedRecordsStream
 
 _T = TypeVar("_T")
 NO_PAGE = Page([], 0)  # a window not read
@@ -116,7 +116,7 @@ class WindowRead:
     too_heavy: str | None = None  # why TikTok found it too heavy: read in smaller parts
 
 
-class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserStream):
+class ReportStream(PageBatchedStream, PerAdvertiserStream):
     """Any TikTok report, from its definition: schema, selection, windows, bookmarks."""
 
     path = "/report/integrated/get/"
@@ -497,14 +497,14 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         rows = Page(list(joined.values()), 1)
         return WindowRead(advertiser_id, window, rows, requests, id_batch=id_batch)
 
-    def _window_rows(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
-        """All rows of a window: its first page, then the others, fetched ahead in order.
+    def _window_pages(self, read: WindowRead, requests: metrics.Counter) -> Iterator[list[dict]]:
+        """All rows of a window, page by page: the first, then the others, fetched ahead.
 
         Which pages exist is `paging.PageWalk`'s to decide; each page read is counted in the
         SDK's `http_request_count`, here on the thread that writes the records.
         """
         requests.increment(read.requests)
-        yield from read.first.rows
+        yield read.first.rows
         context = self._request_context(read.advertiser_id, read.window, id_batch=read.id_batch)
 
         def fetch(number: int) -> Page:
@@ -515,7 +515,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         walk = PageWalk(read.first, self._paging_subject(context), self.logger)
         for page in following_pages(walk, fetch, self._prefetcher.map):
             requests.increment()
-            yield from page.rows
+            yield page.rows
 
     def _paging_subject(self, context: Context) -> str:
         """The answer a page belongs to, for paging warnings."""
@@ -524,8 +524,8 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             return subject
         return f"{subject}, {context['start_date']} to {context['end_date']}"
 
-    def _rows_of(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
-        """A window's rows: as read, in ID batches (ad cap), or in smaller parts (timeout).
+    def _pages_of(self, read: WindowRead, requests: metrics.Counter) -> Iterator[list[dict]]:
+        """A window's rows in pages: as read, in ID batches (ad cap), or in smaller parts.
 
         The cap or a timeout met on a later page, after rows of the window went out, ends
         the run with a message: the window's bookmark has not moved, so the next run reads it
@@ -533,13 +533,13 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         """
         if read.over_cap:
             self._remember_over_cap(read.advertiser_id)
-            rows = self._batched_rows(read, requests)
+            pages = _pages(self._batched_rows(read, requests))
         elif read.too_heavy is not None:
-            rows = self._smaller_rows(read, requests)
+            pages = self._smaller_pages(read, requests)
         else:
-            rows = self._window_rows(read, requests)
+            pages = self._window_pages(read, requests)
         try:
-            yield from rows
+            yield from pages
         except (AdCapReached, QueryTooHeavy) as exc:
             msg = (
                 f"TikTok changed its answer while the tap paged through {self.name} for "
@@ -549,7 +549,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             )
             raise TikTokFatalError(self.runtime.redactor(msg)) from None
 
-    def _smaller_rows(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
+    def _smaller_pages(self, read: WindowRead, requests: metrics.Counter) -> Iterator[list[dict]]:
         """A window TikTok found too heavy: its halves (daily reports), else ID batches.
 
         The halves are read one after the other; the bookmark still moves at the end of the
@@ -557,7 +557,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         """
         window = read.window
         if window is None or window.days == 1 or self.definition.granularity is not Granularity.DAY:
-            yield from self._batched_rows(read, requests)
+            yield from _pages(self._batched_rows(read, requests))
             return
         self.logger.info(
             "TikTok found the report of advertiser %s for %s too heavy (%s); reading it in "
@@ -574,7 +574,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             first = self._without_refused_metrics(
                 functools.partial(self._read_window_rows, read.advertiser_id, part)
             )
-            yield from self._rows_of(first, requests)
+            yield from self._pages_of(first, requests)
 
     def _remember_over_cap(self, advertiser_id: str) -> None:
         """Keep in the state that the advertiser is read in batches (id_batches.py)."""
@@ -589,7 +589,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             first = self._without_refused_metrics(
                 functools.partial(self._read_window_rows, read.advertiser_id, read.window, batch)
             )
-            return self._window_rows(first, requests)
+            return itertools.chain.from_iterable(self._window_pages(first, requests))
 
         return self._batched_reader.rows(read.advertiser_id, read_batch)
 
@@ -698,7 +698,8 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             raise read.refusal
         with self.get_http_request_counter() as requests:
             requests.with_context({"advertiser_id": advertiser_id})
-            yield from self._rows_of(read, requests)
+            for rows in self._pages_of(read, requests):
+                yield from rows
 
     def _plan_of(self, advertiser_id: str) -> ReadPlan:
         """The advertiser's plan, made once from the state the run started with."""
@@ -744,8 +745,8 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
         return days
 
     @override
-    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
-        """Typed records of one advertiser, window by window, moving the bookmark.
+    def get_record_batches(self, context: Context | None) -> Iterable[list[dict[str, Any]]]:
+        """Typed records of one advertiser, page by page, window by window, moving the bookmark.
 
         Windows of this and the following advertisers are read ahead, so requests overlap,
         while records come out in the order a one-request-at-a-time run would give. When
@@ -758,7 +759,7 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             with self.get_http_request_counter() as requests:
                 requests.with_context(context)
                 reads = self._reads_from(context)
-                yield from self._records_unless_refused(context, reads, requests)
+                yield from self._pages_unless_refused(context, reads, requests)
         except BaseException as exc:
             # The SDK closes this generator early (`GeneratorExit`) only for the record
             # limit of `--test`: the run goes on then. Any other way out ends the run.
@@ -780,26 +781,27 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             self._reads = self._planned_reads([advertiser_id])
         return self._reads
 
-    def _records_unless_refused(
+    def _pages_unless_refused(
         self, context: Context, reads: Peekable[WindowRead], requests: metrics.Counter
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[list[dict[str, Any]]]:
         """The advertiser's records; after TikTok refused it, its other windows are skipped."""
         advertiser_id = context["advertiser_id"]
-        records = self._advertiser_records(context, reads, requests)
-        yield from self.unless_refused(advertiser_id, records)
+        pages = self._advertiser_pages(context, reads, requests)
+        yield from self.unless_refused(advertiser_id, pages)
         while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
             reads.take()
 
-    def _advertiser_records(
+    def _advertiser_pages(
         self, context: Context, reads: Peekable[WindowRead], requests: metrics.Counter
-    ) -> Iterator[dict[str, Any]]:
-        """The records of one advertiser's planned windows, bookmark moving after each."""
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The records of one advertiser's planned windows, by page, bookmark moving after each."""
         advertiser_id = context["advertiser_id"]
         typer = self.typer
         for window, rows in self.async_reads.ranges(advertiser_id):
             plan = self._plan_of(advertiser_id)
             self.runtime.run_log.window(self.name, window, plan)
-            yield from (typer.record(advertiser_id, row, plan.timezone) for row in rows)
+            for page in _pages(rows):
+                yield typer.records(advertiser_id, page, plan.timezone)
             self._advance_bookmark(context, window, plan)
         while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
             if self.runtime.failures.advertiser_failed(advertiser_id):
@@ -810,24 +812,24 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
                 raise read.refusal
             if read.window is not None:
                 self.runtime.run_log.window(self.name, read.window, self._plan_of(advertiser_id))
-            yield from self._window_records(read, requests)
+            yield from self._window_pages_typed(read, requests)
             if read.window is not None:
                 self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
 
-    def _window_records(self, read: WindowRead, requests: metrics.Counter) -> Iterator[dict]:
-        """A window's typed records; an audience window's IDs size the next windows."""
+    def _window_pages_typed(
+        self, read: WindowRead, requests: metrics.Counter
+    ) -> Iterator[list[dict]]:
+        """A window's typed records by page; an audience window's IDs size the next windows."""
         advertiser_id, typer = read.advertiser_id, self.typer
         period = self._period_values(read.window) if read.window else {}
         timezone = self._plan_of(advertiser_id).timezone
         ids: set[Any] | None = set() if self._sized_by_ids and read.window else None
         id_dimension = self.definition.level.id_dimension
-        for row in self._rows_of(read, requests):
-            record = typer.record(advertiser_id, row, timezone)
-            if period:
-                record.update(period)
+        for page in self._pages_of(read, requests):
+            records = typer.records(advertiser_id, page, timezone, period)
             if ids is not None:
-                ids.add(record.get(id_dimension))
-            yield record
+                ids.update(record.get(id_dimension) for record in records)
+            yield records
         if ids is not None and read.window is not None:
             self._observe_ids(advertiser_id, read.window, len(ids))
 
@@ -863,3 +865,10 @@ class ReportStream(CompleteDataBookmarks, SelectedRecordsStream, PerAdvertiserSt
             hour = now.hour if day >= now.date() else 23
             return format_hour(day, hour, timezone)
         return format_day(day)
+
+
+def _pages(rows: Iterable[dict[str, Any]], size: int = 1000) -> Iterator[list[dict[str, Any]]]:
+    """Rows that do not come in pages (ID batches, report task files), in lists of `size`."""
+    iterator = iter(rows)
+    while page := list(itertools.islice(iterator, size)):
+        yield page
