@@ -8,6 +8,7 @@ store per request), and an advertiser without a TikTok Shop is logged once and s
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from tap_tiktok_ads.gmv_max_metrics import (
     ShopMetric,
 )
 from tap_tiktok_ads.records import to_integer, to_number
+from tap_tiktok_ads.streams.heavy_queries import SplitsHeavyQueries
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest, PageContext
 
+    from tap_tiktok_ads.dates import DateWindow
     from tap_tiktok_ads.runtime import Runtime
 
 # Doc 1824721673497601: with `stat_time_day`, start_date..end_date spans at most 30 days.
@@ -275,8 +278,12 @@ class GmvMaxCampaignsStream(_PerStoreStream):
                     }
 
 
-class _GmvMaxReportStream(CompleteDataBookmarks, _PerStoreStream):
-    """A daily GMV Max report (Doc 1824721673497601): windows, bookmarks and typed metrics."""
+class _GmvMaxReportStream(CompleteDataBookmarks, SplitsHeavyQueries, _PerStoreStream):
+    """A daily GMV Max report (Doc 1824721673497601): windows, bookmarks and typed metrics.
+
+    A query TikTok times out on is read in halves, never repeated (heavy_queries.py; that
+    Doc 1757262274182145 applies to GMV Max reports is inferred).
+    """
 
     path = "/gmv_max/report/get/"
     replication_key = "stat_time_day"
@@ -372,18 +379,26 @@ class GmvMaxReportDailyStream(_GmvMaxReportStream):
         for window in windows(start, end, DAILY_WINDOW_DAYS):
             records: list[dict[str, Any]] = []
             for promotion in PROMOTION_TYPES:
-                query = {
-                    **context,
-                    "promotion": promotion,
-                    "start_date": window.start.isoformat(),
-                    "end_date": window.end.isoformat(),
-                }
+                query = {**context, "promotion": promotion}
                 records.extend(
-                    self._record(context, promotion, row) for row in self.request_records(query)
+                    self.rows_in_halves(
+                        window,
+                        functools.partial(self._read, query, promotion),
+                        context["advertiser_id"],
+                    )
                 )
             records.sort(key=lambda r: (r["stat_time_day"], r["campaign_id"]))
             yield from records
             self.set_bookmark(context, format_day(window.end))
+
+    def _read(self, query: Context, promotion: str, window: DateWindow) -> list[dict[str, Any]]:
+        """One campaign type's records of a window, all pages."""
+        query = {
+            **query,
+            "start_date": window.start.isoformat(),
+            "end_date": window.end.isoformat(),
+        }
+        return [self._record(query, promotion, row) for row in self.request_records(query)]
 
     def _record(self, context: Context, promotion: str, row: dict[str, Any]) -> dict[str, Any]:
         dimensions = row.get("dimensions") or {}
@@ -468,16 +483,21 @@ class GmvMaxBreakdownDailyStream(_GmvMaxReportStream):
         for window in windows(start, end, DAILY_WINDOW_DAYS):
             records: list[dict[str, Any]] = []
             for batch in batches:
-                query = {
-                    **context,
-                    "campaign_ids": batch,
-                    "start_date": window.start.isoformat(),
-                    "end_date": window.end.isoformat(),
-                }
-                records.extend(self._record(context, row) for row in self.request_records(query))
+                query = {**context, "campaign_ids": batch}
+                read = functools.partial(self._read, query)
+                records.extend(self.rows_in_halves(window, read, context["advertiser_id"]))
             records.sort(key=lambda r: (r["stat_time_day"], r["campaign_id"], r[self.breakdown]))
             yield from records
             self.set_bookmark(context, format_day(window.end))
+
+    def _read(self, query: Context, window: DateWindow) -> list[dict[str, Any]]:
+        """One batch's records of a window, all pages."""
+        query = {
+            **query,
+            "start_date": window.start.isoformat(),
+            "end_date": window.end.isoformat(),
+        }
+        return [self._record(query, row) for row in self.request_records(query)]
 
     def _record(self, context: Context, row: dict[str, Any]) -> dict[str, Any]:
         dimensions = row.get("dimensions") or {}

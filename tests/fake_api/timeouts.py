@@ -18,6 +18,7 @@ refused at once with 40067, "query too large" (reported by users of Airbyte's co
 5.1.0; reference 1.7, 2.11, secondary). A blocked request is answered with 40100 at once.
 "Same request" means the same path and parameters, page included. Every punishment is
 noted in the request log (`RequestLog.punishments`) so that tests can assert there was none.
+Inferred: `gmv_max/report/get/` is judged by the same rules (its cost: `gmv_max.query_cost`).
 
 Inferred for Scenario 4: a scenario (query shape, `query_shape`) is the report type, data
 level, dimensions, number of days (or lifetime) and which ID filters are used; not the
