@@ -12,6 +12,13 @@ moves by the page's size, and a STATE message follows every `STATE_MSG_FREQUENCY
 in the SDK. Otherwise the SDK's own loop runs over the same records (`get_records` flattens
 the pages), so stream maps and `--test` behave as the SDK defines them.
 
+The page loop runs with fewer garbage collections: the objects alive when it starts (the
+catalog, the SDK's schema objects) are frozen out of them (`gc.freeze`), and the youngest
+generation is collected after 50,000 allocations rather than 700, so that a page's rows and
+records, freed by reference counting once written, are not traversed (and promoted to older
+generations, to be traversed again) by collections made while they are alive. Both are put
+back when the stream ends.
+
 `time_extracted` is taken once per page, when its messages are written, rather than once per
 record. `tests/test_sdk_contract.py` pins, by their source digests, the SDK methods this loop
 reproduces, and compares its messages with the SDK's loop.
@@ -19,6 +26,8 @@ reproduces, and compares its messages with the SDK's loop.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from singer_sdk import Stream
@@ -105,7 +114,7 @@ class PageBatchedStream(CompleteDataBookmarks, SelectedRecordsStream):
         record_index = 0
         frequency = self.STATE_MSG_FREQUENCY
         context_list = [context] if context is not None else self.partitions
-        with record_counter, timer:
+        with record_counter, timer, fewer_collections():
             for context_element in context_list or [{}]:
                 record_counter.with_context(context_element)
                 timer.with_context(context_element)
@@ -150,6 +159,22 @@ class PageBatchedStream(CompleteDataBookmarks, SelectedRecordsStream):
                     )
                 )
         self.state_manager.is_flushed = False
+
+
+YOUNG_GENERATION_THRESHOLD = 50_000
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Garbage collections while pages are written: rarer, and not over what lived before."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(thresholds[0], YOUNG_GENERATION_THRESHOLD), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _add_partition_keys(records: list[dict], partition_context: types.Context | None) -> None:

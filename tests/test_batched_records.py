@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from singer_sdk.singerlib import RecordMessage
 
-from tap_tiktok_ads.batched_records import PageBatchedStream, RecordBatchWriter
+from tap_tiktok_ads.batched_records import (
+    YOUNG_GENERATION_THRESHOLD,
+    PageBatchedStream,
+    RecordBatchWriter,
+)
 from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.tap import TapTikTokAds
 from tap_tiktok_ads.writer import BufferedMsgSpecWriter
@@ -34,9 +39,12 @@ def _without_time(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _run(api: FakeTikTokApi, monkeypatch: pytest.MonkeyPatch, *, pages: bool) -> SyncResult:
     batches: list[int] = []
     write_batch = PageBatchedStream._write_record_batch
+    thresholds = gc.get_threshold()
 
     def counting(stream: PageBatchedStream, records: list[dict[str, Any]]) -> None:
         batches.append(len(records))
+        assert gc.get_threshold()[0] == YOUNG_GENERATION_THRESHOLD
+        assert gc.get_freeze_count() > 0
         write_batch(stream, records)
 
     with monkeypatch.context() as patch:
@@ -46,6 +54,8 @@ def _run(api: FakeTikTokApi, monkeypatch: pytest.MonkeyPatch, *, pages: bool) ->
         config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
         result = run_tap(config, streams=STREAMS)
     assert bool(batches) is pages
+    assert gc.get_threshold() == thresholds
+    assert gc.get_freeze_count() == 0
     assert sum(batches) == sum(len(result.records[name]) for name in STREAMS) * pages
     return result
 
