@@ -723,11 +723,12 @@ class ReportStream(PageBatchedStream, PerAdvertiserStream):
         )
 
     def _audience_days(self, advertiser_id: str) -> int:
-        """Days per request from the advertiser's IDs at the report's level (Doc 1757262274182145).
+        """Days of the first request from the account's IDs at the report's level.
 
         The IDs are counted from the account's ads when this run listed them already (an
         account over the ad cap, id_batches.py), so that no request is spent on it; otherwise
-        TikTok's general advice of 7 days holds, and a window that times out is halved.
+        TikTok's general advice of 7 days holds. Later windows are sized from the IDs the
+        previous one returned (audience_windows.py, Doc 1757262274182145).
         """
         ids = self.runtime.ad_census.known_ids(advertiser_id, self.definition.level)
         if ids is None:
