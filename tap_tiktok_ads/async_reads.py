@@ -314,9 +314,6 @@ class AsyncReads:
         if quota.unavailable is not None:
             part.fallback = quota.unavailable
             return
-        if not quota.reserve(part.advertiser_id):
-            part.fallback = "TikTok's limit of 500 task creations per advertiser and hour"
-            return
         try:
             part.task_id = self.client.create(self._query(part))
         except TikTokFatalError as exc:

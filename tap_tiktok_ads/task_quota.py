@@ -3,6 +3,11 @@
 Besides the app's limits on `report/task/create/` (1 QPS, 4,500 a day: `quotas.py`), the
 token's user may create 500 tasks per ad account per hour (Doc 1740302766489602). Every report
 stream of a run shares one count, so that a run never asks TikTok to refuse a creation.
+
+The count is per attempt that may have reached TikTok, not per task the tap got back: an
+attempt left unanswered (read timeout, broken connection, HTTP 5xx) may have created a task
+all the same (`report_tasks.ReportTaskClient.create`). Only an attempt that certainly never
+left (connection refused or not made in time, run ending) is given back (`release`).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ HOUR_SECONDS = 3600.0
 
 
 class TaskQuota:
-    """Task creations per advertiser over the last hour, in all, and whether any may be made."""
+    """Task creations sent per advertiser over the last hour, in all, and whether any may be."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         """Nothing created yet."""
@@ -34,7 +39,7 @@ class TaskQuota:
         self.unavailable: str | None = None
 
     def reserve(self, advertiser_id: str) -> bool:
-        """Take one creation for this advertiser if its hourly limit allows it.
+        """Take one creation attempt for this advertiser if its hourly limit allows it.
 
         False when it does not: the caller reads the range with sync requests instead.
         """
@@ -48,3 +53,11 @@ class TaskQuota:
             recent.append(now)
             self.created += 1
             return True
+
+    def release(self, advertiser_id: str) -> None:
+        """Give back the advertiser's latest creation: its attempt never reached TikTok."""
+        with self._lock:
+            recent = self._created[advertiser_id]
+            if recent:
+                recent.pop()
+                self.created -= 1

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from singer_sdk.metrics import METRICS_LOGGER_NAME, Metric, Point, Tag
 
+from tap_tiktok_ads import task_quota
 from tap_tiktok_ads.report_csv import ReportFileError, check_file, country_code, report_rows
 from tap_tiktok_ads.settings import check_settings
-from tests.conftest import NOW, catalog_for, cli_command, run_tap, tap_config
+from tests.conftest import NOW, _tap, catalog_for, cli_command, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.truth import REPORTS, expected_report_records
 
@@ -320,3 +321,54 @@ WORDS = {
     "short line": "fields",
     "empty file": "empty",
 }
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_an_unanswered_task_creation_is_asked_again_and_counted_twice(api, data, caplog) -> None:
+    """TikTok made the task but its answer never came: the creation is asked again, and the
+    advertiser's count of 500 an hour (Doc 1740302766489602) holds both attempts."""
+    api.faults.lose_answer_next(1, seconds=1.5, path=CREATE)
+    config = tap_config(
+        api,
+        start_date=START.isoformat(),
+        end_date=END.isoformat(),
+        report_mode="async",
+        request_timeout_seconds=1,
+    )
+    tap, writer = _tap(config, selection("ad_report_daily"), None)
+    tap.sync_all()
+    records = [m["record"] for m in writer.messages if m.get("type") == "RECORD"]
+    expected = ordered(truth(data, "ad_report_daily", END, START), "ad_report_daily")
+    assert ordered(records, "ad_report_daily") == expected
+    assert api.faults.pending() == 0
+    made = len(api.report_tasks.tasks)
+    assert made == len(data.advertiser_ids()) + 1  # the unanswered attempt made one too
+    assert tap.runtime.task_quota.created == made
+    assert api.report_tasks.refusals == []
+    assert not calls(api, SYNC_REPORT)
+    assert "TikTok may have created it" in caplog.text
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_an_unanswered_creation_spends_the_hourly_limit_and_falls_back_to_sync(
+    api, data, monkeypatch
+) -> None:
+    """With one creation an hour left, an unanswered attempt leaves none: the advertiser's
+    range is read with sync requests, and TikTok never refuses a creation."""
+    monkeypatch.setattr(task_quota, "TASKS_PER_ADVERTISER_PER_HOUR", 1)
+    api.report_tasks.per_advertiser_per_hour = 1
+    api.faults.lose_answer_next(1, seconds=1.5, path=CREATE)
+    config = tap_config(
+        api,
+        start_date=START.isoformat(),
+        end_date=END.isoformat(),
+        report_mode="async",
+        request_timeout_seconds=1,
+    )
+    result = run_tap(config, streams=selection("ad_report_daily"))
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    assert records == ordered(truth(data, "ad_report_daily", END, START), "ad_report_daily")
+    assert api.report_tasks.refusals == []
+    assert len(calls(api, CREATE)) == len(data.advertiser_ids())
+    first = data.advertiser_ids()[0]
+    assert {r.params["advertiser_id"] for r in calls(api, SYNC_REPORT)} == {first}

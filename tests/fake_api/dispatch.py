@@ -177,6 +177,9 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
     if isinstance(data, RawAnswer):
         raw = Response(200, content_type=data.content_type, chunks=data.chunks)
         return finish(raw, 0)
+    if fault is not None and fault.kind == fault_kinds.LOST_ANSWER:
+        api.pause(fault.seconds)  # done (a task created); the client gave up on the answer
+        fault = None
     if fault is not None and fault.kind == fault_kinds.PARTIAL:
         return finish(_envelope(fault.code, "Partially successful.", request_id, data), fault.code)
     if fault is not None and fault.kind in fault_kinds.ANSWER_FAULTS:

@@ -20,7 +20,9 @@ SHORT_PAGE, PAGE_COUNT = "short_page", "page_count"
 # 1737172488964097; that it carries the data is inferred).
 PARTIAL = "partial"
 PARTIAL_SUCCESS_CODE = 20001
-ANSWER_FAULTS = frozenset({SHORT_PAGE, PAGE_COUNT, PARTIAL})
+# The call is carried out (a task created), then its answer waits past the client's timeout.
+LOST_ANSWER = "lost_answer"
+ANSWER_FAULTS = frozenset({SHORT_PAGE, PAGE_COUNT, PARTIAL, LOST_ANSWER})
 DEFAULT_MESSAGES = {
     40100: "Too many requests. Please retry in some time.",
     40016: "Requests made too frequently.",
@@ -126,6 +128,12 @@ class Faults:
     def hang_next(self, n: int = 1, seconds: float = 5.0, *, path: str | None = None) -> None:
         """The next `n` matching calls wait `seconds` before being answered normally."""
         self._queue(Fault(HANG, seconds=seconds), n, path)
+
+    def lose_answer_next(
+        self, n: int = 1, seconds: float = 5.0, *, path: str | None = None
+    ) -> None:
+        """The next `n` matching calls are carried out, then answered only after `seconds`."""
+        self._queue(Fault(LOST_ANSWER, seconds=seconds), n, path)
 
     def short_page_next(self, n: int = 1, *, rows: int = 1, path: str | None = None) -> None:
         """The next `n` matching pages lack `rows` rows that their `page_info` counts."""
