@@ -95,8 +95,8 @@ class OrderedPrefetcher:
         # Every started task of every `map`: None while in flight, then its result's weight.
         self._tasks: dict[Future[Any], int | None] = {}
         self._runs: list[_Run] = []  # the `map`s going on, the newest (the innermost) last
-        # Reentrant: a task that ends at once runs its callback in the thread that starts it.
-        self._changed = threading.Condition(threading.RLock())
+        self._changed = threading.Condition()
+        self._starting = threading.RLock()  # see `_start_staged`
 
     def _may_start(self, run: _Run) -> bool:
         """Whether one more task of `run` may start now (called with the lock held)."""
@@ -117,14 +117,33 @@ class OrderedPrefetcher:
         return held + (in_flight + 1) * largest <= self._budget.values
 
     def _start_staged(self, executor: ThreadPoolExecutor) -> None:
-        """Start what may start, the innermost `map` first: the consumer is reading it."""
+        """Start what may start, the innermost `map` first: the consumer is reading it.
+
+        One thread starts tasks at a time (`_starting`), one task after the other, so each
+        `map`'s tasks start in their order. The pool is asked outside `_changed`: its
+        shutdown cancels tasks, whose callbacks take `_changed`, while it holds its own lock.
+        Reentrant: a task that ends at once runs its callback here, which starts the next.
+        """
+        with self._starting:
+            while (chosen := self._next_to_start()) is not None:
+                run, task = chosen
+                future = executor.submit(task)
+                with self._changed:
+                    live = run in self._runs  # not closed meanwhile
+                    if live:
+                        self._tasks[future] = None
+                        run.pending.append(future)
+                if live:
+                    future.add_done_callback(functools.partial(self._finished, executor))
+                else:
+                    future.cancel()
+
+    def _next_to_start(self) -> tuple[_Run, Callable[[], Any]] | None:
         with self._changed:
             for run in reversed(self._runs):
-                while run.staged and self._may_start(run):
-                    future = executor.submit(run.staged.popleft())
-                    self._tasks[future] = None
-                    run.pending.append(future)
-                    future.add_done_callback(functools.partial(self._finished, executor))
+                if run.staged and self._may_start(run):
+                    return run, run.staged.popleft()
+        return None
 
     def _finished(self, executor: ThreadPoolExecutor, future: Future[Any]) -> None:
         """A task ended (on its worker thread): note what its result holds, start the next."""
@@ -136,9 +155,9 @@ class OrderedPrefetcher:
                 self._tasks[future] = weight
                 self._largest = max(self._largest or 0, weight)
             self._changed.notify_all()
-            if not future.cancelled():
-                with contextlib.suppress(RuntimeError):  # the pool was shut down: run ending
-                    self._start_staged(executor)
+        if not future.cancelled():
+            with contextlib.suppress(RuntimeError):  # the pool was shut down: run ending
+                self._start_staged(executor)
 
     def held(self) -> tuple[int, int]:
         """Results held (answered, not yet taken) and the values they hold, in all `map`s."""
@@ -192,8 +211,9 @@ class OrderedPrefetcher:
                 self._runs.remove(run)
                 run.staged.clear()
                 for future in run.pending:
-                    future.cancel()
                     self._tasks.pop(future, None)
+            for future in run.pending:  # outside `_changed`: a cancel runs its callback
+                future.cancel()
 
 
 class Peekable(Generic[T]):
