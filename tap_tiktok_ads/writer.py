@@ -54,26 +54,26 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
         version: int | None,
         time_extracted: dt.datetime,
     ) -> None:
-        """One RECORD message per record, the records encoded in one call.
+        """One RECORD message per record (`RecordMessage.to_dict`'s keys), encoded in one call.
 
-        The records are encoded as JSON lines, and each line is put inside the message's
-        other keys, encoded once (`RecordMessage.to_dict`'s keys, in its order): a JSON line
-        holds no raw newline, so the lines are where the newlines are.
+        A page's lines (about 2 MB for 1000 records of 80 metrics) go to stdout as they are,
+        after what is pending: copying them into the pending chunk would cost a pass over
+        them and a buffer of their size.
         """
         if not records:
             return
-        head = encoder.encode({"type": "RECORD", "stream": stream})[:-1] + b',"record":'
-        tail = b""
-        if version is not None:
-            tail += b',"version":' + encoder.encode(version)
-        tail += b',"time_extracted":' + encoder.encode(time_extracted) + b"}"
-        lines = encoder.encode_lines(records)
-        pending = self._pending
-        pending += head
-        pending += lines[:-1].replace(b"\n", tail + b"\n" + head)
-        pending += tail + b"\n"
-        if len(pending) >= CHUNK_BYTES:
-            self._write_pending()
+        extra: dict[str, Any] = {} if version is None else {"version": version}
+        extra["time_extracted"] = time_extracted
+        lines = encoder.encode_lines(
+            [{"type": "RECORD", "stream": stream, "record": record, **extra} for record in records]
+        )
+        if len(lines) < CHUNK_BYTES:
+            self._pending += lines
+            if len(self._pending) >= CHUNK_BYTES:
+                self._write_pending()
+            return
+        self._write_pending()
+        sys.stdout.buffer.write(lines)
 
     def _write_pending(self) -> None:
         if self._pending:

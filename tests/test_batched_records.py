@@ -128,15 +128,20 @@ RECORDS = [
 ]
 
 
-@pytest.mark.parametrize("version", [None, 1_700_000_000])
+@pytest.mark.parametrize(("version", "copies"), [(None, 1), (1_700_000_000, 1), (None, 2000)])
 def test_a_page_of_messages_is_byte_for_byte_what_write_message_gives(
-    capsysbinary: pytest.CaptureFixture[bytes], version: int | None
+    capsysbinary: pytest.CaptureFixture[bytes], version: int | None, copies: int
 ) -> None:
-    """One encoding call per page gives the SDK's bytes, one line per record."""
+    """One encoding call per page gives the SDK's bytes, one line per record.
+
+    2000 copies make a page larger than a chunk, which goes to stdout after what is pending.
+    """
     extracted = dt.datetime(2026, 11, 20, 15, 30, 1, 123456, tzinfo=dt.timezone.utc)
     writer = BufferedMsgSpecWriter()
     assert isinstance(writer, RecordBatchWriter)
-    writer.write_records("ad_report_daily", [dict(r) for r in RECORDS], version, extracted)
+    writer.write_records("ads", [dict(RECORDS[0])], version, extracted)
+    records = RECORDS * copies
+    writer.write_records("ad_report_daily", [dict(r) for r in records], version, extracted)
     writer.write_records("ad_report_daily", [], version, extracted)
     writer._write_pending()
     ours = capsysbinary.readouterr().out
@@ -144,14 +149,11 @@ def test_a_page_of_messages_is_byte_for_byte_what_write_message_gives(
         bytes(
             writer.format_message(
                 RecordMessage(
-                    stream="ad_report_daily",
-                    record=dict(r),
-                    version=version,
-                    time_extracted=extracted,
+                    stream=name, record=dict(r), version=version, time_extracted=extracted
                 )
             )
         )
-        for r in RECORDS
+        for name, r in [("ads", RECORDS[0]), *(("ad_report_daily", r) for r in records)]
     )
     assert ours == expected
-    assert ours.count(b"\n") == len(RECORDS)
+    assert ours.count(b"\n") == len(records) + 1
