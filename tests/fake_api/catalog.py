@@ -7,7 +7,7 @@ Deletion cascades: an entity under a deleted parent counts as deleted in reports
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -26,6 +26,12 @@ _ID_BASE = {
     DataLevel.AD: 7_400_000_000_000_000_000,
 }
 _LEVEL_CODE = {level: code for code, level in enumerate(DataLevel, start=1)}
+# Creatives of Upgraded Smart+ ads: report rows by the `ad_id` dimension are theirs, the metric
+# `ad_id_v2` names their ad (Doc 1740302848100353, "the creative level data for Upgraded Smart+
+# Ads"). Their IDs and how many an ad has are the fake's own (inferred).
+_CREATIVE_ID_BASE = 7_500_000_000_000_000_000
+_CREATIVE_CODE = len(_LEVEL_CODE) + 1
+CREATIVES_PER_SMART_PLUS_AD = 2
 _CURRENCIES = ("USD", "EUR", "JPY")
 _COUNTRIES = ("US", "JP", "GB", "DE", "US")
 # `Etc/GMT+8` is how TikTok reports some US accounts; the UI shows them as Los Angeles (3.2).
@@ -120,7 +126,9 @@ class Entity:
     record: dict[str, Any]  # the fields an entity endpoint returns
     attributes: dict[str, str] = field(default_factory=dict)  # report attribute metrics
     lineage: dict[str, str] = field(default_factory=dict)  # id dimension -> id, self included
-    ads: list[Entity] = field(default_factory=list)  # the ads below it (itself for an ad)
+    # What delivers below it: its ads, an Upgraded Smart+ ad's creatives instead of the ad
+    # (itself for any other ad and for a creative).
+    ads: list[Entity] = field(default_factory=list)
     first_day: date | None = None  # ads only: first local day with delivery
     last_day: date | None = None  # ads only: last local day with delivery
     deleted_on: date | None = None  # the day this entity itself was deleted
@@ -156,6 +164,7 @@ class _Builder:
         self.spec = spec
         self.catalog = Catalog()
         self.counters = dict.fromkeys(DataLevel, 0)
+        self.creatives = 0
         self.span = (spec.last_day - spec.first_day).days + 1
 
     def _next(self, level: DataLevel) -> tuple[int, str, int]:
@@ -393,9 +402,9 @@ class _Builder:
         self._add(adgroup)
         for _ in range(self.spec.ads_per_adgroup):
             ad = self._ad(advertiser, campaign, adgroup)
-            adgroup.ads.append(ad)
-            campaign.ads.append(ad)
-            advertiser.ads.append(ad)
+            adgroup.ads.extend(ad.ads)
+            campaign.ads.extend(ad.ads)
+            advertiser.ads.extend(ad.ads)
 
     def _active_days(self, key: int, deletions: list[date | None]) -> tuple[date, date]:
         """Some ads start late or stop early; none runs past a deleted parent's deletion."""
@@ -479,7 +488,7 @@ class _Builder:
                 "adgroup_id": adgroup.entity_id,
                 "ad_name": name,
                 # Doc 1740302848100353: the metric `ad_id_v2` is the ID of the ad (of the Smart+
-                # ad, where `ad_id` is a creative's); the fake has no creatives below ads.
+                # ad, where `ad_id` is a creative's: see `_creatives`).
                 "ad_id_v2": ad_id,
                 "ad_text": text,
                 "call_to_action": call_to_action,
@@ -495,9 +504,34 @@ class _Builder:
             buying_type=campaign.buying_type,
             smart_plus=campaign.smart_plus,
         )
-        ad.ads.append(ad)
+        ad.ads.extend(self._creatives(ad) if campaign.smart_plus else [ad])
         self._add(ad)
         return ad
+
+    def _creatives(self, ad: Entity) -> list[Entity]:
+        """An Upgraded Smart+ ad's creatives: what reports by `ad_id` show of it.
+
+        Each delivers on its own (the ad's spend is theirs together), runs when its ad runs,
+        and carries the ad's ID as `ad_id_v2`; the ad/get/ listing does not show them.
+        `FakeData.entity` finds them (`lineage` leads to their ad group and campaign).
+        """
+        creatives = []
+        for number in range(1, CREATIVES_PER_SMART_PLUS_AD + 1):
+            self.creatives += 1
+            creative_id = str(_CREATIVE_ID_BASE + self.creatives)
+            creative = replace(
+                ad,
+                entity_id=creative_id,
+                key=hash_ints(self.spec.seed, _CREATIVE_CODE, self.creatives),
+                record={"create_time": ad.record["create_time"]},
+                attributes={**ad.attributes, "ad_name": f"{ad.attributes['ad_name']} #{number}"},
+                lineage={**ad.lineage, "ad_id": creative_id},
+                ads=[],
+            )
+            creative.ads.append(creative)
+            creatives.append(creative)
+            self.catalog.by_id[creative_id] = creative  # found by id, listed nowhere
+        return creatives
 
 
 def build_catalog(spec: DataSpec) -> Catalog:

@@ -130,10 +130,23 @@ class ReportEngine:
             entity
             for entity in self.catalog.by_level.get((query.advertiser_id, query.level), [])
             if (query.level is DataLevel.ADVERTISER or _status_matches(entity, query.statuses))
-            and in_scope(entity)
         ]
-        account_ads = self.catalog.by_level.get((query.advertiser_id, DataLevel.AD), [])
-        kept = kept_ads(filter(in_scope, account_ads), query.ad_cap)
+        if query.level is DataLevel.AD:
+            # Rows by `ad_id` are an Upgraded Smart+ ad's creatives (Doc 1740302848100353).
+            entities = [unit for ad in entities for unit in ad.ads]
+        entities = [entity for entity in entities if in_scope(entity)]
+        # The cap counts ads, a Smart+ ad once (inferred); a kept ad keeps its creatives.
+        account_ads = [
+            ad
+            for ad in self.catalog.by_level.get((query.advertiser_id, DataLevel.AD), [])
+            if any(in_scope(unit) for unit in ad.ads)
+        ]
+        kept_ids = kept_ads(account_ads, query.ad_cap)
+        kept = None
+        if kept_ids is not None:
+            kept = {
+                unit.entity_id for ad in account_ads if ad.entity_id in kept_ids for unit in ad.ads
+            }
         if kept is not None:
             entities = [
                 replace(entity, ads=[ad for ad in entity.ads if ad.entity_id in kept])
