@@ -23,6 +23,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
+from tap_tiktok_ads.catalog_schema import CatalogSchemaOnDemand
 from tap_tiktok_ads.envelope import checked_body, response_data
 from tap_tiktok_ads.errors import (
     PARTIAL_SUCCESS,
@@ -124,7 +125,7 @@ class TikTokPaginator(BaseAPIPaginator[int]):
         return True
 
 
-class TikTokStream(RESTStream[int]):
+class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
     """Base stream for TikTok API for Business v1.3 endpoints."""
 
     records_jsonpath = "$.data.list[*]"

@@ -450,3 +450,22 @@ def test_the_sdk_loop_report_pages_replace_is_the_pinned_one() -> None:
     assert digests == PAGE_LOOP_SHA256
     assert ReportStream._sync_records is PageBatchedStream._sync_records
     assert EntityStream._sync_records is Stream._sync_records
+
+
+# `tap_tiktok_ads/catalog_schema.py` copies `Stream.apply_catalog` but for the schema's
+# conversion, done in `effective_schema`; if either changes, carry the change over.
+APPLY_CATALOG_SHA256 = "c1809c2cdad3f115a7d09a87c6fcbb235afa58bb3e37363923cac7c0bc171367"
+EFFECTIVE_SCHEMA_SHA256 = "09877c311ef20b8be7662fd22d9976cc2261ab11dbda90118952dc02e7fc29e2"
+
+
+def test_the_catalog_application_the_tap_copies_is_the_pinned_one() -> None:
+    source = inspect.getsource(Stream.apply_catalog)
+    assert hashlib.sha256(source.encode()).hexdigest() == APPLY_CATALOG_SHA256
+    getter = Stream.effective_schema.fget  # type: ignore[attr-defined]
+    assert hashlib.sha256(inspect.getsource(getter).encode()).hexdigest() == (
+        EFFECTIVE_SCHEMA_SHA256
+    )
+    # `effective_schema` is the only reader of `_input_schema` in the SDK's streams.
+    from singer_sdk.streams import core
+
+    assert inspect.getsource(core).count("self._input_schema") == 4  # init, apply, read twice

@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from singer_sdk import Stream
 
 from tap_tiktok_ads import gc_pause
 from tap_tiktok_ads.inputs import ReadOnce, catalog_shape_errors, catalog_text_is_well_shaped
@@ -156,3 +157,27 @@ def test_a_checked_file_is_handed_over_once_and_not_kept() -> None:
     parts = ReadOnce("abcdef")
     assert [parts.read(2), parts.read(None), parts.read()] == ["ab", "cdef", ""]
     assert parts.getvalue() == ""  # its own buffer never held the text
+
+
+def test_every_stream_applies_the_catalog_as_the_sdk_does() -> None:
+    """Keys, replication and the effective schema, from an edited catalog, selected or not."""
+    catalog = catalog_for(CONFIG, {"ad_report_daily": ["spend"], "campaigns": None})
+    for entry in catalog["streams"]:
+        if entry["tap_stream_id"] == "ads":  # a deselected stream the catalog changes
+            entry["key_properties"] = ["ad_id", "advertiser_id"]
+            entry["replication_method"] = "FULL_TABLE"
+            entry["schema"]["properties"]["extra"] = {"type": ["string", "null"]}
+    ours = TapTikTokAds(config=CONFIG, catalog=catalog, setup_mapper=False)
+    sdk = TapTikTokAds(config=CONFIG, setup_mapper=False)
+    sdk_catalog = ours.input_catalog
+    assert sdk_catalog is not None
+    for name, stream in ours.streams.items():
+        theirs = sdk.streams[name]
+        Stream.apply_catalog(theirs, sdk_catalog)  # the SDK's own method
+        assert theirs._input_schema is not None
+        assert stream.effective_schema == theirs.effective_schema, name
+        assert list(stream.primary_keys or ()) == list(theirs.primary_keys or ()), name
+        assert stream.replication_key == theirs.replication_key, name
+        assert stream.forced_replication_method == theirs.forced_replication_method, name
+    assert "extra" in ours.streams["ads"].effective_schema["properties"]
+    assert ours.streams["ads"].forced_replication_method == "FULL_TABLE"
