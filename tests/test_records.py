@@ -114,3 +114,27 @@ def test_tiktok_s_usual_pages_are_typed_by_msgspec() -> None:
         (0, 0.0, None),
     ]
     assert typer.page_decoder.decode(_page([{**rows[0], "metrics": {INTEGER: "5,830"}}])) is None
+
+
+def test_a_negative_zero_goes_the_per_row_way_and_stays_negative() -> None:
+    """msgspec reads "-0" as 0.0; the page goes the per-row way, which keeps -0.0.
+
+    "-0.0" and "-0.5" msgspec reads as the converters do, so their pages stay typed by it.
+    """
+    typer = _typer()
+    for text in ("-0", "-00"):
+        page = _page([{"dimensions": {"ad_id": "9"}, "metrics": {NUMBER: text}}])
+        assert typer.page_decoder.decode(page) is None
+        negative = to_number(text)
+        assert negative is not None
+        assert math.copysign(1.0, negative) == -1.0
+    for text in ("-0.0", "-0.5"):
+        page = _page([{"dimensions": {"ad_id": "9"}, "metrics": {NUMBER: text}}])
+        body = typer.page_decoder.decode(page)
+        assert body is not None, text
+        [row] = body["data"]["list"]
+        typed = typer.record("1", row, "UTC")[NUMBER]
+        expected = to_number(text)
+        assert expected is not None
+        assert typed == expected
+        assert math.copysign(1.0, typed) == math.copysign(1.0, expected), text
