@@ -138,3 +138,27 @@ def test_a_negative_zero_goes_the_per_row_way_and_stays_negative() -> None:
         assert expected is not None
         assert typed == expected
         assert math.copysign(1.0, typed) == math.copysign(1.0, expected), text
+
+
+def test_a_typed_record_keeps_the_schema_s_order_and_a_left_out_metric_is_null() -> None:
+    typer = RowTyper(
+        [METRICS[INTEGER], METRICS[NUMBER], METRICS[TEXT]],
+        ["ad_id", "stat_time_day"],
+        "stat_time_day",
+    )
+    row = {
+        "dimensions": {"stat_time_day": "2026-01-02 00:00:00", "ad_id": "9"},
+        "metrics": {TEXT: "a", INTEGER: "5"},  # another order, and no NUMBER
+    }
+    body = typer.page_decoder.decode(_page([row]))
+    assert body is not None
+    [typed] = body["data"]["list"]
+    record = typer.record("1", typed, "UTC")
+    assert list(record.items()) == [
+        ("advertiser_id", "1"),
+        ("ad_id", "9"),
+        ("stat_time_day", "2026-01-02"),
+        (INTEGER, 5),
+        (NUMBER, None),
+        (TEXT, "a"),
+    ]
