@@ -32,6 +32,7 @@ from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.entity_fields import EXTRA_FIELDS, entity_schema, undeclared_members
 from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
 from tap_tiktok_ads.envelope import response_data
+from tap_tiktok_ads.paging import PageInfo
 from tap_tiktok_ads.streams.entity_history import EntityHistoryStream
 
 if TYPE_CHECKING:
@@ -165,10 +166,10 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         return super().parse_response(response)
 
     def _count_ads(self, response: requests.Response) -> None:
-        page_info = response_data(response).get("page_info") or {}
-        total = page_info.get("total_number")
-        if page_info.get("page") != 1 or not isinstance(total, int):
+        page_info = PageInfo.of(response_data(response))
+        if page_info is None or page_info.page != 1:
             return
+        total = page_info.total_number
         query = dict(parse_qsl(urlsplit(response.request.url or "").query))
         advertiser_id = query.get("advertiser_id")
         if advertiser_id:
