@@ -26,6 +26,15 @@ narrow the ads a query covers, and a filter at a level below the report's would 
 rows), so the advertiser level, and a campaign or ad group holding too many ads by itself, is
 summed from the level below (`RollUp`): additive metrics (counts and money) add up exactly;
 ratios and unique counts (reach) cannot be added and stay empty, with a warning.
+
+Deleted entities follow `include_deleted` as in an uncapped query. Read at the report's
+level, a batch keeps the report's status filter. Read below it, a batch asks for every
+entity of the lower level (a campaign's row counts its deleted ad groups too), so without
+`include_deleted` the report's level is batched only over the entities that are not deleted,
+listed from `campaign/get/` or `adgroup/get/` (default `primary_status` `STATUS_NOT_DELETE`,
+Docs 1739315828649986, 1739314558673922; inferred: the entity reads and the report's
+`STATUS_NOT_DELETE` agree on what is deleted, an ad group of a deleted campaign included).
+The advertiser level has no status: it sums every campaign, deleted ones too.
 """
 
 from __future__ import annotations
@@ -62,8 +71,13 @@ _BELOW = {
     DataLevel.CAMPAIGN: DataLevel.ADGROUP,
     DataLevel.ADGROUP: DataLevel.AD,
 }
-AD_PAGE_SIZE = 1000  # ad/get/ page_size maximum (reference 3.5)
+AD_PAGE_SIZE = 1000  # page_size maximum of ad/get/, campaign/get/, adgroup/get/ (reference 3.3-3.5)
 AD_LIST_PATH_NAME = "ad/get/"
+# The entity reads that list a level's entities that are not deleted (see the module doc).
+LIVE_LIST_PATH = {
+    DataLevel.CAMPAIGN: "/campaign/get/",  # Doc 1739315828649986
+    DataLevel.ADGROUP: "/adgroup/get/",  # Doc 1739314558673922
+}
 OVER_CAP_STATE_KEY = "over_ad_cap"  # a report stream's state: advertisers read in batches
 _DEPTH = {level: depth for depth, level in enumerate(DataLevel)}
 
@@ -173,6 +187,7 @@ class _Account:
     ads: list[AdRef] | None = None
     max_ads: int = TIKTOK_AD_CAP - 1  # each batch covers fewer ads than the cap
     counted: dict[str, int] = field(default_factory=dict)  # ad/get/ pass -> total_number
+    live: dict[DataLevel, frozenset[str]] = field(default_factory=dict)  # not deleted, by level
 
 
 @dataclass
@@ -251,6 +266,20 @@ class AdCensus:
         listed = list_ads()
         with self._lock:
             account.ads = listed
+        return listed
+
+    def live_ids(
+        self, advertiser_id: str, level: DataLevel, list_live: Callable[[], frozenset[str]]
+    ) -> frozenset[str]:
+        """The advertiser's entities at `level` that are not deleted, listed once per run."""
+        with self._lock:
+            account = self._accounts.setdefault(advertiser_id, _Account())
+            known = account.live.get(level)
+        if known is not None:
+            return known
+        listed = list_live()
+        with self._lock:
+            account.live[level] = listed
         return listed
 
     def known_ids(self, advertiser_id: str, level: DataLevel) -> int | None:
@@ -382,6 +411,16 @@ def batch_params(params: dict[str, Any], batch: dict[str, Any], level: DataLevel
     return {**params, "filtering": [*filtering, batch["filtering"]]}
 
 
+@dataclass(frozen=True)
+class EntityLists:
+    """How a report stream lists an advertiser's entities for its batches."""
+
+    ads: Callable[[str], list[AdRef]]  # every ad, deleted ones included (`list_ads`)
+    # The entities of a level that are not deleted (`list_live_ids`); None when the report
+    # shows deleted entities too (`include_deleted`).
+    live_ids: Callable[[str, DataLevel], frozenset[str]] | None
+
+
 class BatchedReader:
     """One report's rows of an advertiser over the cap, for one window, batch by batch.
 
@@ -393,18 +432,18 @@ class BatchedReader:
         self,
         census: AdCensus,
         level: DataLevel,
-        list_ads: Callable[[str], list[AdRef]],
+        lists: EntityLists,
         may_repeat: Callable[[str], bool],
         logger: logging.Logger,
     ) -> None:
         """Read reports at `level` in batches.
 
-        `list_ads` lists an advertiser's ads from `ad/get/`; `may_repeat` says whether a
-        request that was too heavy may be sent once more.
+        `lists` lists an advertiser's entities; `may_repeat` says whether a request that was
+        too heavy may be sent once more.
         """
         self.census = census
         self.level = level
-        self.list_ads = list_ads
+        self.lists = lists
         self.may_repeat = may_repeat
         self.logger = logger
         self._warned: set[str] = set()
@@ -415,10 +454,8 @@ class BatchedReader:
         self, advertiser_id: str, read_batch: Callable[[IdBatch], Iterator[dict[str, Any]]]
     ) -> Iterator[dict[str, Any]]:
         """Every row of the report: direct batches' rows, then the summed ones."""
-        ads = self.census.ads(advertiser_id, lambda: self.list_ads(advertiser_id))
-        pending = self._lighter(
-            advertiser_id, plan_batches(ads, self.level, self.census.max_ads(advertiser_id))
-        )
+        ads = self.census.ads(advertiser_id, lambda: self.lists.ads(advertiser_id))
+        pending = self._lighter(advertiser_id, self._plan(advertiser_id, ads))
         rollup = RollUp(self.level, advertiser_id, ads)
         while pending:
             batch = pending.pop(0)
@@ -426,7 +463,7 @@ class BatchedReader:
                 rows = read_batch(batch)
             except AdCapReached:
                 self.census.batch_too_big(advertiser_id, batch)
-                smaller = plan_batches(batch.ads, self.level, self.census.max_ads(advertiser_id))
+                smaller = self._plan(advertiser_id, list(batch.ads))
                 pending[:0] = smaller
                 continue
             except QueryTooHeavy as heavy:
@@ -442,6 +479,26 @@ class BatchedReader:
             for row in rows:
                 rollup.add(row, batch.read_level)
         yield from rollup.rows()
+
+    def _plan(self, advertiser_id: str, ads: list[AdRef]) -> list[IdBatch]:
+        """Batches over these ads; entities summed from below only if they are reported.
+
+        A batch read below the report's level counts deleted entities there, so without
+        `include_deleted` only the entities of the report's level that are not deleted are
+        batched (their ads all count towards the cap). Listed only once a sum is needed.
+        """
+        batches = plan_batches(ads, self.level, self.census.max_ads(advertiser_id))
+        level = self.level
+        list_live = self.lists.live_ids
+        if (
+            list_live is None
+            or level not in LIVE_LIST_PATH
+            or all(batch.read_level is level for batch in batches)
+        ):
+            return batches
+        live = self.census.live_ids(advertiser_id, level, lambda: list_live(advertiser_id, level))
+        reported = [ad for ad in ads if ad.id_at(level) in live]
+        return plan_batches(reported, level, self.census.max_ads(advertiser_id))
 
     def _lighter(self, advertiser_id: str, batches: list[IdBatch]) -> list[IdBatch]:
         """Batches split below the size TikTok already found too heavy for this advertiser."""
@@ -523,3 +580,32 @@ def list_ads(advertiser_id: str, pages: Callable[[dict[str, Any]], Iterable[Page
         for item in page.rows
         if item.get("ad_id")
     ]
+
+
+def list_live_ids(
+    advertiser_id: str,
+    level: DataLevel,
+    pages: Callable[[str, dict[str, Any]], Iterable[Page]],
+) -> frozenset[str]:
+    """The IDs of the advertiser's campaigns or ad groups that are not deleted.
+
+    `campaign/get/` / `adgroup/get/` with `primary_status` `STATUS_NOT_DELETE` (their
+    default), one query per group of entity kinds, as `list_ads`; `pages(path, params)`
+    reads every page of a query.
+    """
+    id_field = level.id_dimension
+    return frozenset(
+        str(item[id_field])
+        for kinds in EVERY_KIND
+        for page in pages(
+            LIVE_LIST_PATH[level],
+            {
+                "advertiser_id": advertiser_id,
+                "fields": [id_field],
+                "filtering": {"primary_status": "STATUS_NOT_DELETE", **kinds},
+                "page_size": TOP_VIEW_MAX_PAGE_SIZE if is_top_view(kinds) else AD_PAGE_SIZE,
+            },
+        )
+        for item in page.rows
+        if item.get(id_field)
+    )

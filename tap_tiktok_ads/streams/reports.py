@@ -43,9 +43,11 @@ from tap_tiktok_ads.id_batches import (
     THROTTLE_HEADER,
     AdCapReached,
     BatchedReader,
+    EntityLists,
     IdBatch,
     batch_params,
     list_ads,
+    list_live_ids,
     remembered_over_cap,
 )
 from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
@@ -595,21 +597,21 @@ class ReportStream(PageBatchedStream, PerAdvertiserStream):
 
     @cached_property
     def _batched_reader(self) -> BatchedReader:
-        def ad_pages(params: dict[str, Any]) -> Iterator[Page]:
+        def entity_pages(path: str, params: dict[str, Any]) -> Iterator[Page]:
             advertiser_id = params["advertiser_id"]
             context = {"advertiser_id": advertiser_id}
 
             def fetch(number: int) -> Page:
                 prepared = self.build_prepared_request(
                     method="GET",
-                    url=f"{self.url_base}{AD_LIST_PATH}",
+                    url=f"{self.url_base}{path}",
                     params={k: encode_param(v) for k, v in (params | {"page": number}).items()},
                     headers=self.http_headers,
                 )
                 return Page.of(response_data(self._retrying_request(prepared, context)))
 
-            where = f"{AD_LIST_PATH} for advertiser {advertiser_id}"
-            with metrics.http_request_counter(self.name, endpoint=AD_LIST_PATH) as requests:
+            where = f"{path} for advertiser {advertiser_id}"
+            with metrics.http_request_counter(self.name, endpoint=path) as requests:
                 requests.with_context(context)
                 for page in all_pages(fetch, where, self.logger):
                     requests.increment()
@@ -618,7 +620,14 @@ class ReportStream(PageBatchedStream, PerAdvertiserStream):
         return BatchedReader(
             self.runtime.ad_census,
             self.definition.level,
-            lambda advertiser_id: list_ads(advertiser_id, ad_pages),
+            EntityLists(
+                ads=lambda advertiser_id: list_ads(
+                    advertiser_id, functools.partial(entity_pages, AD_LIST_PATH)
+                ),
+                live_ids=None
+                if self.runtime.settings.include_deleted
+                else lambda advertiser_id, level: list_live_ids(advertiser_id, level, entity_pages),
+            ),
             self.runtime.timeout_watch.may_repeat,
             self.logger,
         )
