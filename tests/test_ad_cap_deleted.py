@@ -151,7 +151,12 @@ def capped_run(data: FakeData, stream: str, *, include_deleted: bool) -> list[di
             config, streams={stream: ["advertiser_id", *definition.dimensions, *ADDITIVE]}
         )
         batched = [r for r in api.requests if r.path == REPORT and ids_in(r)]
+        listings = api.count("campaign/get/") + api.count("adgroup/get/")
     assert batched  # read in ID batches: the account is over the cap
+    # Without deleted entities, those at a summed level are listed once per run: one page
+    # in each of the two passes (TopView is a pass of its own); otherwise not at all.
+    summed_without_deleted = not include_deleted and definition.level.value != "ADVERTISER"
+    assert listings == (2 if summed_without_deleted else 0)
     return result.records[stream]
 
 
