@@ -67,6 +67,9 @@ class _Run:
     def __init__(self) -> None:
         self.staged: collections.deque[Callable[[], Any]] = collections.deque()
         self.pending: collections.deque[Future[Any]] = collections.deque()
+        # A task failed: its error ends this `map` when the consumer reaches it, so nothing
+        # after it starts (after TikTok refused a token, no other request may leave).
+        self.failed = False
 
 
 class OrderedPrefetcher:
@@ -100,6 +103,8 @@ class OrderedPrefetcher:
 
     def _may_start(self, run: _Run) -> bool:
         """Whether one more task of `run` may start now (called with the lock held)."""
+        if run.failed:
+            return False
         if not run.pending:
             return True
         weights = list(self._tasks.values())
@@ -148,14 +153,19 @@ class OrderedPrefetcher:
     def _finished(self, executor: ThreadPoolExecutor, future: Future[Any]) -> None:
         """A task ended (on its worker thread): note what its result holds, start the next."""
         weight = 0
-        if self._budget is not None and not future.cancelled() and future.exception() is None:
+        failed = not future.cancelled() and future.exception() is not None
+        if self._budget is not None and not future.cancelled() and not failed:
             weight = self._budget.weight(future.result())
         with self._changed:
             if future in self._tasks:  # not dropped by a closed `map`
                 self._tasks[future] = weight
                 self._largest = max(self._largest or 0, weight)
+            if failed:
+                for run in self._runs:
+                    if future in run.pending:
+                        run.failed = True
             self._changed.notify_all()
-        if not future.cancelled():
+        if not future.cancelled() and not failed:
             with contextlib.suppress(RuntimeError):  # the pool was shut down: run ending
                 self._start_staged(executor)
 

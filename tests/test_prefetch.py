@@ -290,3 +290,31 @@ def test_shutting_the_pool_down_while_answers_start_more_tasks_does_not_hang() -
         stopper.join(5)
         assert not stopper.is_alive()
         results.close()
+
+
+def test_nothing_starts_after_a_task_failed() -> None:
+    """After a refusal (a failed task) no further request may leave, even while the
+    consumer still waits for an earlier, slower answer."""
+    started: list[int] = []
+    head_may_end = threading.Event()
+
+    def slow_head() -> int:
+        started.append(0)
+        head_may_end.wait(5)
+        return 0
+
+    def refused() -> int:
+        started.append(1)
+        raise RuntimeError("TikTok error 40105")
+
+    tasks = [slow_head, refused, _task(2, 0.0, started), _task(3, 0.0, started)]
+    with ThreadPoolExecutor(4) as executor:
+        results = OrderedPrefetcher(executor, 4, limit=lambda: 2).map(iter(tasks))
+        consumer = threading.Thread(target=lambda: next(results))
+        consumer.start()
+        time.sleep(0.3)  # time enough for the refused task's end to start others
+        head_may_end.set()
+        consumer.join(5)
+        with pytest.raises(RuntimeError, match="40105"):
+            next(results)
+    assert sorted(started) == [0, 1]
