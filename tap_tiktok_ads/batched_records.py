@@ -26,8 +26,6 @@ reproduces, and compares its messages with the SDK's loop.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from singer_sdk import Stream
@@ -37,6 +35,7 @@ from singer_sdk.singerlib import RecordMessage
 from typing_extensions import override
 
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
+from tap_tiktok_ads.gc_pause import fewer_collections
 from tap_tiktok_ads.selected_records import SelectedRecordsStream
 
 if TYPE_CHECKING:
@@ -159,22 +158,6 @@ class PageBatchedStream(CompleteDataBookmarks, SelectedRecordsStream):
                     )
                 )
         self.state_manager.is_flushed = False
-
-
-YOUNG_GENERATION_THRESHOLD = 50_000
-
-
-@contextlib.contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Garbage collections while pages are written: rarer, and not over what lived before."""
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], YOUNG_GENERATION_THRESHOLD), *thresholds[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
 
 
 def _add_partition_keys(records: list[dict], partition_context: types.Context | None) -> None:

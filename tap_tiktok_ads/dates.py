@@ -136,6 +136,12 @@ class DateWindow:
         return (self.end - self.start).days + 1
 
 
+def halves(window: DateWindow) -> tuple[DateWindow, DateWindow]:
+    """The two halves of a window of two days or more, the first one the shorter."""
+    middle = window.start + dt.timedelta(days=window.days // 2)
+    return DateWindow(window.start, middle - dt.timedelta(days=1)), DateWindow(middle, window.end)
+
+
 def windows(start: dt.date, end: dt.date, max_days: int) -> Iterator[DateWindow]:
     """Consecutive windows of at most `max_days` days covering start..end exactly once."""
     if max_days < 1:

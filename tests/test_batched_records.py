@@ -9,11 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from singer_sdk.singerlib import RecordMessage
 
-from tap_tiktok_ads.batched_records import (
-    YOUNG_GENERATION_THRESHOLD,
-    PageBatchedStream,
-    RecordBatchWriter,
-)
+from tap_tiktok_ads.batched_records import PageBatchedStream, RecordBatchWriter
+from tap_tiktok_ads.gc_pause import YOUNG_GENERATION_THRESHOLD
 from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.tap import TapTikTokAds
 from tap_tiktok_ads.writer import BufferedMsgSpecWriter

@@ -14,6 +14,7 @@ import pytest
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.custom_reports import parse_custom_reports
+from tap_tiktok_ads.errors import TikTokFatalError
 from tests.conftest import run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.fake_api.shop_reports import RULES, TtShopQuery, tt_shop_truth
@@ -242,3 +243,21 @@ def test_tt_shop_reports_tiktok_would_refuse_are_refused(changes: dict, message:
     definitions, errors = parse_custom_reports([{**SHOP, **changes}])
     assert definitions == []
     assert any(message in error for error in errors), errors
+
+
+def test_a_one_day_tt_shop_report_tiktok_times_out_on_stops_clearly(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime
+) -> None:
+    """A one-day window cannot be halved and TT_SHOP takes no ID filter (Doc
+    1740302848100353): the run stops with what to do, without a filtered query TikTok would
+    refuse and without repeating the timed-out one."""
+    fake_api.faults.fail_next(1, code=51010, path=REPORT)
+    config = tap_config(fake_api, start_date="2026-11-10", end_date="2026-11-10")
+    with pytest.raises(TikTokFatalError, match="cannot be split further"):
+        run_tap(config, streams={"campaign_shop_report_daily": None})
+    sent = [r for r in fake_api.requests if r.path == REPORT]
+    timed_out = [r for r in sent if r.code == 51010]
+    assert len(timed_out) == 1  # never repeated (other advertisers' reads may have started)
+    repeated = [r for r in sent if r.params == timed_out[0].params]
+    assert len(repeated) == 1
+    assert all("filtering" not in r.params for r in sent)

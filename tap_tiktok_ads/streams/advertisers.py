@@ -90,28 +90,34 @@ class AdvertisersStream(TikTokStream):
             params["fields"] = list(context["fields"])
         return params
 
-    def fetch(self, advertiser_ids: list[str]) -> list[dict[str, Any]]:
-        """The info rows of these advertisers, in batches of 100."""
+    def fetch(
+        self, advertiser_ids: list[str], fields: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """The info rows of these advertisers, in batches of 100 (only `fields` if given)."""
         rows: list[dict[str, Any]] = []
         for start in range(0, len(advertiser_ids), ADVERTISER_INFO_BATCH):
-            rows += self._fetch_batch(advertiser_ids[start : start + ADVERTISER_INFO_BATCH])
+            batch = advertiser_ids[start : start + ADVERTISER_INFO_BATCH]
+            rows += self._fetch_batch(batch, fields)
         return rows
 
-    def _fetch_batch(self, batch: list[str]) -> list[dict[str, Any]]:
+    def _fetch_batch(self, batch: list[str], fields: list[str] | None) -> list[dict[str, Any]]:
         """One batch of advertisers' details.
 
         When TikTok refuses an advertiser of the batch, each one is asked on its own, so that
         only the refused advertisers fail and the others are synced.
         """
+        context: dict[str, Any] = {"advertiser_ids": batch}
+        if fields:
+            context["fields"] = fields
         try:
-            return list(self.request_records({"advertiser_ids": batch}))
+            return list(self.request_records(context))
         except TikTokFatalError as exc:
             if not exc.concerns_one_advertiser:
                 raise
             if len(batch) == 1:
                 self.runtime.failures.advertiser_refused(batch[0], exc, self.logger)
                 return []
-        return [row for advertiser_id in batch for row in self._fetch_batch([advertiser_id])]
+        return [row for one in batch for row in self._fetch_batch([one], fields)]
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
@@ -124,11 +130,7 @@ class AdvertisersStream(TikTokStream):
         alone = [name for name in ASKED_ALONE if self.mask.get(("properties", name), False)]
         if alone:
             ids = [str(row["advertiser_id"]) for row in rows]
-            extra: dict[str, dict[str, Any]] = {}
-            for start in range(0, len(ids), ADVERTISER_INFO_BATCH):
-                batch = {"advertiser_ids": ids[start : start + ADVERTISER_INFO_BATCH]}
-                for found in self.request_records({**batch, "fields": alone}):
-                    extra[str(found.get("advertiser_id"))] = found
+            extra = {str(found.get("advertiser_id")): found for found in self.fetch(ids, alone)}
             for row in rows:
                 asked = extra.get(str(row["advertiser_id"]), {})
                 row.update({name: asked.get(name) for name in alone})

@@ -15,14 +15,13 @@ GMV Max reports the same way is our reading, not documented.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, TypeVar
 
 from requests import exceptions as requests_exceptions
 from typing_extensions import override
 
 from tap_tiktok_ads.client import TikTokStream
-from tap_tiktok_ads.dates import DateWindow
+from tap_tiktok_ads.dates import DateWindow, halves
 from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.query_size import QueryTooHeavy, heavy_answer, no_answer
 
@@ -33,12 +32,6 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
 _T = TypeVar("_T")
-
-
-def halves(window: DateWindow) -> tuple[DateWindow, DateWindow]:
-    """The two halves of a window of two days or more, the first one the shorter."""
-    middle = window.start + dt.timedelta(days=window.days // 2)
-    return DateWindow(window.start, middle - dt.timedelta(days=1)), DateWindow(middle, window.end)
 
 
 class SplitsHeavyQueries(TikTokStream):

@@ -7,7 +7,6 @@ records and per-advertiser date bookmarks.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import itertools
 import threading
@@ -30,6 +29,7 @@ from tap_tiktok_ads.dates import (
     days_to_read,
     format_day,
     format_hour,
+    halves,
     last_final_day,
     local_now,
     month_periods,
@@ -78,6 +78,7 @@ READ_AHEAD_VALUES = 400_000
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable, Iterable, Iterator
 
     import requests
@@ -313,11 +314,11 @@ class ReportStream(PageBatchedStream, PerAdvertiserStream):
         Neither is retried unchanged (id_batches.py, query_size.py). A report page is decoded
         with its metrics already typed when it can be (records.py).
         """
-        if len(self.metric_chunks) == 1 and response.request.path_url.startswith(self._path_url):
+        is_report = response.request.path_url.startswith(self._path_url)
+        if is_report and len(self.metric_chunks) == 1:
             body = self.typer.page_decoder.decode(response.content)
             if body is not None:
                 keep_body(response, body)
-        is_report = response.request.path_url.startswith(self._path_url)
         heavy = heavy_answer(response, self.runtime.redactor) if is_report else None
         if heavy is not None:
             self._note_too_heavy(heavy)
@@ -559,6 +560,15 @@ class ReportStream(PageBatchedStream, PerAdvertiserStream):
         """
         window = read.window
         if window is None or window.days == 1 or self.definition.granularity is not Granularity.DAY:
+            if not self.definition.takes_filters:  # no ID batch to make it smaller (TT_SHOP)
+                msg = (
+                    f"TikTok found the report {self.name} of advertiser {read.advertiser_id} "
+                    f"for {window or 'its lifetime'} too heavy ({read.too_heavy}); it cannot "
+                    "be split further (this report type takes no ID filter) and is not "
+                    "repeated into TikTok's block. Run the tap again later; it resumes from "
+                    "its state."
+                )
+                raise TikTokFatalError(self.runtime.redactor(msg))
             yield from _pages(self._batched_rows(read, requests))
             return
         self.logger.info(
@@ -568,11 +578,7 @@ class ReportStream(PageBatchedStream, PerAdvertiserStream):
             window,
             read.too_heavy,
         )
-        middle = window.start + dt.timedelta(days=window.days // 2)
-        for part in (
-            DateWindow(window.start, middle - dt.timedelta(days=1)),
-            DateWindow(middle, window.end),
-        ):
+        for part in halves(window):
             first = self._without_refused_metrics(
                 functools.partial(self._read_window_rows, read.advertiser_id, part)
             )
