@@ -8,9 +8,11 @@ its date window is halved, and later windows of the same stream and advertiser s
 the size that timed out. Only a one-day query, which cannot get smaller, is asked again, and
 at most twice in 10 minutes (`TimeoutWatch.may_repeat`).
 
-Used by the GMV Max reports (`gmv_max/report/get/`). Inferred: Doc 1757262274182145 speaks
-of the Reporting API's synchronous reports; that TikTok counts and punishes the timeouts of
-GMV Max reports the same way is our reading, not documented.
+`CountsHeavyQueries` counts and refuses such answers; the report streams (reports.py) use it
+and split their own way. `SplitsHeavyQueries` adds the halving, used by the GMV Max reports
+(`gmv_max/report/get/`). Inferred: Doc 1757262274182145 speaks of the Reporting API's
+synchronous reports; that TikTok counts and punishes the timeouts of GMV Max reports the
+same way is our reading, not documented.
 """
 
 from __future__ import annotations
@@ -34,16 +36,30 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
-class SplitsHeavyQueries(TikTokStream):
-    """A report stream whose timed-out queries are counted and read in halves, not repeated."""
+class CountsHeavyQueries(TikTokStream):
+    """A stream whose queries TikTok may find too heavy: counted, never retried unchanged.
+
+    Two hooks let a stream narrow or extend this: `is_sized_query` (which requests TikTok
+    judges by their size) and `note_too_heavy` (what is counted of a heavy answer).
+    """
+
+    def is_sized_query(self, request: requests.PreparedRequest) -> bool:
+        """Whether a timeout of this request is TikTok's verdict on its size: all, here."""
+        del request
+        return True
+
+    def note_too_heavy(self, heavy: QueryTooHeavy) -> None:
+        """Count a heavy answer per 10 s and per request (query_size.py)."""
+        self.runtime.timeout_watch.note(heavy.request_key)
 
     @override
     def validate_response(self, response: requests.Response) -> None:
         """A timeout or a refusal as too large is `QueryTooHeavy`, never retried unchanged."""
-        heavy = heavy_answer(response, self.runtime.redactor)
-        if heavy is not None:
-            self.runtime.timeout_watch.note(heavy.request_key)
-            raise heavy
+        if self.is_sized_query(response.request):
+            heavy = heavy_answer(response, self.runtime.redactor)
+            if heavy is not None:
+                self.note_too_heavy(heavy)
+                raise heavy
         super().validate_response(response)
 
     @override
@@ -54,11 +70,17 @@ class SplitsHeavyQueries(TikTokStream):
         try:
             return super()._request(prepared_request, context)
         except requests_exceptions.ReadTimeout:
+            if not self.is_sized_query(prepared_request):
+                raise
             heavy = no_answer(prepared_request.url or "", self.timeout)
             if heavy is None:
                 raise
-            self.runtime.timeout_watch.note(heavy.request_key)
+            self.note_too_heavy(heavy)
             raise heavy from None
+
+
+class SplitsHeavyQueries(CountsHeavyQueries):
+    """A report stream whose timed-out queries are counted and read in halves, not repeated."""
 
     def rows_in_halves(
         self, window: DateWindow, read: Callable[[DateWindow], list[_T]], advertiser_id: str

@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from requests import exceptions as requests_exceptions
 from singer_sdk import metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
@@ -54,12 +53,7 @@ from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
 from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
 from tap_tiktok_ads.prefetch import HeldBudget, OrderedPrefetcher, Peekable
 from tap_tiktok_ads.query_shapes import query_shape, shape_of_url
-from tap_tiktok_ads.query_size import (
-    QueryTooHeavy,
-    audience_window_days,
-    heavy_answer,
-    no_answer,
-)
+from tap_tiktok_ads.query_size import QueryTooHeavy, audience_window_days
 from tap_tiktok_ads.records import RowTyper
 from tap_tiktok_ads.report_definitions import (
     MAX_METRICS_PER_REQUEST,
@@ -68,6 +62,7 @@ from tap_tiktok_ads.report_definitions import (
     ReportDefinition,
 )
 from tap_tiktok_ads.run_log import read_plan_words
+from tap_tiktok_ads.streams.heavy_queries import CountsHeavyQueries
 
 _T = TypeVar("_T")
 NO_PAGE = Page([], 0)  # a window not read
@@ -119,7 +114,7 @@ class WindowRead:
     too_heavy: str | None = None  # why TikTok found it too heavy: read in smaller parts
 
 
-class ReportStream(PageBatchedStream, PerAdvertiserStream):
+class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
     """Any TikTok report, from its definition: schema, selection, windows, bookmarks."""
 
     path = "/report/integrated/get/"
@@ -311,18 +306,14 @@ class ReportStream(PageBatchedStream, PerAdvertiserStream):
     def validate_response(self, response: requests.Response) -> None:
         """An answer truncated at the ad cap, or a timeout, asks for smaller queries.
 
-        Neither is retried unchanged (id_batches.py, query_size.py). A report page is decoded
-        with its metrics already typed when it can be (records.py).
+        Neither is retried unchanged (id_batches.py, heavy_queries.py). A report page is
+        decoded with its metrics already typed when it can be (records.py).
         """
-        is_report = response.request.path_url.startswith(self._path_url)
+        is_report = self.is_sized_query(response.request)
         if is_report and len(self.metric_chunks) == 1:
             body = self.typer.page_decoder.decode(response.content)
             if body is not None:
                 keep_body(response, body)
-        heavy = heavy_answer(response, self.runtime.redactor) if is_report else None
-        if heavy is not None:
-            self._note_too_heavy(heavy)
-            raise heavy
         super().validate_response(response)
         if is_report:
             shape = shape_of_url(response.request.url or "")
@@ -339,26 +330,14 @@ class ReportStream(PageBatchedStream, PerAdvertiserStream):
             raise AdCapReached(response.headers[THROTTLE_HEADER])
 
     @override
-    def _request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        """A first report page without an answer in time is too heavy, not retried unchanged.
+    def is_sized_query(self, request: requests.PreparedRequest) -> bool:
+        """Report queries only: the ads listed for ID batches keep the SDK's retries."""
+        return (request.path_url or "").startswith(self._path_url)
 
-        (query_size.py); every other request keeps the SDK's retries.
-        """
-        try:
-            return super()._request(prepared_request, context)
-        except requests_exceptions.ReadTimeout:
-            url = prepared_request.url or ""
-            heavy = no_answer(url, self.timeout)
-            if heavy is None or not (prepared_request.path_url or "").startswith(self._path_url):
-                raise
-            self._note_too_heavy(heavy)
-            raise heavy from None
-
-    def _note_too_heavy(self, heavy: QueryTooHeavy) -> None:
-        """Count a heavy answer per 10 s and request (query_size.py), and per shape (a timeout)."""
-        self.runtime.timeout_watch.note(heavy.request_key)
+    @override
+    def note_too_heavy(self, heavy: QueryTooHeavy) -> None:
+        """Count it as any heavy answer, and a timeout per query shape (query_shapes.py)."""
+        super().note_too_heavy(heavy)
         if heavy.timed_out:
             self.runtime.shape_watch.answered(shape_of_url(heavy.request_key), timed_out=True)
 
