@@ -6,7 +6,6 @@ records and per-advertiser date bookmarks.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import threading
@@ -91,7 +90,6 @@ class ReadPlan:
     end: dt.date
     final_through: dt.date | None  # AUDIENCE: bookmark may not pass this day
     timezone: str
-    window_days: int | None = None  # sized from the account (query_size.py); None: default
 
 
 @dataclass(frozen=True)
@@ -358,7 +356,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             return week_periods(plan.start, plan.end, self.runtime.settings.week_start_day)
         if granularity is Granularity.MONTH:
             return month_periods(plan.start, plan.end)
-        return windows(plan.start, plan.end, plan.window_days or self.definition.window_days)
+        return windows(plan.start, plan.end, self.definition.window_days)
 
     def _request_context(
         self,
@@ -656,7 +654,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if not self._sized_by_ids or plan.start > plan.end:
             yield from self.read_windows(plan)
             return
-        first = plan.window_days or self.definition.window_days
+        first = self._audience_days(advertiser_id)
         days = functools.partial(self._audience_sizer.days, advertiser_id, first)
         yield from sized_windows(plan.start, plan.end, days)
 
@@ -701,8 +699,6 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if plan is None:
             bookmark = self.resume_bookmark({"advertiser_id": advertiser_id})
             plan = self.plan(self.runtime.directory.get(advertiser_id), bookmark)
-            if self._sized_by_ids and plan.start <= plan.end:
-                plan = dataclasses.replace(plan, window_days=self._audience_days(advertiser_id))
             self._plans[advertiser_id] = plan
         return plan
 
