@@ -66,6 +66,14 @@ FILTER_OF = {
     DataLevel.ADGROUP: "adgroup_ids",
     DataLevel.AD: "ad_ids",
 }
+# Ads read to be summed into their ad group or campaign are read by `ad_id_v2`, filtered by
+# `ad_ids_v2` (Doc 1740302848100353, "Filtering by Upgraded Smart+ Ad (Asset Group) IDs through
+# ad_id_v2"): rows by `ad_id` are an Upgraded Smart+ ad's creatives, whose IDs `ad/get/` does
+# not list, so an `ad_ids` batch of its ad's ID misses them; rows by `ad_id_v2` are every
+# ad's own (Manual, Smart+ and Upgraded Smart+ ads, same Doc). Inferred: `ad_ids_v2` takes the
+# ad IDs `ad/get/` lists (a Manual ad's `ad_id_v2` is its ad ID) and 100 of them, as `ad_ids`.
+SUMMED_AD_DIMENSION = "ad_id_v2"
+SUMMED_AD_FILTER = "ad_ids_v2"
 _BELOW = {
     DataLevel.ADVERTISER: DataLevel.CAMPAIGN,
     DataLevel.CAMPAIGN: DataLevel.ADGROUP,
@@ -363,7 +371,7 @@ class RollUp:
     def add(self, row: dict[str, Any], read_level: DataLevel) -> None:
         """Add one row read at `read_level` (below the report's level)."""
         dimensions = dict(row.get("dimensions") or {})
-        child = str(dimensions.pop(read_level.id_dimension, ""))
+        child = str(dimensions.pop(summed_id_dimension(read_level), ""))
         dimensions[self.level.id_dimension] = self._parents().get(child, "")
         key = tuple(sorted(dimensions.items()))
         target = self._rows.setdefault(key, {"dimensions": dimensions, "metrics": {}})
@@ -377,22 +385,30 @@ class RollUp:
         return [self._rows[key] for key in sorted(self._rows)]
 
 
+def summed_id_dimension(read_level: DataLevel) -> str:
+    """The ID dimension of rows read at `read_level` to be summed (`ad_id_v2` for ads)."""
+    return SUMMED_AD_DIMENSION if read_level is DataLevel.AD else read_level.id_dimension
+
+
 def batch_params(params: dict[str, Any], batch: dict[str, Any], level: DataLevel) -> dict[str, Any]:
     """A report request's parameters narrowed to one batch (and moved to its read level).
 
     A batch read below the report's level asks for the summable metrics that level accepts,
     with every entity of that level, deleted ones included: the report's level counts
     them all (Doc 1740302848100353, `data_level`: campaign level returns all ads under the
-    campaign).
+    campaign). Ads are read by `ad_id_v2` (`SUMMED_AD_DIMENSION`).
     """
     filtering = [dict(item) for item in params.get("filtering") or []]
+    batch_filter = batch["filtering"]
     read = DataLevel(batch["read_level"])
     if read is not level:
+        if batch_filter["field_name"] == FILTER_OF[DataLevel.AD]:
+            batch_filter = {**batch_filter, "field_name": SUMMED_AD_FILTER}
         params = {
             **params,
             "data_level": read.api_value,
             "dimensions": [
-                read.id_dimension if name == level.id_dimension else name
+                summed_id_dimension(read) if name == level.id_dimension else name
                 for name in params["dimensions"]
             ],
             "metrics": [
@@ -408,7 +424,7 @@ def batch_params(params: dict[str, Any], batch: dict[str, Any], level: DataLevel
                 "filter_value": '["STATUS_ALL"]',
             }
         ]
-    return {**params, "filtering": [*filtering, batch["filtering"]]}
+    return {**params, "filtering": [*filtering, batch_filter]}
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def ids_in(request) -> list[str]:
     """The IDs of a report request's ID filter (none without one)."""
     filtering = request.params.get("filtering") or []
     for item in json.loads(filtering) if isinstance(filtering, str) else filtering:
-        if item["field_name"].endswith("_ids"):
+        if item["field_name"].endswith(("_ids", "_ids_v2")):
             values = item["filter_value"]
             return json.loads(values) if isinstance(values, str) else values
     return []
@@ -78,15 +78,6 @@ def smart_plus_ids(data: FakeData, level: DataLevel) -> set[str]:
     }
 
 
-# An ad group over the cap by itself is summed from `ad_ids` batches; the fake's rows (and
-# `ad_ids` filter) of an Upgraded Smart+ ad are its creatives', whose IDs `ad/get/` does not
-# list, so such an ad group's rows are lost whatever `include_deleted` says. In this world
-# the Smart+ ad groups are the deleted campaign's, so only the run with deleted ones shows it.
-SMART_PLUS_BY_ADS = pytest.mark.xfail(
-    strict=True, reason="Smart+ creatives are not in ad_ids batches (see the comment above)"
-)
-
-
 @pytest.mark.usefixtures("frozen_clock")
 @pytest.mark.parametrize(
     ("stream", "world", "include_deleted"),
@@ -94,7 +85,7 @@ SMART_PLUS_BY_ADS = pytest.mark.xfail(
         ("campaign_report_daily", CAMPAIGNS_OVER_CAP, False),
         ("campaign_report_daily", CAMPAIGNS_OVER_CAP, True),
         ("adgroup_report_daily", ADGROUPS_OVER_CAP, False),
-        pytest.param("adgroup_report_daily", ADGROUPS_OVER_CAP, True, marks=SMART_PLUS_BY_ADS),
+        ("adgroup_report_daily", ADGROUPS_OVER_CAP, True),
         ("advertiser_report_daily", CAMPAIGNS_OVER_CAP, False),
         ("advertiser_report_daily", CAMPAIGNS_OVER_CAP, True),
     ],
@@ -104,7 +95,7 @@ def test_deleted_entities_follow_include_deleted_when_summed(
 ) -> None:
     """Exactly the rows of an uncapped query: deleted entities' only with include_deleted."""
     data = FakeData(world)
-    records = capped_run(data, stream, include_deleted=include_deleted)
+    records, _ = capped_run(data, stream, include_deleted=include_deleted)
     expected = expected_report_records(
         data, stream, ADDITIVE, start=START, end=END, include_deleted=include_deleted, now=NOW
     )
@@ -118,27 +109,32 @@ def test_deleted_entities_follow_include_deleted_when_summed(
 
 
 @pytest.mark.usefixtures("frozen_clock")
-def test_deleted_adgroups_summed_from_ads_are_there_with_include_deleted() -> None:
-    """The reverse at ad group level, without the Smart+ ad groups (see SMART_PLUS_BY_ADS)."""
+def test_smart_plus_adgroups_are_summed_from_rows_by_ad_id_v2() -> None:
+    """Rows by `ad_id` of an Upgraded Smart+ ad are its creatives', whose IDs `ad/get/` does
+    not list: ads are summed from rows by `ad_id_v2`, filtered by `ad_ids_v2` (Doc
+    1740302848100353), so the Smart+ ad groups over the cap by themselves keep their rows."""
     data = FakeData(ADGROUPS_OVER_CAP)
-    stream = "adgroup_report_daily"
-    records = capped_run(data, stream, include_deleted=True)
-    smart_plus = smart_plus_ids(data, DataLevel.ADGROUP)
-    expected = [
-        record
-        for record in expected_report_records(
-            data, stream, ADDITIVE, start=START, end=END, include_deleted=True, now=NOW
-        )
-        if record["adgroup_id"] not in smart_plus
-    ]
-    deleted = deleted_ids(data, DataLevel.ADGROUP) - smart_plus
-    assert {r["adgroup_id"] for r in expected} & deleted  # a deleted ad group with spend
-    got = [record for record in records if record["adgroup_id"] not in smart_plus]
-    assert_same_records(got, expected, REPORTS[stream].key_properties)
+    records, reports = capped_run(data, "adgroup_report_daily", include_deleted=True)
+    assert smart_plus_ids(data, DataLevel.ADGROUP) & {r["adgroup_id"] for r in records}
+    summed = [r for r in reports if r.params["data_level"] == "AUCTION_AD"]
+    assert summed
+    for request in summed:
+        assert "ad_id_v2" in as_list(request.params["dimensions"])
+        fields = {item["field_name"] for item in as_list(request.params["filtering"])}
+        assert "ad_ids_v2" in fields
+        assert "ad_ids" not in fields
 
 
-def capped_run(data: FakeData, stream: str, *, include_deleted: bool) -> list[dict]:
-    """Sync one report stream of the capped world; the tap must have read it in batches."""
+def as_list(value: object) -> list:
+    """A request parameter as sent, JSON text or already a list."""
+    return json.loads(value) if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+
+
+def capped_run(data: FakeData, stream: str, *, include_deleted: bool) -> tuple[list[dict], list]:
+    """Sync one report stream of the capped world; the tap must have read it in batches.
+
+    Returns the stream's records and the report requests the fake received.
+    """
     definition = REPORTS[stream]
     with FakeTikTokApi(data, clock=lambda: NOW) as api:
         config = tap_config(
@@ -150,14 +146,15 @@ def capped_run(data: FakeData, stream: str, *, include_deleted: bool) -> list[di
         result = run_tap(
             config, streams={stream: ["advertiser_id", *definition.dimensions, *ADDITIVE]}
         )
-        batched = [r for r in api.requests if r.path == REPORT and ids_in(r)]
+        reports = [r for r in api.requests if r.path == REPORT]
+        batched = [r for r in reports if ids_in(r)]
         listings = api.count("campaign/get/") + api.count("adgroup/get/")
     assert batched  # read in ID batches: the account is over the cap
     # Without deleted entities, those at a summed level are listed once per run: one page
     # in each of the two passes (TopView is a pass of its own); otherwise not at all.
     summed_without_deleted = not include_deleted and definition.level.value != "ADVERTISER"
     assert listings == (2 if summed_without_deleted else 0)
-    return result.records[stream]
+    return result.records[stream], reports
 
 
 def assert_same_records(records: list[dict], expected: list[dict], keys: list[str]) -> None:

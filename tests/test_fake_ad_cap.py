@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from datetime import date, datetime, timezone
@@ -125,8 +126,71 @@ def test_id_filters_apply_before_the_cap(api, data):
     assert response.json()["data"]["list"] == expected
 
 
-def test_more_than_100_ids_are_refused(api):
-    response = ask(api, "AD", [ids_filter("ad_ids", [str(n) for n in range(101)])])
+@pytest.mark.parametrize(("field", "dimension"), [("ad_ids", "ad_id"), ("ad_ids_v2", "ad_id_v2")])
+def test_more_than_100_ids_are_refused(api, field, dimension):
+    too_many = [ids_filter(field, [str(n) for n in range(101)])]
+    response = ask(api, "AD", too_many, dimensions=json.dumps([dimension]))
+    assert response.json()["code"] == 40002
+    assert "100" in response.json()["message"]
+
+
+# Campaign 4 is an Upgraded Smart+ campaign (tests/fake_api/catalog.py): 4 x 4 x 3 ads.
+SMART_PLUS_SPEC = dataclasses.replace(CAPPED_SPEC, campaigns_per_advertiser=4, ads_per_adgroup=3)
+
+
+@pytest.fixture
+def smart_plus_api():
+    with FakeTikTokApi(FakeData(SMART_PLUS_SPEC), clock=lambda: FINAL_NOW) as server:
+        yield server
+
+
+def test_rows_by_ad_id_v2_are_the_ads_and_ad_ids_v2_selects_them(smart_plus_api):
+    """Doc 1740302848100353: an Upgraded Smart+ ad reports one row by `ad_id_v2`, the sum of
+    its creatives' rows by `ad_id`; a Manual ad's rows are the same either way."""
+    api = smart_plus_api
+    data = api.data
+    advertiser_id = data.advertiser_ids()[0]
+    ads = data.entities(advertiser_id, DataLevel.AD, include_deleted=True)
+    smart_plus = next(ad for ad in ads if ad.smart_plus)
+    manual = next(ad for ad in ads if not ad.smart_plus)
+    wanted = [smart_plus.entity_id, manual.entity_id]
+    by_v2 = ask(
+        api,
+        "AD",
+        [status_all("AD"), ids_filter("ad_ids_v2", wanted)],
+        dimensions=json.dumps(["ad_id_v2", "stat_time_day"]),
+    ).json()
+    assert by_v2["code"] == 0, by_v2
+    groups = [smart_plus.lineage["adgroup_id"], manual.lineage["adgroup_id"]]
+    by_creative = ask(api, "AD", [status_all("AD"), ids_filter("adgroup_ids", groups)]).json()
+    expected: dict[tuple[str, str], float] = defaultdict(float)
+    for row in by_creative["data"]["list"]:
+        ad_id_v2 = data.entity(row["dimensions"]["ad_id"]).lineage["ad_id_v2"]
+        if ad_id_v2 in wanted:
+            expected[ad_id_v2, row["dimensions"]["stat_time_day"]] += float(row["metrics"]["spend"])
+    got = {
+        (row["dimensions"]["ad_id_v2"], row["dimensions"]["stat_time_day"]): float(
+            row["metrics"]["spend"]
+        )
+        for row in by_v2["data"]["list"]
+    }
+    assert {ad_id for ad_id, _ in got} == set(wanted)  # both ads have spend in the window
+    assert got == pytest.approx(dict(expected))
+    creatives = {row["dimensions"]["ad_id"] for row in by_creative["data"]["list"]}
+    assert smart_plus.entity_id not in creatives  # by `ad_id`, its creatives report instead
+
+
+@pytest.mark.parametrize(
+    ("level", "dimension", "field"),
+    [
+        ("AD", "ad_id_v2", "ad_ids"),  # bububa model/report/metrics.go
+        ("AD", "ad_id", "ad_ids_v2"),  # inferred: the filter goes with its dimension
+        ("ADGROUP", "adgroup_id", "ad_ids_v2"),
+    ],
+)
+def test_ad_id_v2_combinations_that_are_refused(api, data, level, dimension, field):
+    ad_id = data.entities(data.advertiser_ids()[0], DataLevel.AD)[0].entity_id
+    response = ask(api, level, [ids_filter(field, [ad_id])], dimensions=json.dumps([dimension]))
     assert response.json()["code"] == 40002
 
 

@@ -494,7 +494,9 @@ class _Builder:
                 "call_to_action": call_to_action,
                 "image_mode": ad_format,
             },
-            lineage={**adgroup.lineage, "ad_id": ad_id},
+            # `ad_id_v2` too: its creatives keep it, and the `ad_ids_v2` report filter selects
+            # by it (Doc 1740302848100353).
+            lineage={**adgroup.lineage, "ad_id": ad_id, "ad_id_v2": ad_id},
             first_day=first,
             last_day=last,
             deleted_on=deleted_on,

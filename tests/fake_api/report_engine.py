@@ -20,6 +20,7 @@ from tests.fake_api.buckets import Breakdown, breakdown_for
 from tests.fake_api.delivery import plan_for
 from tests.fake_api.hashing import hash_ints, mix64, text_key
 from tests.fake_api.report_format import RowFormat, compile_format
+from tests.fake_api.report_query import AD_ID_V2
 from tests.fake_api.vocabulary import DataLevel, ReportType, TimeDimension
 
 if TYPE_CHECKING:
@@ -131,8 +132,9 @@ class ReportEngine:
             for entity in self.catalog.by_level.get((query.advertiser_id, query.level), [])
             if (query.level is DataLevel.ADVERTISER or _status_matches(entity, query.statuses))
         ]
-        if query.level is DataLevel.AD:
-            # Rows by `ad_id` are an Upgraded Smart+ ad's creatives (Doc 1740302848100353).
+        if query.level is DataLevel.AD and AD_ID_V2 not in query.dimensions:
+            # Rows by `ad_id` are an Upgraded Smart+ ad's creatives, rows by `ad_id_v2` its
+            # ad (asset group): every ad's own (Doc 1740302848100353).
             entities = [unit for ad in entities for unit in ad.ads]
         entities = [entity for entity in entities if in_scope(entity)]
         # The cap counts ads, a Smart+ ad once (inferred); a kept ad keeps its creatives.
