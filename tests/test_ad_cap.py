@@ -136,6 +136,32 @@ def test_an_ad_count_at_the_cap_batches_from_the_first_report_query(
     assert all("ad/get/ counts" in m for m in announced)  # the reason: the count
 
 
+def test_a_first_run_drops_the_capped_answers_of_reports_synced_before_the_ads_stream(
+    api, data, caplog, monkeypatch
+) -> None:
+    """Issue 13: `ad_report_daily` syncs before `ads` (name order), so on a first run nothing
+    counted the ads yet and its first queries go out unfiltered. TikTok marks those answers
+    with the header: none of their rows is emitted, the windows are read in batches, and the
+    bookmark moves only past the batched rows."""
+    monkeypatch.setattr(id_batches, "TIKTOK_AD_CAP", CAP)  # the tap's cap, like the fake's
+    stream = "ad_report_daily"
+    definition = REPORTS[stream]
+    streams = {stream: ["advertiser_id", *definition.dimensions, *ADDITIVE], "ads": None}
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(config(api), streams=streams)
+    unfiltered = [r for r in api.requests if r.path == REPORT and not ids_in(r)]
+    assert {r.params["advertiser_id"] for r in unfiltered} == set(data.advertiser_ids())
+    announced = [m for m in caplog.messages if "read in batches" in m]
+    assert len(announced) == len(data.advertiser_ids())
+    assert all(THROTTLE_HEADER in m for m in announced)  # learnt from the answer, not ad/get/
+    expected = expected_report_records(data, stream, ADDITIVE, start=START, end=END, now=NOW)
+    keys = definition.key_properties
+    assert len(result.records[stream]) == len(expected) > 0  # no capped row, none twice
+    assert by_key(result.records[stream], keys) == by_key(expected, keys)
+    assert bookmarked(result.state, stream)
+    assert sorted(result.state["bookmarks"][stream]["over_ad_cap"]) == data.advertiser_ids()
+
+
 def test_the_next_run_reads_an_account_over_the_cap_in_batches_from_its_first_query(
     api, data, caplog
 ) -> None:
