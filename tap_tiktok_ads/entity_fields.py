@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from tap_tiktok_ads.extra_fields import with_extra_fields
+
 # The reference's data types -> JSON schema types (`float` and `number` are both decimals).
 _SCALARS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
@@ -25,12 +27,6 @@ _SCALARS: dict[str, dict[str, Any]] = {
     "integer": {"type": "integer"},
     "number": {"type": "number"},
     "float": {"type": "number"},
-}
-EXTRA_FIELDS = "extra_fields"  # where fields the reference does not document are kept
-EXTRA_FIELDS_SCHEMA: dict[str, Any] = {
-    "type": ["object", "null"],
-    "additionalProperties": True,
-    "description": "Fields TikTok sent that the tap's schema does not declare, as sent.",
 }
 
 
@@ -103,21 +99,5 @@ def entity_schema(endpoint: str, required: tuple[str, ...] = ()) -> dict[str, An
     for name in required:
         kind = properties[name]["type"]
         properties[name] = {**properties[name], "type": [t for t in kind if t != "null"]}
-    properties[EXTRA_FIELDS] = dict(EXTRA_FIELDS_SCHEMA)
-    return {"type": "object", "properties": properties, "required": list(required)}
-
-
-def undeclared_members(value: Any, schema: dict[str, Any], path: str = "") -> list[str]:  # noqa: ANN401
-    """The dotted paths of object members, at any depth below the top, the schema lacks."""
-    found: list[str] = []
-    if isinstance(value, list):
-        for item in value:
-            found += undeclared_members(item, schema.get("items", {}), path)
-    elif isinstance(value, dict) and "properties" in schema:
-        for name, member in value.items():
-            member_path = f"{path}.{name}" if path else name
-            if name not in schema["properties"]:
-                found.append(member_path)
-            else:
-                found += undeclared_members(member, schema["properties"][name], member_path)
-    return found
+    schema = {"type": "object", "properties": properties, "required": list(required)}
+    return with_extra_fields(schema)

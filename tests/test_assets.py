@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -16,6 +17,7 @@ import requests
 from tests.conftest import NOW, SMALL_SPEC, run_tap, run_until_failure, tap_config
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.assets import asset_world, touch_asset
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -39,6 +41,8 @@ def expected(data: FakeData, stream: str, since: str | None = None) -> dict[tupl
     for advertiser_id, rows in assets.items():
         for row in rows:
             record: dict[str, Any] = {**row, "advertiser_id": advertiser_id}
+            if UNDOCUMENTED_FIELD in record:  # kept as sent, beside the declared fields
+                record["extra_fields"] = {UNDOCUMENTED_FIELD: record.pop(UNDOCUMENTED_FIELD)}
             for name in TIME_FIELDS:
                 if name in record:
                     record[name] = rfc3339(record[name])
@@ -219,3 +223,27 @@ def test_portfolios_and_posts_equal_the_fakes_truth_and_refusals_isolate(
     assert f"{refused} (TikTok error 40106 on /{path})" in str(error)
     kept = {(r["advertiser_id"], r[key]): r for r in failed.records[stream]}
     assert kept == {k: r for k, r in truth.items() if k[0] in others}
+
+
+def test_a_field_the_schema_lacks_is_kept_in_extra_fields_and_said_once(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fake sends a field TikTok added after the transcription on some assets."""
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(
+            tap_config(fake_api, page_size=2), streams={"videos": None, "images": None}
+        )
+    assert "not found in catalog schema" not in caplog.text  # nothing dropped by the SDK
+    for stream in ("videos", "images"):
+        sent = [
+            row[UNDOCUMENTED_FIELD]
+            for rows in _assets(fake_api.data, stream).values()
+            for row in rows
+            if UNDOCUMENTED_FIELD in row
+        ]
+        assert len(sent) > 1, stream
+        kept = [r["extra_fields"] for r in result.records[stream] if "extra_fields" in r]
+        assert sorted(extra[UNDOCUMENTED_FIELD] for extra in kept) == sorted(sent)
+        warnings = [m for m in caplog.messages if m.startswith(f"{stream}: TikTok sent")]
+        assert len(warnings) == 1, warnings
+        assert UNDOCUMENTED_FIELD in warnings[0]

@@ -6,6 +6,7 @@ never from the tap's code.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -13,6 +14,7 @@ import requests
 
 from tests.conftest import run_tap, run_until_failure, tap_config
 from tests.fake_api.business_centers import PENDING_ADVERTISER, business_centers
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -20,32 +22,27 @@ if TYPE_CHECKING:
     from tests.fake_api import FakeData, FakeTikTokApi
     from tests.fake_api.business_centers import BusinessCenter
 
-HELD = (
-    "relation_type",
-    "relation_status",
-    "advertiser_status",
-    "advertiser_account_type",
-    "advertiser_role",
-    "owner_bc_name",
-)
-
 
 def expected(center: BusinessCenter) -> dict[str, Any]:
     """The `business_centers` record of one of the fake's Business Centers."""
     advertisers = [
         {
+            **{k: v for k, v in asset.items() if k not in ("asset_id", "asset_name")},
             "advertiser_id": asset["asset_id"],
             "advertiser_name": asset["asset_name"],
-            **{name: asset[name] for name in HELD},
         }
         for asset in center.assets
     ]
-    return {
-        **center.row["bc_info"],
+    info = dict(center.row["bc_info"])
+    record = {
+        **info,
         "user_role": center.row["user_role"],
         "ext_user_role": center.row["ext_user_role"],
         "advertisers": advertisers,
     }
+    if UNDOCUMENTED_FIELD in info:  # kept as sent, beside the declared fields
+        record["extra_fields"] = {UNDOCUMENTED_FIELD: record.pop(UNDOCUMENTED_FIELD)}
+    return record
 
 
 def readable(center: BusinessCenter) -> list[str]:
@@ -152,3 +149,19 @@ def test_a_refused_business_center_fails_alone(
         in str(error)
     )
     assert result.records["business_centers"] == [expected(second)]  # the next one went on
+
+
+def test_a_field_the_schema_lacks_is_kept_in_extra_fields_and_said_once(
+    fake_api: FakeTikTokApi, fake_data: FakeData, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fake sends a field TikTok added after the transcription in every `bc_info`."""
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(tap_config(fake_api, page_size=1), streams={"business_centers": None})
+    assert "not found in catalog schema" not in caplog.text  # nothing dropped by the SDK
+    records = result.records["business_centers"]
+    sent = [c.row["bc_info"][UNDOCUMENTED_FIELD] for c in business_centers(fake_data)]
+    assert len(sent) == len(records) > 1
+    assert [r["extra_fields"] for r in records] == [{UNDOCUMENTED_FIELD: v} for v in sent]
+    warnings = [m for m in caplog.messages if m.startswith("business_centers: TikTok sent")]
+    assert len(warnings) == 1, warnings
+    assert UNDOCUMENTED_FIELD in warnings[0]

@@ -9,12 +9,8 @@ import pytest
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.conform import conform
-from tap_tiktok_ads.entity_fields import (
-    EXTRA_FIELDS,
-    entity_schema,
-    load_fields,
-    undeclared_members,
-)
+from tap_tiktok_ads.entity_fields import entity_schema, load_fields
+from tap_tiktok_ads.extra_fields import EXTRA_FIELDS, undeclared_members
 from tests.conftest import SMALL_SPEC, run_tap, tap_config
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD

@@ -7,6 +7,7 @@ times written as RFC 3339 here, never through the tap's code.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,7 @@ import requests
 
 from tests.conftest import SMALL_SPEC, run_tap, run_until_failure, tap_config
 from tests.fake_api import FakeData, FakeTikTokApi
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 from tests.fake_api.measurement import audiences_of, event_counts, pixels_of, stats_events
 
 ID_FIELDS = {"pixels": "pixel_id", "custom_audiences": "audience_id"}
@@ -31,7 +33,7 @@ def expected(data: FakeData, stream: str) -> dict[tuple, dict[str, Any]]:
                 created = dt.datetime.fromtimestamp(row["create_time"] / 1000, tz=UTC)
                 record = {**row, "advertiser_id": advertiser_id, "create_time": created}
                 record["create_time"] = created.isoformat()
-                records[advertiser_id, row["pixel_id"]] = record
+                records[advertiser_id, row["pixel_id"]] = kept_apart(record)
         return records
     for advertiser_id, rows in audiences_of(data).items():
         for row in rows:
@@ -39,8 +41,15 @@ def expected(data: FakeData, stream: str) -> dict[tuple, dict[str, Any]]:
             for name in ("create_time", "expired_time"):
                 moment = dt.datetime.strptime(row[name], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
                 record[name] = moment.isoformat()
-            records[advertiser_id, row["audience_id"]] = record
+            records[advertiser_id, row["audience_id"]] = kept_apart(record)
     return records
+
+
+def kept_apart(record: dict[str, Any]) -> dict[str, Any]:
+    """The fake's undocumented field, as TikTok sent it, in `extra_fields`."""
+    if UNDOCUMENTED_FIELD in record:
+        record["extra_fields"] = {UNDOCUMENTED_FIELD: record.pop(UNDOCUMENTED_FIELD)}
+    return record
 
 
 def by_key(records: list[dict[str, Any]], stream: str) -> dict[tuple, dict[str, Any]]:
@@ -224,3 +233,26 @@ def test_one_pixel_listing_serves_pixels_and_their_statistics(
     truth = expected_stats(fake_api.data, dt.date(2026, 11, 19), dt.date(2026, 11, 20))
     assert stats_by_key(result.records[STATS]) == truth
     assert fake_api.count("pixel/event/stats/") == 2 * 2  # two days, two advertisers with pixels
+
+
+def test_a_field_the_schema_lacks_is_kept_in_extra_fields_and_said_once(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fake sends a field TikTok added after the transcription on some objects."""
+    streams = {"pixels": None, "custom_audiences": None}
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(tap_config(fake_api, page_size=2), streams=streams)
+    assert "not found in catalog schema" not in caplog.text  # nothing dropped by the SDK
+    for stream, of in (("pixels", pixels_of), ("custom_audiences", audiences_of)):
+        sent = [
+            row[UNDOCUMENTED_FIELD]
+            for rows in of(fake_api.data).values()
+            for row in rows
+            if UNDOCUMENTED_FIELD in row
+        ]
+        assert len(sent) > 1, stream
+        kept = [r["extra_fields"] for r in result.records[stream] if "extra_fields" in r]
+        assert sorted(extra[UNDOCUMENTED_FIELD] for extra in kept) == sorted(sent)
+        warnings = [m for m in caplog.messages if m.startswith(f"{stream}: TikTok sent")]
+        assert len(warnings) == 1, warnings
+        assert UNDOCUMENTED_FIELD in warnings[0]

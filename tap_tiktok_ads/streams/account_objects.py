@@ -8,6 +8,9 @@ permission skips the stream for that advertiser only (`streams.optional`).
 None of these endpoints filters by modification time, so an incremental stream reads the whole
 list and emits what changed since its bookmark; the bookmark moves once every object of that
 advertiser was emitted, to the latest modification time seen (never past the clock).
+
+A field TikTok sends that a schema does not declare is kept (`tap_tiktok_ads.extra_fields`):
+each stream's schema is built with `with_extra_fields`.
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ from typing_extensions import override
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.conform import conform
+from tap_tiktok_ads.extra_fields import ExtraFields
 from tap_tiktok_ads.streams.optional import OptionalAdvertiserStream
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+    from tap_tiktok_ads.runtime import Runtime
 
 
 class AccountObjectStream(CompleteDataBookmarks, OptionalAdvertiserStream):
@@ -36,6 +43,11 @@ class AccountObjectStream(CompleteDataBookmarks, OptionalAdvertiserStream):
     # Bookmarks move once an advertiser is complete (`set_bookmark`), never per record.
     is_sorted = True
     check_sorted = False
+
+    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+        """The stream, and the keeper of the fields its schema does not declare."""
+        super().__init__(tap, runtime)
+        self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
@@ -68,7 +80,8 @@ class AccountObjectStream(CompleteDataBookmarks, OptionalAdvertiserStream):
         since = dates.parse_tiktok_time(self.resume_bookmark(context)) if key else None
         latest = since
         for row in self.rows(context):
-            record = conform({**row, "advertiser_id": context["advertiser_id"]}, self.schema)
+            owned = {**row, "advertiser_id": context["advertiser_id"]}
+            record = self.extra_fields.keep(conform(owned, self.schema))
             changed = dates.parse_tiktok_time(record.get(key)) if key else None
             if since is not None and changed is not None and changed < since:
                 continue

@@ -16,8 +16,9 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from tap_tiktok_ads.client import TikTokStream
-from tap_tiktok_ads.entity_fields import EXTRA_FIELDS, entity_schema
+from tap_tiktok_ads.entity_fields import entity_schema
 from tap_tiktok_ads.errors import TikTokFatalError
+from tap_tiktok_ads.extra_fields import ExtraFields
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -68,9 +69,9 @@ class AdvertisersStream(TikTokStream):
     schema = entity_schema("advertiser_info", ("advertiser_id",))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - the SDK's own
-        """The stream, and the undeclared fields it logged this run (none yet)."""
+        """The stream, and the keeper of the fields its schema does not declare."""
         super().__init__(*args, **kwargs)
-        self._warned: set[str] = set()
+        self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
 
     @property
     @override
@@ -143,18 +144,7 @@ class AdvertisersStream(TikTokStream):
         A field the schema does not declare is kept in `extra_fields`, logged once per run.
         """
         del context
-        properties = self.schema["properties"]
-        extra = {name: row.pop(name) for name in list(row) if name not in properties}
-        for name in sorted(set(extra) - self._warned):
-            self._warned.add(name)
-            self.logger.warning(
-                "advertisers: TikTok sent the field %r, which the schema does not declare; "
-                "it is kept as sent, in %s.",
-                name,
-                EXTRA_FIELDS,
-            )
-        if extra:
-            row[EXTRA_FIELDS] = extra
+        row = self.extra_fields.keep(row)
         if isinstance(row.get("advertiser_id"), int):
             row["advertiser_id"] = str(row["advertiser_id"])  # v1.2 sent ids as numbers (1.4)
         created = row.get("create_time")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk import typing as th
 from typing_extensions import override
 
+from tap_tiktok_ads.extra_fields import with_extra_fields
 from tap_tiktok_ads.streams.account_objects import AccountObjectStream
 
 if TYPE_CHECKING:
@@ -34,27 +35,29 @@ class VideosStream(AccountObjectStream):
     primary_keys = ("advertiser_id", "video_id")
     replication_key = "modify_time"
     max_page_size = 100  # Doc 1740050472224769: page_size 1-100
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("video_id", th.StringType, required=True),
-        th.Property("video_cover_url", th.StringType),
-        th.Property("format", th.StringType),
-        th.Property("preview_url", th.StringType),
-        th.Property("preview_url_expire_time", th.DateTimeType),
-        th.Property("duration", th.NumberType),
-        th.Property("height", th.IntegerType),
-        th.Property("width", th.IntegerType),
-        th.Property("bit_rate", th.NumberType),
-        th.Property("signature", th.StringType),
-        th.Property("size", th.IntegerType),
-        th.Property("material_id", th.StringType),
-        th.Property("allowed_placements", _STRINGS),
-        th.Property("allow_download", th.BooleanType),
-        th.Property("file_name", th.StringType),
-        th.Property("create_time", th.DateTimeType),
-        th.Property("modify_time", th.DateTimeType),
-        th.Property("displayable", th.BooleanType),
-    ).to_dict()
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("video_id", th.StringType, required=True),
+            th.Property("video_cover_url", th.StringType),
+            th.Property("format", th.StringType),
+            th.Property("preview_url", th.StringType),
+            th.Property("preview_url_expire_time", th.DateTimeType),
+            th.Property("duration", th.NumberType),
+            th.Property("height", th.IntegerType),
+            th.Property("width", th.IntegerType),
+            th.Property("bit_rate", th.NumberType),
+            th.Property("signature", th.StringType),
+            th.Property("size", th.IntegerType),
+            th.Property("material_id", th.StringType),
+            th.Property("allowed_placements", _STRINGS),
+            th.Property("allow_download", th.BooleanType),
+            th.Property("file_name", th.StringType),
+            th.Property("create_time", th.DateTimeType),
+            th.Property("modify_time", th.DateTimeType),
+            th.Property("displayable", th.BooleanType),
+        ).to_dict()
+    )
 
 
 class ImagesStream(AccountObjectStream):
@@ -65,22 +68,24 @@ class ImagesStream(AccountObjectStream):
     primary_keys = ("advertiser_id", "image_id")
     replication_key = "modify_time"
     max_page_size = 100  # Doc 1740052016789506: page_size 1-100
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("image_id", th.StringType, required=True),
-        th.Property("material_id", th.StringType),
-        th.Property("is_carousel_usable", th.BooleanType),
-        th.Property("width", th.IntegerType),
-        th.Property("height", th.IntegerType),
-        th.Property("format", th.StringType),
-        th.Property("image_url", th.StringType),
-        th.Property("signature", th.StringType),
-        th.Property("size", th.IntegerType),
-        th.Property("file_name", th.StringType),
-        th.Property("create_time", th.DateTimeType),
-        th.Property("modify_time", th.DateTimeType),
-        th.Property("displayable", th.BooleanType),
-    ).to_dict()
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("image_id", th.StringType, required=True),
+            th.Property("material_id", th.StringType),
+            th.Property("is_carousel_usable", th.BooleanType),
+            th.Property("width", th.IntegerType),
+            th.Property("height", th.IntegerType),
+            th.Property("format", th.StringType),
+            th.Property("image_url", th.StringType),
+            th.Property("signature", th.StringType),
+            th.Property("size", th.IntegerType),
+            th.Property("file_name", th.StringType),
+            th.Property("create_time", th.DateTimeType),
+            th.Property("modify_time", th.DateTimeType),
+            th.Property("displayable", th.BooleanType),
+        ).to_dict()
+    )
 
 
 _POSITION = th.ObjectType(
@@ -118,42 +123,44 @@ class CreativePortfoliosStream(AccountObjectStream):
     primary_keys = ("advertiser_id", "creative_portfolio_id")
     list_key = "creative_portfolios"  # Doc 1766324010279938: `data.creative_portfolios`
     max_page_size = 100  # Doc 1766324010279938: page_size 1-100
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("creative_portfolio_id", th.StringType, required=True),
-        th.Property("creative_portfolio_type", th.StringType),
-        th.Property("creative_portfolio_preview_url", th.StringType),
-        th.Property("card_type", th.StringType),
-        th.Property("gesture_type", th.StringType),
-        th.Property("image_id", th.StringType),
-        th.Property("pop_up_window_image_id", th.StringType),
-        th.Property("title", th.StringType),
-        th.Property("selling_points", _STRINGS),
-        th.Property("content_url", th.StringType),
-        th.Property("thumbnail_id", th.StringType),
-        th.Property("call_to_action_text", th.StringType),
-        th.Property("badge_show_time", th.IntegerType),
-        th.Property("badge_position", _POSITION),
-        th.Property("badge_image_info", th.ObjectType(th.Property("image_id", th.StringType))),
-        th.Property("slide_length", th.NumberType),
-        th.Property(
-            "slide_dimension",
-            th.ObjectType(
-                th.Property("dimension_width", th.NumberType),
-                th.Property("dimension_height", th.NumberType),
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("creative_portfolio_id", th.StringType, required=True),
+            th.Property("creative_portfolio_type", th.StringType),
+            th.Property("creative_portfolio_preview_url", th.StringType),
+            th.Property("card_type", th.StringType),
+            th.Property("gesture_type", th.StringType),
+            th.Property("image_id", th.StringType),
+            th.Property("pop_up_window_image_id", th.StringType),
+            th.Property("title", th.StringType),
+            th.Property("selling_points", _STRINGS),
+            th.Property("content_url", th.StringType),
+            th.Property("thumbnail_id", th.StringType),
+            th.Property("call_to_action_text", th.StringType),
+            th.Property("badge_show_time", th.IntegerType),
+            th.Property("badge_position", _POSITION),
+            th.Property("badge_image_info", th.ObjectType(th.Property("image_id", th.StringType))),
+            th.Property("slide_length", th.NumberType),
+            th.Property(
+                "slide_dimension",
+                th.ObjectType(
+                    th.Property("dimension_width", th.NumberType),
+                    th.Property("dimension_height", th.NumberType),
+                ),
             ),
-        ),
-        th.Property("interactive_music_id", th.StringType),
-        th.Property("layouts", _STRINGS),
-        th.Property("description", th.StringType),
-        th.Property("tags", _STRINGS),
-        th.Property("category_label", th.StringType),
-        th.Property("app_id", th.StringType),
-        th.Property("sticker_param", _STICKER),
-        th.Property("card_show_price", th.BooleanType),
-        th.Property("card_tags", _STRINGS),
-        th.Property("card_image_index", th.IntegerType),
-    ).to_dict()
+            th.Property("interactive_music_id", th.StringType),
+            th.Property("layouts", _STRINGS),
+            th.Property("description", th.StringType),
+            th.Property("tags", _STRINGS),
+            th.Property("category_label", th.StringType),
+            th.Property("app_id", th.StringType),
+            th.Property("sticker_param", _STICKER),
+            th.Property("card_show_price", th.BooleanType),
+            th.Property("card_tags", _STRINGS),
+            th.Property("card_image_index", th.IntegerType),
+        ).to_dict()
+    )
 
 
 _AUTH_INFO = th.ObjectType(
@@ -231,39 +238,46 @@ class SparkAdsPostsStream(AccountObjectStream):
     path = "/tt_video/list/"
     primary_keys = ("advertiser_id", "item_id")
     max_page_size = 50  # Go SDK `ttvideo.ListRequest`: page_size 1-50
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("item_id", th.StringType, required=True),
-        th.Property("item_type", th.StringType),
-        th.Property("text", th.StringType),
-        th.Property("status", th.StringType),
-        th.Property("stitch_original_item_id", th.StringType),
-        th.Property("duet_original_item_id", th.StringType),
-        th.Property("is_multi_duet_stitch", th.BooleanType),
-        th.Property("mentioned_item_ids", _STRINGS),
-        th.Property("anchor_list", th.ArrayType(_ANCHOR)),
-        th.Property("carousel_info", _CAROUSEL),
-        th.Property("auth_info", _AUTH_INFO),
-        th.Property(
-            "user_info",
-            th.ObjectType(
-                th.Property("tiktok_name", th.StringType),
-                th.Property("identity_id", th.StringType),
-                th.Property("identity_type", th.StringType),
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("item_id", th.StringType, required=True),
+            th.Property("item_type", th.StringType),
+            th.Property("text", th.StringType),
+            th.Property("status", th.StringType),
+            th.Property("stitch_original_item_id", th.StringType),
+            th.Property("duet_original_item_id", th.StringType),
+            th.Property("is_multi_duet_stitch", th.BooleanType),
+            th.Property("mentioned_item_ids", _STRINGS),
+            th.Property("anchor_list", th.ArrayType(_ANCHOR)),
+            th.Property("carousel_info", _CAROUSEL),
+            th.Property("auth_info", _AUTH_INFO),
+            th.Property(
+                "user_info",
+                th.ObjectType(
+                    th.Property("tiktok_name", th.StringType),
+                    th.Property("identity_id", th.StringType),
+                    th.Property("identity_type", th.StringType),
+                ),
             ),
-        ),
-        th.Property("video_info", _POST_VIDEO),
-    ).to_dict()
+            th.Property("video_info", _POST_VIDEO),
+        ).to_dict()
+    )
 
     @override
     def rows(self, context: Context) -> Iterator[dict[str, Any]]:
-        """Each post as `item_info`'s fields, with its authorisation, account and video."""
+        """Each post as `item_info`'s fields, with its authorisation, account and video.
+
+        Any other member of the row is kept beside them (in `extra_fields` when undeclared).
+        """
         for row in self.request_records(context):
             item = dict(row.get("item_info") or {})
             item.pop("auth_code", None)  # a credential: see the class docstring
+            for name, value in row.items():
+                if name != "item_info" and (value is not None or name not in item):
+                    item[name] = value
             for name in ("auth_info", "user_info", "video_info"):
-                if row.get(name) is not None or name not in item:
-                    item[name] = row.get(name)
+                item.setdefault(name, None)
             yield item
 
 

@@ -19,6 +19,7 @@ from typing_extensions import override
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.errors import FATAL_HELP, TikTokFatalError
+from tap_tiktok_ads.extra_fields import ExtraFields, with_extra_fields
 from tap_tiktok_ads.runtime import Failure
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ BC_MAX_PAGE_SIZE = 50
 # Doc 1739432717798401: an ad account whose link to the Business Center is not (or no longer)
 # approved by its owner; the Business Center cannot read it.
 UNREADABLE_RELATIONS = frozenset({"UNBOUND", "PENDING", "REJECTED"})
-# What `business_centers` keeps of each ADVERTISER asset (Doc 1739432717798401).
+# What `business_centers` reads of each ADVERTISER asset (Doc 1739432717798401); the asset's
+# other members are kept beside them.
 _HELD_FIELDS = (
     "relation_type",
     "relation_status",
@@ -49,6 +51,7 @@ _HELD_FIELDS = (
 _HELD_ADVERTISER = th.ObjectType(
     th.Property("advertiser_id", th.StringType),
     th.Property("advertiser_name", th.StringType),
+    th.Property("asset_type", th.StringType),
     th.Property("relation_type", th.StringType),
     th.Property("relation_status", th.StringType),
     th.Property("advertiser_status", th.StringType),
@@ -102,9 +105,10 @@ class BusinessCenterAdvertisersStream(_BusinessCenterEndpoint):
             if bc_id not in self._held:
                 self._held[bc_id] = [
                     {
+                        **{name: row.get(name) for name in _HELD_FIELDS},
+                        **{k: v for k, v in row.items() if k not in ("asset_id", "asset_name")},
                         "advertiser_id": str(row.get("asset_id")),
                         "advertiser_name": row.get("asset_name"),
-                        **{name: row.get(name) for name in _HELD_FIELDS},
                     }
                     for row in self.request_records({"bc_id": bc_id})
                 ]
@@ -138,25 +142,28 @@ class BusinessCentersStream(_BusinessCenterEndpoint):
     path = "/bc/get/"
     primary_keys = ("bc_id",)
     selected_by_default = False  # opt-in, like the other account-object streams
-    schema = th.PropertiesList(
-        th.Property("bc_id", th.StringType, required=True),
-        th.Property("name", th.StringType),
-        th.Property("company", th.StringType),
-        th.Property("currency", th.StringType),
-        th.Property("registered_area", th.StringType),
-        th.Property("status", th.StringType),
-        th.Property("timezone", th.StringType),
-        th.Property("type", th.StringType),
-        th.Property("verification_status", th.StringType),
-        th.Property("user_role", th.StringType),
-        th.Property("ext_user_role", th.ObjectType(th.Property("finance_role", th.StringType))),
-        th.Property("advertisers", th.ArrayType(_HELD_ADVERTISER)),
-    ).to_dict()
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("bc_id", th.StringType, required=True),
+            th.Property("name", th.StringType),
+            th.Property("company", th.StringType),
+            th.Property("currency", th.StringType),
+            th.Property("registered_area", th.StringType),
+            th.Property("status", th.StringType),
+            th.Property("timezone", th.StringType),
+            th.Property("type", th.StringType),
+            th.Property("verification_status", th.StringType),
+            th.Property("user_role", th.StringType),
+            th.Property("ext_user_role", th.ObjectType(th.Property("finance_role", th.StringType))),
+            th.Property("advertisers", th.ArrayType(_HELD_ADVERTISER)),
+        ).to_dict()
+    )
 
     def __init__(self, tap: Tap, runtime: Runtime) -> None:
         """Read each Business Center's ad accounts through the asset endpoint."""
         super().__init__(tap, runtime)
         self.assets = BusinessCenterAdvertisersStream(tap, runtime)
+        self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
 
     @property
     @override
@@ -193,16 +200,18 @@ class BusinessCentersStream(_BusinessCenterEndpoint):
             self.runtime.failures.add(failure, f"Business Center {key}: {exc}", self.logger)
 
     def _business_centers(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """`bc_info`'s fields beside the row's others (the user's roles, any TikTok adds)."""
         for row in self.request_records(context):
             info = row.get("bc_info") or {}
             bc_id = str(info.get("bc_id"))
             record = {
+                **{name: value for name, value in row.items() if name != "bc_info"},
                 **info,
                 "user_role": row.get("user_role"),
                 "ext_user_role": row.get("ext_user_role"),
                 "advertisers": self.assets.held_by(bc_id),
             }
-            yield conform(record, self.schema)
+            yield self.extra_fields.keep(conform(record, self.schema))
 
 
 def business_center_streams(tap: Tap, runtime: Runtime) -> list[TikTokStream]:

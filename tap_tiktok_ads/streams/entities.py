@@ -29,9 +29,10 @@ from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream, TikTokStream
 from tap_tiktok_ads.conform import conform
-from tap_tiktok_ads.entity_fields import EXTRA_FIELDS, entity_schema, undeclared_members
+from tap_tiktok_ads.entity_fields import entity_schema
 from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
 from tap_tiktok_ads.envelope import response_data
+from tap_tiktok_ads.extra_fields import EXTRA_FIELDS, ExtraFields
 from tap_tiktok_ads.paging import PageInfo
 from tap_tiktok_ads.streams.entity_history import EntityHistoryStream
 
@@ -110,7 +111,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         self._times = frozenset(
             name for name, prop in self._properties.items() if prop.get("format") == "date-time"
         )
-        self._warned: set[str] = set()  # undeclared fields already logged this run
+        self.extra_fields = ExtraFields(self.name, schema, self.logger)
         self.history: EntityHistoryStream | None = None  # its `<name>_history` child stream
 
     def requested_fields(self) -> list[str] | None:
@@ -238,37 +239,19 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         moves the bookmark. An entity with neither does not move it.
         """
         record: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
         for name, value in row.items():
             schema = self._properties.get(name)
             if schema is None or name == EXTRA_FIELDS:
-                extra[name] = value
+                record[name] = value  # kept as sent, in `extra_fields`
             elif name in self._times:
                 moment = dates.parse_tiktok_time(value)
                 record[name] = moment.isoformat() if moment else None
             else:
                 record[name] = conform(value, schema)
-                self._warn_undeclared(undeclared_members(record[name], schema, name))
-        self._warn_undeclared(list(extra))
-        if extra:
-            record[EXTRA_FIELDS] = extra
+        record = self.extra_fields.keep(record)
         if record.get("modify_time") is None and record.get("create_time") is not None:
             record["modify_time"] = record["create_time"]
         return record
-
-    def _warn_undeclared(self, paths: list[str]) -> None:
-        """Log each field the schema lacks once per run: the reference may need a new row."""
-        for path in paths:
-            if path not in self._warned:
-                self._warned.add(path)
-                where = f"in {EXTRA_FIELDS}" if "." not in path else "in place"
-                self.logger.warning(
-                    "%s: TikTok sent the field %r, which the schema does not declare; "
-                    "it is kept as sent, %s.",
-                    self.name,
-                    path,
-                    where,
-                )
 
 
 def entity_streams(tap: Tap, runtime: Runtime) -> list[TikTokStream]:

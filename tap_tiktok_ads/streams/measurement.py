@@ -16,6 +16,7 @@ from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
+from tap_tiktok_ads.extra_fields import ExtraFields, with_extra_fields
 from tap_tiktok_ads.records import to_integer
 from tap_tiktok_ads.streams.account_objects import AccountObjectStream
 from tap_tiktok_ads.streams.optional import OptionalAdvertiserStream
@@ -80,37 +81,41 @@ class PixelsStream(AccountObjectStream):
     primary_keys = ("advertiser_id", "pixel_id")
     list_key = "pixels"  # Doc 1740858697598978: `data.pixels`, not `data.list`
     max_page_size = 20  # Doc 1740858697598978: page_size 1-20
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("pixel_id", th.StringType, required=True),
-        th.Property("pixel_code", th.StringType),
-        th.Property("pixel_name", th.StringType),
-        th.Property("pixel_category", th.StringType),
-        th.Property("pixel_script", th.StringType),
-        th.Property("pixel_setup_mode", th.StringType),
-        # Sent by TikTok, missing from the Go SDK's model: seen in an answer another project
-        # recorded (tests/replay/fixtures/SOURCES.md, `pixel_list/pixel_list_recorded.json`).
-        th.Property("activity_status", th.StringType),
-        th.Property("partner_name", th.StringType),
-        th.Property("create_time", th.DateTimeType),
-        *_flags("enable_first_party_cookies", "enable_expanded_data_sharing"),
-        th.Property("advanced_matching_fields", th.ObjectType(*_flags("phone_number", "email"))),
-        th.Property(
-            "automatic_advanced_matching_fields",
-            th.ObjectType(*_flags("phone_number", "email", "name", "address", "external_id")),
-        ),
-        th.Property(
-            "asset_ownership",
-            th.ObjectType(
-                th.Property("asset_relation_status", th.StringType),
-                th.Property("ownership_status", th.BooleanType),
-                th.Property("owner_bc_id", th.StringType),
-                # As recorded (0); an epoch time by its name (inferred), so kept a number.
-                th.Property("updated_at", th.IntegerType),
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("pixel_id", th.StringType, required=True),
+            th.Property("pixel_code", th.StringType),
+            th.Property("pixel_name", th.StringType),
+            th.Property("pixel_category", th.StringType),
+            th.Property("pixel_script", th.StringType),
+            th.Property("pixel_setup_mode", th.StringType),
+            # Sent by TikTok, missing from the Go SDK's model: seen in an answer another project
+            # recorded (tests/replay/fixtures/SOURCES.md, `pixel_list/pixel_list_recorded.json`).
+            th.Property("activity_status", th.StringType),
+            th.Property("partner_name", th.StringType),
+            th.Property("create_time", th.DateTimeType),
+            *_flags("enable_first_party_cookies", "enable_expanded_data_sharing"),
+            th.Property(
+                "advanced_matching_fields", th.ObjectType(*_flags("phone_number", "email"))
             ),
-        ),
-        th.Property("events", th.ArrayType(_PIXEL_EVENT)),
-    ).to_dict()
+            th.Property(
+                "automatic_advanced_matching_fields",
+                th.ObjectType(*_flags("phone_number", "email", "name", "address", "external_id")),
+            ),
+            th.Property(
+                "asset_ownership",
+                th.ObjectType(
+                    th.Property("asset_relation_status", th.StringType),
+                    th.Property("ownership_status", th.BooleanType),
+                    th.Property("owner_bc_id", th.StringType),
+                    # As recorded (0); an epoch time by its name (inferred), so kept a number.
+                    th.Property("updated_at", th.IntegerType),
+                ),
+            ),
+            th.Property("events", th.ArrayType(_PIXEL_EVENT)),
+        ).to_dict()
+    )
 
     def __init__(self, tap: Tap, runtime: Runtime) -> None:
         """The stream; `pixel_event_stats_daily` is its child (set by `measurement_streams`)."""
@@ -157,34 +162,36 @@ class CustomAudiencesStream(AccountObjectStream):
     path = "/dmp/custom_audience/list/"
     primary_keys = ("advertiser_id", "audience_id")
     max_page_size = 100  # Doc 1739940506015746: page_size 1-100
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("audience_id", th.StringType, required=True),
-        th.Property("name", th.StringType),
-        th.Property("audience_type", th.StringType),
-        th.Property("audience_sub_type", th.StringType),
-        th.Property("calculate_type", th.StringType),
-        th.Property("cover_num", th.IntegerType),
-        *_flags("shared", "is_creator", "is_valid", "is_expiring", "is_auto_refresh"),
-        th.Property("owner_id", th.StringType),
-        th.Property("rule", th.StringType),
-        th.Property(
-            "lookalike_spec",
-            th.ObjectType(
-                th.Property("source_audience_id", th.StringType),
-                th.Property("include_source", th.BooleanType),
-                th.Property("mobile_os", th.StringType),
-                # A string in the Go SDK's model, a list where audiences are created: either.
-                th.Property("placements", _TEXT_OR_TEXTS),
-                th.Property("location_ids", _STRINGS),
-                th.Property("audience_size", th.StringType),
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("audience_id", th.StringType, required=True),
+            th.Property("name", th.StringType),
+            th.Property("audience_type", th.StringType),
+            th.Property("audience_sub_type", th.StringType),
+            th.Property("calculate_type", th.StringType),
+            th.Property("cover_num", th.IntegerType),
+            *_flags("shared", "is_creator", "is_valid", "is_expiring", "is_auto_refresh"),
+            th.Property("owner_id", th.StringType),
+            th.Property("rule", th.StringType),
+            th.Property(
+                "lookalike_spec",
+                th.ObjectType(
+                    th.Property("source_audience_id", th.StringType),
+                    th.Property("include_source", th.BooleanType),
+                    th.Property("mobile_os", th.StringType),
+                    # A string in the Go SDK's model, a list where audiences are created: either.
+                    th.Property("placements", _TEXT_OR_TEXTS),
+                    th.Property("location_ids", _STRINGS),
+                    th.Property("audience_size", th.StringType),
+                ),
             ),
-        ),
-        th.Property("msg", th.StringType),
-        th.Property("error_msg", th.StringType),
-        th.Property("create_time", th.DateTimeType),
-        th.Property("expired_time", th.DateTimeType),
-    ).to_dict()
+            th.Property("msg", th.StringType),
+            th.Property("error_msg", th.StringType),
+            th.Property("create_time", th.DateTimeType),
+            th.Property("expired_time", th.DateTimeType),
+        ).to_dict()
+    )
 
 
 class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream):
@@ -207,25 +214,28 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream
     paginated = False  # no page parameters: one answer per request
     is_sorted = True  # the bookmark moves by day, through `set_bookmark`
     check_sorted = False
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("pixel_id", th.StringType, required=True),
-        th.Property("date", th.DateType, required=True),
-        # `pixel_event_type` for a standard event, else `custom_event_type`.
-        th.Property("event", th.StringType, required=True),
-        th.Property("pixel_event_type", th.StringType),
-        th.Property("custom_event_type", th.StringType),
-        th.Property("attributed_count", th.IntegerType),
-        th.Property("preview_count", th.IntegerType),
-        th.Property("total_count", th.IntegerType),
-        th.Property("browser_event_total_count", th.IntegerType),
-        th.Property("server_event_total_count", th.IntegerType),
-    ).to_dict()
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("pixel_id", th.StringType, required=True),
+            th.Property("date", th.DateType, required=True),
+            # `pixel_event_type` for a standard event, else `custom_event_type`.
+            th.Property("event", th.StringType, required=True),
+            th.Property("pixel_event_type", th.StringType),
+            th.Property("custom_event_type", th.StringType),
+            th.Property("attributed_count", th.IntegerType),
+            th.Property("preview_count", th.IntegerType),
+            th.Property("total_count", th.IntegerType),
+            th.Property("browser_event_total_count", th.IntegerType),
+            th.Property("server_event_total_count", th.IntegerType),
+        ).to_dict()
+    )
 
     def __init__(self, tap: Tap, runtime: Runtime) -> None:
         """No pixels known yet: `pixels` hands them over per advertiser."""
         super().__init__(tap, runtime)
         self._pending: dict[str, list[str]] = {}
+        self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
 
     def hand_over(self, advertiser_id: str, pixel_ids: list[str]) -> None:
         """Keep an advertiser's pixel IDs until the SDK syncs this stream for it."""
@@ -271,18 +281,26 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream
                     "pixel_ids": pixel_ids[batch : batch + MAX_STATS_PIXELS],
                 }
                 for row in self.request_records(query):
-                    yield from _event_records(advertiser_id, text, row)
+                    for record in _event_records(advertiser_id, text, row):
+                        yield self.extra_fields.keep(record)
             self.set_bookmark(context, text)
             day += dt.timedelta(days=1)
 
 
 def _event_records(advertiser_id: str, day: str, row: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """One record per event type of one pixel's `statistics`."""
+    """One record per event type of one pixel's `statistics`.
+
+    Members of the pixel's row or of its statistics beyond those read here stay in the record
+    (for `extra_fields`), so none TikTok adds is lost.
+    """
+    pixel = {name: value for name, value in row.items() if name != "statistics"}
     for stats in row.get("statistics") or []:
         event = stats.get("pixel_event_type") or stats.get("custom_event_type")
         if not event:
             continue
         yield {
+            **pixel,
+            **stats,
             **{name: to_integer(stats.get(name)) for name in _COUNTS},
             "advertiser_id": advertiser_id,
             "pixel_id": str(row.get("pixel_id")),

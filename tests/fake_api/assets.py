@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 from tests.fake_api.hashing import hash_ints, text_key
 from tests.fake_api.paging import advertiser, fail, filtering, id_list, page
 from tests.fake_api.routes import register
@@ -92,7 +93,9 @@ def _video(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
     modified = created + timedelta(hours=number % 3, minutes=number)
     h = hash_ints(data.spec.seed, key, number, 2)
     video_id = f"v10033g50000{h % 10**12:012d}"
+    newer = {UNDOCUMENTED_FIELD: f"value {number}"} if number % 3 == 1 else {}
     return {
+        **newer,  # a field TikTok added after the transcription, on some (see entity_fields)
         "video_id": video_id,
         "video_cover_url": f"https://example.com/cover/{video_id}.image?x-expires=1671742348",
         "format": "mp4",
@@ -120,7 +123,9 @@ def _image(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
     modified = created + timedelta(minutes=7 * number)
     h = hash_ints(data.spec.seed, key, number, 4)
     image_id = f"ad-site-i18n-sg/{h % 10**16:016d}"
+    newer = {UNDOCUMENTED_FIELD: f"value {number}"} if number % 3 == 1 else {}
     return {
+        **newer,  # a field TikTok added after the transcription, on some (see entity_fields)
         "image_id": image_id,
         "material_id": str(7_100_000_000_000_000_000 + h % 10**18),
         "is_carousel_usable": number % 2 == 1,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 from tests.fake_api.hashing import hash_ints
 from tests.fake_api.paging import fail, filtering, only, page
 from tests.fake_api.request import ApiError
@@ -90,6 +91,8 @@ def _centers(seed: int, advertiser_ids: tuple[str, ...]) -> tuple[BusinessCenter
                 "timezone": "Etc/GMT",
                 "type": "NORMAL" if number == 1 else "AGENCY",
                 "verification_status": "VERIFIED",
+                # A field TikTok added after the transcription (see entity_fields).
+                UNDOCUMENTED_FIELD: f"value {number}",
             },
             "user_role": "ADMIN" if number == 1 else "STANDARD",
             "ext_user_role": {"finance_role": "MANAGER" if number == 1 else None},

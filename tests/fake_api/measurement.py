@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 from tests.fake_api.hashing import hash_ints, text_key
 from tests.fake_api.paging import advertiser, fail, filtering, id_list, page
 from tests.fake_api.routes import register
@@ -96,7 +97,9 @@ def _pixel(spec: DataSpec, advertiser_id: str, number: int) -> dict[str, Any]:
         }
         for index, (event_type, optimization) in enumerate(PIXEL_EVENTS)
     ]
+    newer = {UNDOCUMENTED_FIELD: f"value {number}"} if number % 3 == 1 else {}
     return {
+        **newer,  # a field TikTok added after the transcription, on some (see entity_fields)
         "pixel_id": pixel_id,
         "pixel_code": code,
         "pixel_name": f"Pixel {number}",
@@ -133,7 +136,9 @@ def _audience(spec: DataSpec, advertiser_id: str, number: int) -> dict[str, Any]
     created = _created(spec, key, number, 21)
     kind = AUDIENCE_TYPES[number % len(AUDIENCE_TYPES)]
     lookalike = kind == "Lookalike Audience"
+    newer = {UNDOCUMENTED_FIELD: f"value {number}"} if number % 3 == 1 else {}
     return {
+        **newer,  # a field TikTok added after the transcription, on some (see entity_fields)
         "audience_id": str(hash_ints(spec.seed, key, number, 22) % 10**10),
         "name": f"Audience {number}",
         "audience_type": kind,
