@@ -1,7 +1,8 @@
 """Replaying recorded answers through the tap: the catalog a user writes, one sync, the checks.
 
 Shared by the replay test modules (`tests/test_replay*.py`), so that no test module imports
-another. Every record a replay emits must be valid against its stream's schema, formats checked.
+another. Every record a replay emits must be valid against its stream's schema, formats checked;
+`assert_every_field_kept` checks that every member TikTok sent, at any depth, is in its record.
 """
 
 from __future__ import annotations
@@ -96,3 +97,33 @@ def replay(
 def selection(expected: list[dict[str, Any]]) -> list[str]:
     """The properties to select: exactly those of the expected records."""
     return list(expected[0])
+
+
+def dropped(sent: Any, emitted: Any, path: str = "") -> list[str]:
+    """The dotted paths of members TikTok sent that the record lacks, at any depth.
+
+    A top-level field the schema does not declare counts as emitted in `extra_fields`.
+    """
+    if isinstance(sent, dict) and isinstance(emitted, dict):
+        extra = (emitted.get("extra_fields") or {}) if not path else {}
+        found: list[str] = []
+        for name, value in sent.items():
+            member = f"{path}.{name}" if path else name
+            if name in emitted:
+                found += dropped(value, emitted[name], member)
+            elif name not in extra:
+                found.append(member)
+        return found
+    if isinstance(sent, list) and isinstance(emitted, list):
+        if len(sent) != len(emitted):
+            return [f"{path}[]"]
+        pairs = zip(sent, emitted, strict=True)
+        return [found for item, kept in pairs for found in dropped(item, kept, path)]
+    return []
+
+
+def assert_every_field_kept(records: Sequence[dict[str, Any]], sent: Sequence[Any]) -> None:
+    """Each record holds every member of the item TikTok sent for it (in order)."""
+    assert len(records) == len(sent)
+    for record, item in zip(records, sent, strict=True):
+        assert not dropped(item, record), f"dropped: {dropped(item, record)}"

@@ -16,7 +16,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from tests.replay.server import Reply, fixture
-from tests.replay_harness import replay, selection
+from tests.replay_harness import assert_every_field_kept, dropped, replay, selection
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -666,6 +666,7 @@ def assert_nothing_dropped(
     for record, item in zip(records, items, strict=True):
         assert set(record) - {"extra_fields"} == set(item) - set(extra)
         assert set(record.get("extra_fields", {})) == set(extra)
+        assert not dropped(item, record)  # nested members too
 
 
 def test_campaigns_recorded_by_airbyte_over_two_pages(monkeypatch) -> None:
@@ -725,6 +726,8 @@ def test_campaigns_recorded_by_airbyte_over_two_pages(monkeypatch) -> None:
         page_size=2,
     )
     assert result.records["campaigns"] == expected
+    sent = [item for page in pages[1:] for item in page.body["data"]["list"]]
+    assert_every_field_kept(result.records["campaigns"], sent)
     asked = server.asked("/campaign/get/")
     assert [(r.query["page"], r.query["page_size"]) for r in asked] == [
         ("1", "2"),
@@ -767,6 +770,7 @@ def test_campaign_from_tiktoks_reference_example(monkeypatch) -> None:
             "deep_bid_type": None,
         }
     ]
+    assert_nothing_dropped(result.records["campaigns"], fixture("campaign_get/campaign_get_doc"))
 
 
 SETTINGS_ONCE_DROPPED = {
@@ -1111,6 +1115,7 @@ def test_advertiser_info_recorded_by_airbyte(monkeypatch) -> None:
         advertiser_ids=[AIRBYTE0827, AIRBYTE08270, AIRBYTE0830],
     )
     assert result.records["advertisers"] == recorded_advertisers()
+    assert_nothing_dropped(result.records["advertisers"], INFO_RECORDED.body)
     (request,) = server.asked("/advertiser/info/")
     assert request.json_param("advertiser_ids") == [AIRBYTE0827, AIRBYTE08270, AIRBYTE0830]
 
@@ -1127,6 +1132,7 @@ def test_advertiser_info_from_airbytes_unit_test(monkeypatch) -> None:
     assert result.records["advertisers"] == [
         {"advertiser_id": UNIT_TEST_ADVERTISER, "name": "test name", "address": "test address"}
     ]
+    assert_nothing_dropped(result.records["advertisers"], INFO_UNIT_TEST.body)
 
 
 def test_advertiser_listing_recorded_by_airbyte(monkeypatch) -> None:
