@@ -691,7 +691,12 @@ class Inputs:
     config_path: Path
     catalog_path: Path
     discover_seconds: float
+    discover_cpu_seconds: float
     catalog_bytes: int
+    # The whole discovered catalog: what Meltano walks and matches its rules against.
+    catalog_streams: int
+    catalog_properties: int
+    catalog_metadata_entries: int
     properties_offered: int  # by the selected streams, in the catalog the tap runs with
     properties_selected: int
     metrics: tuple[str, ...]  # requested, in the tap's order (the catalog's)
@@ -714,6 +719,7 @@ def write_inputs(workdir: Path, server: FakeServer, truth: Truth, scenario: Scen
     config_path = workdir / "config.json"
     config_path.write_text(json.dumps(config, indent=2))
     started = time.perf_counter()
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     discovered = subprocess.run(
         [sys.executable, "-m", "tap_tiktok_ads", "--config", str(config_path), "--discover"],
         cwd=REPO_ROOT,
@@ -723,7 +729,16 @@ def write_inputs(workdir: Path, server: FakeServer, truth: Truth, scenario: Scen
         env=_tap_environment(),
     )
     discover_seconds = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    discover_cpu_seconds = (children.ru_utime + children.ru_stime) - (
+        children_before.ru_utime + children_before.ru_stime
+    )
     catalog = json.loads(discovered.stdout)
+    size = (
+        len(catalog["streams"]),
+        sum(len(entry["schema"].get("properties", {})) for entry in catalog["streams"]),
+        sum(len(entry["metadata"]) for entry in catalog["streams"]),
+    )
     known = {entry["tap_stream_id"] for entry in catalog["streams"]}
     unknown = sorted(set(scenario.streams) - known)
     if unknown:
@@ -748,7 +763,9 @@ def write_inputs(workdir: Path, server: FakeServer, truth: Truth, scenario: Scen
         config_path,
         catalog_path,
         discover_seconds,
+        discover_cpu_seconds,
         len(discovered.stdout),
+        *size,
         offered,
         selected,
         tuple(requested),
@@ -1045,7 +1062,11 @@ def _note_inputs_and_ratios(result: RunResult, inputs: Inputs, bare: BareOutcome
     """Discovery and catalog figures; the ratios to the bare client and to the floor."""
     result.extra |= {
         "discover_seconds": inputs.discover_seconds,
+        "discover_cpu_seconds": inputs.discover_cpu_seconds,
         "catalog_bytes": inputs.catalog_bytes,
+        "catalog_streams": inputs.catalog_streams,
+        "catalog_properties": inputs.catalog_properties,
+        "catalog_metadata_entries": inputs.catalog_metadata_entries,
         "properties_offered": inputs.properties_offered,
         "properties_selected": inputs.properties_selected,
     }
@@ -1143,8 +1164,11 @@ def print_summary(summaries: list[dict[str, Any]]) -> None:
         )
         print(
             f"{'':<8} catalog: {s['properties_offered']:.0f} properties offered by the"
-            f" selected streams ({s['properties_selected']:.0f} selected),"
-            f" {s['catalog_bytes'] / 1e6:.2f} MB; --discover {s['discover_seconds']:.2f} s"
+            f" selected streams ({s['properties_selected']:.0f} selected); the whole catalog"
+            f" {s['catalog_bytes'] / 1e6:.2f} MB, {s['catalog_streams']:.0f} streams,"
+            f" {s['catalog_properties']:,.0f} properties, {s['catalog_metadata_entries']:,.0f}"
+            f" metadata entries; --discover {s['discover_seconds']:.2f} s wall,"
+            f" {s['discover_cpu_seconds']:.2f} s CPU"
         )
 
 
