@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 from typing_extensions import override
@@ -119,19 +119,32 @@ def _is_bookmark(value: Any) -> bool:  # noqa: ANN401
     return True
 
 
-class _EntryShape(msgspec.Struct):
-    """What `catalog_shape_errors` requires of an entry; the rest is skipped, not built."""
+class _NamedEntry(msgspec.Struct):
+    """What the catalog's shape requires first of an entry: a stream ID."""
 
     tap_stream_id: str
+
+
+class _EntryShape(_NamedEntry):
+    """What the SDK requires of an entry; the rest is skipped, not built."""
+
     schema: dict[str, msgspec.Raw] = {}
     metadata: list[msgspec.Raw] = []
 
 
-class _CatalogShape(msgspec.Struct):
-    streams: list[_EntryShape]
+_Entry = TypeVar("_Entry")
 
 
-_CATALOG_SHAPE = msgspec.json.Decoder(_CatalogShape)
+class _CatalogShape(msgspec.Struct, Generic[_Entry]):
+    streams: list[_Entry]
+
+
+# The shape rules, stated once by the structs above: checked whole (quick), or part by part
+# to say what is wrong where.
+_CATALOG_SHAPE = msgspec.json.Decoder(_CatalogShape[_EntryShape])
+_CATALOG_ENTRIES = msgspec.json.Decoder(_CatalogShape[msgspec.Raw])
+_NAMED_ENTRY = msgspec.json.Decoder(_NamedEntry)
+_ENTRY_SHAPE = msgspec.json.Decoder(_EntryShape)
 
 
 def catalog_text_is_well_shaped(text: str) -> bool:
@@ -149,19 +162,25 @@ def catalog_text_is_well_shaped(text: str) -> bool:
 
 def catalog_shape_errors(catalog: Mapping[str, Any]) -> list[str]:
     """Problems with the shape of a catalog that would make the SDK fail or ignore it."""
-    entries = catalog.get("streams")
-    if not isinstance(entries, list):
+    text = msgspec.json.encode(catalog)
+    if not _fits(_CATALOG_ENTRIES, text):
         return [f"The catalog has no `streams` list; {_DISCOVER}."]
     errors = []
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(_CATALOG_ENTRIES.decode(text).streams):
         where = f"`streams[{index}]` of the catalog"
-        if not isinstance(entry, dict) or not isinstance(entry.get("tap_stream_id"), str):
+        if not _fits(_NAMED_ENTRY, entry):
             errors.append(f"{where} has no `tap_stream_id`; {_DISCOVER}.")
-        elif not isinstance(entry.get("schema", {}), dict) or not isinstance(
-            entry.get("metadata", []), list
-        ):
+        elif not _fits(_ENTRY_SHAPE, entry):
             errors.append(f"{where} needs a `schema` object and a `metadata` list; {_DISCOVER}.")
     return errors
+
+
+def _fits(shape: msgspec.json.Decoder[Any], text: bytes | msgspec.Raw) -> bool:
+    try:
+        shape.decode(text)
+    except msgspec.ValidationError:
+        return False
+    return True
 
 
 def catalog_errors(catalog: Catalog, streams: Mapping[str, Stream]) -> list[str]:
