@@ -3,7 +3,8 @@
 GMV Max spend is not in `report/integrated/get/` nor `campaign/get/`; it has its own endpoints
 (API Reference / GMV Max). The stores of each advertiser are listed once per run and shared by
 the three streams: the campaigns and the report are read per store (the report takes exactly one
-store per request), and an advertiser without a TikTok Shop is logged once and skipped.
+store per request), and an advertiser without a TikTok Shop is logged once and skipped. A field
+the stores or campaigns answer carries beyond their schema is kept (`extra_fields`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tap_tiktok_ads.dates import (
     windows,
 )
 from tap_tiktok_ads.envelope import response_data
+from tap_tiktok_ads.extra_fields import ExtraFields, with_extra_fields
 from tap_tiktok_ads.gmv_max_metrics import (
     GMV_MAX_BREAKDOWN_METRICS,
     GMV_MAX_METRICS,
@@ -56,6 +58,18 @@ CAMPAIGN_PROMOTION_TYPES = {"PRODUCT": "PRODUCT_GMV_MAX", "LIVE": "LIVE_GMV_MAX"
 BREAKDOWNS = {"PRODUCT": "item_group_id", "LIVE": "room_id"}
 BREAKDOWN_STREAM_NAMES = {"item_group_id": "product", "room_id": "live"}
 MAX_FILTER_CAMPAIGNS = 100  # Doc 1824721673497601: filtering.campaign_ids, "Max size: 100"
+# Doc 1826463372290177: the fields of `list`, which the `fields` parameter may name.
+CAMPAIGN_FIELDS = (
+    "advertiser_id",
+    "campaign_id",
+    "campaign_name",
+    "operation_status",
+    "create_time",
+    "modify_time",
+    "objective_type",
+    "secondary_status",
+    "roi_protection_compensation_status",
+)
 TIKTOK_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # Doc 1826463372290177: create/modify_time, UTC
 _CONVERTERS = {"integer": to_integer, "number": to_number}
 
@@ -75,42 +89,45 @@ class GmvMaxStoresStream(PerAdvertiserStream):
     path = "/gmv_max/store/list/"
     primary_keys = ("advertiser_id", "store_id")
     paginated = False  # Doc 1822001044479041: no page parameters, one `store_list`
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("store_id", th.StringType, required=True),
-        th.Property("is_gmv_max_available", th.BooleanType),
-        th.Property("store_name", th.StringType),
-        th.Property("store_code", th.StringType),
-        th.Property("store_status", th.StringType),
-        th.Property("store_role", th.StringType),
-        th.Property("thumbnail_url", th.StringType),
-        th.Property("targeting_region_codes", th.ArrayType(th.StringType)),
-        th.Property("store_authorized_bc_id", th.StringType),
-        th.Property("is_owner_bc", th.BooleanType),
-        th.Property(
-            "store_authorized_bc_info",
-            th.ObjectType(
-                th.Property("bc_id", th.StringType),
-                th.Property("bc_name", th.StringType),
-                th.Property("bc_profile_image", th.StringType),
-                th.Property("user_role", th.StringType),
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("store_id", th.StringType, required=True),
+            th.Property("is_gmv_max_available", th.BooleanType),
+            th.Property("store_name", th.StringType),
+            th.Property("store_code", th.StringType),
+            th.Property("store_status", th.StringType),
+            th.Property("store_role", th.StringType),
+            th.Property("thumbnail_url", th.StringType),
+            th.Property("targeting_region_codes", th.ArrayType(th.StringType)),
+            th.Property("store_authorized_bc_id", th.StringType),
+            th.Property("is_owner_bc", th.BooleanType),
+            th.Property(
+                "store_authorized_bc_info",
+                th.ObjectType(
+                    th.Property("bc_id", th.StringType),
+                    th.Property("bc_name", th.StringType),
+                    th.Property("bc_profile_image", th.StringType),
+                    th.Property("user_role", th.StringType),
+                ),
             ),
-        ),
-        th.Property(
-            "exclusive_authorized_advertiser_info",
-            th.ObjectType(
-                th.Property("advertiser_id", th.StringType),
-                th.Property("advertiser_name", th.StringType),
-                th.Property("advertiser_status", th.StringType),
+            th.Property(
+                "exclusive_authorized_advertiser_info",
+                th.ObjectType(
+                    th.Property("advertiser_id", th.StringType),
+                    th.Property("advertiser_name", th.StringType),
+                    th.Property("advertiser_status", th.StringType),
+                ),
             ),
-        ),
-    ).to_dict()
+        ).to_dict()
+    )
 
     def __init__(self, tap: Tap, runtime: Runtime) -> None:
         """Start with no store listed; each advertiser's list is read once, when first needed."""
         super().__init__(tap, runtime)
         self._stores: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
+        self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
@@ -160,7 +177,8 @@ class GmvMaxStoresStream(PerAdvertiserStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """The advertiser's stores, from the run's one listing."""
         if context is not None:
-            yield from self.stores_of(context["advertiser_id"])
+            for store in self.stores_of(context["advertiser_id"]):
+                yield self.extra_fields.keep(dict(store))
 
 
 class _PerStoreStream(PerAdvertiserStream):
@@ -200,23 +218,38 @@ class GmvMaxCampaignsStream(_PerStoreStream):
     name = "gmv_max_campaigns"
     path = "/gmv_max/campaign/get/"
     primary_keys = ("advertiser_id", "store_id", "campaign_id")
-    schema = th.PropertiesList(
-        th.Property("advertiser_id", th.StringType, required=True),
-        th.Property("store_id", th.StringType, required=True),
-        th.Property("campaign_id", th.StringType, required=True),
-        th.Property("gmv_max_promotion_type", th.StringType),
-        th.Property("campaign_name", th.StringType),
-        th.Property("operation_status", th.StringType),
-        th.Property("secondary_status", th.StringType),
-        th.Property("objective_type", th.StringType),
-        th.Property("roi_protection_compensation_status", th.StringType),
-        th.Property("create_time", th.DateTimeType),
-        th.Property("modify_time", th.DateTimeType),
-    ).to_dict()
+    schema = with_extra_fields(
+        th.PropertiesList(
+            th.Property("advertiser_id", th.StringType, required=True),
+            th.Property("store_id", th.StringType, required=True),
+            th.Property("campaign_id", th.StringType, required=True),
+            th.Property("gmv_max_promotion_type", th.StringType),
+            th.Property("campaign_name", th.StringType),
+            th.Property("operation_status", th.StringType),
+            th.Property("secondary_status", th.StringType),
+            th.Property("objective_type", th.StringType),
+            th.Property("roi_protection_compensation_status", th.StringType),
+            th.Property("create_time", th.DateTimeType),
+            th.Property("modify_time", th.DateTimeType),
+        ).to_dict()
+    )
+
+    def requested_fields(self) -> list[str] | None:
+        """The `fields` parameter: the selected documented fields, or None for all of them.
+
+        Without `fields` TikTok sends every field, undocumented ones too (`extra_fields` keeps
+        those); so it is sent only when some documented field is deselected (or the stream is,
+        and the campaigns are listed for the product and livestream reports only). The ids are
+        always asked for.
+        """
+        selected = [name for name in CAMPAIGN_FIELDS if self.mask.get(("properties", name), True)]
+        if len(selected) == len(CAMPAIGN_FIELDS):
+            return None
+        return list(dict.fromkeys(["advertiser_id", "campaign_id", *selected]))
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
-        """One campaign type of one store; deleted ones when the context asks for them."""
+        """One campaign type of one store, the selected fields; deleted ones when asked."""
         context = context or {}
         filtering: dict[str, Any] = {
             "gmv_max_promotion_types": [CAMPAIGN_PROMOTION_TYPES[context["promotion"]]],
@@ -224,7 +257,11 @@ class GmvMaxCampaignsStream(_PerStoreStream):
         }
         if context.get("deleted"):
             filtering["primary_status"] = "STATUS_DELETE"
-        return {"advertiser_id": context["advertiser_id"], "filtering": filtering}
+        params: dict[str, Any] = {"advertiser_id": context["advertiser_id"], "filtering": filtering}
+        fields = self.requested_fields()
+        if fields is not None:
+            params["fields"] = fields
+        return params
 
     @override
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
@@ -238,6 +275,7 @@ class GmvMaxCampaignsStream(_PerStoreStream):
         super().__init__(tap, runtime, stores)
         self._ids: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._ids_lock = threading.Lock()
+        self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
 
     def campaign_ids(self, context: Context, promotion: str) -> list[str]:
         """The ids of a store's campaigns of one type (deleted ones with `include_deleted`).
@@ -268,14 +306,12 @@ class GmvMaxCampaignsStream(_PerStoreStream):
             for deleted in passes:
                 query = {**context, "promotion": promotion, "deleted": deleted}
                 for row in self.request_records(query):
-                    yield {
-                        **row,
-                        **context,
-                        "campaign_id": str(row.get("campaign_id")),
-                        "gmv_max_promotion_type": promotion,
-                        "create_time": _utc_time(row.get("create_time")),
-                        "modify_time": _utc_time(row.get("modify_time")),
-                    }
+                    record = {**row, **context, "campaign_id": str(row.get("campaign_id"))}
+                    record["gmv_max_promotion_type"] = promotion
+                    for name in ("create_time", "modify_time"):
+                        if name in row:
+                            record[name] = _utc_time(row[name])
+                    yield self.extra_fields.keep(record)
 
 
 class _GmvMaxReportStream(CompleteDataBookmarks, SplitsHeavyQueries, _PerStoreStream):
