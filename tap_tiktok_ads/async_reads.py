@@ -345,19 +345,21 @@ class AsyncReads:
         assert part.task_id is not None  # noqa: S101 - only started parts are waited for
         wait, deadline = POLL_FIRST_WAIT_SECONDS, time.monotonic() + TASK_WAIT_LIMIT_SECONDS
         stopping = self.stream.runtime.stopping
-        while True:
-            check = self.client.check(part.advertiser_id, part.task_id)
-            if check.status is TaskStatus.SUCCESS:
-                return
-            if not check.status.pending:
-                msg = f"task {part.task_id} is {check.status.value}: {check.message or 'no reason'}"
-                raise TaskUnusableError(msg)
-            if time.monotonic() + wait > deadline:
-                self._cancel(part.advertiser_id, part.task_id, "waited too long")
-                msg = f"task {part.task_id} was not done after {TASK_WAIT_LIMIT_SECONDS:.0f} s"
-                raise TaskUnusableError(msg)
-            stopping.wait(wait)
-            wait = min(wait * 2, POLL_MAX_WAIT_SECONDS)
+        with self.client.request_counter(part.advertiser_id) as polls:
+            while True:
+                check = self.client.check(part.advertiser_id, part.task_id, polls)
+                if check.status is TaskStatus.SUCCESS:
+                    return
+                if not check.status.pending:
+                    reason = check.message or "no reason"
+                    msg = f"task {part.task_id} is {check.status.value}: {reason}"
+                    raise TaskUnusableError(msg)
+                if time.monotonic() + wait > deadline:
+                    self._cancel(part.advertiser_id, part.task_id, "waited too long")
+                    msg = f"task {part.task_id} was not done after {TASK_WAIT_LIMIT_SECONDS:.0f} s"
+                    raise TaskUnusableError(msg)
+                stopping.wait(wait)
+                wait = min(wait * 2, POLL_MAX_WAIT_SECONDS)
 
     # --- rows -------------------------------------------------------------------------
 

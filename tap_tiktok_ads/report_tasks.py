@@ -81,7 +81,7 @@ class ReportTaskClient:
         body = {**query, "output_format": "CSV_STRING", "enable_report_title_translation": False}
         advertiser_id = str(query["advertiser_id"])
         attempt = functools.partial(self._create_attempt, advertiser_id)
-        data = self._call("POST", CREATE_PATH, advertiser_id, body, send=attempt)
+        data = self._call("POST", CREATE_PATH, body, send=attempt)
         task_id = data.get("task_id")
         if not task_id:
             msg = f"TikTok's answer to {CREATE_PATH} carried no task_id"
@@ -117,9 +117,12 @@ class ReportTaskClient:
             )
             raise
 
-    def check(self, advertiser_id: str, task_id: str) -> TaskCheck:
-        """The task's status now."""
-        data = self._call("GET", CHECK_PATH, advertiser_id, {"task_id": task_id})
+    def check(
+        self, advertiser_id: str, task_id: str, counter: metrics.Counter | None = None
+    ) -> TaskCheck:
+        """The task's status now; the call counted in `counter` when given."""
+        fields = {"advertiser_id": advertiser_id, "task_id": task_id}
+        data = self._call("GET", CHECK_PATH, fields, counter=counter)
         try:
             status = TaskStatus(str(data.get("status")))
         except ValueError:
@@ -129,7 +132,7 @@ class ReportTaskClient:
 
     def cancel(self, advertiser_id: str, task_id: str) -> None:
         """Cancel a queued or processing task."""
-        self._call("POST", CANCEL_PATH, advertiser_id, {"task_id": task_id})
+        self._call("POST", CANCEL_PATH, {"advertiser_id": advertiser_id, "task_id": task_id})
 
     def download(self, advertiser_id: str, task_id: str, into: IO[bytes]) -> None:
         """Write the task's CSV into `into`, chunk by chunk, never holding it whole.
@@ -154,7 +157,8 @@ class ReportTaskClient:
             into.flush()
             return response
 
-        self._call("GET", DOWNLOAD_PATH, advertiser_id, {"task_id": task_id}, send=fetch)
+        fields = {"advertiser_id": advertiser_id, "task_id": task_id}
+        self._call("GET", DOWNLOAD_PATH, fields, send=fetch)
 
     # --- one call ---------------------------------------------------------------------
 
@@ -162,14 +166,17 @@ class ReportTaskClient:
         self,
         method: str,
         path: str,
-        advertiser_id: str,
-        payload: dict[str, Any],
+        fields: dict[str, Any],
         *,
         send: Callable[[requests.PreparedRequest, object], requests.Response] | None = None,
+        counter: metrics.Counter | None = None,
     ) -> dict[str, Any]:
-        """One call with the stream's retries; `data` of its envelope (empty for a file)."""
-        stream = self.stream
-        fields = {"advertiser_id": advertiser_id, **payload}
+        """One call with the stream's retries; `data` of its envelope (empty for a file).
+
+        `fields` (the query or body) name the advertiser. The call is counted in `counter`, or
+        in a counter of its own.
+        """
+        stream, advertiser_id = self.stream, str(fields["advertiser_id"])
         url = stream.url_base + path
         if method == "POST":
             prepared = stream.build_prepared_request(
@@ -187,16 +194,23 @@ class ReportTaskClient:
             prepared,
             {"advertiser_id": advertiser_id},
         )
-        self._count(path, advertiser_id)
+        if counter is not None:
+            counter.increment()
+        else:
+            with self.request_counter(advertiser_id, path) as own:
+                own.increment()
         if path == DOWNLOAD_PATH:
             return {}
         return response_data(response)
 
-    def _count(self, path: str, advertiser_id: str) -> None:
-        """The call in the SDK's `http_request_count`, as the SDK counts its own requests."""
-        with metrics.http_request_counter(self.stream.name, endpoint=path) as counter:
-            counter.with_context({"advertiser_id": advertiser_id})
-            counter.increment()
+    def request_counter(self, advertiser_id: str, path: str = CHECK_PATH) -> metrics.Counter:
+        """A counter in the SDK's `http_request_count`, as the SDK counts its own requests.
+
+        One for all the checks of a task's wait, not one (and one METRIC line) per check.
+        """
+        counter = metrics.http_request_counter(self.stream.name, endpoint=path)
+        counter.with_context({"advertiser_id": advertiser_id})
+        return counter
 
     def _send(self, prepared: requests.PreparedRequest, path: str) -> requests.Response:
         response = self.stream.requests_session.send(prepared, timeout=self.stream.timeout)

@@ -123,12 +123,18 @@ def test_task_calls_are_counted_in_the_sdk_request_metric(api, caplog) -> None:
     with caplog.at_level(logging.INFO, logger=METRICS_LOGGER_NAME):
         run_tap({**config, "report_mode": "async"}, streams=selection("ad_report_daily"))
     counted: Counter[str] = Counter()
+    lines: Counter[str] = Counter()
     for record in caplog.records:
         point = record.args[0] if isinstance(record.args, tuple) and record.args else None
         if isinstance(point, Point) and point.metric == Metric.HTTP_REQUEST_COUNT:
             counted[str(point.tags[Tag.ENDPOINT]).strip("/") + "/"] += int(point.value)
+            lines[str(point.tags[Tag.ENDPOINT]).strip("/") + "/"] += 1
     for path in (CREATE, CHECK, DOWNLOAD):
         assert counted[path] == len(calls(api, path)) > 0, path
+    # A task's polls share one counter: one METRIC line per task, not one per check.
+    tasks = task_ids(api, CHECK)
+    assert len(calls(api, CHECK)) > len(tasks)
+    assert lines[CHECK] == len(tasks)
 
 
 @pytest.mark.usefixtures("frozen_now")
