@@ -131,6 +131,8 @@ def expected_stats(data: FakeData, first: dt.date, last: dt.date) -> dict[tuple,
                         "pixel_event_type": standard,
                         "custom_event_type": custom,
                     }
+                    if custom:  # the fake's undocumented field, as sent
+                        record["extra_fields"] = {UNDOCUMENTED_FIELD: f"value of {custom}"}
                     records[tuple(record[k] for k in STATS_KEY)] = record
     return records
 

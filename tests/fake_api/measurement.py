@@ -313,7 +313,10 @@ def pixel_event_stats(request: ApiRequest) -> dict[str, Any]:
                 counts = event_counts(request.api.data, pixel_id, standard or custom or "", day)
                 for name, value in counts.items():
                     totals[name] += value
-            statistics.append({"pixel_event_type": standard, "custom_event_type": custom, **totals})
+            statistic = {"pixel_event_type": standard, "custom_event_type": custom, **totals}
+            if custom:  # a field TikTok added after the transcription (see entity_fields)
+                statistic[UNDOCUMENTED_FIELD] = f"value of {custom}"
+            statistics.append(statistic)
         rows.append({"pixel_id": pixel_id, "statistics": statistics})
     return {"list": rows}
 
