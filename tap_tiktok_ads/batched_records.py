@@ -36,6 +36,7 @@ from typing_extensions import override
 
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.gc_pause import fewer_collections
+from tap_tiktok_ads.record_pages import Records, as_dicts, has_fields, is_struct_page
 from tap_tiktok_ads.selected_records import SelectedRecordsStream
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ class RecordBatchWriter(Protocol):
     def write_records(
         self,
         stream: str,
-        records: list[dict[str, Any]],
+        records: Records,
         version: int | None,
         time_extracted: dt.datetime,
     ) -> None:
@@ -73,15 +74,15 @@ _PER_RECORD_HOOKS = (
 class PageBatchedStream(CompleteDataBookmarks, SelectedRecordsStream):
     """A stream whose records come in pages and go out a page at a time when they can."""
 
-    def get_record_batches(self, context: types.Context | None) -> Iterable[list[dict]]:
+    def get_record_batches(self, context: types.Context | None) -> Iterable[Records]:
         """The partition's records, a page (a list) at a time, in order."""
         raise NotImplementedError
 
     @override
     def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
-        """The same records one by one, for the SDK's loop."""
+        """The same records one by one, as dicts, for the SDK's loop."""
         for batch in self.get_record_batches(context):
-            yield from batch
+            yield from as_dicts(batch)
 
     def pages_apply(self, *, write_messages: bool = True) -> bool:
         """Whether the page loop gives what the SDK's loop would for this sync."""
@@ -103,8 +104,12 @@ class PageBatchedStream(CompleteDataBookmarks, SelectedRecordsStream):
     @override
     def _sync_records(
         self, context: types.Context | None = None, *, write_messages: bool = True
-    ) -> Generator[dict, Any, Any]:
-        """The SDK's loop (see the module docstring), a page at a time when it applies."""
+    ) -> Generator[Any, Any, Any]:
+        """The SDK's loop (see the module docstring), a page at a time when it applies.
+
+        The page loop yields the records as written, dicts or structures (record_pages.py):
+        it runs only when messages are written, and the SDK's `sync` discards what it yields.
+        """
         if not self.pages_apply(write_messages=write_messages):
             yield from super()._sync_records(context, write_messages=write_messages)
             return
@@ -120,10 +125,10 @@ class PageBatchedStream(CompleteDataBookmarks, SelectedRecordsStream):
                 current_context = context_element or None
                 partition_context = self._get_state_partition_context(current_context)
                 self._write_starting_replication_value(current_context)
-                for batch in self.get_record_batches(current_context):
-                    if not batch:
+                for page in self.get_record_batches(current_context):
+                    if not page:
                         continue
-                    _add_partition_keys(batch, partition_context)
+                    batch = _with_partition_keys(page, partition_context)
                     self._write_record_batch(batch)
                     count = len(batch)
                     crossed = (record_index + count) // frequency > record_index // frequency
@@ -138,17 +143,19 @@ class PageBatchedStream(CompleteDataBookmarks, SelectedRecordsStream):
             self._finalize_state(self.stream_state)
         self._write_state_message()
 
-    def _write_record_batch(self, records: list[dict[str, Any]]) -> None:
+    def _write_record_batch(self, records: Records) -> None:
         """One page's RECORD messages, deselected emitted properties dropped."""
-        for name in self._emitted_but_deselected:
-            for record in records:
-                record.pop(name, None)
+        if self._emitted_but_deselected:
+            records = as_dicts(records)
+            for name in self._emitted_but_deselected:
+                for record in records:
+                    record.pop(name, None)
         time_extracted = utc_now()
         writer = self._tap.message_writer
         if isinstance(writer, RecordBatchWriter):
             writer.write_records(self.name, records, self._stream_version, time_extracted)
         else:
-            for record in records:
+            for record in as_dicts(records):
                 self._tap.write_message(
                     RecordMessage(
                         stream=self.name,
@@ -160,9 +167,19 @@ class PageBatchedStream(CompleteDataBookmarks, SelectedRecordsStream):
         self.state_manager.is_flushed = False
 
 
-def _add_partition_keys(records: list[dict], partition_context: types.Context | None) -> None:
-    """The SDK's `_process_record`: state partition keys a record lacks are added to it."""
-    for key, value in (partition_context or {}).items():
-        for record in records:
+def _with_partition_keys(records: Records, partition_context: types.Context | None) -> Records:
+    """The SDK's `_process_record`: state partition keys a record lacks are added to it.
+
+    A page of structures that has every key (a report's `advertiser_id`) stays one; one that
+    lacks a key becomes dicts.
+    """
+    if not partition_context:
+        return records
+    if is_struct_page(records) and has_fields(records, tuple(partition_context)):
+        return records
+    dicts = as_dicts(records)
+    for key, value in partition_context.items():
+        for record in dicts:
             if key not in record:
                 record[key] = value
+    return dicts

@@ -16,9 +16,12 @@ import atexit
 import sys
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
 from singer_sdk.singerlib import SingerMessageType
 from typing_extensions import override
+
+from tap_tiktok_ads.record_pages import Records, is_struct_page
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -26,6 +29,18 @@ if TYPE_CHECKING:
     from singer_sdk.singerlib import Message
 
 CHUNK_BYTES = 1 << 18
+
+# A RECORD message around a record structure (record_pages.py): `RecordMessage.to_dict`'s keys
+# in its order, `version` only when the stream has one, `time_extracted` encoded once a page.
+_MESSAGE_FIELDS = [("type", str), ("stream", str), ("record", Any)]
+_Message = msgspec.defstruct(
+    "RecordMessage", [*_MESSAGE_FIELDS, ("time_extracted", msgspec.Raw)], gc=False
+)
+_VersionedMessage = msgspec.defstruct(
+    "VersionedRecordMessage",
+    [*_MESSAGE_FIELDS, ("version", int), ("time_extracted", msgspec.Raw)],
+    gc=False,
+)
 
 
 class BufferedMsgSpecWriter(MsgSpecWriter):
@@ -50,7 +65,7 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
     def write_records(
         self,
         stream: str,
-        records: list[dict[str, Any]],
+        records: Records,
         version: int | None,
         time_extracted: dt.datetime,
     ) -> None:
@@ -62,11 +77,7 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
         """
         if not records:
             return
-        extra: dict[str, Any] = {} if version is None else {"version": version}
-        extra["time_extracted"] = time_extracted
-        lines = encoder.encode_lines(
-            [{"type": "RECORD", "stream": stream, "record": record, **extra} for record in records]
-        )
+        lines = encoded_lines(stream, records, version, time_extracted)
         if len(lines) < CHUNK_BYTES:
             self._pending += lines
             if len(self._pending) >= CHUNK_BYTES:
@@ -79,3 +90,23 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
         if self._pending:
             sys.stdout.buffer.write(self._pending)
             self._pending.clear()
+
+
+def encoded_lines(
+    stream: str, records: Records, version: int | None, time_extracted: dt.datetime
+) -> bytes:
+    """The page's RECORD messages, one JSON line each, from dicts or record structures."""
+    if is_struct_page(records):
+        extracted = msgspec.Raw(encoder.encode(time_extracted))
+        if version is None:
+            return encoder.encode_lines(
+                [_Message("RECORD", stream, record, extracted) for record in records]
+            )
+        return encoder.encode_lines(
+            [_VersionedMessage("RECORD", stream, record, version, extracted) for record in records]
+        )
+    extra: dict[str, Any] = {} if version is None else {"version": version}
+    extra["time_extracted"] = time_extracted
+    return encoder.encode_lines(
+        [{"type": "RECORD", "stream": stream, "record": record, **extra} for record in records]
+    )

@@ -53,6 +53,7 @@ from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
 from tap_tiktok_ads.prefetch import HeldBudget, OrderedPrefetcher, Peekable
 from tap_tiktok_ads.query_shapes import query_shape, shape_of_url
 from tap_tiktok_ads.query_size import QueryTooHeavy, audience_window_days
+from tap_tiktok_ads.record_pages import Records, values_of
 from tap_tiktok_ads.records import RowTyper
 from tap_tiktok_ads.report_definitions import (
     MAX_METRICS_PER_REQUEST,
@@ -736,7 +737,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         return days
 
     @override
-    def get_record_batches(self, context: Context | None) -> Iterable[list[dict[str, Any]]]:
+    def get_record_batches(self, context: Context | None) -> Iterable[Records]:
         """Typed records of one advertiser, page by page, window by window, moving the bookmark.
 
         Windows of this and the following advertisers are read ahead, so requests overlap,
@@ -774,7 +775,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
     def _pages_unless_refused(
         self, context: Context, reads: Peekable[WindowRead], requests: metrics.Counter
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[Records]:
         """The advertiser's records; after TikTok refused it, its other windows are skipped."""
         advertiser_id = context["advertiser_id"]
         pages = self._advertiser_pages(context, reads, requests)
@@ -784,7 +785,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
     def _advertiser_pages(
         self, context: Context, reads: Peekable[WindowRead], requests: metrics.Counter
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[Records]:
         """The records of one advertiser's planned windows, by page, bookmark moving after each."""
         advertiser_id = context["advertiser_id"]
         typer = self.typer
@@ -807,9 +808,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             if read.window is not None:
                 self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
 
-    def _window_pages_typed(
-        self, read: WindowRead, requests: metrics.Counter
-    ) -> Iterator[list[dict]]:
+    def _window_pages_typed(self, read: WindowRead, requests: metrics.Counter) -> Iterator[Records]:
         """A window's typed records by page; an audience window's IDs size the next windows."""
         advertiser_id, typer = read.advertiser_id, self.typer
         period = self._period_values(read.window) if read.window else {}
@@ -819,7 +818,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         for page in self._pages_of(read, requests):
             records = typer.records(advertiser_id, page, timezone, period)
             if ids is not None:
-                ids.update(record.get(id_dimension) for record in records)
+                ids.update(values_of(records, id_dimension))
             yield records
         if ids is not None and read.window is not None:
             self._observe_ids(advertiser_id, read.window, len(ids))
