@@ -12,6 +12,7 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from singer_sdk.plugin_base import PluginBase
 from typing_extensions import override
 
+from tap_tiktok_ads.catalog_text import catalog_text
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.custom_reports import parse_custom_reports
 from tap_tiktok_ads.deferred_maps import register_catalog
@@ -84,6 +85,12 @@ class TapTikTokAds(Tap):
         """The SDK's mapper; the maps of streams the catalog deselects wait until asked for."""
         PluginBase.setup_mapper(self)  # the first half of `Tap.setup_mapper` (pinned)
         register_catalog(self.mapper, self.catalog)
+
+    @property
+    @override
+    def catalog_json_text(self) -> str:
+        """The SDK's catalog, one line per stream, property and metadata entry (catalog_text.py)."""
+        return catalog_text(self.catalog_dict)
 
     @cached_property
     def runtime(self) -> Runtime:
