@@ -75,6 +75,7 @@ def test_videos_from_tiktoks_reference_example(monkeypatch) -> None:
     (request,) = server.asked("/file/video/ad/search/")
     assert request.query["advertiser_id"] == ADVERTISER
     assert request.query["page_size"] == "100"  # the endpoint's largest page
+    assert "fields" not in request.query  # the endpoint takes none: every field comes
     bookmark = result.state["bookmarks"]["videos"]["partitions"][0]["replication_key_value"]
     assert bookmark == moment
 

@@ -10,7 +10,9 @@ list and emits what changed since its bookmark; the bookmark moves once every ob
 advertiser was emitted, to the latest modification time seen (never past the clock).
 
 A field TikTok sends that a schema does not declare is kept (`tap_tiktok_ads.extra_fields`):
-each stream's schema is built with `with_extra_fields`.
+each stream's schema is built with `with_extra_fields`. None of these endpoints takes a `fields`
+parameter (Docs 1740050472224769, 1740052016789506, 1766324010279938; the Go SDK's models of
+`tt_video/list/`, `pixel/list/` and `dmp/custom_audience/list/`): TikTok sends every field.
 """
 
 from __future__ import annotations
