@@ -185,6 +185,8 @@ def expected_posts(data: FakeData) -> dict[tuple, dict[str, Any]]:
                 "user_info": row["user_info"],
                 "video_info": row["video_info"],
             }
+            if UNDOCUMENTED_FIELD in row:  # beside `item_info` in the answer: kept as sent
+                record["extra_fields"] = {UNDOCUMENTED_FIELD: row[UNDOCUMENTED_FIELD]}
             records[advertiser_id, row["item_info"]["item_id"]] = record
     return records
 

@@ -154,7 +154,11 @@ def test_a_refused_business_center_fails_alone(
 def test_a_field_the_schema_lacks_is_kept_in_extra_fields_and_said_once(
     fake_api: FakeTikTokApi, fake_data: FakeData, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The fake sends a field TikTok added after the transcription in every `bc_info`."""
+    """The fake sends a field added after the transcription in every `bc_info` and asset.
+
+    The Business Center's is kept in `extra_fields`; an asset's stays in its `advertisers`
+    entry (an object the schema declares), and each is said once.
+    """
     with caplog.at_level(logging.WARNING):
         result = run_tap(tap_config(fake_api, page_size=1), streams={"business_centers": None})
     assert "not found in catalog schema" not in caplog.text  # nothing dropped by the SDK
@@ -162,6 +166,10 @@ def test_a_field_the_schema_lacks_is_kept_in_extra_fields_and_said_once(
     sent = [c.row["bc_info"][UNDOCUMENTED_FIELD] for c in business_centers(fake_data)]
     assert len(sent) == len(records) > 1
     assert [r["extra_fields"] for r in records] == [{UNDOCUMENTED_FIELD: v} for v in sent]
+    held = [a for r in records for a in r["advertisers"]]
+    assert held
+    assert all(a[UNDOCUMENTED_FIELD] == f"value {a['relation_status']}" for a in held)
     warnings = [m for m in caplog.messages if m.startswith("business_centers: TikTok sent")]
-    assert len(warnings) == 1, warnings
-    assert UNDOCUMENTED_FIELD in warnings[0]
+    assert len(warnings) == 2, warnings
+    assert f"'{UNDOCUMENTED_FIELD}'" in warnings[0]
+    assert f"'advertisers.{UNDOCUMENTED_FIELD}'" in warnings[1]

@@ -305,6 +305,8 @@ def _post(data: FakeData, advertiser_id: str, number: int) -> dict[str, Any]:
             "identity_type": "AUTH_CODE",
         },
         "video_info": dict.fromkeys(video_info) if carousel else video_info,
+        # A member TikTok added after the transcription (see entity_fields), beside the others.
+        **({UNDOCUMENTED_FIELD: f"value {number}"} if number % 3 == 1 else {}),
     }
 
 

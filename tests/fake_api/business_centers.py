@@ -69,6 +69,8 @@ def _asset(advertiser_id: str, relation_type: str, status: str, owner: str) -> d
         "advertiser_account_type": "AUCTION",
         "advertiser_role": "ADMIN" if relation_type == "OWNER_BC" else "ANALYST",
         "owner_bc_name": owner,
+        # A field TikTok added after the transcription (see entity_fields).
+        UNDOCUMENTED_FIELD: f"value {status}",
     }
 
 
