@@ -61,6 +61,7 @@ class AdvertiserDirectory:
         self._settings = settings
         self._advertiser_failed = advertiser_failed
         self._advertisers: list[Advertiser] | None = None
+        self._ids: frozenset[str] = frozenset()
         self.info_rows: list[dict[str, Any]] = []
 
     @property
@@ -76,6 +77,10 @@ class AdvertiserDirectory:
             raise AdvertisersNotResolvedError(msg)
         return self._advertisers
 
+    def includes(self, advertiser_id: str) -> bool:
+        """Whether the advertiser is part of this run (resolved, not refused nor unknown)."""
+        return advertiser_id in self._ids
+
     def get(self, advertiser_id: str) -> Advertiser:
         """One advertiser by ID."""
         for advertiser in self.advertisers:
@@ -84,12 +89,28 @@ class AdvertiserDirectory:
         msg = f"advertiser {advertiser_id} is not part of this run"
         raise KeyError(msg)
 
-    def resolve(self, lookup: AdvertiserLookup, logger: logging.Logger) -> None:
-        """Look the advertisers up once, before the first advertiser stream syncs."""
-        if self._advertisers is None:
-            self._advertisers = self._resolve(lookup, logger)
+    def resolve(
+        self,
+        lookup: AdvertiserLookup,
+        logger: logging.Logger,
+        before_info: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        """Look the advertisers up once, before the first advertiser stream syncs.
 
-    def _resolve(self, lookup: AdvertiserLookup, logger: logging.Logger) -> list[Advertiser]:
+        `before_info` is told the advertiser IDs before their `advertiser/info/` request
+        goes: what needs no time zone or currency can start then (zone_free.py).
+        """
+        if self._advertisers is None:
+            advertisers = self._resolve(lookup, logger, before_info)
+            self._ids = frozenset(advertiser.advertiser_id for advertiser in advertisers)
+            self._advertisers = advertisers
+
+    def _resolve(
+        self,
+        lookup: AdvertiserLookup,
+        logger: logging.Logger,
+        before_info: Callable[[list[str]], None] | None,
+    ) -> list[Advertiser]:
         settings = self._settings
         errors = check_credentials(settings)
         if errors and settings.tiktok_accounts and not settings.access_token:
@@ -114,6 +135,8 @@ class AdvertiserDirectory:
             logger.info("The token is authorised for %d advertisers", len(ids))
         if settings.advertiser_shard:
             ids = _in_shard(ids, parse_shard(settings.advertiser_shard), logger)
+        if ids and before_info is not None:
+            before_info(ids)
         self.info_rows = lookup.info_rows(ids) if ids else []
         by_id = {str(row.get("advertiser_id")): row for row in self.info_rows}
         advertisers = []

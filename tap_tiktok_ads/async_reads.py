@@ -166,9 +166,13 @@ class AsyncReads:
                 self._parts[advertiser_id] = self._decide(advertiser_id)
         return self._parts[advertiser_id]
 
-    def _decide(self, advertiser_id: str) -> TaskPart | None:
-        plan = self.plan_of(advertiser_id)
-        end = plan.end
+    def may_read(self, plan: Any) -> bool:  # noqa: ANN401 - a ReadPlan
+        """Whether a task may read part of this plan (asked before the zone is known)."""
+        return not self.unusable and self._task_end(plan) >= plan.start
+
+    def _task_end(self, plan: Any) -> dt.date:  # noqa: ANN401 - a ReadPlan
+        """The plan's last day a task reads; before its first day when none does."""
+        end: dt.date = plan.end
         if self.stream.runtime.settings.report_mode == "auto":
             recent = local_today(plan.timezone) - dt.timedelta(days=RECENT_SYNC_DAYS)
             end = min(end, recent)
@@ -176,6 +180,11 @@ class AsyncReads:
                 end = min(end, plan.final_through)
             if (end - plan.start).days + 1 <= AUTO_MIN_DAYS:
                 end = plan.start - dt.timedelta(days=1)
+        return end
+
+    def _decide(self, advertiser_id: str) -> TaskPart | None:
+        plan = self.plan_of(advertiser_id)
+        end = self._task_end(plan)
         stored = self._stored().get(advertiser_id)
         if end < plan.start:
             if stored is not None:

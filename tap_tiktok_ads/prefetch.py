@@ -24,6 +24,11 @@ Two limits, kept apart because they answer different questions:
 
 Each `map` may always keep one task pending, so a result the consumer waits for is never
 held back by the others.
+
+A `map` may start before its consumer comes (`start_now`): while the run looks its advertisers
+up, the reads that do not depend on the answer are already in flight. Its tasks are pulled
+then, up to `width` or to the first `NOT_YET` (a task that cannot be made before the answer),
+and a pump thread starts them as the limits allow until the consumer takes over.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable
+    from collections.abc import Callable, Generator, Iterable, Iterator
     from concurrent.futures import Future, ThreadPoolExecutor
 
 T = TypeVar("T")
@@ -46,6 +51,9 @@ _R = TypeVar("_R")
 # While the consumer waits and no answer arrives, `limit` is read again this often: it grows
 # with the age of the oldest request before the first answers (latency.py).
 RECHECK_SECONDS = 0.05
+# What a task source yields when its next task cannot be made yet (it needs what the run is
+# still looking up): pulling stops there until the consumer asks for results.
+NOT_YET: Any = object()
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,7 @@ class _Run:
         # A task failed: its error ends this `map` when the consumer reaches it, so nothing
         # after it starts (after TikTok refused a token, no other request may leave).
         self.failed = False
+        self.consumed = False  # the consumer took over from the pump (`start_now`)
 
 
 class OrderedPrefetcher:
@@ -110,7 +119,9 @@ class OrderedPrefetcher:
         weights = list(self._tasks.values())
         in_flight = weights.count(None)
         limit = self._width if self._limit is None else self._limit()
-        if in_flight >= max(1, min(self._width, limit)):
+        # Before its consumer comes, a `start_now` map leaves one to the consumer's request.
+        width = self._width if run.consumed else self._width - 1
+        if in_flight >= max(1, min(width, limit)):
             return False
         if self._budget is None:
             return True
@@ -175,18 +186,35 @@ class OrderedPrefetcher:
             weights = [w for w in self._tasks.values() if w is not None]
         return len(weights), sum(weights)
 
-    def map(self, tasks: Iterable[Callable[[], _R]]) -> Generator[_R, None, None]:
+    def map(
+        self, tasks: Iterable[Callable[[], _R]], *, start_now: bool = False
+    ) -> Generator[_R, None, None]:
         """Each task's result, in the order of `tasks`; tasks are pulled lazily.
 
-        Closing the generator cancels the tasks not started yet: close it as soon as its
-        results are no longer wanted, not when it is garbage-collected.
+        With `start_now`, the first tasks are pulled now and start before the first result
+        is asked for (see the module's docstring). Closing the generator cancels the tasks
+        not started yet: close it as soon as its results are no longer wanted, not when it
+        is garbage-collected.
         """
         if self._executor is None or self._width == 1:
-            return (task() for task in tasks)
-        return self._ahead(self._executor, tasks)
+            return (task() for task in tasks if task is not NOT_YET)
+        results = self._ahead(self._executor, tasks, start_now=start_now)
+        if start_now:
+            next(results)  # up to the pump's start: from here `close` cancels the tasks
+        return results
+
+    def _pull(self, run: _Run, iterator: Iterator[Callable[[], Any]]) -> bool:
+        """Stage tasks up to `width` ahead, or to the end; whether a `NOT_YET` stopped it."""
+        while len(run.pending) + len(run.staged) < self._width:
+            task = next(iterator, None)
+            if task is None or task is NOT_YET:
+                return task is NOT_YET
+            with self._changed:
+                run.staged.append(task)
+        return False
 
     def _ahead(
-        self, executor: ThreadPoolExecutor, tasks: Iterable[Callable[[], _R]]
+        self, executor: ThreadPoolExecutor, tasks: Iterable[Callable[[], _R]], *, start_now: bool
     ) -> Generator[_R, None, None]:
         """`map` on the pool.
 
@@ -195,18 +223,27 @@ class OrderedPrefetcher:
         """
         run = _Run()
         iterator = iter(tasks)
+        pump: threading.Thread | None = None
         with self._changed:
             self._runs.append(run)
         try:
+            if start_now:
+                self._pull(run, iterator)
+                pump = threading.Thread(
+                    target=self._pump, args=(run, executor), name="prefetch-pump", daemon=True
+                )
+                pump.start()
+                yield None  # type: ignore[misc]  # `map` takes this one: not a result
+            with self._changed:
+                run.consumed = True
             while True:
-                while len(run.pending) + len(run.staged) < self._width and (
-                    task := next(iterator, None)
-                ):
-                    with self._changed:
-                        run.staged.append(task)
+                not_yet = self._pull(run, iterator)
                 self._start_staged(executor)
                 with self._changed:
                     if not run.pending:
+                        if not_yet:  # it would wait for itself
+                            msg = "a task source yielded NOT_YET to its consumer"
+                            raise RuntimeError(msg)
                         return
                     head = run.pending[0]
                     if not head.done():
@@ -222,8 +259,28 @@ class OrderedPrefetcher:
                 run.staged.clear()
                 for future in run.pending:
                     self._tasks.pop(future, None)
+                self._changed.notify_all()  # the pump, if any, ends
             for future in run.pending:  # outside `_changed`: a cancel runs its callback
                 future.cancel()
+            if pump is not None and pump is not threading.current_thread():
+                pump.join()
+
+    def _pump(self, run: _Run, executor: ThreadPoolExecutor) -> None:
+        """Start a `start_now` map's staged tasks until its consumer comes.
+
+        What the consumer's wait does (`limit` grows with the age of the oldest request), for
+        a consumer that is busy elsewhere: looking up what the later tasks need. The first
+        start waits one `RECHECK_SECONDS`, so that the consumer's own request goes first.
+        """
+        while True:
+            with self._changed:
+                self._changed.wait(RECHECK_SECONDS)
+                if run.consumed or run not in self._runs or not run.staged:
+                    return
+            try:
+                self._start_staged(executor)
+            except RuntimeError:  # the pool was shut down: the run is ending
+                return
 
 
 class Peekable(Generic[T]):

@@ -59,6 +59,7 @@ class TapTikTokAds(Tap):
     name = "tap-tiktok-ads"
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = BufferedMsgSpecWriter
+    _reads_early = True  # see `resolve_advertisers`
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -151,6 +152,7 @@ class TapTikTokAds(Tap):
     ) -> bool:
         """The SDK's connection test syncs every stream (or these): resolve for them first."""
         streams = list(self.streams.values() if streams is None else streams)
+        self._reads_early = False  # a record or so per stream: nothing read ahead for them
         self.resolve_advertisers(streams)
         return super().run_sync_dry_run(dry_run_record_limit, streams)
 
@@ -158,7 +160,10 @@ class TapTikTokAds(Tap):
         """Look the run's advertisers up once, before the first stream syncs.
 
         Only when one of `streams` reads advertisers: a run of organic streams alone sends
-        no advertiser request. A refused advertiser fails alone, as in any stream.
+        no advertiser request. A refused advertiser fails alone, as in any stream. In a
+        sync (not the SDK's connection test), the first report stream reads what needs no
+        time zone while the advertisers are looked up (zone_free.py); a failed lookup ends
+        those reads.
         """
         if not any(isinstance(s, TikTokStream) and s.needs_advertisers for s in streams):
             return
@@ -170,7 +175,13 @@ class TapTikTokAds(Tap):
         lookup = StreamAdvertiserLookup(
             AuthorizedAdvertisersStream(self, self.runtime), info, centers.assets
         )
-        self.runtime.directory.resolve(lookup, info.logger)
+        early = next((s for s in streams if isinstance(s, ReportStream)), None)
+        before_info = early.read_early if self._reads_early and early is not None else None
+        try:
+            self.runtime.directory.resolve(lookup, info.logger, before_info)
+        except BaseException:
+            self.runtime.close()
+            raise
 
     @classmethod
     @override

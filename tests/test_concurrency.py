@@ -185,3 +185,56 @@ def test_the_next_advertisers_requests_start_before_the_last_answer_of_one_arriv
     first, second, third = arrivals.values()
     assert min(second) < max(first) + latency
     assert min(third) < max(second) + latency
+
+
+INFO = "advertiser/info/"
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_report_requests_go_while_the_advertisers_time_zones_are_looked_up(fake_api) -> None:
+    """The windows no time zone changes do not wait for `advertiser/info/` (zone_free.py).
+
+    With `end_date` today, the window with today waits for the zone, and so do the next
+    advertisers' windows (results come in order). Output and state are those of a
+    one-request-at-a-time run, which reads nothing before the zones are known.
+    """
+    latency = 0.5
+    fake_api.latency_seconds = latency
+    base = tap_config(
+        fake_api, start_date="2026-09-01", end_date="today", max_requests_per_second=10
+    )
+    streams = {"ad_report_daily": ["ad_id", "stat_time_day", "spend"]}
+    sequential = run_tap(base | {"max_concurrency": 1}, streams=streams)
+    fake_api.log.clear()
+    early = run_tap(base, streams=streams)
+    info = next(r for r in fake_api.requests if r.path == INFO)
+    reports = [r for r in fake_api.requests if r.path == REPORT]
+    assert len(reports) == 9  # 3 advertisers x 3 windows: nothing read twice
+    before = [r for r in reports if r.monotonic < info.monotonic + latency]
+    first = fake_api.data.advertiser_ids()[0]
+    # Today is 2026-11-20 at UTC-12 and the 21st at UTC+14: the third window waits.
+    zone_free = {(first, "2026-09-30"), (first, "2026-10-30")}
+    assert before
+    assert {(r.params["advertiser_id"], r.params["end_date"]) for r in before} <= zone_free
+    assert messages_without_time(early) == messages_without_time(sequential)
+    assert early.state == sequential.state
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_refused_lookup_ends_the_reads_started_while_it_was_in_flight(fake_api) -> None:
+    """A token TikTok refuses: the lookup fails the run, the reads read early stop with it."""
+    fake_api.latency_seconds = 0.5
+    config = tap_config(
+        fake_api, access_token="not-a-token", max_requests_per_second=10, max_concurrency=4
+    )
+    threads_before = set(threading.enumerate())
+    _, error = run_until_failure(config, streams={"ad_report_daily": ["spend"]})
+    assert "40105" in str(error)
+    assert "advertiser/info/" in str(error)
+    sent = fake_api.count()
+    time.sleep(1.0)
+    assert fake_api.count() == sent  # no request after the failure
+    # Read early, within `max_concurrency` with the lookup's own request.
+    assert 1 <= fake_api.count(REPORT) <= 3
+    workers = set(threading.enumerate()) - threads_before
+    assert not [t.name for t in workers if t.name.startswith(("tiktok", "prefetch"))]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_tiktok_ads.latency import LatencyGauge
-from tap_tiktok_ads.prefetch import HeldBudget, OrderedPrefetcher, Peekable
+from tap_tiktok_ads.prefetch import NOT_YET, HeldBudget, OrderedPrefetcher, Peekable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -318,3 +318,78 @@ def test_nothing_starts_after_a_task_failed() -> None:
         with pytest.raises(RuntimeError, match="40105"):
             next(results)
     assert sorted(started) == [0, 1]
+
+
+def _until(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_map_started_now_reads_before_its_consumer_comes_up_to_not_yet() -> None:
+    """While the run looks its advertisers up, the reads that need no answer are in flight."""
+    started: list[int] = []
+    answered = threading.Event()  # the lookup the later tasks need
+
+    def tasks() -> Iterator[Callable[[], int]]:
+        yield from (_task(i, 0.0, started) for i in range(3))
+        while not answered.is_set():
+            yield NOT_YET
+        yield from (_task(i, 0.0, started) for i in range(3, 6))
+
+    with ThreadPoolExecutor(4) as executor:
+        results = OrderedPrefetcher(executor, 8).map(tasks(), start_now=True)
+        assert _until(lambda: len(started) == 3)  # nobody asked for a result yet
+        time.sleep(0.2)
+        assert sorted(started) == [0, 1, 2]  # nothing past NOT_YET
+        answered.set()
+        assert list(results) == list(range(6))
+
+
+def test_before_its_consumer_comes_a_map_leaves_it_one_request_of_the_width() -> None:
+    """`max_concurrency` holds with the consumer's own request (the lookup) in flight."""
+    started: list[int] = []
+    release = threading.Event()
+
+    def task(value: int) -> Callable[[], int]:
+        def run() -> int:
+            started.append(value)
+            release.wait(5)
+            return value
+
+        return run
+
+    with ThreadPoolExecutor(4) as executor:
+        results = OrderedPrefetcher(executor, 3).map((task(i) for i in range(6)), start_now=True)
+        assert _until(lambda: len(started) == 2)
+        time.sleep(0.2)
+        assert len(started) == 2
+        release.set()
+        assert list(results) == list(range(6))  # then the consumer's width is the whole 3
+
+
+def test_a_map_started_now_and_closed_before_its_consumer_came_starts_nothing_more() -> None:
+    """A failed lookup ends the reads started for it: the run is over."""
+    started: list[int] = []
+    release = threading.Event()
+
+    def task(value: int) -> Callable[[], int]:
+        def run() -> int:
+            started.append(value)
+            release.wait(5)
+            return value
+
+        return run
+
+    threads_before = set(threading.enumerate())
+    with ThreadPoolExecutor(4) as executor:
+        results = OrderedPrefetcher(executor, 4, lambda: 1).map(
+            (task(i) for i in range(6)), start_now=True
+        )
+        assert _until(lambda: len(started) == 1)
+        results.close()
+        release.set()
+        time.sleep(0.2)
+    assert started == [0]
+    assert not [t for t in set(threading.enumerate()) - threads_before if t.is_alive()]

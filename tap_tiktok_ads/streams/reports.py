@@ -18,6 +18,7 @@ from singer_sdk import metrics
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
+from tap_tiktok_ads.advertisers import Advertiser
 from tap_tiktok_ads.async_reads import AsyncReads
 from tap_tiktok_ads.audience_windows import AudienceSizer, sized_windows
 from tap_tiktok_ads.batched_records import PageBatchedStream
@@ -50,7 +51,7 @@ from tap_tiktok_ads.id_batches import (
 )
 from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
 from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
-from tap_tiktok_ads.prefetch import HeldBudget, OrderedPrefetcher, Peekable
+from tap_tiktok_ads.prefetch import NOT_YET, HeldBudget, OrderedPrefetcher, Peekable
 from tap_tiktok_ads.query_shapes import query_shape, shape_of_url
 from tap_tiktok_ads.query_size import QueryTooHeavy, audience_window_days
 from tap_tiktok_ads.record_pages import Records, values_of
@@ -63,6 +64,7 @@ from tap_tiktok_ads.report_definitions import (
 )
 from tap_tiktok_ads.run_log import read_plan_words
 from tap_tiktok_ads.streams.heavy_queries import CountsHeavyQueries
+from tap_tiktok_ads.zone_free import zone_free_windows
 
 _T = TypeVar("_T")
 NO_PAGE = Page([], 0)  # a window not read
@@ -79,8 +81,6 @@ if TYPE_CHECKING:
     import requests
     from singer_sdk import singerlib
     from singer_sdk.helpers.types import Context
-
-    from tap_tiktok_ads.advertisers import Advertiser
 
 
 @dataclass(frozen=True)
@@ -632,7 +632,19 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             HeldBudget(READ_AHEAD_VALUES, values, self.runtime.settings.page_size * columns),
         )
 
-    def _planned_reads(self, advertiser_ids: list[str]) -> Peekable[WindowRead]:
+    def read_early(self, advertiser_ids: list[str]) -> None:
+        """Start the reads no time zone changes while the run looks its advertisers up.
+
+        The zones come with `advertiser/info/`, one latency after it is sent; the windows
+        every zone reads (zone_free.py) need not wait. Their pages wait for this stream's
+        turn; the reads of an advertiser the lookup leaves out are dropped.
+        """
+        if self._reads is None and not self._sized_by_ids:
+            self._reads = self._planned_reads(advertiser_ids, early=True)
+
+    def _planned_reads(
+        self, advertiser_ids: list[str], *, early: bool = False
+    ) -> Peekable[WindowRead]:
         """First pages of these advertisers' windows, in order, read ahead on the pool."""
         # Computed once here, before worker threads read them.
         _ = self.metric_chunks, self.typer, self._path_url
@@ -642,10 +654,54 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
         def tasks() -> Iterator[Callable[[], WindowRead]]:
             for advertiser_id in advertiser_ids:
-                for window in self._windows_of(advertiser_id):
-                    yield functools.partial(self._read_window, advertiser_id, window)
+                for window in self._windows_to_read(advertiser_id):
+                    not_yet = window is NOT_YET  # the advertisers are still being looked up
+                    yield (
+                        NOT_YET
+                        if not_yet
+                        else functools.partial(self._read_window, advertiser_id, window)
+                    )
 
-        return Peekable(self._prefetcher.map(tasks()))
+        return Peekable(self._prefetcher.map(tasks(), start_now=early))
+
+    def _windows_to_read(self, advertiser_id: str) -> Iterator[DateWindow | None]:
+        """The advertiser's windows; before its time zone is known, the zone-free ones first.
+
+        Then `NOT_YET` until the run knows its advertisers, and the rest of the plan, if the
+        advertiser is part of the run.
+        """
+        directory = self.runtime.directory
+        early: list[DateWindow | None] = []
+        if not directory.resolved:
+            early, complete = zone_free_windows(
+                functools.partial(self._windows_in_zone, advertiser_id)
+            )
+            yield from early
+            if complete:
+                return
+            while not directory.resolved:
+                yield NOT_YET
+        if not directory.includes(advertiser_id):
+            return
+        planned = self._windows_of(advertiser_id)
+        if list(itertools.islice(planned, len(early))) != early:
+            msg = f"{self.name}: the windows read before advertiser {advertiser_id}'s time zone "
+            raise RuntimeError(msg + "was known are not its plan's (a bug in the tap)")
+        yield from planned
+
+    def _windows_in_zone(self, advertiser_id: str, timezone: str) -> list[Any]:
+        """The advertiser's windows if its time zone were `timezone` (zone_free.py).
+
+        Where an asynchronous report task may read part of the plan (`report_mode`), a
+        marker of its own instead: the sync windows then wait for the zone.
+        """
+        if self.definition.granularity is Granularity.LIFETIME:
+            return [None]
+        bookmark = self.resume_bookmark({"advertiser_id": advertiser_id})
+        plan = self.plan(Advertiser(advertiser_id, timezone), bookmark)
+        if self.async_reads.may_read(plan):
+            return [object()]
+        return list(self.read_windows(plan))
 
     def _windows_of(self, advertiser_id: str) -> Iterator[DateWindow | None]:
         if self.definition.granularity is Granularity.LIFETIME:
@@ -767,6 +823,9 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if self._reads is None:
             self._reads = self._planned_reads([p["advertiser_id"] for p in self.partitions or []])
         head = self._reads.peek()
+        while head is not None and not self.runtime.directory.includes(head.advertiser_id):
+            self._reads.take()  # read before the lookup left its advertiser out of the run
+            head = self._reads.peek()
         if head is None or head.advertiser_id != advertiser_id:
             # Not the partition order planned for: read this advertiser on its own.
             self._reads.close()
