@@ -3,7 +3,8 @@
 Videos and images are incremental on `modify_time`: neither search endpoint filters by it, and
 each lists at most the 10,000 most recently modified assets (Docs 1740050472224769,
 1740052016789506), so each run reads the list and emits the assets modified since the bookmark
-(see `account_objects`). Portfolios and posts carry no modification time: full table.
+(see `account_objects`). Portfolios and posts carry no modification time: full table. A field
+TikTok sends beyond a schema is kept in `extra_fields` (`tap_tiktok_ads.extra_fields`).
 """
 
 from __future__ import annotations

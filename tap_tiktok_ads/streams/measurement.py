@@ -3,7 +3,8 @@
 The reference pages (Doc 1740858697598978 "Get pixels", Doc 1739940506015746 "Get all
 audiences") are not among the pages stored with this project; the parameters and fields here
 are those of the Go SDK's transcription of them (bububa/tiktok-business, `model/pixel`,
-`model/dmp/customaudience`) and of TikTok's own SDK (tiktok/tiktok-business-api-sdk).
+`model/dmp/customaudience`) and of TikTok's own SDK (tiktok/tiktok-business-api-sdk). A field
+TikTok sends beyond them is kept in `extra_fields` (`tap_tiktok_ads.extra_fields`).
 """
 
 from __future__ import annotations
