@@ -12,6 +12,7 @@ import pytest
 from tap_tiktok_ads.runtime import SyncStats
 from tap_tiktok_ads.transport import Redactor
 from tests.conftest import run_cli, run_tap, run_until_failure, tap_config
+from tests.fake_api.request import ApiError, ApiRequest
 
 STREAMS = {
     "ad_report_daily": None,
@@ -69,10 +70,21 @@ def fatal_while_others_retry(api) -> dict:
     """The first advertiser's token is refused while every other report request keeps failing.
 
     The refusal stops the run; the other advertisers' windows, read ahead on the pool, are
-    retrying then with a budget far longer than the test may take.
+    retrying then with a budget far longer than the test may take. The refusal waits (up to
+    2 s) for their first failure: on a loaded machine it could otherwise end the run before
+    their first request left, and there would be nothing in flight to stop.
     """
-    api.faults.refuse_advertiser(api.data.advertiser_ids()[0], 40105, path=REPORT)
-    api.faults.fail_rate(1.0, codes=(50002,), path=REPORT)
+    refused = str(api.data.advertiser_ids()[0])
+
+    def answer(request: ApiRequest) -> dict:
+        if str(request.params.get("advertiser_id")) != refused:
+            raise ApiError(50002, "Error processing the request, please try again later.")
+        deadline = time.monotonic() + 2
+        while not api.count(REPORT, code=50002) and time.monotonic() < deadline:
+            api.pause(0.01)
+        raise ApiError(40105, f"No permission to operate advertiser {refused}.")
+
+    api.register(REPORT, answer)
     return tap_config(
         api,
         max_concurrency=4,
