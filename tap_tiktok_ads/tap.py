@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
@@ -162,8 +163,9 @@ class TapTikTokAds(Tap):
         Only when one of `streams` reads advertisers: a run of organic streams alone sends
         no advertiser request. A refused advertiser fails alone, as in any stream. In a
         sync (not the SDK's connection test), the first report stream reads what needs no
-        time zone while the advertisers are looked up (zone_free.py); a failed lookup ends
-        those reads.
+        time zone while the advertisers are looked up (zone_free.py), and each next one
+        once the previous one asked for all of its windows; a failed lookup ends those
+        reads.
         """
         if not any(isinstance(s, TikTokStream) and s.needs_advertisers for s in streams):
             return
@@ -175,8 +177,10 @@ class TapTikTokAds(Tap):
         lookup = StreamAdvertiserLookup(
             AuthorizedAdvertisersStream(self, self.runtime), info, centers.assets
         )
-        early = next((s for s in streams if isinstance(s, ReportStream)), None)
-        before_info = early.read_early if self._reads_early and early is not None else None
+        reports = [s for s in streams if isinstance(s, ReportStream)] if self._reads_early else []
+        for stream, following in itertools.pairwise(reports):
+            stream.next_reports = following
+        before_info = reports[0].read_early if reports else None
         try:
             self.runtime.directory.resolve(lookup, info.logger, before_info)
         except BaseException:

@@ -250,3 +250,27 @@ def test_a_refused_lookup_ends_the_reads_started_while_it_was_in_flight(fake_api
     assert 1 <= fake_api.count(REPORT) <= 3
     workers = set(threading.enumerate()) - threads_before
     assert not [t.name for t in workers if t.name.startswith(("tiktok", "prefetch"))]
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_the_next_report_streams_requests_start_before_the_last_answer_of_one_arrives(
+    fake_api,
+) -> None:
+    """No drain at report stream boundaries: the next stream's reads start ahead too."""
+    latency = 0.4
+    fake_api.latency_seconds = latency
+    config = tap_config(fake_api, start_date="2026-10-01", max_requests_per_second=10)
+    run_tap(
+        config,
+        streams={
+            "campaign_report_daily": ["campaign_id", "stat_time_day", "spend"],
+            "ad_report_daily": ["ad_id", "stat_time_day", "spend"],
+        },
+    )
+    arrivals: dict[str, list[float]] = {}
+    for request in fake_api.requests:
+        if request.path == REPORT:
+            arrivals.setdefault(request.params["data_level"], []).append(request.monotonic)
+    assert [len(times) for times in arrivals.values()] == [6, 6]  # 3 advertisers x 2 windows
+    first, second = arrivals.values()
+    assert min(second) < max(first) + latency

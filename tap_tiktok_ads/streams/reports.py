@@ -134,6 +134,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         self._retired_metrics: set[str] = set()  # refused by TikTok during this run
         self._retired_lock = threading.Lock()
         self._reads: Peekable[WindowRead] | None = None
+        # The report stream that syncs next: its reads start once this one's are all asked.
+        self.next_reports: ReportStream | None = None
         self.replication_key = definition.replication_key  # type: ignore[assignment]
 
     # --- schema and selection -------------------------------------------------------
@@ -661,6 +663,11 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                         if not_yet
                         else functools.partial(self._read_window, advertiser_id, window)
                     )
+            while not self.runtime.directory.resolved:
+                yield NOT_YET
+            if self.next_reports is not None:  # no drain between two report streams
+                following = self.next_reports
+                following.read_early([p["advertiser_id"] for p in following.partitions or []])
 
         return Peekable(self._prefetcher.map(tasks(), start_now=early))
 
