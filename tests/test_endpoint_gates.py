@@ -11,8 +11,10 @@ gate on time: two requests within the quota's second.
 
 The HTTP tests pause the general limiter as TikTok's throttling does (`slow_down`) and
 send several requests to one gated endpoint at once, with requests to other endpoints in
-between; the fake (tests/fake_api/report_tasks.py, throttle.py) records when each arrived and
-refuses what TikTok would. The unit tests run on a fake clock.
+between; the quota must hold where the tap sends them (send_moments.py), and at the fake
+(tests/fake_api/report_tasks.py, throttle.py), which records when each arrived and refuses
+what TikTok would, within the lag of its stamps on a loaded machine. The unit tests run on
+a fake clock.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from tap_tiktok_ads.runtime import Runtime
 from tap_tiktok_ads.settings import Settings
 from tap_tiktok_ads.transport import RunStoppedError
 from tests.conftest import tap_config
+from tests.send_moments import DELIVERY_SKEW, most_within, record_sends
 from tests.test_gmv_max_quota import FakeClock
 
 if TYPE_CHECKING:
@@ -79,20 +82,11 @@ def _arrivals(api: FakeTikTokApi, path: str) -> list[float]:
     return sorted(record.monotonic for record in api.log.snapshot() if record.path == path)
 
 
-def _most_within_one_second(times: list[float]) -> int:
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= 1.0:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 def test_task_creations_reach_tiktok_a_second_apart_after_a_pause(
-    fake_api: FakeTikTokApi,
+    fake_api: FakeTikTokApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Three creations at once, the general limiter paused for 0.8 s: counted at the gate,
-    the second would arrive 0.25 s after the first (1.05 s after the gate, 0.8 s of pause)."""
+    the second would leave 0.25 s after the first (1.05 s after the gate, 0.8 s of pause)."""
     runtime = _runtime(fake_api)
     session, advertisers = runtime.session, fake_api.data.advertiser_ids()
     headers = {"Access-Token": fake_api.token}
@@ -108,10 +102,12 @@ def test_task_creations_reach_tiktok_a_second_apart_after_a_pause(
     session.get(f"{fake_api.base_url}/{OTHER}", headers=headers, timeout=10)  # a connection
     fake_api.log.clear()
     runtime.limiter.slow_down()
-
+    sends = record_sends(monkeypatch)
     answers: list[dict[str, Any]] = []
+    creating: set[int] = set()
 
     def create() -> None:
+        creating.add(threading.get_ident())
         url = f"{fake_api.base_url}/{CREATE}"
         answers.append(session.post(url, json=body, headers=headers, timeout=10).json())
 
@@ -120,19 +116,26 @@ def test_task_creations_reach_tiktok_a_second_apart_after_a_pause(
         session.get(f"{fake_api.base_url}/{OTHER}", params=params, headers=headers, timeout=10)
 
     _send_together([create] * 3 + [other] * 3)
+    sent = sorted(moment for moment, thread in sends if thread in creating)
+    assert len(sent) == 3
+    sent_gaps = [later - earlier for earlier, later in itertools.pairwise(sent)]
+    assert min(sent_gaps) >= 1.0 / CREATE_PER_SECOND, sent_gaps
     creations = _arrivals(fake_api, CREATE)
     assert len(creations) == 3
     gaps = [later - earlier for earlier, later in itertools.pairwise(creations)]
-    assert min(gaps) >= 1.0 / CREATE_PER_SECOND, gaps
-    assert [answer["code"] for answer in answers] == [0, 0, 0], answers
-    assert fake_api.report_tasks.refusals == []
+    assert min(gaps) >= 1.0 / CREATE_PER_SECOND - DELIVERY_SKEW, gaps
+    # The fake refuses (as TikTok would) a creation that arrived within 1 s of the previous
+    # one: possible only if the load delayed that one's arrival more than the tap's margin.
+    refused = [answer for answer in answers if answer["code"] != 0]
+    assert len(refused) == len(fake_api.report_tasks.refusals), answers
+    assert not refused or min(gaps) < 1.0 / CREATE_PER_SECOND, answers
     # The other endpoint's requests did not queue behind the held creations.
     assert max(_arrivals(fake_api, OTHER)) < creations[1]
     runtime.close()
 
 
 def test_a_gmv_max_burst_after_a_pause_stays_within_eight_a_second(
-    fake_api: FakeTikTokApi,
+    fake_api: FakeTikTokApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Twelve report requests at once, the general limiter paused: counted at the gate, the
     eight passed within 0.875 s would leave together after the pause, with the ninth."""
@@ -142,16 +145,21 @@ def test_a_gmv_max_burst_after_a_pause_stays_within_eight_a_second(
     session.get(f"{fake_api.base_url}/{OTHER}", headers=headers, timeout=10)
     fake_api.log.clear()
     runtime.limiter.slow_down()
+    sends = record_sends(monkeypatch)
 
     def report() -> None:
         url = f"{fake_api.base_url}/{GMV_REPORT}"
         session.get(url, params=params, headers=headers, timeout=10)
 
     _send_together([report] * 12)
+    assert len(sends) == 12
+    assert most_within([moment for moment, _ in sends], 1.0) <= GMV_PER_SECOND
     arrivals = _arrivals(fake_api, GMV_REPORT)
     assert len(arrivals) == 12
-    assert _most_within_one_second(arrivals) <= GMV_PER_SECOND
-    assert fake_api.count(GMV_REPORT, code=40016) == 0
+    assert most_within(arrivals, 1.0 - DELIVERY_SKEW) <= GMV_PER_SECOND
+    # Refused (as TikTok would) only if the load bunched the arrivals beyond the quota.
+    refused = fake_api.count(GMV_REPORT, code=40016)
+    assert not refused or most_within(arrivals, 1.0) > GMV_PER_SECOND
     runtime.close()
 
 
