@@ -162,6 +162,8 @@ def expected_portfolios(data: FakeData) -> dict[tuple, dict[str, Any]]:
     for advertiser_id, rows in asset_world(data).portfolios.items():
         for row in rows:
             record: dict[str, Any] = {**row, "advertiser_id": advertiser_id}
+            if UNDOCUMENTED_FIELD in record:  # kept as sent, beside the declared fields
+                record["extra_fields"] = {UNDOCUMENTED_FIELD: record.pop(UNDOCUMENTED_FIELD)}
             if "sticker_param" in row:
                 cutoff = rfc3339(row["sticker_param"]["cutoff_time"])
                 record["sticker_param"] = {**row["sticker_param"], "cutoff_time": cutoff}

@@ -148,7 +148,9 @@ def _portfolio(  # noqa: PLR0911 - one return per kind
     """One portfolio of one of the eight kinds whose fields the reference describes."""
     h = hash_ints(data.spec.seed, text_key(advertiser_id), number, 5)
     portfolio_id = str(7_400_000_000_000_000_000 + h % 10**18)
+    newer = {UNDOCUMENTED_FIELD: f"value {number}"} if number % 3 == 1 else {}
     base = {
+        **newer,  # a field TikTok added after the transcription, on some (see entity_fields)
         "creative_portfolio_id": portfolio_id,
         "creative_portfolio_preview_url": f"https://example.com/portfolio/{portfolio_id}.png",
     }

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 from tests.fake_api.gmv_max_rules import (
     CAMPAIGN_STATUSES,
     DEFAULT_PAGE_SIZE,
@@ -173,6 +174,8 @@ def _store_record(advertiser_id: str, store_id: str, number: int, *, available: 
     """A `store_list` entry with the fields Doc 1822001044479041 lists."""
     bc_id = _id(text_key(advertiser_id), 99)
     return {
+        # A field TikTok added after the transcription, on some (see entity_fields).
+        **({UNDOCUMENTED_FIELD: f"value {number}"} if number == 0 else {}),
         "store_id": store_id,
         "is_gmv_max_available": available,
         "store_authorized_bc_id": bc_id,
@@ -218,6 +221,8 @@ def _campaign(spec: DataSpec, store: Store, number: int) -> ShopCampaign:
         if deleted
         else ("CAMPAIGN_STATUS_ENABLE" if enabled else "CAMPAIGN_STATUS_DISABLE"),
         "roi_protection_compensation_status": "NOT_ELIGIBLE",
+        # A field TikTok added after the transcription, on some (see entity_fields).
+        **({UNDOCUMENTED_FIELD: f"value {number}"} if number == 0 else {}),
     }
     attributes = {
         "campaign_id": campaign_id,
