@@ -19,6 +19,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_tiktok_ads.advertisers import Advertiser
+from tap_tiktok_ads.answer_body import reads_whole_body
 from tap_tiktok_ads.async_reads import AsyncReads
 from tap_tiktok_ads.audience_windows import AudienceSizer, sized_windows
 from tap_tiktok_ads.batched_records import PageBatchedStream
@@ -302,6 +303,11 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             ]
         batch = context.get("id_batch")
         return params if batch is None else batch_params(params, batch, definition.level)
+
+    @override
+    def build_prepared_request(self, *args: Any, **kwargs: Any) -> requests.PreparedRequest:
+        """The SDK's request; its answer (MBs for a report page) read in one call."""
+        return reads_whole_body(super().build_prepared_request(*args, **kwargs))
 
     @override
     def validate_response(self, response: requests.Response) -> None:
