@@ -9,7 +9,8 @@
 - `POST report/task/cancel/` (Doc 1803615367145537): a QUEUING or PROCESSING task.
 
 Every call goes through the stream's session (the run's rate limit, and for creations their
-own: 1 QPS and 4,500 a day per app, `quotas.py`), its retries and its envelope checks.
+own: 1 QPS and 4,500 a day per app, `quotas.py`, and a second from the previous creation's
+answer, `task_quota.py`), its retries and its envelope checks.
 """
 
 from __future__ import annotations
@@ -97,13 +98,15 @@ class ReportTaskClient:
         creation is asked again (within the retry budget). TikTok lists no tasks, so the first
         one, if TikTok made it, cannot be found; it is never read and expires after 30 days
         (Doc 1740302766489602). With no creation left this hour, the range is read with sync
-        requests (the caller's fallback).
+        requests (the caller's fallback). Attempts take turns, a second from the previous
+        answer (`TaskQuota.turn`), so that no network delay brings two within TikTok's second.
         """
         quota = self.stream.runtime.task_quota
         if not quota.reserve(advertiser_id):
             raise TikTokFatalError(QUOTA_SPENT, where=CREATE_PATH)
         try:
-            return self._send(prepared, CREATE_PATH)
+            with quota.turn(self.stream.runtime.stopping):
+                return self._send(prepared, CREATE_PATH)
         except (requests_exceptions.ConnectTimeout, HostRefusedError, RunStoppedError):
             quota.release(advertiser_id)  # never reached TikTok
             raise

@@ -16,6 +16,8 @@ import logging
 import os
 import signal
 import subprocess
+import threading
+import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,7 @@ from tap_tiktok_ads.report_csv import ReportFileError, check_file, country_code,
 from tap_tiktok_ads.settings import check_settings
 from tests.conftest import NOW, _tap, catalog_for, cli_command, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
+from tests.fake_api import server as fake_server
 from tests.truth import REPORTS, expected_report_records
 
 if TYPE_CHECKING:
@@ -160,6 +163,36 @@ def test_auto_reads_a_long_first_sync_with_tasks_and_recent_days_with_sync(api, 
     assert api.report_tasks.refusals == []
     gaps = [b.time - a.time for a, b in itertools.pairwise(creates)]
     assert all(gap >= 1.0 for gap in gaps)  # 1 QPS per app (Doc 1740302766489602)
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_a_creation_delayed_on_its_way_does_not_bring_the_next_within_a_second(
+    api, data, monkeypatch
+) -> None:
+    """TikTok counts 1 QPS per app at arrival (Doc 1740302766489602): the first creation
+    reaches the fake 0.4 s after it left (as a slow network or a loaded machine delays it);
+    spaced from its send (1.05 s), the second would arrive 0.65 s after it and be refused."""
+    first_delayed = threading.Event()
+    answer = fake_server.dispatch
+
+    def delayed(api_: FakeTikTokApi, method: str, target: str, *args: Any) -> Any:
+        if target.endswith(CREATE) and not first_delayed.is_set():
+            first_delayed.set()
+            time.sleep(0.4)
+        return answer(api_, method, target, *args)
+
+    monkeypatch.setattr(fake_server, "dispatch", delayed)
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), report_mode="async"
+    )
+    result = run_tap(config, streams=selection("ad_report_daily"))
+    creates = calls(api, CREATE)
+    assert first_delayed.is_set()
+    assert api.report_tasks.refusals == []
+    assert len(creates) == len(data.advertiser_ids()) == 2
+    assert creates[1].monotonic - creates[0].monotonic >= 1.0
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    assert records == ordered(truth(data, "ad_report_daily", END, START), "ad_report_daily")
 
 
 @pytest.mark.usefixtures("frozen_now")
