@@ -162,10 +162,10 @@ class TapTikTokAds(Tap):
 
         Only when one of `streams` reads advertisers: a run of organic streams alone sends
         no advertiser request. A refused advertiser fails alone, as in any stream. In a
-        sync (not the SDK's connection test), the first report stream reads what needs no
-        time zone while the advertisers are looked up (zone_free.py), and each next one
-        once the previous one asked for all of its windows; a failed lookup ends those
-        reads.
+        sync (not the SDK's connection test), a report stream synced first reads what needs
+        no time zone while the advertisers are looked up (zone_free.py), and a report stream
+        synced right after another once that one asked for all of its windows; a failed
+        lookup ends those reads.
         """
         if not any(isinstance(s, TikTokStream) and s.needs_advertisers for s in streams):
             return
@@ -177,10 +177,14 @@ class TapTikTokAds(Tap):
         lookup = StreamAdvertiserLookup(
             AuthorizedAdvertisersStream(self, self.runtime), info, centers.assets
         )
-        reports = [s for s in streams if isinstance(s, ReportStream)] if self._reads_early else []
-        for stream, following in itertools.pairwise(reports):
-            stream.next_reports = following
-        before_info = reports[0].read_early if reports else None
+        # Only where the stream synced just before cannot change what a report stream asks
+        # (the `ads` stream counts the ads that decide ID batches: id_batches.py).
+        order = [s for s in streams if not isinstance(s, AdvertisersStream)]
+        order = order if self._reads_early else []
+        for stream, following in itertools.pairwise(order):
+            if isinstance(stream, ReportStream) and isinstance(following, ReportStream):
+                stream.next_reports = following
+        before_info = order[0].read_early if order and isinstance(order[0], ReportStream) else None
         try:
             self.runtime.directory.resolve(lookup, info.logger, before_info)
         except BaseException:
