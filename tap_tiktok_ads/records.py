@@ -10,8 +10,11 @@ builder): the usual values, digit strings and `"-"`, are typed by the built-ins 
 `float` inline, without a Python call per value. Any row it does not take as it is (a null,
 a missing metric, `"5,830"`, `"1.18%"`, a JSON number, NaN or an infinity) is typed again by
 the per-value converters, so both paths give the same record. Measured on 84 metrics (31
-integer, 29 decimal, 24 text): 23 us a row per value, 17 us a row with the plan; decoding
-the rows straight into typed msgspec structures cannot take `"-"` for a number.
+integer, 29 decimal, 24 text): 23 us a row per value, 17 us a row with the plan.
+
+Most pages never reach the plan: `PageDecoder` decodes them straight into msgspec structures
+(`StructPlan`), `"-"` made null beforehand, and each row's structure is its record. Per row
+of 84 metrics, decoding, records and RECORD encoding: 17 us, against 28 us with dicts.
 """
 
 from __future__ import annotations
