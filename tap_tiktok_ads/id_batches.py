@@ -35,6 +35,12 @@ listed from `campaign/get/` or `adgroup/get/` (default `primary_status` `STATUS_
 Docs 1739315828649986, 1739314558673922; inferred: the entity reads and the report's
 `STATUS_NOT_DELETE` agree on what is deleted, an ad group of a deleted campaign included).
 The advertiser level has no status: it sums every campaign, deleted ones too.
+
+TopView ads report only with the filter `buying_type` `RESERVATION_TOP_VIEW` (top_view.py), so
+their IDs are batched apart, their batches sending that filter too: the advertiser level,
+summed from campaign batches, then counts them as TikTok's advertiser level does; below it,
+the report's TopView pass reads them (`top_view` of `BatchedReader.rows`) and its other pass
+leaves them out.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_t
 from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import METRICS, DataLevel, MetricKind
 from tap_tiktok_ads.query_size import QueryTooHeavy
+from tap_tiktok_ads.top_view import REPORT_FILTER as TOP_VIEW_FILTER
 
 if TYPE_CHECKING:
     import logging
@@ -101,6 +108,7 @@ class AdRef:
     ad_id: str
     adgroup_id: str
     campaign_id: str
+    top_view: bool = False  # a TopView ad: its rows need the `buying_type` filter
 
     def id_at(self, level: DataLevel) -> str:
         """The ID of the ad's entity at `level` (campaign, ad group or the ad)."""
@@ -123,6 +131,7 @@ class IdBatch:
     ids: tuple[str, ...]
     ads: tuple[AdRef, ...]
     read_level: DataLevel
+    top_view: bool = False  # TopView ads only, asked for with the `buying_type` filter
 
     def context(self) -> dict[str, Any]:
         """What a request context carries of the batch (plain JSON: the SDK logs contexts)."""
@@ -133,6 +142,7 @@ class IdBatch:
                 "filter_value": json.dumps(list(self.ids)),
             },
             "read_level": self.read_level.value,
+            "top_view": self.top_view,
         }
 
 
@@ -145,12 +155,18 @@ def _pack(
     for entity_id in sorted(groups):
         members = groups[entity_id]
         if ids and (len(ids) >= MAX_FILTER_IDS or len(ads) + len(members) > max_ads):
-            yield IdBatch(level, tuple(ids), tuple(ads), read_level)
+            yield _batch(level, ids, ads, read_level)
             ids, ads = [], []
         ids.append(entity_id)
         ads.extend(members)
     if ids:
-        yield IdBatch(level, tuple(ids), tuple(ads), read_level)
+        yield _batch(level, ids, ads, read_level)
+
+
+def _batch(level: DataLevel, ids: list[str], ads: list[AdRef], read_level: DataLevel) -> IdBatch:
+    """One batch; its ads are all TopView ones or none (`plan_batches` plans them apart)."""
+    top_view = bool(ads) and ads[0].top_view
+    return IdBatch(level, tuple(ids), tuple(ads), read_level, top_view)
 
 
 def plan_batches(ads: Iterable[AdRef], level: DataLevel, max_ads: int) -> list[IdBatch]:
@@ -158,11 +174,21 @@ def plan_batches(ads: Iterable[AdRef], level: DataLevel, max_ads: int) -> list[I
 
     Campaigns are packed first (fewest requests); a campaign with too many ads is split by
     its ad groups, and an ad group by its ads, as far as the report's level allows; below
-    that, its rows are summed from the level below (read at `read_level`).
+    that, its rows are summed from the level below (read at `read_level`). TopView ads are
+    batched apart from the others: their batches send the `buying_type` filter.
     """
+    ads = list(ads)
+    return [
+        batch
+        for top_view in (False, True)
+        for batch in _plan_kind([ad for ad in ads if ad.top_view is top_view], level, max_ads)
+    ]
+
+
+def _plan_kind(ads: list[AdRef], level: DataLevel, max_ads: int) -> list[IdBatch]:
     if level is DataLevel.ADVERTISER:
-        return plan_batches(ads, DataLevel.CAMPAIGN, max_ads)
-    return list(_split(list(ads), DataLevel.CAMPAIGN, level, level, max_ads))
+        return _plan_kind(ads, DataLevel.CAMPAIGN, max_ads)
+    return list(_split(ads, DataLevel.CAMPAIGN, level, level, max_ads))
 
 
 def _split(
@@ -424,7 +450,10 @@ def batch_params(params: dict[str, Any], batch: dict[str, Any], level: DataLevel
                 "filter_value": '["STATUS_ALL"]',
             }
         ]
-    return {**params, "filtering": [*filtering, batch_filter]}
+    filtering.append(batch_filter)
+    if batch.get("top_view") and TOP_VIEW_FILTER not in filtering:
+        filtering.append(dict(TOP_VIEW_FILTER))
+    return {**params, "filtering": filtering}
 
 
 @dataclass(frozen=True)
@@ -467,10 +496,20 @@ class BatchedReader:
         self._lock = threading.Lock()
 
     def rows(
-        self, advertiser_id: str, read_batch: Callable[[IdBatch], Iterator[dict[str, Any]]]
+        self,
+        advertiser_id: str,
+        read_batch: Callable[[IdBatch], Iterator[dict[str, Any]]],
+        *,
+        top_view: bool = False,
     ) -> Iterator[dict[str, Any]]:
-        """Every row of the report: direct batches' rows, then the summed ones."""
+        """Every row of the report: direct batches' rows, then the summed ones.
+
+        Below the advertiser level, the TopView ads' rows (`top_view`) or the others' only:
+        the report reads them in passes of their own. The advertiser level has both.
+        """
         ads = self.census.ads(advertiser_id, lambda: self.lists.ads(advertiser_id))
+        if self.level is not DataLevel.ADVERTISER:
+            ads = [ad for ad in ads if ad.top_view is top_view]
         pending = self._lighter(advertiser_id, self._plan(advertiser_id, ads))
         rollup = RollUp(self.level, advertiser_id, ads)
         while pending:
@@ -583,7 +622,12 @@ def list_ads(advertiser_id: str, pages: Callable[[dict[str, Any]], Iterable[Page
     reads every page of a query (paging.py decides which).
     """
     return [
-        AdRef(str(item["ad_id"]), str(item["adgroup_id"]), str(item["campaign_id"]))
+        AdRef(
+            str(item["ad_id"]),
+            str(item["adgroup_id"]),
+            str(item["campaign_id"]),
+            top_view=is_top_view(kinds),
+        )
         for kinds in EVERY_KIND
         for page in pages(
             {

@@ -26,6 +26,7 @@ from tap_tiktok_ads.query_size import TimeoutWatch
 from tap_tiktok_ads.quotas import ENDPOINT_QUOTAS, EndpointLimiter
 from tap_tiktok_ads.run_log import PROGRESS_LOGGER, RunLog
 from tap_tiktok_ads.task_quota import TaskQuota
+from tap_tiktok_ads.top_view import TopViewCensus
 from tap_tiktok_ads.transport import RateLimiter, Redactor, TikTokAdapter, build_session
 
 if TYPE_CHECKING:
@@ -238,6 +239,11 @@ class Runtime:
     def ad_census(self) -> AdCensus:
         """Advertisers over TikTok's report ad cap, shared by the report streams."""
         return AdCensus()
+
+    @cached_property
+    def top_view(self) -> TopViewCensus:
+        """Advertisers with TopView campaigns, whose report rows need a pass of their own."""
+        return TopViewCensus()
 
     @cached_property
     def task_quota(self) -> TaskQuota:

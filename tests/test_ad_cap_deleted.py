@@ -152,8 +152,12 @@ def capped_run(data: FakeData, stream: str, *, include_deleted: bool) -> tuple[l
     assert batched  # read in ID batches: the account is over the cap
     # Without deleted entities, those at a summed level are listed once per run: one page
     # in each of the two passes (TopView is a pass of its own); otherwise not at all.
-    summed_without_deleted = not include_deleted and definition.level.value != "ADVERTISER"
-    assert listings == (2 if summed_without_deleted else 0)
+    # Below the advertiser level, one campaign/get/ per advertiser (two with include_deleted)
+    # also tells whether it has TopView campaigns (top_view.py).
+    below_advertiser = definition.level.value != "ADVERTISER"
+    summed_without_deleted = not include_deleted and below_advertiser
+    top_view_checks = (2 if include_deleted else 1) if below_advertiser else 0
+    assert listings == (2 if summed_without_deleted else 0) + top_view_checks
     return result.records[stream], reports
 
 

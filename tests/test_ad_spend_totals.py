@@ -3,13 +3,17 @@
 TikTok's `ad_id` dimension gives an Upgraded Smart+ ad's creatives; the metric `ad_id_v2` gives
 the ad itself (Doc 1740302848100353), so every ad row joins the `ads` stream through it. The
 fake gives each Smart+ ad two creatives of its own IDs, so a join on `ad_id` would fail here.
-The fake reports TopView ads like the others: the report filter `buying_type` that TikTok
-asks for them (same Doc) is not modelled yet, nor sent by the tap.
+TopView rows come only with the report filter `buying_type` (same Doc), while the advertiser
+level counts their spend: without the tap's TopView pass the sums differ. The same holds for
+accounts over TikTok's report ad cap (id_batches.py), read in ID batches: TopView IDs in
+batches of their own, with the filter, the advertiser level summed from them too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -30,14 +34,19 @@ SPEC = DataSpec(
     adgroups_per_campaign=2,
     ads_per_adgroup=2,
     deleted_every=5,
+    top_view=True,
     first_day=dt.date(2026, 9, 1),
     last_day=dt.date(2026, 12, 31),
 )
 
 
-@pytest.fixture(scope="module")
-def data() -> FakeData:
-    return FakeData(SPEC)
+# 8 ads per advertiser, 4 of them TopView: over a cap of 3 with or without the filter.
+CAPPED = dataclasses.replace(SPEC, ad_cap=3)
+
+
+@pytest.fixture(scope="module", params=[SPEC, CAPPED], ids=["uncapped", "over-ad-cap"])
+def data(request: pytest.FixtureRequest) -> FakeData:
+    return FakeData(request.param)
 
 
 @pytest.fixture
@@ -57,22 +66,26 @@ def daily_spend(rows: list[dict[str, Any]], advertiser_id: str) -> dict[tuple[st
 
 
 def truth(data: FakeData, level: DataLevel, include_deleted: bool) -> dict[tuple, Decimal]:
-    """Spend per advertiser and day at one level, from the fake's own report rows."""
-    sums: dict[tuple[str, str], Decimal] = {}
+    """Spend per advertiser and day: the advertiser level's, or every ad row's (TopView too)."""
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    passes = [None] if level is DataLevel.ADVERTISER else [None, ("RESERVATION_TOP_VIEW",)]
     for aid in data.advertiser_ids():
-        rows = data.report_rows(
-            aid,
-            "BASIC",
-            level,
-            [level.id_dimension, "stat_time_day"],
-            ["spend"],
-            start=START,
-            end=END,
-            include_deleted=include_deleted,
-            now=NOW,
-        )
-        sums |= daily_spend(rows, aid)
-    return sums
+        for buying_types in passes:
+            rows = data.report_rows(
+                aid,
+                "BASIC",
+                level,
+                [level.id_dimension, "stat_time_day"],
+                ["spend"],
+                start=START,
+                end=END,
+                include_deleted=include_deleted,
+                now=NOW,
+                buying_types=buying_types,
+            )
+            for key, spend in daily_spend(rows, aid).items():
+                sums[key] += spend
+    return dict(sums)
 
 
 @pytest.mark.parametrize("include_deleted", [True, False])
@@ -116,3 +129,18 @@ def test_ad_spend_sums_and_every_row_joins_an_ad(
     assert any(ad.origin == "PROMOTE" for ad in spent)
     assert any(ad.buying_type == "RESERVATION_TOP_VIEW" for ad in spent)
     assert any(ad.deleted for ad in spent) is include_deleted
+
+    batched_top_view = [
+        r
+        for r in api.requests
+        if r.path == "report/integrated/get/"
+        and "RESERVATION_TOP_VIEW" in json.dumps(r.params.get("filtering"))
+        and "_ids" in json.dumps(r.params.get("filtering"))
+    ]
+    levels = {r.params["data_level"] for r in batched_top_view}
+    if data.spec == CAPPED:
+        # TopView IDs were read in batches, for the ad level and the advertiser level's sums.
+        assert "AUCTION_AD" in levels
+        assert levels - {"AUCTION_AD"}
+    else:
+        assert not levels

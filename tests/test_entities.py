@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -41,8 +42,11 @@ def later(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
 
 @pytest.fixture
 def own_data() -> FakeData:
-    """A private data set: these tests edit entities, the session's data must stay intact."""
-    return FakeData(SMALL_SPEC)
+    """A private data set: these tests edit entities, the session's data must stay intact.
+
+    With TopView campaigns, which the shared data sets leave out (DataSpec.top_view).
+    """
+    return FakeData(dataclasses.replace(SMALL_SPEC, top_view=True))
 
 
 @pytest.fixture

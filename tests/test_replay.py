@@ -33,6 +33,9 @@ AIRBYTE08270 = "7001040009704833026"
 INFO_UNIT_TEST = Reply(fixture("advertiser_info/advertisers_airbyte_unit_test"))
 INFO_RECORDED = Reply(fixture("advertiser_info/advertisers_airbyte_recorded"))
 REPORT = "/report/integrated/get/"
+CAMPAIGNS = "/campaign/get/"
+# The tap's one campaign/get/ per advertiser: does it have TopView campaigns? (top_view.py)
+NO_TOP_VIEW = Reply(fixture("campaign_get/top_view_none"))
 
 
 def requested_metrics(server: ReplayServer) -> set[str]:
@@ -82,6 +85,7 @@ def test_basic_daily_report_from_tiktoks_reference_example(monkeypatch) -> None:
         {
             "/advertiser/info/": INFO_UNIT_TEST,
             REPORT: Reply(fixture("report/basic_ad_daily_doc_smart_plus_creatives")),
+            CAMPAIGNS: NO_TOP_VIEW,
         },
         {"ad_report_daily": selection(expected)},
         advertiser_ids=[UNIT_TEST_ADVERTISER],
@@ -225,6 +229,7 @@ def test_basic_daily_report_recorded_by_airbyte(monkeypatch) -> None:
         {
             "/advertiser/info/": INFO_RECORDED,
             REPORT: Reply(fixture("report/basic_ad_daily_airbyte_recorded")),
+            CAMPAIGNS: NO_TOP_VIEW,
         },
         {"ad_report_daily": selection(expected)},
         advertiser_ids=[AIRBYTE0830],
@@ -335,6 +340,7 @@ def test_basic_hourly_report_recorded_by_airbyte(monkeypatch) -> None:
         {
             "/advertiser/info/": INFO_UNIT_TEST,
             REPORT: Reply(fixture("report/basic_ad_hourly_airbyte")),
+            CAMPAIGNS: NO_TOP_VIEW,
         },
         {"ad_report_hourly": selection(expected)},
         advertiser_ids=[UNIT_TEST_ADVERTISER],
@@ -470,6 +476,7 @@ def test_basic_lifetime_report_recorded_by_airbyte(monkeypatch) -> None:
         {
             "/advertiser/info/": INFO_RECORDED,
             REPORT: Reply(fixture("report/basic_ad_lifetime_airbyte_recorded")),
+            CAMPAIGNS: NO_TOP_VIEW,
         },
         {"ad_report_lifetime": selection(expected)},
         advertiser_ids=[AIRBYTE0830],
@@ -564,6 +571,7 @@ def test_audience_age_gender_report_recorded_by_airbyte(monkeypatch) -> None:
         {
             "/advertiser/info/": INFO_RECORDED,
             REPORT: Reply(fixture("report/audience_ad_age_gender_daily_airbyte_recorded")),
+            CAMPAIGNS: NO_TOP_VIEW,
         },
         {"ad_audience_age_gender_daily": selection(expected)},
         advertiser_ids=[AIRBYTE0830],
@@ -612,6 +620,7 @@ def test_audience_country_report_recorded_by_airbyte(monkeypatch) -> None:
         {
             "/advertiser/info/": INFO_RECORDED,
             REPORT: Reply(fixture("report/audience_campaign_country_daily_airbyte_recorded")),
+            CAMPAIGNS: NO_TOP_VIEW,
         },
         {"campaign_audience_country_daily": selection(expected)},
         advertiser_ids=[AIRBYTE0830],

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tap_tiktok_ads.report_definitions import Granularity, ReportDefinition, builtin_reports
 from tests.fake_api import FakeData
 from tests.fake_api.metric_rules import REFERENCE_METRICS
+from tests.fake_api.report_query import TOP_VIEW
+from tests.fake_api.vocabulary import DataLevel, ReportType
 
+# The report types that take TikTok's `buying_type` filter (Doc 1740302848100353).
+TOP_VIEW_REPORTS = frozenset({ReportType.BASIC.value, ReportType.AUDIENCE.value})
 _UNDEFINED = "-"  # TikTok's text for a value that does not exist: a null in the record
 
 
@@ -73,7 +78,8 @@ def expected_report_records(
     for advertiser_id in advertiser_ids or data.advertiser_ids():
         lifetime = definition.granularity is Granularity.LIFETIME
         local_today = data.local_today(advertiser_id, now) if now else end
-        rows = data.report_rows(
+        query = functools.partial(
+            data.report_rows,
             advertiser_id,
             definition.report_type,
             definition.level,
@@ -85,6 +91,14 @@ def expected_report_records(
             lifetime=lifetime,
             now=now,
         )
+        rows = query()
+        if (
+            # By value: the definition's enums are the tap's, not the fake's vocabulary.
+            definition.level.value != DataLevel.ADVERTISER.value
+            and definition.report_type.value in TOP_VIEW_REPORTS
+        ):
+            # TopView rows come only with the `buying_type` filter (Doc 1740302848100353).
+            rows += query(buying_types=(TOP_VIEW,))
         records += [
             expected_record(
                 advertiser_id, row, metrics, definition.dimensions, data.timezone(advertiser_id)

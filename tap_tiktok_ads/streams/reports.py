@@ -6,6 +6,7 @@ records and per-advertiser date bookmarks.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import threading
@@ -51,7 +52,7 @@ from tap_tiktok_ads.id_batches import (
     remembered_over_cap,
 )
 from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
-from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
+from tap_tiktok_ads.paging import Page, PageInfo, PageWalk, all_pages, following_pages
 from tap_tiktok_ads.prefetch import NOT_YET, HeldBudget, OrderedPrefetcher, Peekable
 from tap_tiktok_ads.query_shapes import query_shape, shape_of_url
 from tap_tiktok_ads.query_size import QueryTooHeavy, audience_window_days
@@ -65,6 +66,9 @@ from tap_tiktok_ads.report_definitions import (
 )
 from tap_tiktok_ads.run_log import read_plan_words
 from tap_tiktok_ads.streams.heavy_queries import CountsHeavyQueries
+from tap_tiktok_ads.top_view import REPORT_FILTER as TOP_VIEW_FILTER
+from tap_tiktok_ads.top_view import STATE_KEY as TOP_VIEW_STATE_KEY
+from tap_tiktok_ads.top_view import CannotTell, TopViewCheck, remembered_checks
 from tap_tiktok_ads.zone_free import zone_free_windows
 
 _T = TypeVar("_T")
@@ -73,6 +77,7 @@ AD_LIST_PATH = "/ad/get/"  # an advertiser's ads, listed when it is over the ad 
 # Values (rows x columns) of pages answered but not yet written, at most: about 50 bytes each
 # once decoded, so some 25 MB whatever the number of rows (prefetch.py; issue 18).
 READ_AHEAD_VALUES = 400_000
+CAMPAIGN_LIST_PATH = "/campaign/get/"  # whether an advertiser has TopView campaigns
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
@@ -112,6 +117,7 @@ class WindowRead:
     over_cap: bool = False  # the advertiser is over TikTok's ad cap: read in ID batches
     id_batch: IdBatch | None = None
     too_heavy: str | None = None  # why TikTok found it too heavy: read in smaller parts
+    top_view: bool = False  # the TopView pass of its window (top_view.py)
 
 
 class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
@@ -292,15 +298,20 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         else:
             params["start_date"] = context["start_date"]
             params["end_date"] = context["end_date"]
+        filtering = []
         status_field = definition.status_filter_field
         if self.runtime.settings.include_deleted and status_field:
-            params["filtering"] = [
+            filtering.append(
                 {
                     "field_name": status_field,
                     "filter_type": "IN",
                     "filter_value": '["STATUS_ALL"]',
                 }
-            ]
+            )
+        if context.get("top_view"):
+            filtering.append(dict(TOP_VIEW_FILTER))
+        if filtering:
+            params["filtering"] = filtering
         batch = context.get("id_batch")
         return params if batch is None else batch_params(params, batch, definition.level)
 
@@ -373,31 +384,106 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         window: DateWindow | None,
         metric_chunk: int = 0,
         id_batch: IdBatch | None = None,
+        *,
+        top_view: bool = False,
     ) -> dict[str, Any]:
         context: dict[str, Any] = {"advertiser_id": advertiser_id, "metric_chunk": metric_chunk}
+        if top_view:
+            context["top_view"] = True
         if window is not None:
             context |= {"start_date": window.start.isoformat(), "end_date": window.end.isoformat()}
         if id_batch is not None:
             context["id_batch"] = id_batch.context()
         return context
 
-    def _read_window(self, advertiser_id: str, window: DateWindow | None) -> WindowRead:
+    def _read_window(
+        self, advertiser_id: str, window: DateWindow | None, *, top_view: bool = False
+    ) -> WindowRead:
         """The first page of one window (runs on a worker thread).
 
         When the selected metrics need several requests, the whole window is read here and
         the chunks are joined on the dimensions. A window of an advertiser that failed is
-        not requested.
+        not requested, nor the TopView pass of an advertiser without TopView campaigns.
         """
         if self.runtime.failures.advertiser_failed(advertiser_id):
-            return WindowRead(advertiser_id, window, NO_PAGE, 0)
+            return WindowRead(advertiser_id, window, NO_PAGE, 0, top_view=top_view)
         try:
-            return self._without_refused_metrics(
-                functools.partial(self._read_window_rows, advertiser_id, window)
+            if top_view and not self._has_top_view(advertiser_id):
+                return WindowRead(advertiser_id, window, NO_PAGE, 0, top_view=True)
+            read = self._without_refused_metrics(
+                functools.partial(self._read_window_rows, advertiser_id, window, top_view=top_view)
             )
+            # Asked ahead on a worker thread, unless asked already or the advertiser's plan is
+            # not made yet (a zone-free read ahead, zone_free.py): then when it is written.
+            if self._reads_top_view and advertiser_id in self._plans:
+                self._has_top_view(advertiser_id, wait=False)
         except TikTokFatalError as exc:
             if not exc.concerns_one_advertiser:
                 raise
-            return WindowRead(advertiser_id, window, NO_PAGE, 0, refusal=exc)
+            return WindowRead(advertiser_id, window, NO_PAGE, 0, refusal=exc, top_view=top_view)
+        return read
+
+    @property
+    def _reads_top_view(self) -> bool:
+        """Whether this report has TopView rows that need their own pass (top_view.py)."""
+        definition = self.definition
+        return definition.level is not DataLevel.ADVERTISER and definition.report_type in {
+            ReportType.BASIC,
+            ReportType.AUDIENCE,
+        }
+
+    def _has_top_view(self, advertiser_id: str, *, wait: bool = True) -> bool:
+        """Whether the advertiser has TopView campaigns: campaign/get/, unless known.
+
+        Known from this run or from the state when that check still covers the run's last
+        day (top_view.py), so that a TopView campaign created since is never missed.
+        Without `wait`, False while another thread asks.
+        """
+
+        def count(filtering: dict[str, Any]) -> int:
+            params = {
+                "advertiser_id": advertiser_id,
+                "filtering": filtering,
+                "fields": ["campaign_id"],
+                "page": 1,
+                "page_size": 1,
+            }
+            prepared = self.build_prepared_request(
+                method="GET",
+                url=f"{self.url_base}{CAMPAIGN_LIST_PATH}",
+                params={k: encode_param(v) for k, v in params.items()},
+                headers=self.http_headers,
+            )
+            context = {"advertiser_id": advertiser_id}
+            with metrics.http_request_counter(self.name, endpoint=CAMPAIGN_LIST_PATH) as requests:
+                requests.with_context(context)
+                try:
+                    data = response_data(self._retrying_request(prepared, context))
+                except TikTokFatalError as exc:
+                    if not (exc.concerns_one_advertiser or exc.is_scope_refusal):
+                        raise
+                    self.logger.warning(
+                        "Advertiser %s: TikTok refused %s (%s), so %s reads its TopView rows "
+                        "(top_view.py) in every window instead of asking if it has any",
+                        advertiser_id,
+                        CAMPAIGN_LIST_PATH,
+                        exc,
+                        self.name,
+                    )
+                    raise CannotTell from exc
+                requests.increment()
+            info = PageInfo.of(data)
+            return info.total_number if info else len(data.get("list") or [])
+
+        plan, include_deleted = self._plan_of(advertiser_id), self.runtime.settings.include_deleted
+
+        def covers(check: TopViewCheck) -> bool:
+            return check.covers(plan.end, plan.timezone, include_deleted=include_deleted)
+
+        check = self.runtime.top_view.check(
+            advertiser_id, covers, count, include_deleted=include_deleted, wait=wait
+        )
+        return check is not None and check.found
 
     def _without_refused_metrics(self, request: Callable[[], _T]) -> _T:
         """Run a request; if TikTok refuses selected metrics (40002), ask again without them.
@@ -428,24 +514,52 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                     )
 
     def _read_window_rows(
-        self, advertiser_id: str, window: DateWindow | None, id_batch: IdBatch | None = None
+        self,
+        advertiser_id: str,
+        window: DateWindow | None,
+        id_batch: IdBatch | None = None,
+        *,
+        top_view: bool = False,
     ) -> WindowRead:
-        """A window's first page; an advertiser over the ad cap is read in batches instead."""
+        """A window's first page; an advertiser over the ad cap is read in batches instead.
+
+        A TopView pass is first read whole, even for an account over the cap: the cap counts
+        the ads a filter lets through (inferred, like the ID filters), TopView ones few. If
+        its answer still carries the cap's header, it is read in batches of TopView IDs.
+        """
+        read = self._read_window_part(advertiser_id, window, id_batch, top_view=top_view)
+        return dataclasses.replace(read, top_view=top_view) if top_view else read
+
+    def _read_window_part(
+        self,
+        advertiser_id: str,
+        window: DateWindow | None,
+        id_batch: IdBatch | None,
+        *,
+        top_view: bool,
+    ) -> WindowRead:
         census, watch = self.runtime.ad_census, self.runtime.timeout_watch
-        if id_batch is None and self.definition.takes_filters and census.over_cap(advertiser_id):
+        if (
+            id_batch is None
+            and not top_view
+            and self.definition.takes_filters
+            and census.over_cap(advertiser_id)
+        ):
             return WindowRead(advertiser_id, window, NO_PAGE, 0, over_cap=True)
         heavy_days = watch.too_heavy_days(f"{self.name}:{advertiser_id}")
         if id_batch is None and window and heavy_days and window.days >= heavy_days:
             reason = f"windows of {heavy_days} days were too heavy before"
             return WindowRead(advertiser_id, window, NO_PAGE, 0, too_heavy=reason)
         if id_batch is None and window is not None:
-            params = self.request_params(self._request_context(advertiser_id, window))
+            params = self.request_params(
+                self._request_context(advertiser_id, window, top_view=top_view)
+            )
             avoided = self.runtime.shape_watch.avoid(query_shape(params))
             if avoided is not None:
                 return WindowRead(advertiser_id, window, NO_PAGE, 0, too_heavy=avoided)
         watch.wait_turn(self.runtime.stopping)
         try:
-            return self._read_query(advertiser_id, window, id_batch)
+            return self._read_query(advertiser_id, window, id_batch, top_view=top_view)
         except AdCapReached:
             if id_batch is not None:
                 raise
@@ -459,16 +573,25 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             return WindowRead(advertiser_id, window, NO_PAGE, 0, too_heavy=str(heavy))
 
     def _read_query(
-        self, advertiser_id: str, window: DateWindow | None, id_batch: IdBatch | None
+        self,
+        advertiser_id: str,
+        window: DateWindow | None,
+        id_batch: IdBatch | None,
+        *,
+        top_view: bool = False,
     ) -> WindowRead:
         if len(self.metric_chunks) == 1:
-            context = self._request_context(advertiser_id, window, id_batch=id_batch)
+            context = self._request_context(
+                advertiser_id, window, id_batch=id_batch, top_view=top_view
+            )
             first = self.fetch_page(context, 1)
             return WindowRead(advertiser_id, window, first, 1, id_batch=id_batch)
         joined: dict[tuple, dict] = {}
         requests = 0
         for index in range(len(self.metric_chunks)):
-            context = self._request_context(advertiser_id, window, index, id_batch)
+            context = self._request_context(
+                advertiser_id, window, index, id_batch, top_view=top_view
+            )
             # One page after the other: this already runs on a worker thread.
             fetch = functools.partial(self.fetch_page, context)
             for page in all_pages(fetch, self._paging_subject(context), self.logger):
@@ -494,7 +617,9 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """
         requests.increment(read.requests)
         yield read.first.rows
-        context = self._request_context(read.advertiser_id, read.window, id_batch=read.id_batch)
+        context = self._request_context(
+            read.advertiser_id, read.window, id_batch=read.id_batch, top_view=read.top_view
+        )
 
         def fetch(number: int) -> Page:
             return self._without_refused_metrics(
@@ -566,7 +691,9 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         )
         for part in halves(window):
             first = self._without_refused_metrics(
-                functools.partial(self._read_window_rows, read.advertiser_id, part)
+                functools.partial(
+                    self._read_window_rows, read.advertiser_id, part, top_view=read.top_view
+                )
             )
             yield from self._pages_of(first, requests)
 
@@ -581,11 +708,17 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
         def read_batch(batch: IdBatch) -> Iterator[dict]:
             first = self._without_refused_metrics(
-                functools.partial(self._read_window_rows, read.advertiser_id, read.window, batch)
+                functools.partial(
+                    self._read_window_rows,
+                    read.advertiser_id,
+                    read.window,
+                    batch,
+                    top_view=read.top_view,
+                )
             )
             return itertools.chain.from_iterable(self._window_pages(first, requests))
 
-        return self._batched_reader.rows(read.advertiser_id, read_batch)
+        return self._batched_reader.rows(read.advertiser_id, read_batch, top_view=read.top_view)
 
     @cached_property
     def _batched_reader(self) -> BatchedReader:
@@ -659,6 +792,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if self.definition.takes_filters:
             remembered = remembered_over_cap(self.tap_state) & set(advertiser_ids)
             self.runtime.ad_census.note_remembered(sorted(remembered), self.logger)
+        if self._reads_top_view:
+            self.runtime.top_view.remember(remembered_checks(self.tap_state))
 
         def tasks() -> Iterator[Callable[[], WindowRead]]:
             for advertiser_id in advertiser_ids:
@@ -669,6 +804,12 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                         if not_yet
                         else functools.partial(self._read_window, advertiser_id, window)
                     )
+                    # Read ahead only where TopView is known to be: another pass in the
+                    # queue of every advertiser would delay the others' first reads.
+                    if not not_yet and self._top_view_known(advertiser_id):
+                        yield functools.partial(
+                            self._read_window, advertiser_id, window, top_view=True
+                        )
             while not self.runtime.directory.resolved:
                 yield NOT_YET
             if self.next_reports is not None:  # no drain between two report streams
@@ -864,7 +1005,9 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         for window, rows in self.async_reads.ranges(advertiser_id):
             plan = self._plan_of(advertiser_id)
             self.runtime.run_log.window(self.name, window, plan)
-            for page in _pages(rows):
+            for page in itertools.chain(
+                _pages(rows), self._top_view_pages(advertiser_id, window, requests)
+            ):
                 yield typer.records(advertiser_id, page, plan.timezone)
             self._advance_bookmark(context, window, plan)
         while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
@@ -877,6 +1020,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             if read.window is not None:
                 self.runtime.run_log.window(self.name, read.window, self._plan_of(advertiser_id))
             yield from self._window_pages_typed(read, requests)
+            if self._reads_top_view:
+                yield from self._window_pages_typed(self._top_view_read(read, reads), requests)
             if read.window is not None:
                 self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
 
@@ -885,7 +1030,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         advertiser_id, typer = read.advertiser_id, self.typer
         period = self._period_values(read.window) if read.window else {}
         timezone = self._plan_of(advertiser_id).timezone
-        ids: set[Any] | None = set() if self._sized_by_ids and read.window else None
+        sized = self._sized_by_ids and read.window and not read.top_view
+        ids: set[Any] | None = set() if sized else None
         id_dimension = self.definition.level.id_dimension
         for page in self._pages_of(read, requests):
             records = typer.records(advertiser_id, page, timezone, period)
@@ -894,6 +1040,51 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             yield records
         if ids is not None and read.window is not None:
             self._observe_ids(advertiser_id, read.window, len(ids))
+
+    def _top_view_known(self, advertiser_id: str) -> bool:
+        """Whether a check this run or the state says the advertiser has TopView campaigns."""
+        check = self.runtime.top_view.known(advertiser_id) if self._reads_top_view else None
+        return check is not None and check.found
+
+    def _top_view_read(self, read: WindowRead, reads: Peekable[WindowRead]) -> WindowRead:
+        """The TopView pass of a window just read: read ahead, or now (no request without)."""
+        head = reads.peek()
+        if (
+            head is not None
+            and head.top_view
+            and (head.advertiser_id, head.window) == (read.advertiser_id, read.window)
+        ):
+            reads.take()
+            top_view = head
+        else:
+            top_view = self._read_window(read.advertiser_id, read.window, top_view=True)
+        if top_view.refusal is not None:
+            raise top_view.refusal
+        self._remember_top_view(read.advertiser_id)
+        return top_view
+
+    def _remember_top_view(self, advertiser_id: str) -> None:
+        """Keep the advertiser's TopView check in the state, for the next runs (top_view.py)."""
+        check = self.runtime.top_view.known(advertiser_id)
+        if check is not None and check.told:
+            self.stream_state.setdefault(TOP_VIEW_STATE_KEY, {})[advertiser_id] = check.to_state()
+
+    def _top_view_pages(
+        self, advertiser_id: str, span: DateWindow, requests: metrics.Counter
+    ) -> Iterator[list[dict]]:
+        """The TopView rows of a range read by a task, by sync windows (top_view.py).
+
+        Tasks take ID filters only (Doc 1740302766489602), so not `buying_type` (inferred).
+        None for reports without TopView rows.
+        """
+        if not self._reads_top_view:
+            return
+        for part in windows(span.start, span.end, self.definition.window_days):
+            read = self._read_window(advertiser_id, part, top_view=True)
+            if read.refusal is not None:
+                raise read.refusal
+            self._remember_top_view(advertiser_id)
+            yield from self._pages_of(read, requests)
 
     def _period_values(self, window: DateWindow) -> dict[str, str]:
         """`period_start`/`period_end` of period reports; nothing for other grains."""

@@ -57,8 +57,9 @@ _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # Campaign kinds by campaign number (modulo 4): what TikTok hides from entity reads by default
 # and what it sends differently. 1: a manual auction campaign; 2: a Promote campaign (created
 # in the TikTok app); 3: a TopView campaign (buying type RESERVATION_TOP_VIEW); 0: an Upgraded
-# Smart+ campaign, whose ads come without `modify_time` (reference 3.5).
-_PROMOTE, _TOP_VIEW, _SMART_PLUS = 2, 3, 0
+# Smart+ campaign, whose ads come without `modify_time` (reference 3.5). TopView campaigns only
+# with `DataSpec.top_view` (else a manual one): their report rows need a pass of their own.
+_MANUAL, _PROMOTE, _TOP_VIEW, _SMART_PLUS = 1, 2, 3, 0
 # The only fields TikTok returns for Promote entities (Docs 1739315828649986 and
 # 1739314558673922, `campaign_system_origins`); for ads inferred from the ad group list.
 _PROMOTE_FIELDS = {
@@ -260,6 +261,8 @@ class _Builder:
         created = _stamp(self.spec.first_day - timedelta(days=30 + key % 60), key % 86_400)
         status = "CAMPAIGN_STATUS_ENABLE" if enabled else "CAMPAIGN_STATUS_DISABLE"
         kind = index % 4
+        if kind == _TOP_VIEW and not self.spec.top_view:
+            kind = _MANUAL  # TopView campaigns only in data sets that ask for them
         record = {
             "advertiser_id": advertiser.entity_id,
             "campaign_id": campaign_id,

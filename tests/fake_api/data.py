@@ -36,6 +36,9 @@ class DataSpec:
     last_day: date = date(2026, 12, 31)
     deleted_every: int = 4  # every Nth entity at each level is deleted
     ad_cap: int = TIKTOK_AD_CAP  # reports aggregate at most this many ads (ad_cap.py)
+    # Every 4th campaign is a TopView one (catalog.py) only when asked: their report rows come
+    # only with the `buying_type` filter, so the tap reads them in a pass of its own.
+    top_view: bool = False
     assets_per_advertiser: int = 5  # creative library, pixels, audiences (see their modules)
     timezones: tuple[str, ...] = (
         "America/Los_Angeles",
@@ -131,6 +134,22 @@ class FakeData:
         moment = when.astimezone(timezone.utc)
         self.entity(entity_id).record["modify_time"] = moment.strftime("%Y-%m-%d %H:%M:%S")
 
+    def launch(self, campaign_id: str, when: datetime) -> None:
+        """Pretend a campaign was created at `when`: its ads deliver from that local day on.
+
+        This changes the data in place, so tests that launch use their own `FakeData`.
+        """
+        campaign = self.entity(campaign_id)
+        day = self.local_today(campaign.advertiser_id, when)
+        moment = when.astimezone(timezone.utc)
+        campaign.record["create_time"] = moment.strftime("%Y-%m-%d %H:%M:%S")
+        for ad in self.catalog.by_level.get((campaign.advertiser_id, DataLevel.AD), []):
+            if ad.lineage.get("campaign_id") != campaign_id:
+                continue
+            for unit in [ad, *ad.ads]:
+                if unit.first_day is not None and unit.first_day < day:
+                    unit.first_day, unit.active_from = day, day.toordinal()
+
     def edit(self, entity_id: str, **fields: Any) -> None:
         """Pretend an entity was edited without TikTok saying when: only these fields change.
 
@@ -154,13 +173,15 @@ class FakeData:
         include_deleted: bool = False,
         lifetime: bool = False,
         now: datetime | None = None,
+        buying_types: tuple[str, ...] | None = None,
     ) -> list[dict[str, Any]]:
         """The rows `/report/integrated/get/` returns over all pages, without the ad cap.
 
         No validation, and no cap: this is the truth that a client reading a capped account
         in small enough batches must arrive at.
 
-        `level` may be given as `AD` or `AUCTION_AD`; `now` is the server clock.
+        `level` may be given as `AD` or `AUCTION_AD`; `now` is the server clock; `buying_types`
+        is the `buying_type` filter (without it, no TopView rows below the advertiser level).
         """
         level = DataLevel(str(getattr(level, "value", level)).removeprefix("AUCTION_"))
         time_names = {t.value for t in TimeDimension}
@@ -177,5 +198,6 @@ class FakeData:
             end=None if lifetime else end,
             lifetime=lifetime,
             statuses=frozenset({"STATUS_ALL" if include_deleted else "STATUS_NOT_DELETE"}),
+            buying_types=None if buying_types is None else frozenset(buying_types),
         )
         return self.engine.all_rows(query, now or datetime.now(timezone.utc))

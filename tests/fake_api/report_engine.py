@@ -20,7 +20,7 @@ from tests.fake_api.buckets import Breakdown, breakdown_for
 from tests.fake_api.delivery import plan_for
 from tests.fake_api.hashing import hash_ints, mix64, text_key
 from tests.fake_api.report_format import RowFormat, compile_format
-from tests.fake_api.report_query import AD_ID_V2
+from tests.fake_api.report_query import AD_ID_V2, TOP_VIEW
 from tests.fake_api.vocabulary import DataLevel, ReportType, TimeDimension
 
 if TYPE_CHECKING:
@@ -95,6 +95,13 @@ def _status_matches(entity: Entity, statuses: frozenset[str]) -> bool:
     )
 
 
+def _kind_matches(entity: Entity, query: ReportQuery) -> bool:
+    """The `buying_type` filter; without it, no TopView (report_query.py, inferred)."""
+    if query.buying_types is None:
+        return entity.buying_type != TOP_VIEW
+    return entity.buying_type in query.buying_types
+
+
 class ReportEngine:
     """Answers report queries over a catalog; thread-safe, caches row keys per query."""
 
@@ -131,17 +138,25 @@ class ReportEngine:
             entity
             for entity in self.catalog.by_level.get((query.advertiser_id, query.level), [])
             if (query.level is DataLevel.ADVERTISER or _status_matches(entity, query.statuses))
+            and (query.level is DataLevel.ADVERTISER or _kind_matches(entity, query))
         ]
         if query.level is DataLevel.AD and AD_ID_V2 not in query.dimensions:
             # Rows by `ad_id` are an Upgraded Smart+ ad's creatives, rows by `ad_id_v2` its
             # ad (asset group): every ad's own (Doc 1740302848100353).
             entities = [unit for ad in entities for unit in ad.ads]
         entities = [entity for entity in entities if in_scope(entity)]
-        # The cap counts ads, a Smart+ ad once (inferred); a kept ad keeps its creatives.
+        if query.level is DataLevel.ADVERTISER and query.buying_types is not None:
+            entities = [
+                replace(entity, ads=[ad for ad in entity.ads if _kind_matches(ad, query)])
+                for entity in entities
+            ]
+        # The cap counts ads, a Smart+ ad once, those of the `buying_type` filter when one is
+        # sent (inferred, like the ID filters); a kept ad keeps its creatives.
         account_ads = [
             ad
             for ad in self.catalog.by_level.get((query.advertiser_id, DataLevel.AD), [])
             if any(in_scope(unit) for unit in ad.ads)
+            and (query.buying_types is None or _kind_matches(ad, query))
         ]
         kept_ids = kept_ads(account_ads, query.ad_cap)
         kept = None

@@ -77,6 +77,14 @@ _ID_FILTERS = {
     "ad_ids": DataLevel.AD,
 }
 _LEVEL_DEPTH = {level: depth for depth, level in enumerate(DataLevel)}
+# Doc 1740302848100353 (`service_type`): "To retrieve the reporting data of TopView ads, use
+# the basic reports or audience reports and specify the value RESERVATION_TOP_VIEW for the
+# `buying_type` filter". Inferred: without that filter the campaign, ad group and ad levels
+# leave TopView out, while the advertiser level has "all Auction Ads and Reservation Ads"
+# (`data_level`); the values are the entity endpoints' `buying_types`, and TopView cannot be
+# combined with another, as there.
+BUYING_TYPES = frozenset({"AUCTION", "RESERVATION_RF", "RESERVATION_TOP_VIEW"})
+TOP_VIEW = "RESERVATION_TOP_VIEW"
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,7 @@ class ReportQuery:
     # id dimension (campaign_id, adgroup_id, ad_id) -> ids the rows must belong to
     id_filters: tuple[tuple[str, frozenset[str]], ...] = ()
     ad_cap: int | None = None  # the account's ad cap (ad_cap.py); None: uncapped (the truth)
+    buying_types: frozenset[str] | None = None  # the `buying_type` filter; None: not sent
 
 
 def _fail(message: str) -> ApiError:
@@ -217,14 +226,31 @@ def _filter_values(item: dict[str, Any]) -> list[str]:
     return [str(value) for value in raw]
 
 
-def _filtering(
-    request: ApiRequest, level: DataLevel, *, asynchronous: bool = False
-) -> tuple[frozenset[str], tuple[tuple[str, frozenset[str]], ...]]:
+@dataclass(frozen=True)
+class Filters:
+    """What a request's `filtering` asks for."""
+
+    statuses: frozenset[str] = frozenset({"STATUS_NOT_DELETE"})
+    id_filters: tuple[tuple[str, frozenset[str]], ...] = ()
+    buying_types: frozenset[str] | None = None
+
+
+def _buying_types(values: list[str]) -> frozenset[str]:
+    chosen = frozenset(values)
+    if not chosen <= BUYING_TYPES:
+        raise _fail(f"filtering: invalid buying_type values {sorted(chosen - BUYING_TYPES)}.")
+    if TOP_VIEW in chosen and len(chosen) > 1:
+        raise _fail(f"filtering: buying_type {TOP_VIEW} cannot be combined with other values.")
+    return chosen
+
+
+def _filtering(request: ApiRequest, level: DataLevel, *, asynchronous: bool = False) -> Filters:
     statuses = frozenset({"STATUS_NOT_DELETE"})
     id_filters: dict[str, frozenset[str]] = {}
+    buying_types = None
     raw = request.params.get("filtering")
     if raw is None:
-        return statuses, ()
+        return Filters()
     if not isinstance(raw, list):
         raise _fail("filtering: must be a JSON array of filter objects.")
     for item in raw:
@@ -245,6 +271,8 @@ def _filtering(
             if unknown:
                 raise _fail(f"filtering: invalid {field_name} values {unknown}.")
             statuses = frozenset(values)
+        elif field_name == "buying_type":
+            buying_types = _buying_types(values)
         elif (
             field_name in _ID_FILTERS
             and _LEVEL_DEPTH[_ID_FILTERS[field_name]] <= _LEVEL_DEPTH[level]
@@ -258,7 +286,7 @@ def _filtering(
             id_filters[AD_ID_V2] = frozenset(values)
         else:
             raise _fail(f"filtering: field_name {field_name!r} is not valid at {level.api_value}.")
-    return statuses, tuple(sorted(id_filters.items()))
+    return Filters(statuses, tuple(sorted(id_filters.items())), buying_types)
 
 
 def _check_ad_id_v2(
@@ -304,8 +332,8 @@ def parse_report_query(
         raise _fail("page: must be at least 1.")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise _fail(f"page_size: must be between 1 and {MAX_PAGE_SIZE}.")
-    statuses, id_filters = _filtering(request, level, asynchronous=asynchronous)
-    _check_ad_id_v2(dimensions, metrics, id_filters)
+    filters = _filtering(request, level, asynchronous=asynchronous)
+    _check_ad_id_v2(dimensions, metrics, filters.id_filters)
     query = ReportQuery(
         advertiser_id=advertiser_id,
         report_type=report_type,
@@ -317,8 +345,9 @@ def parse_report_query(
         start=start,
         end=end,
         lifetime=lifetime,
-        statuses=statuses,
-        id_filters=id_filters,
+        statuses=filters.statuses,
+        id_filters=filters.id_filters,
+        buying_types=filters.buying_types,
         # Async tasks are not truncated: they match Ads Manager's exports (issue 13, Doc
         # 1740302766489602 sets no cap).
         ad_cap=None if asynchronous else request.api.data.spec.ad_cap,
