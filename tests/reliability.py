@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 from tap_tiktok_ads.metrics import DataLevel
 from tests.conftest import NOW, run_tap
 from tests.fake_api.gmv_max import shop_world
-from tests.fake_api.organic import account_settings, daily_rows, organic_accounts, profile, videos
+from tests.fake_api.organic import (
+    account_settings,
+    daily_rows,
+    newer_member,
+    organic_accounts,
+    profile,
+    videos,
+)
 from tests.fake_api.shop_reports import TtShopQuery, tt_shop_truth
 from tests.gmv_max_truth import REPORT_KEY as GMV_MAX_REPORT_KEY
 from tests.gmv_max_truth import expected_report as expected_gmv_max_report
@@ -102,18 +109,35 @@ def truth(data: FakeData, now: dt.datetime = NOW) -> dict[str, dict[tuple, Any]]
             "business_id": business_id,
             "extracted_date": now.date().isoformat(),
             **profile(account, now),
+            **_kept(newer_member(account.key, every=1)),
         }
         for row in daily_rows(account, START, yesterday, now):
             hours = [
                 {"hour": int(a["hour"]), "count": a["count"]} for a in row["audience_activity"]
             ]
-            record = {"business_id": business_id, **row, "audience_activity": hours}
+            newer = newer_member(account.key, dt.date.fromisoformat(row["date"]).toordinal())
+            record = {
+                "business_id": business_id,
+                **row,
+                "audience_activity": hours,
+                **_kept(newer),
+            }
             expected["organic_profile_daily"][business_id, row["date"]] = record
         for video in videos(account, now):
             created = dt.datetime.fromtimestamp(int(video["create_time"]), tz=dt.timezone.utc)
-            record = {**video, "business_id": business_id, "create_time": created.isoformat()}
+            record = {
+                **video,
+                "business_id": business_id,
+                "create_time": created.isoformat(),
+                **_kept(newer_member(video["item_id"])),
+            }
             expected["organic_videos"][business_id, video["item_id"]] = record
     return expected
+
+
+def _kept(member: dict[str, Any]) -> dict[str, Any]:
+    """A field TikTok added after the transcription, where the tap keeps it (`extra_fields`)."""
+    return {"extra_fields": member} if member else {}
 
 
 def _shop_truth(data: FakeData, now: dt.datetime) -> dict[str, dict[tuple, Any]]:

@@ -34,6 +34,7 @@ from tests.fake_api.organic import (
     VIDEO_LIST_SCOPES,
     account_settings,
     daily_rows,
+    newer_member,
     organic_accounts,
     organic_auth,
     profile,
@@ -81,6 +82,16 @@ def by_account(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
     return grouped
 
 
+def kept(member: dict[str, Any]) -> dict[str, Any]:
+    """Where the tap keeps a field TikTok added after the transcription: `extra_fields`."""
+    return {"extra_fields": member} if member else {}
+
+
+def expected_profile(account: OrganicAccount) -> dict[str, Any]:
+    record = {"business_id": account.business_id, "extracted_date": TODAY.isoformat()}
+    return {**record, **profile(account, NOW), **kept(newer_member(account.key, every=1))}
+
+
 def expected_daily(
     account: OrganicAccount, start: dt.date, now: dt.datetime
 ) -> dict[str, dict[str, Any]]:
@@ -91,13 +102,24 @@ def expected_daily(
         record["audience_activity"] = [
             {"hour": int(item["hour"]), "count": item["count"]} for item in row["audience_activity"]
         ]
-        rows[row["date"]] = {"business_id": account.business_id, "date": row["date"], **record}
+        newer = newer_member(account.key, dt.date.fromisoformat(row["date"]).toordinal())
+        rows[row["date"]] = {
+            "business_id": account.business_id,
+            "date": row["date"],
+            **record,
+            **kept(newer),
+        }
     return rows
 
 
 def expected_video(account: OrganicAccount, video: dict[str, Any]) -> dict[str, Any]:
     created = dt.datetime.fromtimestamp(int(video["create_time"]), tz=dt.timezone.utc)
-    return {**video, "business_id": account.business_id, "create_time": created.isoformat()}
+    return {
+        **video,
+        "business_id": account.business_id,
+        "create_time": created.isoformat(),
+        **kept(newer_member(video["item_id"])),
+    }
 
 
 def params_of(api: FakeTikTokApi, path: str) -> list[dict[str, Any]]:
@@ -113,8 +135,7 @@ def assert_complete(result: SyncResult, data: FakeData, *, skip: set[str] = froz
         if account.business_id in skip:
             assert account.business_id not in profiles | daily | listed
             continue
-        record = {"business_id": account.business_id, "extracted_date": TODAY.isoformat()}
-        assert profiles[account.business_id] == [{**record, **profile(account, NOW)}]
+        assert profiles[account.business_id] == [expected_profile(account)]
         days = {row["date"]: row for row in daily[account.business_id]}
         assert days == expected_daily(account, START, NOW)
         assert listed[account.business_id] == [
@@ -521,7 +542,7 @@ def test_account_without_user_info_profile_syncs_when_its_fields_are_deselected(
     profile_fields = [
         name for name in (*PROFILE_FIELDS, *DISTRIBUTION_FIELDS) if name not in PROFILE_SCOPE_FIELDS
     ]
-    streams = {**ORGANIC, "organic_profile": profile_fields}
+    streams = {**ORGANIC, "organic_profile": [*profile_fields, "extra_fields"]}
 
     result = run_tap(organic_config(fake_api), streams=streams)
 
@@ -576,7 +597,8 @@ def test_fake_organic_rules(fake_api, fake_data):
     edge = (TODAY - dt.timedelta(days=60)).isoformat()
     assert get("/business/get/", business_id=business, start_date=edge)["code"] == 0
     default = get("/business/get/", business_id=business)["data"]
-    assert set(default) == {"display_name", "profile_image"}
+    # The requested fields by default, and a field TikTok added after the transcription.
+    assert set(default) == {"display_name", "profile_image", "field_added_after_transcription"}
     small = auth.issue_access_token(accounts[2].business_id)
     fields = json.dumps(["audience_ages", "followers_count"])
     assert (
@@ -611,6 +633,10 @@ def test_fake_organic_rules(fake_api, fake_data):
     listed = [v for p in pages for v in p["videos"]]
     assert {type(v["create_time"]) for v in listed} == {str, int}
     assert [v["item_id"] for v in listed] == [v["item_id"] for v in videos(accounts[0], NOW)]
+    assert {tuple(sorted(v)) for v in listed} == {
+        ("create_time", "item_id"),
+        ("create_time", "field_added_after_transcription", "item_id"),
+    }
 
     refresh = requests.post(
         base + "/tt_user/oauth2/refresh_token/",
@@ -698,3 +724,27 @@ def failing_run(
 ) -> tuple[SyncResult, FatalAPIError]:
     """A sync of this module's streams that must fail."""
     return run_until_failure(config, streams=ORGANIC, state=state)
+
+
+def test_a_field_tiktok_sends_beyond_the_requested_ones_is_kept_and_said_once(
+    fake_api, fake_data, frozen_now, caplog
+):
+    """`fields` asks for the selected fields only; one TikTok added later comes anyway."""
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(organic_config(fake_api), streams=ORGANIC)
+    for stream in ORGANIC:
+        records = result.records[stream]
+        newer = [r["extra_fields"] for r in records if "extra_fields" in r]
+        assert newer, stream
+        assert all(set(extra) == {"field_added_after_transcription"} for extra in newer)
+        assert all("field_added_after_transcription" not in r for r in records)
+        said = [m for m in caplog.messages if m.startswith(f"{stream}: TikTok sent the field")]
+        assert len(said) == 1, said
+        assert "'field_added_after_transcription'" in said[0]
+    assert len(result.records["organic_profile_daily"]) > 3 * 10  # several days per account
+    requested = {f for p in params_of(fake_api, BUSINESS_GET) for f in p["fields"]}
+    assert "field_added_after_transcription" not in requested
+    assert "extra_fields" not in requested
+    for stream in ORGANIC:
+        properties = result.schemas[stream]["schema"]["properties"]
+        assert properties["extra_fields"]["type"] == ["object", "null"]

@@ -3,7 +3,8 @@
 Each account in `tiktok_accounts` is a partition with its own state and its own token
 (`tap_tiktok_ads.auth`). These streams never touch the advertiser directory, so they run on
 a config without advertiser settings. The fields requested from TikTok are exactly the
-properties the catalog selects.
+properties the catalog selects; a field TikTok sends beyond them that the schema does not
+declare is kept in `extra_fields` and logged once per run (`tap_tiktok_ads.extra_fields`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.envelope import response_data
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokTokenExpiredError
+from tap_tiktok_ads.extra_fields import ExtraFields, with_extra_fields
 from tap_tiktok_ads.scopes import missing_scope_help
 
 if TYPE_CHECKING:
@@ -146,8 +148,8 @@ VIDEO_PROPERTIES = th.PropertiesList(
 
 
 def _schema(*keys: th.Property, fields: th.PropertiesList) -> dict[str, Any]:
-    """The stream schema: its key properties, then TikTok's fields."""
-    return th.PropertiesList(*keys, *fields.wrapped.values()).to_dict()
+    """The stream schema: its key properties, TikTok's fields, then `extra_fields`."""
+    return with_extra_fields(th.PropertiesList(*keys, *fields.wrapped.values()).to_dict())
 
 
 class OrganicStream(TikTokStream):
@@ -161,6 +163,7 @@ class OrganicStream(TikTokStream):
         self.tokens = tokens
         self._business_id: str | None = None
         super().__init__(tap, runtime)
+        self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
 
     @property
     @override
@@ -281,6 +284,12 @@ class OrganicStream(TikTokStream):
         del business_id
         yield from self.request_records(context)
 
+    @override
+    def post_process(self, row: dict, context: Context | None = None) -> dict | None:
+        """Keep what TikTok sent beyond the schema, which the SDK would drop silently."""
+        del context
+        return self.extra_fields.keep(row)
+
 
 class OrganicProfileStream(OrganicStream):
     """`business/get/` profile and audience: one record per account and extraction day."""
@@ -399,12 +408,11 @@ class OrganicProfileDailyStream(CompleteDataBookmarks, OrganicStream):
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """`audience_activity` hours arrive as text ("0".."23"); emit them as integers."""
-        del context
         for entry in row.get("audience_activity") or []:
             hour = entry.get("hour")
             if isinstance(hour, str) and hour.isdigit():
                 entry["hour"] = int(hour)
-        return row
+        return super().post_process(row, context)
 
 
 class VideoCursorPaginator(BaseAPIPaginator[int | None]):
@@ -496,7 +504,6 @@ class OrganicVideosStream(OrganicStream):
     @override
     def post_process(self, row: dict, context: Context | None = None) -> dict | None:
         """`create_time` arrives as epoch seconds, number or text; emit an ISO timestamp."""
-        del context
         created = row.get("create_time")
         if isinstance(created, str) and created.strip().isdigit():
             created = int(created)
@@ -504,7 +511,7 @@ class OrganicVideosStream(OrganicStream):
             row["create_time"] = dt.datetime.fromtimestamp(created, tz=dt.timezone.utc).isoformat()
         if row.get("item_id") is not None:
             row["item_id"] = str(row["item_id"])
-        return row
+        return super().post_process(row, context)
 
 
 def organic_streams(tap: Any, runtime: Runtime) -> list[OrganicStream]:  # noqa: ANN401

@@ -24,6 +24,7 @@ from datetime import time as clock_time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 from tests.fake_api.hashing import hash_ints
 from tests.fake_api.request import PARAMETER_ERROR, ApiError, ApiRequest
 from tests.fake_api.routes import register
@@ -393,6 +394,17 @@ def videos(account: OrganicAccount, now: datetime) -> list[dict[str, Any]]:
     return [dict(post.record) for post in _published(account, now) if not post.hidden]
 
 
+def newer_member(*keys: int | str, every: int = 3) -> dict[str, Any]:
+    """A field TikTok added after the transcription (see entity_fields), on one row in `every`,
+    sent beyond the requested `fields` (inferred, as for the other endpoints).
+
+    Keys: the account's key for a profile (every one has it), the account's key and the day's
+    ordinal for a daily row, the item_id for a video.
+    """
+    code = hash_ints(*(int(key) for key in keys))
+    return {} if code % every else {UNDOCUMENTED_FIELD: f"added-{code % 10_000}"}
+
+
 # -- tokens ----------------------------------------------------------------------------------
 
 
@@ -680,10 +692,15 @@ def business_get(request: ApiRequest) -> dict[str, Any]:
         raise ApiError(PARAMETER_ERROR, "end_date: must not be before start_date.")
     lifetime = profile(account, now)
     data = {name: lifetime[name] for name in fields if name in lifetime}
+    data |= newer_member(account.key, every=1)
     daily = [name for name in fields if name in DAILY_FIELDS]
     if daily:
         data["metrics"] = [
-            {"date": row["date"], **{name: row[name] for name in daily if name in row}}
+            {
+                "date": row["date"],
+                **{name: row[name] for name in daily if name in row},
+                **newer_member(account.key, date.fromisoformat(row["date"]).toordinal()),
+            }
             for row in daily_rows(account, start, end, now)
         ]
     return data
@@ -727,7 +744,7 @@ def video_list(request: ApiRequest) -> dict[str, Any]:
 
 
 def _pick(post: _Post, fields: list[str]) -> dict[str, Any]:
-    return {name: post.record[name] for name in fields}
+    return {name: post.record[name] for name in fields} | newer_member(post.record["item_id"])
 
 
 register("tt_user/oauth2/token/", oauth2_token, auth=False, methods=("POST",))
