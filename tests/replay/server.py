@@ -2,7 +2,8 @@
 
 Each path answers with a recorded body from `fixtures/` (SOURCES.md says where each one comes
 from). A path may hold several answers, told apart by query parameters, e.g. `page=2` or a
-`cursor`, so a tap that pages gets the follow-up page that was recorded. The server knows
+`cursor`, so a tap that pages gets the follow-up page that was recorded. A file answer (the CSV
+stream of `report/task/download/`) is served as `text/csv`. The server knows
 nothing about the tap and never imports it; it only answers and keeps what was asked.
 """
 
@@ -31,11 +32,19 @@ def fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
 
 
+def csv_fixture(name: str) -> str:
+    """A file answer, by its path under `fixtures/` without `.csv`."""
+    return (FIXTURES / f"{name}.csv").read_text(encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class Reply:
-    """A recorded body, given when every parameter in `when` has that value in the query."""
+    """A recorded body, given when every parameter in `when` has that value in the query.
 
-    body: dict[str, Any]
+    A JSON envelope, or the text of a CSV file.
+    """
+
+    body: dict[str, Any] | str
     when: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -69,9 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
         path = url.path.removeprefix(API_PREFIX)
         request = Request(method, path, dict(parse_qsl(url.query)), dict(self.headers), body)
         status, answer = self.server.replay.answer(request)
-        payload = json.dumps(answer).encode()
+        is_file = isinstance(answer, str)
+        payload = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/csv" if is_file else "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -114,7 +124,7 @@ class ReplayServer:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}{API_PREFIX}"
 
-    def answer(self, request: Request) -> tuple[int, dict[str, Any]]:
+    def answer(self, request: Request) -> tuple[int, dict[str, Any] | str]:
         """The first recorded answer whose `when` matches the request."""
         with self._lock:
             self.requests.append(request)
