@@ -234,3 +234,42 @@ def test_a_refused_check_reads_the_top_view_pass_instead(
     assert any(f"Advertiser {refused}: TikTok refused" in m for m in caplog.messages)
     # Nothing is kept of a refused check: the next run asks again.
     assert set(result.state["bookmarks"][STREAM]["top_view_checks"]) == {data.advertiser_ids()[0]}
+
+
+def test_a_later_run_reads_ahead_while_the_advertisers_are_looked_up(
+    api: FakeTikTokApi, data: FakeData
+) -> None:
+    """With TopView found in the state, the reads that need no time zone start before the
+    lookup answers (zone_free.py); their TopView passes wait for it: they need the plan."""
+    config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+    selection = {STREAM: ["advertiser_id", *REPORTS[STREAM].dimensions, "spend"]}
+    first = run_tap(config, streams=selection)
+    state = json.loads(json.dumps(first.state))
+    assert state["bookmarks"][STREAM]["top_view_checks"][data.advertiser_ids()[1]]["found"]
+    for partition in state["bookmarks"][STREAM]["partitions"]:  # read the same days again
+        partition.pop("replication_key_value", None)
+        partition.pop("replication_key", None)
+    api.latency_seconds = 0.3  # advertiser/info/ answers after the first report requests left
+
+    second = run_tap(config, streams=selection, state=state)
+
+    keys = REPORTS[STREAM].key_properties
+    assert by_key(second.records[STREAM], keys) == by_key(first.records[STREAM], keys)
+    assert api.count("campaign/get/") == 2  # the first run's two: the state's checks hold
+
+
+@pytest.mark.parametrize("kept", [[], "yes", 3])
+def test_a_state_whose_checks_are_not_this_taps_is_replaced(
+    api: FakeTikTokApi, data: FakeData, kept: object
+) -> None:
+    """A hand-edited `top_view_checks` is asked again and written anew (an odd `over_ad_cap`
+    beside it stops nothing)."""
+    config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+    selection = {STREAM: ["advertiser_id", *REPORTS[STREAM].dimensions, "spend"]}
+    state = {"bookmarks": {STREAM: {"top_view_checks": kept, "over_ad_cap": {"no": kept}}}}
+
+    result = run_tap(config, streams=selection, state=state)
+
+    checks = result.state["bookmarks"][STREAM]["top_view_checks"]
+    assert set(checks) == set(data.advertiser_ids())
+    assert api.count("campaign/get/") == 2

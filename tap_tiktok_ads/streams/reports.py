@@ -475,10 +475,13 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             info = PageInfo.of(data)
             return info.total_number if info else len(data.get("list") or [])
 
-        plan, include_deleted = self._plan_of(advertiser_id), self.runtime.settings.include_deleted
+        include_deleted = self.runtime.settings.include_deleted
 
         def covers(check: TopViewCheck) -> bool:
-            return check.covers(plan.end, plan.timezone, include_deleted=include_deleted)
+            plan = self._plan_of(advertiser_id)  # only now: a found check needs no plan
+            return check.found or check.covers(
+                plan.end, plan.timezone, include_deleted=include_deleted
+            )
 
         check = self.runtime.top_view.check(
             advertiser_id, covers, count, include_deleted=include_deleted, wait=wait
@@ -699,7 +702,9 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
     def _remember_over_cap(self, advertiser_id: str) -> None:
         """Keep in the state that the advertiser is read in batches (id_batches.py)."""
-        listed = self.stream_state.setdefault(OVER_CAP_STATE_KEY, [])
+        listed = self.stream_state.get(OVER_CAP_STATE_KEY)
+        if not isinstance(listed, list):  # absent, or not this tap's (a hand-edited state)
+            listed = self.stream_state[OVER_CAP_STATE_KEY] = []
         if advertiser_id not in listed:
             listed.append(advertiser_id)
 
@@ -805,8 +810,14 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                         else functools.partial(self._read_window, advertiser_id, window)
                     )
                     # Read ahead only where TopView is known to be: another pass in the
-                    # queue of every advertiser would delay the others' first reads.
-                    if not not_yet and self._top_view_known(advertiser_id):
+                    # queue of every advertiser would delay the others' first reads. Not
+                    # before the lookup answered: a pass needs the advertiser's plan (a
+                    # zone-free window's pass is read when the window is written).
+                    if (
+                        not not_yet
+                        and self.runtime.directory.resolved
+                        and self._top_view_known(advertiser_id)
+                    ):
                         yield functools.partial(
                             self._read_window, advertiser_id, window, top_view=True
                         )
@@ -1067,7 +1078,10 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """Keep the advertiser's TopView check in the state, for the next runs (top_view.py)."""
         check = self.runtime.top_view.known(advertiser_id)
         if check is not None and check.told:
-            self.stream_state.setdefault(TOP_VIEW_STATE_KEY, {})[advertiser_id] = check.to_state()
+            checks = self.stream_state.get(TOP_VIEW_STATE_KEY)
+            if not isinstance(checks, dict):  # absent, or not this tap's (a hand-edited state)
+                checks = self.stream_state[TOP_VIEW_STATE_KEY] = {}
+            checks[advertiser_id] = check.to_state()
 
     def _top_view_pages(
         self, advertiser_id: str, span: DateWindow, requests: metrics.Counter
