@@ -275,7 +275,9 @@ class OrderedPrefetcher:
         while True:
             with self._changed:
                 self._changed.wait(RECHECK_SECONDS)
-                if run.consumed or run not in self._runs or not run.staged:
+                # A failed task ends the map (nothing after it starts): the pump too, or it
+                # would wake for as long as the process lives if no consumer comes.
+                if run.consumed or run.failed or run not in self._runs or not run.staged:
                     return
             try:
                 self._start_staged(executor)

@@ -188,6 +188,9 @@ class TapTikTokAds(Tap):
         try:
             self.runtime.directory.resolve(lookup, info.logger, before_info)
         except BaseException:
+            for stream in order:  # their reads started during the lookup end with it
+                if isinstance(stream, ReportStream):
+                    stream.stop_reads()
             self.runtime.close()
             raise
 

@@ -393,3 +393,20 @@ def test_a_map_started_now_and_closed_before_its_consumer_came_starts_nothing_mo
         time.sleep(0.2)
     assert started == [0]
     assert not [t for t in set(threading.enumerate()) - threads_before if t.is_alive()]
+
+
+def test_a_started_map_whose_task_failed_ends_its_pump_without_a_consumer() -> None:
+    """The run ends before the consumer comes (the advertiser lookup failed): no thread of
+    the map is left waking for the rest of the process."""
+
+    def refused() -> int:
+        msg = "token refused"
+        raise RuntimeError(msg)
+
+    with ThreadPoolExecutor(4) as executor:
+        prefetcher = OrderedPrefetcher(executor, 2)
+        results = prefetcher.map([refused, lambda: 1, lambda: 2], start_now=True)
+        time.sleep(0.3)  # the first task failed, the consumer has not come
+        pumps = [t for t in threading.enumerate() if t.name == "prefetch-pump"]
+        assert not [t for t in pumps if t.is_alive()]
+        results.close()

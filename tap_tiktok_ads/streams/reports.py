@@ -778,6 +778,12 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             HeldBudget(READ_AHEAD_VALUES, values, self.runtime.settings.page_size * columns),
         )
 
+    def stop_reads(self) -> None:
+        """Cancel the reads started ahead (the run ends before this stream syncs)."""
+        if self._reads is not None:
+            self._reads.close()
+            self._reads = None
+
     def read_early(self, advertiser_ids: list[str]) -> None:
         """Start the reads no time zone changes while the run looks its advertisers up.
 
