@@ -8,13 +8,34 @@ entities) has been emitted in full.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
 from typing_extensions import override
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
     from singer_sdk.helpers.types import Context, Record
+
+
+def kept_by_streams(tap_state: Mapping[str, object], key: str) -> Iterator[object]:
+    """What each stream's state keeps under `key` (a state of another shape keeps nothing)."""
+    bookmarks = tap_state.get("bookmarks")
+    for stream_state in (bookmarks if isinstance(bookmarks, dict) else {}).values():
+        if isinstance(stream_state, dict) and key in stream_state:
+            yield stream_state[key]
+
+
+def state_entry(stream_state: dict[str, Any], key: str, kind: type[Any]) -> Any:  # noqa: ANN401
+    """The stream state's `key`, made an empty `kind` if absent or of another shape.
+
+    A hand-edited state must not end a run in a TypeError when the tap writes there.
+    """
+    value = stream_state.get(key)
+    if not isinstance(value, kind):
+        value = stream_state[key] = kind()
+    return value
 
 
 class CompleteDataBookmarks(Stream):

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from tap_tiktok_ads.bookmarks import kept_by_streams
 from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
 from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import METRICS, DataLevel, MetricKind
@@ -605,9 +606,7 @@ class BatchedReader:
 def remembered_over_cap(tap_state: Mapping[str, object]) -> set[str]:
     """The advertisers any report stream's state says are over the cap."""
     found: set[str] = set()
-    bookmarks = tap_state.get("bookmarks")
-    for stream_state in (bookmarks if isinstance(bookmarks, dict) else {}).values():
-        listed = stream_state.get(OVER_CAP_STATE_KEY) if isinstance(stream_state, dict) else None
+    for listed in kept_by_streams(tap_state, OVER_CAP_STATE_KEY):
         if isinstance(listed, list):
             found.update(str(advertiser_id) for advertiser_id in listed)
     return found

@@ -203,7 +203,6 @@ class StructPlan:
         self.row = msgspec.defstruct(
             "Row", [("dimensions", self.dims), ("metrics", self.record)], gc=False
         )
-        self.metric_names = [metric.name for metric in metrics]
         self.fill = _fill_step(dimensions, time_dimension)
 
     @staticmethod

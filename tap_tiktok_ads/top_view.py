@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 
 from tap_tiktok_ads import dates
+from tap_tiktok_ads.bookmarks import kept_by_streams
 from tap_tiktok_ads.entity_kinds import ALL_ORIGINS
 
 if TYPE_CHECKING:
@@ -114,9 +115,7 @@ class TopViewCheck:
 def remembered_checks(tap_state: Mapping[str, object]) -> dict[str, TopViewCheck]:
     """The newest check of each advertiser in any report stream's state."""
     newest: dict[str, TopViewCheck] = {}
-    bookmarks = tap_state.get("bookmarks")
-    for stream_state in (bookmarks if isinstance(bookmarks, dict) else {}).values():
-        kept = stream_state.get(STATE_KEY) if isinstance(stream_state, dict) else None
+    for kept in kept_by_streams(tap_state, STATE_KEY):
         for advertiser_id, value in (kept if isinstance(kept, dict) else {}).items():
             check = TopViewCheck.from_state(value)
             known = newest.get(str(advertiser_id))

@@ -24,6 +24,7 @@ from tap_tiktok_ads.answer_body import reads_whole_body
 from tap_tiktok_ads.async_reads import AsyncReads
 from tap_tiktok_ads.audience_windows import AudienceSizer, sized_windows
 from tap_tiktok_ads.batched_records import PageBatchedStream
+from tap_tiktok_ads.bookmarks import state_entry
 from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
     DateWindow,
@@ -448,17 +449,10 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                 "page": 1,
                 "page_size": 1,
             }
-            prepared = self.build_prepared_request(
-                method="GET",
-                url=f"{self.url_base}{CAMPAIGN_LIST_PATH}",
-                params={k: encode_param(v) for k, v in params.items()},
-                headers=self.http_headers,
-            )
-            context = {"advertiser_id": advertiser_id}
             with metrics.http_request_counter(self.name, endpoint=CAMPAIGN_LIST_PATH) as requests:
-                requests.with_context(context)
+                requests.with_context({"advertiser_id": advertiser_id})
                 try:
-                    data = response_data(self._retrying_request(prepared, context))
+                    data = self._get_data(CAMPAIGN_LIST_PATH, params)
                 except TikTokFatalError as exc:
                     if not (exc.concerns_one_advertiser or exc.is_scope_refusal):
                         raise
@@ -702,9 +696,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
     def _remember_over_cap(self, advertiser_id: str) -> None:
         """Keep in the state that the advertiser is read in batches (id_batches.py)."""
-        listed = self.stream_state.get(OVER_CAP_STATE_KEY)
-        if not isinstance(listed, list):  # absent, or not this tap's (a hand-edited state)
-            listed = self.stream_state[OVER_CAP_STATE_KEY] = []
+        listed = state_entry(self.stream_state, OVER_CAP_STATE_KEY, list)
         if advertiser_id not in listed:
             listed.append(advertiser_id)
 
@@ -725,6 +717,17 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
         return self._batched_reader.rows(read.advertiser_id, read_batch, top_view=read.top_view)
 
+    def _get_data(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The `data` of one GET of an advertiser's list endpoint (ID batches, TopView check)."""
+        prepared = self.build_prepared_request(
+            method="GET",
+            url=f"{self.url_base}{path}",
+            params={k: encode_param(v) for k, v in params.items()},
+            headers=self.http_headers,
+        )
+        context = {"advertiser_id": params["advertiser_id"]}
+        return response_data(self._retrying_request(prepared, context))
+
     @cached_property
     def _batched_reader(self) -> BatchedReader:
         def entity_pages(path: str, params: dict[str, Any]) -> Iterator[Page]:
@@ -732,13 +735,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             context = {"advertiser_id": advertiser_id}
 
             def fetch(number: int) -> Page:
-                prepared = self.build_prepared_request(
-                    method="GET",
-                    url=f"{self.url_base}{path}",
-                    params={k: encode_param(v) for k, v in (params | {"page": number}).items()},
-                    headers=self.http_headers,
-                )
-                return Page.of(response_data(self._retrying_request(prepared, context)))
+                return Page.of(self._get_data(path, params | {"page": number}))
 
             where = f"{path} for advertiser {advertiser_id}"
             with metrics.http_request_counter(self.name, endpoint=path) as requests:
@@ -1084,9 +1081,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """Keep the advertiser's TopView check in the state, for the next runs (top_view.py)."""
         check = self.runtime.top_view.known(advertiser_id)
         if check is not None and check.told:
-            checks = self.stream_state.get(TOP_VIEW_STATE_KEY)
-            if not isinstance(checks, dict):  # absent, or not this tap's (a hand-edited state)
-                checks = self.stream_state[TOP_VIEW_STATE_KEY] = {}
+            checks = state_entry(self.stream_state, TOP_VIEW_STATE_KEY, dict)
             checks[advertiser_id] = check.to_state()
 
     def _top_view_pages(
