@@ -66,7 +66,9 @@ class EndpointLimiter:
     00:00 UTC (our API notes 1.8), counted on the wall clock.
 
     One request at a time goes through the endpoint's waits (`_turn`): the next one starts
-    waiting once the previous one is counted, at its send. Requests to other endpoints never
+    waiting once the previous one is counted, at its send. A slow-down waits for the counting
+    step (`_taking`, which never sleeps), so the endpoint's slot cannot be taken back between
+    its check and its count, after the general slot was taken. Requests to other endpoints never
     take this lock, so holding it while waiting for the general limiter delays only the
     endpoint's own requests, which could not be sent before then anyway.
     """
@@ -89,30 +91,49 @@ class EndpointLimiter:
         self._wall_clock = wall_clock
         self._sleep = sleep
         self._turn = threading.Lock()
+        self._taking = threading.Lock()
         self._minute: collections.deque[float] = collections.deque()
         self._day = -1
         self.sent_today = 0
         self.waited_seconds = 0.0
 
-    def acquire(self, then: Callable[[], None] = lambda: None) -> None:
+    def acquire(
+        self,
+        wait_general: Callable[[], None] = lambda: None,
+        take_general: Callable[[], bool] = lambda: True,
+    ) -> None:
         """Block until a request may go to the endpoint; refuse past the daily quota.
 
-        `then` is the wait that comes after this one (the run's general limiter): it runs
-        while the endpoint is held, and the request is counted when it returns, so that the
-        quota spaces the sends, not the moments requests passed this gate. When a slow-down
-        took the slot meanwhile, both waits start again.
+        `wait_general` is the wait that comes after this one (the run's general limiter,
+        counting nothing): it runs while the endpoint is held. Then, in one step that no
+        slow-down enters, the endpoint's checks run and only if they pass the general slot is
+        taken (`take_general`) and the request counted here: so the quota spaces the sends,
+        not the moments requests passed this gate, and the general limiter counts only
+        requests that are sent. When a slow-down took the endpoint's slot meanwhile, or
+        another request the general one's, both waits start again with nothing counted.
         """
         with self._turn:
             while True:
                 self._refuse_past_daily_quota()
                 self._wait_for_minute()
                 self.per_second.wait_free()
-                then()
-                now = self._clock()
-                if self._minute_has_room(now) and self.per_second.try_take():
-                    self._minute.append(now)
-                    self.sent_today += 1
+                wait_general()
+                if self._take(take_general):
                     return
+
+    def _take(self, take_general: Callable[[], bool]) -> bool:
+        """Count the request here and in the general limiter, in both or in neither."""
+        with self._taking:
+            now = self._clock()
+            if not (self._minute_has_room(now) and self.per_second.is_free()):
+                return False
+            if not take_general():
+                return False
+            # Free a moment ago; only a slow-down (kept out by `_taking`) takes that back.
+            self.per_second.try_take()
+            self._minute.append(now)
+            self.sent_today += 1
+            return True
 
     def _minute_has_room(self, now: float) -> bool:
         # The same sum as the wait's, so that waiting it out always makes room.
@@ -140,7 +161,8 @@ class EndpointLimiter:
 
     def slow_down(self) -> None:
         """TikTok throttled the endpoint: pause it and halve its per-second rate."""
-        self.per_second.slow_down()
+        with self._taking:
+            self.per_second.slow_down()
 
     def succeeded(self) -> None:
         """A request went through: move back toward the quota's rate."""

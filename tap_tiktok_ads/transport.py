@@ -24,6 +24,9 @@ from tap_tiktok_ads.latency import LatencyGauge
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
+    # An endpoint's gate: given the general limiter's wait (counting nothing) and its take.
+    EndpointGate = Callable[[Callable[[], None], Callable[[], bool]], None]
+
 REDACTED = "***"
 # TikTok counts requests per second when they arrive; network jitter can move a request sent
 # just after a one-second window into it. A slightly longer window keeps a margin.
@@ -78,8 +81,8 @@ class RateLimiter:
     def wait_free(self) -> None:
         """Block until a request could be sent, without counting one (`try_take` does).
 
-        For a caller that alone sends through this limiter and has another wait to go
-        through before it sends: an endpoint quota, held across the run's general limiter.
+        For a caller with another check to pass before it sends (an endpoint quota, held
+        across the run's general limiter): it counts with `try_take` once every check passes.
         """
         while (delay := self._delay(take=False)) > 0:
             self._pause(delay)
@@ -87,6 +90,10 @@ class RateLimiter:
     def try_take(self) -> bool:
         """Count a request as sent now if the rules allow it; whether they did."""
         return self._delay(take=True) == 0
+
+    def is_free(self) -> bool:
+        """Whether the rules would let a request be sent now, without counting one."""
+        return self._delay(take=False) == 0
 
     def _delay(self, *, take: bool) -> float:
         """Seconds until a request may be sent (0: now, and counted if `take`)."""
@@ -288,13 +295,14 @@ class TikTokAdapter(HTTPAdapter):
         stopping: threading.Event,
         *,
         max_in_flight: int,
-        endpoint_gates: dict[str, Callable[[Callable[[], None]], None]] | None = None,
+        endpoint_gates: dict[str, EndpointGate] | None = None,
     ) -> None:
         """Share one limiter, one redactor and the run's stop signal with the whole run.
 
         `endpoint_gates` maps the path of an endpoint with a quota of its own to its gate:
         the gate waits for the quota, then runs the wait for the general limiter while it
-        holds the endpoint, and counts the request only when both let it go. So the
+        holds the endpoint, and takes the general slot and counts the request only when both
+        let it go (a slot taken and not used would waste the app's rate). So the
         general limiter's wait is never between an endpoint's count and the send, and two
         requests to that endpoint leave at least its spacing apart. The connection pool
         keeps one connection per request that can be in flight at once; a smaller pool
@@ -322,7 +330,7 @@ class TikTokAdapter(HTTPAdapter):
         if gate is None:
             self._general_turn()
         else:
-            gate(self._general_turn)
+            gate(self._general_wait, self.limiter.try_take)
         with self._count_lock:
             self.requests_sent += 1
         ticket = self.latency.started()
@@ -336,16 +344,22 @@ class TikTokAdapter(HTTPAdapter):
         finally:
             self.latency.finished(ticket)
 
-    def _gate_for(self, path: str) -> Callable[[Callable[[], None]], None] | None:
+    def _gate_for(self, path: str) -> EndpointGate | None:
         for endpoint, gate in self.endpoint_gates.items():
             if path.endswith(endpoint):
                 return gate
         return None
 
     def _general_turn(self) -> None:
-        """The general limiter's wait: the last one before the send (inside a gate's)."""
+        """The general limiter's wait: the last one before the send."""
         self._refuse_if_stopping()
         self.limiter.acquire()
+        self._refuse_if_stopping()  # the run may have ended while this attempt waited
+
+    def _general_wait(self) -> None:
+        """Wait for the general limiter without counting: a gate takes its slot once free."""
+        self._refuse_if_stopping()
+        self.limiter.wait_free()
         self._refuse_if_stopping()  # the run may have ended while this attempt waited
 
     def _refuse_if_stopping(self) -> None:

@@ -24,6 +24,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from typing_extensions import override
 
 from tap_tiktok_ads.quotas import (
     GMV_MAX_REPORT_QUOTA,
@@ -34,7 +35,13 @@ from tap_tiktok_ads.quotas import (
 )
 from tap_tiktok_ads.runtime import Runtime
 from tap_tiktok_ads.settings import Settings
-from tap_tiktok_ads.transport import RunStoppedError
+from tap_tiktok_ads.transport import (
+    RateLimiter,
+    Redactor,
+    RunStoppedError,
+    TikTokAdapter,
+    build_session,
+)
 from tests.conftest import tap_config
 from tests.send_moments import DELIVERY_SKEW, most_within, record_sends
 from tests.test_gmv_max_quota import FakeClock
@@ -247,6 +254,59 @@ def test_a_slow_down_during_the_general_wait_sends_the_request_after_the_pause()
     limiter.acquire(general)
     assert general_waits == [100.0, 101.0]
     assert clock.now == pytest.approx(101.0)
+
+
+class CountingLimiter(RateLimiter):
+    """A general limiter that counts the slots it gave out (requests it counted as sent)."""
+
+    def __init__(self, rate: float, **kwargs: Any) -> None:
+        super().__init__(rate, **kwargs)
+        self.taken = 0
+
+    @override
+    def acquire(self) -> None:
+        super().acquire()
+        self.taken += 1
+
+    @override
+    def try_take(self) -> bool:
+        taken = super().try_take()
+        self.taken += taken
+        return taken
+
+
+def test_a_slow_down_during_the_general_wait_takes_one_general_slot(
+    fake_api: FakeTikTokApi,
+) -> None:
+    """TikTok throttled the endpoint while a request waited in the general limiter: the
+    request waits again, and the general limiter counts it once, when it is sent. Counted at
+    each general wait, every slow-down met there would spend a slot of the app's rate that
+    no request used. Through the adapter as the run wires it, on a fake clock."""
+    clock = FakeClock()
+    endpoint = _limiter(GMV_MAX_REPORT_QUOTA, clock)
+    throttled: list[float] = []
+
+    def general_sleep(seconds: float) -> None:
+        if not throttled:  # an earlier request's throttled answer arrives meanwhile
+            throttled.append(clock.now)
+            endpoint.slow_down()
+        clock.sleep(seconds)
+
+    general = CountingLimiter(10, pause_seconds=0.5, clock=clock, sleep=general_sleep)
+    general.slow_down()  # the general limiter pauses: the request waits there
+    gates = {GMV_MAX_REPORT_QUOTA.path: endpoint.acquire}
+    adapter = TikTokAdapter(
+        general, Redactor(), threading.Event(), max_in_flight=1, endpoint_gates=gates
+    )
+    session = build_session(adapter, "tap-tiktok-ads/test")
+    params = {"advertiser_id": fake_api.data.advertiser_ids()[0]}
+    headers = {"Access-Token": fake_api.token}
+    session.get(f"{fake_api.base_url}/{GMV_REPORT}", params=params, headers=headers, timeout=10)
+    session.close()
+    assert throttled == [100.0]
+    assert clock.now == pytest.approx(101.0)  # after the endpoint's 1 s pause
+    assert fake_api.count(GMV_REPORT) == adapter.requests_sent == 1
+    assert general.taken == 1
 
 
 def test_past_the_daily_quota_no_general_slot_is_taken() -> None:
