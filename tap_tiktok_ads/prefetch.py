@@ -12,7 +12,9 @@ Two limits, kept apart because they answer different questions:
   says how many (see `Runtime.in_flight_target`), within `width`. Every answer starts the
   next task on its worker thread, so a consumer busy writing a page (or the SDK between two
   advertisers) does not let the requests run dry; the tasks themselves are pulled on the
-  consumer's thread, up to `width` ahead, since making them reads the stream's state.
+  consumer's thread, up to `width` ahead, since making them reads the stream's state (with
+  a budget, answered results held for the consumer do not count: a slow head, such as a
+  window whose answer is late, must not stop the reads behind it).
 - **Held** (answered, not yet taken by the consumer): read-ahead the consumer does not need
   yet only holds pages in memory. With a `HeldBudget` (the values a result holds) the results
   held plus the ones in flight (each counted as the largest result seen so far) stay within
@@ -93,10 +95,10 @@ class OrderedPrefetcher:
     ) -> None:
         """With no executor (or width 1) tasks simply run one after the other.
 
-        `width` bounds the tasks pulled ahead (started or not) of one `map` and the tasks
-        in flight of all; `limit` tells how many in flight keep the source busy now (read
-        each time more could start); without it, `width` does. `budget` bounds the values
-        held.
+        `width` bounds the tasks pulled ahead (started or not; answered ones too unless
+        `budget` bounds them) of one `map` and the tasks in flight of all; `limit` tells
+        how many in flight keep the source busy now (read each time more could start);
+        without it, `width` does. `budget` bounds the values held.
         """
         self._executor = executor
         self._width = max(width, 1)
@@ -204,14 +206,26 @@ class OrderedPrefetcher:
         return results
 
     def _pull(self, run: _Run, iterator: Iterator[Callable[[], Any]]) -> bool:
-        """Stage tasks up to `width` ahead, or to the end; whether a `NOT_YET` stopped it."""
-        while len(run.pending) + len(run.staged) < self._width:
+        """Stage tasks up to `width` ahead, or to the end; whether a `NOT_YET` stopped it.
+
+        With a `HeldBudget`, answered results do not count: the budget bounds what they hold,
+        and a head the consumer waits for (a slow request) must not stop the reads behind it.
+        """
+        while self._ahead_of_consumer(run) < self._width:
             task = next(iterator, None)
             if task is None or task is NOT_YET:
                 return task is NOT_YET
             with self._changed:
                 run.staged.append(task)
         return False
+
+    def _ahead_of_consumer(self, run: _Run) -> int:
+        """Tasks of `run` that count against `width`: staged, started, answered unless budgeted."""
+        with self._changed:
+            started = len(run.pending)
+            if self._budget is not None:
+                started = sum(not future.done() for future in run.pending)
+            return started + len(run.staged)
 
     def _ahead(
         self, executor: ThreadPoolExecutor, tasks: Iterable[Callable[[], _R]], *, start_now: bool

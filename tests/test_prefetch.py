@@ -167,6 +167,57 @@ def test_results_held_for_a_slow_consumer_stay_within_the_budget() -> None:
     assert max(held) <= 35
 
 
+def test_a_slow_head_does_not_stop_the_reads_behind_it_within_the_budget() -> None:
+    """The consumer waits for a slow first task; the answered ones behind it do not use up the
+    width (the budget bounds what they hold), so the next tasks keep starting: at TikTok's
+    latency a head that takes two requests must not drain the requests in flight."""
+    started: list[int] = []
+    release = threading.Event()
+
+    def slow_head() -> int:
+        started.append(0)
+        release.wait(5)
+        return 0
+
+    tasks = [slow_head, *(_instant(i, started) for i in range(1, 12))]
+    budget = HeldBudget(1000, lambda _: 10, first_estimate=10)
+    with ThreadPoolExecutor(4) as executor:
+        prefetcher = OrderedPrefetcher(executor, 3, lambda: 3, budget)
+        results = prefetcher.map(iter(tasks))
+        outcome: list[int] = []
+        consumer = threading.Thread(target=lambda: outcome.extend(results))
+        consumer.start()
+        # Eleven of the twelve started while the head still waits (width 3 would stop at 3).
+        assert _until(lambda: len(started) == len(tasks))
+        release.set()
+        consumer.join(5)
+    assert outcome == list(range(len(tasks)))
+
+
+def test_without_a_budget_answered_results_still_count_against_the_width() -> None:
+    """Without a budget nothing else bounds what answered results hold: the width does."""
+    started: list[int] = []
+    release = threading.Event()
+
+    def slow_head() -> int:
+        started.append(0)
+        release.wait(5)
+        return 0
+
+    tasks = [slow_head, *(_instant(i, started) for i in range(1, 12))]
+    with ThreadPoolExecutor(4) as executor:
+        results = OrderedPrefetcher(executor, 3).map(iter(tasks))
+        outcome: list[int] = []
+        consumer = threading.Thread(target=lambda: outcome.extend(results))
+        consumer.start()
+        assert _until(lambda: len(started) >= 3)
+        time.sleep(0.2)
+        assert len(started) == 3
+        release.set()
+        consumer.join(5)
+    assert outcome == list(range(len(tasks)))
+
+
 def test_the_pages_of_the_window_written_are_read_ahead_whatever_the_next_windows_hold() -> None:
     """A report's windows (outer) and the pages of the window being written (inner).
 

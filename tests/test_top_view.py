@@ -273,3 +273,25 @@ def test_a_state_whose_checks_are_not_this_taps_is_replaced(
     checks = result.state["bookmarks"][STREAM]["top_view_checks"]
     assert set(checks) == set(data.advertiser_ids())
     assert api.count("campaign/get/") == 2
+
+
+def test_the_checks_are_asked_ahead_not_one_by_one_as_the_writer_reaches_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each advertiser's campaign/get/ check leaves as soon as the lookup answered, beside
+    the report reads, not when the writer reaches the advertiser: three advertisers' checks
+    go out together, not one latency after another (issue 18, a slow API kept busy)."""
+    latency = 0.5
+    data = FakeData(dataclasses.replace(SPEC, advertisers=3))
+    monkeypatch.setattr(dates, "utc_now", lambda: NOW)
+    with FakeTikTokApi(data, clock=lambda: NOW, latency_seconds=latency) as server:
+        config = tap_config(server, start_date=START.isoformat(), end_date=END.isoformat())
+        selection = {STREAM: ["advertiser_id", *REPORTS[STREAM].dimensions, "spend"]}
+        result = run_tap(config, streams=selection)
+        checks = sorted(r.time for r in server.requests if r.path == "campaign/get/")
+
+    assert len(checks) == len(data.advertiser_ids())
+    assert checks[-1] - checks[0] < latency
+    expected = expected_report_records(data, STREAM, ["spend"], start=START, end=END, now=NOW)
+    keys = REPORTS[STREAM].key_properties
+    assert by_key(result.records[STREAM], keys) == by_key(expected, keys)

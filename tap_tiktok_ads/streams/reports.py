@@ -6,6 +6,7 @@ records and per-advertiser date bookmarks.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -414,10 +415,6 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             read = self._without_refused_metrics(
                 functools.partial(self._read_window_rows, advertiser_id, window, top_view=top_view)
             )
-            # Asked ahead on a worker thread, unless asked already or the advertiser's plan is
-            # not made yet (a zone-free read ahead, zone_free.py): then when it is written.
-            if self._reads_top_view and advertiser_id in self._plans:
-                self._has_top_view(advertiser_id, wait=False)
         except TikTokFatalError as exc:
             if not exc.concerns_one_advertiser:
                 raise
@@ -803,10 +800,14 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if self._reads_top_view:
             self.runtime.top_view.remember(remembered_checks(self.tap_state))
 
+        checks = self._top_view_checks_ahead(advertiser_ids)
+
         def tasks() -> Iterator[Callable[[], WindowRead]]:
-            for advertiser_id in advertiser_ids:
+            for index, advertiser_id in enumerate(advertiser_ids):
                 for window in self._windows_to_read(advertiser_id):
                     not_yet = window is NOT_YET  # the advertisers are still being looked up
+                    if not not_yet:
+                        checks(index)
                     yield (
                         NOT_YET
                         if not_yet
@@ -826,11 +827,46 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                         )
             while not self.runtime.directory.resolved:
                 yield NOT_YET
+            checks(len(advertiser_ids) - 1)
             if self.next_reports is not None:  # no drain between two report streams
                 following = self.next_reports
                 following.read_early([p["advertiser_id"] for p in following.partitions or []])
 
         return Peekable(self._prefetcher.map(tasks(), start_now=early))
+
+    def _top_view_checks_ahead(self, advertiser_ids: list[str]) -> Callable[[int], None]:
+        """What starts the TopView checks (top_view.py) of advertisers up to an index.
+
+        Each is sent on the pool as the reads reach its advertiser, once the lookup answered
+        (a remembered check needs the plan): its answer is there when the advertiser's first
+        window is written, and neither that window's read nor the writer waits a latency more.
+        """
+        executor = self.runtime.executor
+        asked = 0
+
+        def ask(index: int) -> None:
+            nonlocal asked
+            directory = self.runtime.directory
+            if executor is None or not self._reads_top_view or not directory.resolved:
+                return
+            for advertiser_id in advertiser_ids[asked : index + 1]:
+                if directory.includes(advertiser_id) and not self._top_view_known(advertiser_id):
+                    with contextlib.suppress(RuntimeError):  # the pool was shut down
+                        executor.submit(self._check_top_view_ahead, advertiser_id)
+            asked = max(asked, index + 1)
+
+        return ask
+
+    def _check_top_view_ahead(self, advertiser_id: str) -> None:
+        """A TopView check asked ahead (on a worker thread); a failure is asked again later.
+
+        The writer asks the same check when it needs it (`_top_view_read`): an error here
+        would repeat there, where it ends the advertiser or the run as it should.
+        """
+        if self.runtime.failures.advertiser_failed(advertiser_id):
+            return
+        with contextlib.suppress(Exception):
+            self._has_top_view(advertiser_id, wait=False)
 
     def _windows_to_read(self, advertiser_id: str) -> Iterator[DateWindow | None]:
         """The advertiser's windows; before its time zone is known, the zone-free ones first.
