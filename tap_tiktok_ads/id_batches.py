@@ -26,6 +26,10 @@ narrow the ads a query covers, and a filter at a level below the report's would 
 rows), so the advertiser level, and a campaign or ad group holding too many ads by itself, is
 summed from the level below (`RollUp`): additive metrics (counts and money) add up exactly;
 ratios and unique counts (reach) cannot be added and stay empty, with a warning.
+A row to be summed whose entity is not among the listed ads (TikTok answered a row the
+filter was not expected to select: inferred, an ad created after the listing or listed under
+another ID) has no known parent: it is left out, with a warning naming its ID, never summed
+under a wrong or empty ID. At the advertiser level every row is the advertiser's.
 
 Deleted entities follow `include_deleted` as in an uncapped query. Read at the report's
 level, a batch keeps the report's status filter. Read below it, a batch asks for every
@@ -94,6 +98,7 @@ LIVE_LIST_PATH = {
     DataLevel.CAMPAIGN: "/campaign/get/",  # Doc 1739315828649986
     DataLevel.ADGROUP: "/adgroup/get/",  # Doc 1739314558673922
 }
+_NAMED_IDS = 5  # the unknown IDs a warning names; it counts the others
 OVER_CAP_STATE_KEY = "over_ad_cap"  # a report stream's state: advertisers read in batches
 _DEPTH = {level: depth for depth, level in enumerate(DataLevel)}
 
@@ -380,26 +385,38 @@ class RollUp:
         self._ads = ads
         self._parent: dict[str, str] | None = None
         self._rows: dict[tuple, dict[str, Any]] = {}
+        # Rows left out: their entity is not among the listed ads (ID -> rows).
+        self.unknown: dict[str, int] = {}
 
-    def _parents(self) -> dict[str, str]:
-        """Every campaign, ad group and ad ID of the ads, to its ID at the report's level."""
+    def _parent_of(self, child: str) -> str | None:
+        """The ID at the report's level of a campaign, ad group or ad; None if not listed.
+
+        Every row of the advertiser's report is the advertiser's; below that, the parent
+        is known only from the ads `ad/get/` listed.
+        """
+        if self.level is DataLevel.ADVERTISER:
+            return self._advertiser_id
         if self._parent is None:
             self._parent = {}
             for ad in self._ads:
-                parent = (
-                    self._advertiser_id
-                    if self.level is DataLevel.ADVERTISER
-                    else ad.id_at(self.level)
-                )
-                for child in (ad.campaign_id, ad.adgroup_id, ad.ad_id):
-                    self._parent[child] = parent
-        return self._parent
+                parent = ad.id_at(self.level)
+                for entity_id in (ad.campaign_id, ad.adgroup_id, ad.ad_id):
+                    self._parent[entity_id] = parent
+        return self._parent.get(child)
 
     def add(self, row: dict[str, Any], read_level: DataLevel) -> None:
-        """Add one row read at `read_level` (below the report's level)."""
+        """Add one row read at `read_level` (below the report's level).
+
+        A row of an entity the listing did not show has no known parent: summed under a
+        guess it would go to a wrong or empty ID, so it is left out and counted (`unknown`).
+        """
         dimensions = dict(row.get("dimensions") or {})
         child = str(dimensions.pop(summed_id_dimension(read_level), ""))
-        dimensions[self.level.id_dimension] = self._parents().get(child, "")
+        parent = self._parent_of(child)
+        if parent is None:
+            self.unknown[child] = self.unknown.get(child, 0) + 1
+            return
+        dimensions[self.level.id_dimension] = parent
         key = tuple(sorted(dimensions.items()))
         target = self._rows.setdefault(key, {"dimensions": dimensions, "metrics": {}})
         totals = target["metrics"]
@@ -493,6 +510,7 @@ class BatchedReader:
         self.may_repeat = may_repeat
         self.logger = logger
         self._warned: set[str] = set()
+        self._unknown_warned: dict[str, set[str]] = defaultdict(set)  # advertiser -> IDs
         self._heavy_ids: dict[str, int] = {}  # advertiser -> fewest IDs of a too heavy batch
         self._lock = threading.Lock()
 
@@ -534,6 +552,7 @@ class BatchedReader:
             self._warn_not_summable(advertiser_id)
             for row in rows:
                 rollup.add(row, batch.read_level)
+        self._warn_unknown(advertiser_id, rollup.unknown)
         yield from rollup.rows()
 
     def _plan(self, advertiser_id: str, ads: list[AdRef]) -> list[IdBatch]:
@@ -600,6 +619,33 @@ class BatchedReader:
             "ratios and unique counts such as reach cannot be summed and stay empty.",
             advertiser_id,
             self.level.value.lower(),
+        )
+
+    def _warn_unknown(self, advertiser_id: str, unknown: Mapping[str, int]) -> None:
+        """Say once per advertiser and entity which rows were left out, and why."""
+        with self._lock:
+            warned = self._unknown_warned[advertiser_id]
+            new = sorted(set(unknown) - warned)
+            warned.update(new)
+        if not new:
+            return
+        named = ", ".join(entity_id or "(none)" for entity_id in new[:_NAMED_IDS])
+        more = f" and {len(new) - _NAMED_IDS} more" if len(new) > _NAMED_IDS else ""
+        self.logger.warning(
+            "Advertiser %s: %d rows read to be summed into %s rows in this window are of IDs "
+            "that are not among the ads %s listed (%s%s): which %s they belong to is unknown. "
+            "They are left out instead of being added under a wrong or empty %s; rows of "
+            "these IDs in other windows are left out too, without another warning. The ads "
+            "are listed once per run: if these are ads created since, a later run over these "
+            "days reads them.",
+            advertiser_id,
+            sum(unknown[entity_id] for entity_id in new),
+            self.level.id_dimension,
+            AD_LIST_PATH_NAME,
+            named,
+            more,
+            self.level.id_dimension,
+            self.level.id_dimension,
         )
 
 

@@ -191,13 +191,29 @@ def dispatch(  # noqa: PLR0911 - one return per way a call can end
     return finish(response, 0)
 
 
+def _with_stray_ad_row(data: dict[str, Any], ad_id: str) -> dict[str, Any]:
+    """A page of rows by `ad_id_v2` with a copy of its first row under `ad_id` (see the fault)."""
+    rows = list(data.get("list") or [])
+    if not rows or "ad_id_v2" not in (rows[0].get("dimensions") or {}):
+        return data
+    first = rows[0]
+    metrics = dict(first.get("metrics") or {})
+    if "ad_id_v2" in metrics:
+        metrics["ad_id_v2"] = ad_id
+    stray = {"dimensions": {**first["dimensions"], "ad_id_v2": ad_id}, "metrics": metrics}
+    return {**data, "list": [*rows, stray]}
+
+
 def _spoil_page(data: dict[str, Any], fault: fault_kinds.Fault) -> dict[str, Any]:
-    """A page that breaks its own `page_info`: rows missing, or another `total_page`."""
+    """A page that breaks its own `page_info` (rows missing, another `total_page`), or a row
+    added."""
     page_info = data.get("page_info")
     if not isinstance(page_info, dict):
         return data
     if fault.kind == fault_kinds.SHORT_PAGE:
         rows = list(data.get("list") or [])
         return {**data, "list": rows[: max(0, len(rows) - fault.amount)]}
+    if fault.kind == fault_kinds.STRAY_AD_ROW:
+        return _with_stray_ad_row(data, fault.ad_id)
     total_page = max(0, int(page_info.get("total_page") or 0) + fault.amount)
     return {**data, "page_info": {**page_info, "total_page": total_page}}
