@@ -15,9 +15,12 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tap_tiktok_ads.extra_fields import with_extra_fields
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # The reference's data types -> JSON schema types (`float` and `number` are both decimals).
 _SCALARS: dict[str, dict[str, Any]] = {
@@ -37,6 +40,7 @@ class EntityField:
     path: tuple[str, ...]
     data_type: str  # as the reference writes it: string, float, string[], object[], ...
     source: str
+    description: str = ""  # for the schema, in files with a `description` column
 
     @property
     def name(self) -> str:
@@ -48,14 +52,28 @@ class UnknownFieldTypeError(ValueError):
     """A CSV row names a data type this module does not map (a transcription mistake)."""
 
 
-def load_fields(endpoint: str) -> list[EntityField]:
-    """The rows of `data/entity_fields/<endpoint>.csv`, in file order."""
-    path = resources.files("tap_tiktok_ads").joinpath("data", "entity_fields", f"{endpoint}.csv")
+def load_fields(endpoint: str, folder: str = "entity_fields") -> list[EntityField]:
+    """The rows of `data/<folder>/<endpoint>.csv`, in file order."""
+    path = resources.files("tap_tiktok_ads").joinpath("data", folder, f"{endpoint}.csv")
     rows = csv.DictReader(path.read_text("utf-8").splitlines())
     return [
-        EntityField(tuple(row["field"].split(".")), row["type"].strip(), row["source"])
+        EntityField(
+            tuple(row["field"].split(".")),
+            row["type"].strip(),
+            row["source"],
+            row.get("description") or "",
+        )
         for row in rows
     ]
+
+
+def field_tree(
+    fields: list[EntityField], depth: int = 0
+) -> Iterator[tuple[EntityField, list[EntityField]]]:
+    """Each field at one nesting depth, with its descendants (an object's members)."""
+    for field in fields:
+        if len(field.path) == depth + 1:
+            yield field, [f for f in fields if f.path[: depth + 1] == field.path and f is not field]
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -84,13 +102,9 @@ def _field_schema(field: EntityField, children: list[EntityField]) -> dict[str, 
 
 def _properties(fields: list[EntityField], depth: int = 0) -> dict[str, Any]:
     """The properties at one nesting depth, each with its descendants."""
-    properties: dict[str, Any] = {}
-    for field in fields:
-        if len(field.path) != depth + 1:
-            continue
-        children = [f for f in fields if f.path[: depth + 1] == field.path and f is not field]
-        properties[field.name] = _field_schema(field, children)
-    return properties
+    return {
+        field.name: _field_schema(field, children) for field, children in field_tree(fields, depth)
+    }
 
 
 def entity_schema(endpoint: str, required: tuple[str, ...] = ()) -> dict[str, Any]:

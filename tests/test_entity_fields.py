@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from importlib import resources
 
 import pytest
 
@@ -11,6 +12,8 @@ from tap_tiktok_ads import dates
 from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.entity_fields import entity_schema, load_fields
 from tap_tiktok_ads.extra_fields import EXTRA_FIELDS, undeclared_members
+from tap_tiktok_ads.stream_fields import stream_schema
+from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import SMALL_SPEC, run_tap, tap_config
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
@@ -18,6 +21,11 @@ from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 LATER = dt.datetime(2027, 1, 15, 12, tzinfo=dt.timezone.utc)
 ENDPOINTS = ("campaign_get", "adgroup_get", "ad_get", "advertiser_info")
 PATHS = {"campaigns": "campaign/get/", "adgroups": "adgroup/get/", "ads": "ad/get/"}
+STREAM_FIELD_FILES = sorted(
+    path.name.removesuffix(".csv")
+    for path in resources.files("tap_tiktok_ads").joinpath("data", "stream_fields").iterdir()
+)
+SOURCES = ("Doc ", "bububa ", "Airbyte ", "recorded answer ", "the tap: ")
 
 
 @pytest.fixture
@@ -27,17 +35,53 @@ def api(monkeypatch: pytest.MonkeyPatch):
         yield server
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_every_row_has_a_source_and_a_parent(endpoint: str) -> None:
-    fields = load_fields(endpoint)
+@pytest.mark.parametrize(
+    ("folder", "name"),
+    [("entity_fields", endpoint) for endpoint in ENDPOINTS]
+    + [("stream_fields", stream) for stream in STREAM_FIELD_FILES],
+)
+def test_every_row_has_a_source_and_a_parent(folder: str, name: str) -> None:
+    fields = load_fields(name, folder)
     paths = {field.path for field in fields}
     assert len(paths) == len(fields), "a field is listed twice"
     for field in fields:
-        assert field.source.startswith(("Doc ", "bububa ", "Airbyte ")), field
+        assert field.source.startswith(SOURCES), field
         if len(field.path) > 1:
             parent = next(f for f in fields if f.path == field.path[:-1])
             assert parent.data_type in ("object", "object[]"), field
-    entity_schema(endpoint)  # every data type is one the schema knows
+    if folder == "entity_fields":  # every data type is one the schema knows
+        entity_schema(name)
+    else:
+        stream_schema(name, ())
+
+
+def test_every_stream_fields_file_is_a_streams_schema_in_the_catalog() -> None:
+    catalog = TapTikTokAds(config={}, parse_env_config=False).catalog_dict
+    properties = {
+        entry["tap_stream_id"]: list(entry["schema"]["properties"]) for entry in catalog["streams"]
+    }
+    for stream in STREAM_FIELD_FILES:
+        top_level = [f.name for f in load_fields(stream, "stream_fields") if len(f.path) == 1]
+        assert properties[stream] == [*top_level, EXTRA_FIELDS], stream
+
+
+def test_stream_schemas_take_the_sdks_types_keys_and_descriptions() -> None:
+    videos = stream_schema("videos", ("advertiser_id", "video_id"))
+    assert videos["required"] == ["advertiser_id", "video_id"]
+    assert videos["properties"]["video_id"] == {"type": ["string"]}
+    assert videos["properties"]["allowed_placements"] == {
+        "type": ["array", "null"],
+        "items": {"type": ["string"]},
+    }
+    assert videos["properties"]["modify_time"]["format"] == "date-time"
+    audience = stream_schema("custom_audiences", ())["properties"]["lookalike_spec"]
+    assert audience["type"] == ["object", "null"]
+    assert audience["additionalProperties"] is True
+    assert audience["properties"]["placements"]["type"] == ["array", "string", "null"]
+    daily = stream_schema("organic_profile_daily", ("business_id", "date"))["properties"]
+    assert daily["date"] == {"type": ["string"], "format": "date", "description": "UTC day."}
+    hour = daily["audience_activity"]["items"]["properties"]["hour"]
+    assert hour == {"type": ["integer", "null"], "description": "Hour of the day, UTC."}
 
 
 def test_schema_types_objects_arrays_and_ids() -> None:

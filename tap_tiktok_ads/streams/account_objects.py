@@ -1,23 +1,25 @@
 """Objects an ad account owns (creatives, posts, pixels, audiences): one declarative base.
 
-Each endpoint lists one advertiser's objects page by page. The streams built on this base
-differ only in path, list key, page size limit, schema and (where the objects carry a
-modification time) their replication key. They are opt-in, and a refusal for lack of
-permission skips the stream for that advertiser only (`streams.optional`).
+Each endpoint lists one advertiser's objects page by page. The streams differ only in what
+an `ObjectList` says: path, ID field, page size limit, list key and (where the objects carry
+a modification time) their replication key; the schema is the stream's fields file
+(`tap_tiktok_ads.stream_fields`). They are opt-in, and a refusal for lack of permission skips
+the stream for that advertiser only (`streams.optional`).
 
 None of these endpoints filters by modification time, so an incremental stream reads the whole
 list and emits what changed since its bookmark; the bookmark moves once every object of that
 advertiser was emitted, to the latest modification time seen (never past the clock).
 
 A field TikTok sends that a schema does not declare is kept (`tap_tiktok_ads.extra_fields`):
-each stream's schema is built with `with_extra_fields`. None of these endpoints takes a `fields`
+each stream's schema has the `extra_fields` object. None of these endpoints takes a `fields`
 parameter (Docs 1740050472224769, 1740052016789506, 1766324010279938; the Go SDK's models of
 `tt_video/list/`, `pixel/list/` and `dmp/custom_audience/list/`): TikTok sends every field.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
@@ -25,6 +27,7 @@ from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.extra_fields import ExtraFields
+from tap_tiktok_ads.stream_fields import stream_schema
 from tap_tiktok_ads.streams.optional import OptionalAdvertiserStream
 
 if TYPE_CHECKING:
@@ -37,18 +40,39 @@ if TYPE_CHECKING:
     from tap_tiktok_ads.runtime import Runtime
 
 
+@dataclass(frozen=True)
+class ObjectList:
+    """What differs between the endpoints that list an ad account's objects."""
+
+    # The stream's name, and its fields file `data/stream_fields/<name>.csv`.
+    name: str
+    path: str
+    # The objects' ID: with `advertiser_id`, the primary key.
+    id_field: str
+    # The endpoint's largest `page_size` (each definition cites its reference).
+    max_page_size: int
+    # Where an answer's rows are: `data.<list_key>`.
+    list_key: str = "list"
+    # The objects' modification time, where they carry one: the stream is incremental on it.
+    replication_key: str | None = None
+
+
 class AccountObjectStream(CompleteDataBookmarks, OptionalAdvertiserStream):
     """One advertiser's objects from one list endpoint; incremental if `replication_key` is set."""
 
-    # The endpoint's largest `page_size` (each stream cites its reference).
-    max_page_size: ClassVar[int] = 1000
     # Bookmarks move once an advertiser is complete (`set_bookmark`), never per record.
     is_sorted = True
     check_sorted = False
 
-    def __init__(self, tap: Tap, runtime: Runtime) -> None:
-        """The stream, and the keeper of the fields its schema does not declare."""
-        super().__init__(tap, runtime)
+    def __init__(self, tap: Tap, runtime: Runtime, objects: ObjectList) -> None:
+        """The stream of one `ObjectList`, and the keeper of fields its schema does not declare."""
+        keys = ("advertiser_id", objects.id_field)
+        schema = stream_schema(objects.name, required=keys)
+        super().__init__(tap, runtime, name=objects.name, schema=schema, path=objects.path)
+        self.primary_keys = keys
+        self.replication_key = objects.replication_key  # type: ignore[assignment]
+        self.list_key = objects.list_key
+        self.max_page_size = objects.max_page_size
         self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
 
     @override

@@ -3,7 +3,8 @@
 The reference pages (Doc 1740858697598978 "Get pixels", Doc 1739940506015746 "Get all
 audiences") are not among the pages stored with this project; the parameters and fields here
 are those of the Go SDK's transcription of them (bububa/tiktok-business, `model/pixel`,
-`model/dmp/customaudience`) and of TikTok's own SDK (tiktok/tiktok-business-api-sdk). A field
+`model/dmp/customaudience`) and of TikTok's own SDK (tiktok/tiktok-business-api-sdk). Each
+list stream's fields, with their sources, are in `data/stream_fields/<stream>.csv`; a field
 TikTok sends beyond them is kept in `extra_fields` (`tap_tiktok_ads.extra_fields`).
 """
 
@@ -19,7 +20,7 @@ from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.extra_fields import ExtraFields, with_extra_fields
 from tap_tiktok_ads.records import to_integer
-from tap_tiktok_ads.streams.account_objects import AccountObjectStream
+from tap_tiktok_ads.streams.account_objects import AccountObjectStream, ObjectList
 from tap_tiktok_ads.streams.optional import OptionalAdvertiserStream
 
 if TYPE_CHECKING:
@@ -41,86 +42,19 @@ _COUNTS = (
     "browser_event_total_count",
     "server_event_total_count",
 )
-_STRINGS = th.ArrayType(th.StringType)
-_TEXT_OR_TEXTS = th.CustomType({"type": ["array", "string", "null"], "items": {"type": "string"}})
-
-
-def _flags(*names: str) -> list[th.Property]:
-    return [th.Property(name, th.BooleanType) for name in names]
-
-
-_PIXEL_EVENT = th.ObjectType(
-    th.Property("event_id", th.StringType),
-    th.Property("event_code", th.StringType),
-    th.Property("name", th.StringType),
-    th.Property("event_type", th.StringType),
-    th.Property("optimization_event", th.StringType),
-    th.Property("custom_event_type", th.StringType),
-    th.Property("statistic_type", th.StringType),
-    th.Property("currency", th.StringType),
-    th.Property("currency_value", th.StringType),
-    th.Property("deprecated", th.BooleanType),
-    th.Property(
-        "rules",
-        th.ArrayType(
-            th.ObjectType(
-                th.Property("operator", th.StringType),
-                th.Property("trigger", th.StringType),
-                th.Property("value", th.StringType),
-                th.Property("variable", th.StringType),
-            )
-        ),
-    ),
-)
+# `pixel/list/`: the pixels with their events (Doc 1740858697598978: page_size 1-20, rows in
+# `data.pixels`).
+PIXELS = ObjectList("pixels", "/pixel/list/", "pixel_id", 20, list_key="pixels")
+# `dmp/custom_audience/list/`: the audiences (Doc 1739940506015746: page_size 1-100).
+CUSTOM_AUDIENCES = ObjectList("custom_audiences", "/dmp/custom_audience/list/", "audience_id", 100)
 
 
 class PixelsStream(AccountObjectStream):
     """`pixel/list/`: each advertiser's pixels with their events (Doc 1740858697598978)."""
 
-    name = "pixels"
-    path = "/pixel/list/"
-    primary_keys = ("advertiser_id", "pixel_id")
-    list_key = "pixels"  # Doc 1740858697598978: `data.pixels`, not `data.list`
-    max_page_size = 20  # Doc 1740858697598978: page_size 1-20
-    schema = with_extra_fields(
-        th.PropertiesList(
-            th.Property("advertiser_id", th.StringType, required=True),
-            th.Property("pixel_id", th.StringType, required=True),
-            th.Property("pixel_code", th.StringType),
-            th.Property("pixel_name", th.StringType),
-            th.Property("pixel_category", th.StringType),
-            th.Property("pixel_script", th.StringType),
-            th.Property("pixel_setup_mode", th.StringType),
-            # Sent by TikTok, missing from the Go SDK's model: seen in an answer another project
-            # recorded (tests/replay/fixtures/SOURCES.md, `pixel_list/pixel_list_recorded.json`).
-            th.Property("activity_status", th.StringType),
-            th.Property("partner_name", th.StringType),
-            th.Property("create_time", th.DateTimeType),
-            *_flags("enable_first_party_cookies", "enable_expanded_data_sharing"),
-            th.Property(
-                "advanced_matching_fields", th.ObjectType(*_flags("phone_number", "email"))
-            ),
-            th.Property(
-                "automatic_advanced_matching_fields",
-                th.ObjectType(*_flags("phone_number", "email", "name", "address", "external_id")),
-            ),
-            th.Property(
-                "asset_ownership",
-                th.ObjectType(
-                    th.Property("asset_relation_status", th.StringType),
-                    th.Property("ownership_status", th.BooleanType),
-                    th.Property("owner_bc_id", th.StringType),
-                    # As recorded (0); an epoch time by its name (inferred), so kept a number.
-                    th.Property("updated_at", th.IntegerType),
-                ),
-            ),
-            th.Property("events", th.ArrayType(_PIXEL_EVENT)),
-        ).to_dict()
-    )
-
-    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+    def __init__(self, tap: Tap, runtime: Runtime, objects: ObjectList) -> None:
         """The stream; `pixel_event_stats_daily` is its child (set by `measurement_streams`)."""
-        super().__init__(tap, runtime)
+        super().__init__(tap, runtime, objects)
         self.event_stats: PixelEventStatsDailyStream | None = None
 
     @override
@@ -156,45 +90,6 @@ class PixelsStream(AccountObjectStream):
             self._sync_children({"advertiser_id": advertiser_id})
 
 
-class CustomAudiencesStream(AccountObjectStream):
-    """`dmp/custom_audience/list/`: each advertiser's audiences (Doc 1739940506015746)."""
-
-    name = "custom_audiences"
-    path = "/dmp/custom_audience/list/"
-    primary_keys = ("advertiser_id", "audience_id")
-    max_page_size = 100  # Doc 1739940506015746: page_size 1-100
-    schema = with_extra_fields(
-        th.PropertiesList(
-            th.Property("advertiser_id", th.StringType, required=True),
-            th.Property("audience_id", th.StringType, required=True),
-            th.Property("name", th.StringType),
-            th.Property("audience_type", th.StringType),
-            th.Property("audience_sub_type", th.StringType),
-            th.Property("calculate_type", th.StringType),
-            th.Property("cover_num", th.IntegerType),
-            *_flags("shared", "is_creator", "is_valid", "is_expiring", "is_auto_refresh"),
-            th.Property("owner_id", th.StringType),
-            th.Property("rule", th.StringType),
-            th.Property(
-                "lookalike_spec",
-                th.ObjectType(
-                    th.Property("source_audience_id", th.StringType),
-                    th.Property("include_source", th.BooleanType),
-                    th.Property("mobile_os", th.StringType),
-                    # A string in the Go SDK's model, a list where audiences are created: either.
-                    th.Property("placements", _TEXT_OR_TEXTS),
-                    th.Property("location_ids", _STRINGS),
-                    th.Property("audience_size", th.StringType),
-                ),
-            ),
-            th.Property("msg", th.StringType),
-            th.Property("error_msg", th.StringType),
-            th.Property("create_time", th.DateTimeType),
-            th.Property("expired_time", th.DateTimeType),
-        ).to_dict()
-    )
-
-
 class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream):
     """`pixel/event/stats/`: each pixel's event counts per UTC day (Go SDK `EventStatsRequest`).
 
@@ -224,11 +119,7 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream
             th.Property("event", th.StringType, required=True),
             th.Property("pixel_event_type", th.StringType),
             th.Property("custom_event_type", th.StringType),
-            th.Property("attributed_count", th.IntegerType),
-            th.Property("preview_count", th.IntegerType),
-            th.Property("total_count", th.IntegerType),
-            th.Property("browser_event_total_count", th.IntegerType),
-            th.Property("server_event_total_count", th.IntegerType),
+            *(th.Property(name, th.IntegerType) for name in _COUNTS),
         ).to_dict()
     )
 
@@ -314,6 +205,6 @@ def _event_records(advertiser_id: str, day: str, row: dict[str, Any]) -> Iterato
 
 def measurement_streams(tap: Tap, runtime: Runtime) -> list[TikTokStream]:
     """The pixels, their daily event statistics and the custom audiences."""
-    pixels = PixelsStream(tap, runtime)
+    pixels = PixelsStream(tap, runtime, PIXELS)
     pixels.event_stats = PixelEventStatsDailyStream(tap, runtime)
-    return [pixels, pixels.event_stats, CustomAudiencesStream(tap, runtime)]
+    return [pixels, pixels.event_stats, AccountObjectStream(tap, runtime, CUSTOM_AUDIENCES)]
