@@ -2,7 +2,8 @@
 
 Each account in `tiktok_accounts` is a partition with its own state and its own token
 (`tap_tiktok_ads.auth`). These streams never touch the advertiser directory, so they run on
-a config without advertiser settings. The fields requested from TikTok are exactly the
+a config without advertiser settings. Each stream's fields, with their sources, are in
+`data/stream_fields/<stream>.csv`. The fields requested from TikTok are exactly the
 properties the catalog selects; a field TikTok sends beyond them that the schema does not
 declare is kept in `extra_fields` and logged once per run (`tap_tiktok_ads.extra_fields`).
 """
@@ -14,7 +15,6 @@ import datetime as dt
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from singer_sdk import typing as th
 from singer_sdk.pagination import BaseAPIPaginator
 from typing_extensions import override
 
@@ -29,8 +29,9 @@ from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.envelope import response_data
 from tap_tiktok_ads.errors import TikTokFatalError, TikTokTokenExpiredError
-from tap_tiktok_ads.extra_fields import ExtraFields, with_extra_fields
+from tap_tiktok_ads.extra_fields import EXTRA_FIELDS, ExtraFields
 from tap_tiktok_ads.scopes import missing_scope_help
+from tap_tiktok_ads.stream_fields import stream_schema
 
 if TYPE_CHECKING:
     import logging
@@ -53,110 +54,10 @@ DAYS_PER_REQUEST = 30
 MAX_VIDEOS_PER_PAGE = 20  # `business/video/list/` max_count is at most 20 (reference 4.4)
 
 
-def _distribution(name: str, label: str, label_type: type[th.JSONTypeHelper]) -> th.Property:
-    """A distribution: a list of `{<label>, percentage}` with percentages in 0..1."""
-    return th.Property(
-        name,
-        th.ArrayType(
-            th.ObjectType(th.Property(label, label_type), th.Property("percentage", th.NumberType))
-        ),
-    )
-
-
-PROFILE_PROPERTIES = th.PropertiesList(
-    th.Property("username", th.StringType),
-    th.Property("display_name", th.StringType),
-    th.Property("profile_image", th.StringType),
-    th.Property("is_business_account", th.BooleanType),
-    th.Property("is_verified", th.BooleanType),
-    th.Property("bio_description", th.StringType),
-    th.Property("profile_deep_link", th.StringType),
-    th.Property("followers_count", th.IntegerType),
-    th.Property("following_count", th.IntegerType),
-    th.Property("total_likes", th.IntegerType),
-    th.Property("videos_count", th.IntegerType),
-    # Only for accounts with at least 100 followers (reference 4.3).
-    _distribution("audience_ages", "age", th.StringType),
-    _distribution("audience_genders", "gender", th.StringType),
-    _distribution("audience_countries", "country", th.StringType),
-    _distribution("audience_cities", "city_name", th.StringType),
-)
-
-DAILY_PROPERTIES = th.PropertiesList(
-    th.Property("video_views", th.IntegerType),
-    th.Property("unique_video_views", th.IntegerType),
-    th.Property("profile_views", th.IntegerType),
-    th.Property("likes", th.IntegerType),
-    th.Property("comments", th.IntegerType),
-    th.Property("shares", th.IntegerType),
-    th.Property("followers_count", th.IntegerType),
-    th.Property("daily_new_followers", th.IntegerType),
-    th.Property("daily_lost_followers", th.IntegerType),
-    th.Property("daily_total_followers", th.IntegerType),
-    th.Property("engaged_audience", th.IntegerType),
-    th.Property("phone_number_clicks", th.IntegerType),
-    th.Property("lead_submissions", th.IntegerType),
-    th.Property("app_download_clicks", th.IntegerType),
-    th.Property("bio_link_clicks", th.IntegerType),
-    th.Property("email_clicks", th.IntegerType),
-    th.Property("address_clicks", th.IntegerType),
-    th.Property(
-        "audience_activity",
-        th.ArrayType(
-            th.ObjectType(
-                th.Property("hour", th.IntegerType, description="Hour of the day, UTC."),
-                th.Property("count", th.IntegerType),
-            )
-        ),
-    ),
-)
-
-VIDEO_PROPERTIES = th.PropertiesList(
-    th.Property("create_time", th.DateTimeType),
-    th.Property("caption", th.StringType),
-    th.Property("media_type", th.StringType),
-    th.Property("is_ad", th.BooleanType),
-    th.Property("share_url", th.StringType),
-    th.Property("embed_url", th.StringType),
-    th.Property("thumbnail_url", th.StringType),
-    th.Property("video_duration", th.NumberType),
-    th.Property("likes", th.IntegerType),
-    th.Property("comments", th.IntegerType),
-    th.Property("shares", th.IntegerType),
-    th.Property("favorites", th.IntegerType),
-    th.Property("reach", th.IntegerType),
-    th.Property("video_views", th.IntegerType),
-    th.Property("total_time_watched", th.NumberType),
-    th.Property("average_time_watched", th.NumberType),
-    th.Property("full_video_watched_rate", th.NumberType),
-    th.Property("new_followers", th.IntegerType),
-    th.Property("profile_views", th.IntegerType),
-    th.Property("website_clicks", th.IntegerType),
-    th.Property("phone_number_clicks", th.IntegerType),
-    th.Property("lead_submissions", th.IntegerType),
-    th.Property("app_download_clicks", th.IntegerType),
-    th.Property("email_clicks", th.IntegerType),
-    th.Property("address_clicks", th.IntegerType),
-    _distribution("impression_sources", "impression_source", th.StringType),
-    _distribution("audience_countries", "country", th.StringType),
-    _distribution("audience_cities", "city_name", th.StringType),
-    _distribution("audience_genders", "gender", th.StringType),
-    _distribution("audience_types", "type", th.StringType),
-    _distribution("video_view_retention", "second", th.StringType),
-    _distribution("engagement_likes", "second", th.StringType),
-)
-
-
-def _schema(*keys: th.Property, fields: th.PropertiesList) -> dict[str, Any]:
-    """The stream schema: its key properties, TikTok's fields, then `extra_fields`."""
-    return with_extra_fields(th.PropertiesList(*keys, *fields.wrapped.values()).to_dict())
-
-
 class OrganicStream(TikTokStream):
     """Base of the TikTok-account streams: one partition and one token per account."""
 
     paginated = False
-    tiktok_fields: th.PropertiesList
 
     def __init__(self, tap: Any, runtime: Runtime, tokens: AccountTokens) -> None:  # noqa: ANN401
         """Share the accounts' tokens with the other organic streams."""
@@ -164,6 +65,10 @@ class OrganicStream(TikTokStream):
         self._business_id: str | None = None
         super().__init__(tap, runtime)
         self.extra_fields = ExtraFields(self.name, self.schema, self.logger)
+        # The fields `fields` can name: the schema's properties but its keys and `extra_fields`
+        # (taken before a catalog could change the keys).
+        keys = {*self.primary_keys, EXTRA_FIELDS}
+        self.tiktok_fields = [name for name in self.schema["properties"] if name not in keys]
 
     @property
     @override
@@ -229,9 +134,7 @@ class OrganicStream(TikTokStream):
     def selected_fields(self) -> list[str]:
         """TikTok's fields that the catalog selects."""
         mask = self.mask
-        return [
-            name for name in self.tiktok_fields.wrapped if mask.get(("properties", name), False)
-        ]
+        return [name for name in self.tiktok_fields if mask.get(("properties", name), False)]
 
     def requested_fields(self) -> list[str]:
         """The `fields` sent to TikTok: only the selected ones.
@@ -297,12 +200,7 @@ class OrganicProfileStream(OrganicStream):
     name = "organic_profile"
     path = "/business/get/"
     primary_keys = ("business_id", "extracted_date")
-    tiktok_fields = PROFILE_PROPERTIES
-    schema = _schema(
-        th.Property("business_id", th.StringType, required=True),
-        th.Property("extracted_date", th.DateType, required=True, description="UTC day."),
-        fields=PROFILE_PROPERTIES,
-    )
+    schema = stream_schema(name, required=primary_keys)
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
@@ -325,12 +223,7 @@ class OrganicProfileDailyStream(CompleteDataBookmarks, OrganicStream):
     path = "/business/get/"
     primary_keys = ("business_id", "date")
     replication_key = "date"
-    tiktok_fields = DAILY_PROPERTIES
-    schema = _schema(
-        th.Property("business_id", th.StringType, required=True),
-        th.Property("date", th.DateType, required=True, description="UTC day."),
-        fields=DAILY_PROPERTIES,
-    )
+    schema = stream_schema(name, required=primary_keys)
     # The bookmark moves at window ends only (`set_bookmark`), so every STATE message
     # is resumable although the re-read days come before the bookmark.
     is_sorted = True
@@ -462,12 +355,7 @@ class OrganicVideosStream(OrganicStream):
     name = "organic_videos"
     path = "/business/video/list/"
     primary_keys = ("business_id", "item_id")
-    tiktok_fields = VIDEO_PROPERTIES
-    schema = _schema(
-        th.Property("business_id", th.StringType, required=True),
-        th.Property("item_id", th.StringType, required=True),
-        fields=VIDEO_PROPERTIES,
-    )
+    schema = stream_schema(name, required=primary_keys)
 
     @override
     def get_new_paginator(self) -> VideoCursorPaginator:  # type: ignore[override]
