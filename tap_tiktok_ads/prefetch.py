@@ -220,12 +220,11 @@ class OrderedPrefetcher:
         return False
 
     def _ahead_of_consumer(self, run: _Run) -> int:
-        """Tasks of `run` that count against `width`: staged, started, answered unless budgeted."""
+        """Tasks of `run` that count against `width`: staged, and started unless budgeted."""
         with self._changed:
-            started = len(run.pending)
             if self._budget is not None:
-                started = sum(not future.done() for future in run.pending)
-            return started + len(run.staged)
+                return len(run.staged)
+            return len(run.pending) + len(run.staged)
 
     def _ahead(
         self, executor: ThreadPoolExecutor, tasks: Iterable[Callable[[], _R]], *, start_now: bool

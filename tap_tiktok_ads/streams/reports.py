@@ -806,8 +806,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             for index, advertiser_id in enumerate(advertiser_ids):
                 for window in self._windows_to_read(advertiser_id):
                     not_yet = window is NOT_YET  # the advertisers are still being looked up
-                    if not not_yet:
-                        checks(index)
+                    checks(index)
                     yield (
                         NOT_YET
                         if not_yet
@@ -838,22 +837,27 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """What starts the TopView checks (top_view.py) of advertisers up to an index.
 
         Each is sent on the pool as the reads reach its advertiser, once the lookup answered
-        (a remembered check needs the plan): its answer is there when the advertiser's first
-        window is written, and neither that window's read nor the writer waits a latency more.
+        (`advertiser/info/` goes first, and a check the state holds is judged with the plan):
+        its answer is there when the advertiser's first window is written, and the window's
+        read does not wait for it.
         """
         executor = self.runtime.executor
         asked = 0
 
         def ask(index: int) -> None:
             nonlocal asked
-            directory = self.runtime.directory
-            if executor is None or not self._reads_top_view or not directory.resolved:
+            if executor is None or not self._reads_top_view:
                 return
-            for advertiser_id in advertiser_ids[asked : index + 1]:
-                if directory.includes(advertiser_id) and not self._top_view_known(advertiser_id):
-                    with contextlib.suppress(RuntimeError):  # the pool was shut down
-                        executor.submit(self._check_top_view_ahead, advertiser_id)
-            asked = max(asked, index + 1)
+            directory = self.runtime.directory
+            if not directory.resolved:
+                return
+            while asked <= min(index, len(advertiser_ids) - 1):
+                advertiser_id = advertiser_ids[asked]
+                asked += 1
+                if not directory.includes(advertiser_id) or self._top_view_known(advertiser_id):
+                    continue
+                with contextlib.suppress(RuntimeError):  # the pool was shut down
+                    executor.submit(self._check_top_view_ahead, advertiser_id)
 
         return ask
 
