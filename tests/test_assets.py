@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 
 from tests.conftest import NOW, SMALL_SPEC, run_tap, run_until_failure, tap_config
+from tests.extra_fields_check import assert_undocumented_field_kept_and_said_once
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.assets import asset_world, touch_asset
 from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
@@ -233,21 +233,5 @@ def test_a_field_the_schema_lacks_is_kept_in_extra_fields_and_said_once(
     fake_api: FakeTikTokApi, frozen_now: dt.datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The fake sends a field TikTok added after the transcription on some assets."""
-    with caplog.at_level(logging.WARNING):
-        result = run_tap(
-            tap_config(fake_api, page_size=2), streams={"videos": None, "images": None}
-        )
-    assert "not found in catalog schema" not in caplog.text  # nothing dropped by the SDK
-    for stream in ("videos", "images"):
-        sent = [
-            row[UNDOCUMENTED_FIELD]
-            for rows in _assets(fake_api.data, stream).values()
-            for row in rows
-            if UNDOCUMENTED_FIELD in row
-        ]
-        assert len(sent) > 1, stream
-        kept = [r["extra_fields"] for r in result.records[stream] if "extra_fields" in r]
-        assert sorted(extra[UNDOCUMENTED_FIELD] for extra in kept) == sorted(sent)
-        warnings = [m for m in caplog.messages if m.startswith(f"{stream}: TikTok sent")]
-        assert len(warnings) == 1, warnings
-        assert UNDOCUMENTED_FIELD in warnings[0]
+    rows = {stream: _assets(fake_api.data, stream) for stream in ("videos", "images")}
+    assert_undocumented_field_kept_and_said_once(fake_api, caplog, rows)

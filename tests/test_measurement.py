@@ -7,7 +7,6 @@ times written as RFC 3339 here, never through the tap's code.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 import requests
 
 from tests.conftest import SMALL_SPEC, run_tap, run_until_failure, tap_config
+from tests.extra_fields_check import assert_undocumented_field_kept_and_said_once
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.entity_fields import UNDOCUMENTED_FIELD
 from tests.fake_api.measurement import audiences_of, event_counts, pixels_of, stats_events
@@ -241,20 +241,5 @@ def test_a_field_the_schema_lacks_is_kept_in_extra_fields_and_said_once(
     fake_api: FakeTikTokApi, frozen_now: dt.datetime, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The fake sends a field TikTok added after the transcription on some objects."""
-    streams = {"pixels": None, "custom_audiences": None}
-    with caplog.at_level(logging.WARNING):
-        result = run_tap(tap_config(fake_api, page_size=2), streams=streams)
-    assert "not found in catalog schema" not in caplog.text  # nothing dropped by the SDK
-    for stream, of in (("pixels", pixels_of), ("custom_audiences", audiences_of)):
-        sent = [
-            row[UNDOCUMENTED_FIELD]
-            for rows in of(fake_api.data).values()
-            for row in rows
-            if UNDOCUMENTED_FIELD in row
-        ]
-        assert len(sent) > 1, stream
-        kept = [r["extra_fields"] for r in result.records[stream] if "extra_fields" in r]
-        assert sorted(extra[UNDOCUMENTED_FIELD] for extra in kept) == sorted(sent)
-        warnings = [m for m in caplog.messages if m.startswith(f"{stream}: TikTok sent")]
-        assert len(warnings) == 1, warnings
-        assert UNDOCUMENTED_FIELD in warnings[0]
+    rows = {"pixels": pixels_of(fake_api.data), "custom_audiences": audiences_of(fake_api.data)}
+    assert_undocumented_field_kept_and_said_once(fake_api, caplog, rows)

@@ -25,6 +25,17 @@ def _task(value: int, delay: float, started: list[int]) -> Callable[[], int]:
     return run
 
 
+def _blocked(value: int, started: list[int], release: threading.Event) -> Callable[[], int]:
+    """A task that says it started, then holds its answer until `release` is set."""
+
+    def run() -> int:
+        started.append(value)
+        release.wait(5)
+        return value
+
+    return run
+
+
 @pytest.mark.parametrize("width", [1, 2, 4])
 def test_results_come_in_task_order_whatever_finishes_first(width: int) -> None:
     started: list[int] = []
@@ -69,16 +80,10 @@ def test_an_error_reaches_the_consumer_and_cancels_the_tasks_not_started() -> No
         msg = "refused"
         raise RuntimeError(msg)
 
-    def blocked(value: int) -> Callable[[], int]:
-        def run() -> int:
-            started.append(value)
-            release.wait(5)
-            return value
-
-        return run
-
     with ThreadPoolExecutor(1) as executor:
-        results = OrderedPrefetcher(executor, 4).map([failing, blocked(1), blocked(2), blocked(3)])
+        results = OrderedPrefetcher(executor, 4).map(
+            [failing, *(_blocked(i, started, release) for i in (1, 2, 3))]
+        )
         with pytest.raises(RuntimeError, match="refused"):
             next(results)
         release.set()
@@ -90,16 +95,10 @@ def test_closing_the_generator_cancels_what_has_not_started() -> None:
     release = threading.Event()
     started: list[int] = []
 
-    def blocked(value: int) -> Callable[[], int]:
-        def run() -> int:
-            started.append(value)
-            release.wait(5)
-            return value
-
-        return run
-
     with ThreadPoolExecutor(1) as executor:
-        results = OrderedPrefetcher(executor, 4).map([blocked(i) for i in range(4)])
+        results = OrderedPrefetcher(executor, 4).map(
+            [_blocked(i, started, release) for i in range(4)]
+        )
         release.set()
         assert next(results) == 0
         results.close()
@@ -174,12 +173,7 @@ def test_a_slow_head_does_not_stop_the_reads_behind_it_within_the_budget() -> No
     started: list[int] = []
     release = threading.Event()
 
-    def slow_head() -> int:
-        started.append(0)
-        release.wait(5)
-        return 0
-
-    tasks = [slow_head, *(_instant(i, started) for i in range(1, 12))]
+    tasks = [_blocked(0, started, release), *(_instant(i, started) for i in range(1, 12))]
     budget = HeldBudget(1000, lambda _: 10, first_estimate=10)
     with ThreadPoolExecutor(4) as executor:
         prefetcher = OrderedPrefetcher(executor, 3, lambda: 3, budget)
@@ -199,12 +193,7 @@ def test_without_a_budget_answered_results_still_count_against_the_width() -> No
     started: list[int] = []
     release = threading.Event()
 
-    def slow_head() -> int:
-        started.append(0)
-        release.wait(5)
-        return 0
-
-    tasks = [slow_head, *(_instant(i, started) for i in range(1, 12))]
+    tasks = [_blocked(0, started, release), *(_instant(i, started) for i in range(1, 12))]
     with ThreadPoolExecutor(4) as executor:
         results = OrderedPrefetcher(executor, 3).map(iter(tasks))
         outcome: list[int] = []
@@ -349,16 +338,12 @@ def test_nothing_starts_after_a_task_failed() -> None:
     started: list[int] = []
     head_may_end = threading.Event()
 
-    def slow_head() -> int:
-        started.append(0)
-        head_may_end.wait(5)
-        return 0
-
     def refused() -> int:
         started.append(1)
         raise RuntimeError("TikTok error 40105")
 
-    tasks = [slow_head, refused, _task(2, 0.0, started), _task(3, 0.0, started)]
+    slow_head = _blocked(0, started, head_may_end)
+    tasks = [slow_head, refused, *(_task(i, 0.0, started) for i in (2, 3))]
     with ThreadPoolExecutor(4) as executor:
         results = OrderedPrefetcher(executor, 4, limit=lambda: 2).map(iter(tasks))
         consumer = threading.Thread(target=lambda: next(results))
@@ -403,16 +388,10 @@ def test_before_its_consumer_comes_a_map_leaves_it_one_request_of_the_width() ->
     started: list[int] = []
     release = threading.Event()
 
-    def task(value: int) -> Callable[[], int]:
-        def run() -> int:
-            started.append(value)
-            release.wait(5)
-            return value
-
-        return run
-
     with ThreadPoolExecutor(4) as executor:
-        results = OrderedPrefetcher(executor, 3).map((task(i) for i in range(6)), start_now=True)
+        results = OrderedPrefetcher(executor, 3).map(
+            (_blocked(i, started, release) for i in range(6)), start_now=True
+        )
         assert _until(lambda: len(started) == 2)
         time.sleep(0.2)
         assert len(started) == 2
@@ -425,18 +404,10 @@ def test_a_map_started_now_and_closed_before_its_consumer_came_starts_nothing_mo
     started: list[int] = []
     release = threading.Event()
 
-    def task(value: int) -> Callable[[], int]:
-        def run() -> int:
-            started.append(value)
-            release.wait(5)
-            return value
-
-        return run
-
     threads_before = set(threading.enumerate())
     with ThreadPoolExecutor(4) as executor:
         results = OrderedPrefetcher(executor, 4, lambda: 1).map(
-            (task(i) for i in range(6)), start_now=True
+            (_blocked(i, started, release) for i in range(6)), start_now=True
         )
         assert _until(lambda: len(started) == 1)
         results.close()
