@@ -14,15 +14,30 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING, Any
 
 from tests.replay.server import Reply, fixture
 from tests.replay_harness import assert_every_field_kept, replay
+
+if TYPE_CHECKING:
+    import pytest
+
+    from tests.conftest import SyncResult
+    from tests.replay.server import ReplayServer
 
 UTC = dt.timezone.utc
 ADVERTISER = "7002238017842757633"
 INFO = Reply(fixture("advertiser_info/advertisers_airbyte_recorded"))
 NOW = dt.datetime(2026, 11, 20, 12, tzinfo=UTC)
 VIDEO_DOC = fixture("file_video_ad_search/video_search_doc")
+
+
+def _sync_one(
+    monkeypatch: pytest.MonkeyPatch, stream: str, path: str, answer: dict[str, Any]
+) -> tuple[SyncResult, ReplayServer]:
+    """Sync `stream` for the one advertiser, its endpoint `path` answering `answer`."""
+    routes = {"/advertiser/info/": INFO, path: Reply(answer)}
+    return replay(monkeypatch, NOW, routes, {stream: None}, advertiser_ids=[ADVERTISER])
 
 
 def test_videos_from_tiktoks_reference_example(monkeypatch) -> None:
@@ -62,13 +77,7 @@ def test_videos_from_tiktoks_reference_example(monkeypatch) -> None:
         "allow_download": True,
         "size": 1058804,
     }
-    result, server = replay(
-        monkeypatch,
-        NOW,
-        {"/advertiser/info/": INFO, "/file/video/ad/search/": Reply(VIDEO_DOC)},
-        {"videos": None},
-        advertiser_ids=[ADVERTISER],
-    )
+    result, server = _sync_one(monkeypatch, "videos", "/file/video/ad/search/", VIDEO_DOC)
     (record,) = result.records["videos"]
     assert record == expected
     assert_every_field_kept([record], VIDEO_DOC["data"]["list"])
@@ -114,15 +123,11 @@ def test_images_from_tiktoks_reference_example(monkeypatch) -> None:
             "material_id": "6895633277416374002",
         },
     ]
-    result, _ = replay(
+    result, _ = _sync_one(
         monkeypatch,
-        NOW,
-        {
-            "/advertiser/info/": INFO,
-            "/file/image/ad/search/": Reply(fixture("file_image_ad_search/image_search_doc")),
-        },
-        {"images": None},
-        advertiser_ids=[ADVERTISER],
+        "images",
+        "/file/image/ad/search/",
+        fixture("file_image_ad_search/image_search_doc"),
     )
     assert result.records["images"] == expected
     sent = fixture("file_image_ad_search/image_search_doc")["data"]["list"]
@@ -144,17 +149,11 @@ def test_creative_portfolios_from_tiktoks_reference_example(monkeypatch) -> None
         }
         for n in (1, 2)
     ]
-    result, server = replay(
+    result, server = _sync_one(
         monkeypatch,
-        NOW,
-        {
-            "/advertiser/info/": INFO,
-            "/creative/portfolio/list/": Reply(
-                fixture("creative_portfolio_list/portfolio_list_doc")
-            ),
-        },
-        {"creative_portfolios": None},
-        advertiser_ids=[ADVERTISER],
+        "creative_portfolios",
+        "/creative/portfolio/list/",
+        fixture("creative_portfolio_list/portfolio_list_doc"),
     )
     assert result.records["creative_portfolios"] == expected
     sent = fixture("creative_portfolio_list/portfolio_list_doc")["data"]["creative_portfolios"]
@@ -167,13 +166,7 @@ def test_spark_ads_posts_from_tiktoks_reference_example(monkeypatch) -> None:
     """Doc 1739470744631298's `tt_video/list/` example: every field but the auth code."""
     recorded = fixture("tt_video_list/spark_posts_doc")
     (post,) = recorded["data"]["list"]
-    result, _ = replay(
-        monkeypatch,
-        NOW,
-        {"/advertiser/info/": INFO, "/tt_video/list/": Reply(recorded)},
-        {"spark_ads_posts": None},
-        advertiser_ids=[ADVERTISER],
-    )
+    result, _ = _sync_one(monkeypatch, "spark_ads_posts", "/tt_video/list/", recorded)
     (record,) = result.records["spark_ads_posts"]
     assert record == {
         "advertiser_id": ADVERTISER,
@@ -216,13 +209,7 @@ def test_pixels_from_an_answer_another_project_recorded(monkeypatch) -> None:
     """A real `pixel/list/` answer (SOURCES.md): every field, `activity_status` included."""
     recorded = fixture("pixel_list/pixel_list_recorded")
     (pixel,) = recorded["data"]["pixels"]
-    result, server = replay(
-        monkeypatch,
-        NOW,
-        {"/advertiser/info/": INFO, "/pixel/list/": Reply(recorded)},
-        {"pixels": None},
-        advertiser_ids=[ADVERTISER],
-    )
+    result, server = _sync_one(monkeypatch, "pixels", "/pixel/list/", recorded)
     (record,) = result.records["pixels"]
     assert record == {
         **pixel,
@@ -240,13 +227,7 @@ def test_a_recorded_video_with_fields_the_reference_lacks(monkeypatch, caplog) -
     recorded = fixture("file_video_ad_search/video_ad_info_row_recorded")
     (video,) = recorded["data"]["list"]
     with caplog.at_level(logging.WARNING):
-        result, _ = replay(
-            monkeypatch,
-            NOW,
-            {"/advertiser/info/": INFO, "/file/video/ad/search/": Reply(recorded)},
-            {"videos": None},
-            advertiser_ids=[ADVERTISER],
-        )
+        result, _ = _sync_one(monkeypatch, "videos", "/file/video/ad/search/", recorded)
     (record,) = result.records["videos"]
     declared = {k: v for k, v in video.items() if k not in ("fix_task_id", "flaw_types")}
     assert record == {
