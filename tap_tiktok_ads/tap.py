@@ -17,7 +17,7 @@ from tap_tiktok_ads.catalog_text import catalog_text
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.custom_reports import parse_custom_reports
 from tap_tiktok_ads.deferred_maps import register_catalog
-from tap_tiktok_ads.gc_pause import collector_paused, resume
+from tap_tiktok_ads.gc_pause import collector_paused, nothing_collected_at_exit, resume
 from tap_tiktok_ads.inputs import (
     InputFileError,
     ReadOnce,
@@ -227,6 +227,7 @@ class TapTikTokAds(Tap):
     @override
     def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
         """The SDK's `--discover`, with the collector paused while it builds the catalog."""
+        nothing_collected_at_exit()
         with collector_paused():
             super().cb_discover(ctx, param, value)
 
