@@ -134,6 +134,13 @@ class TopViewCensus:
         # One lock per advertiser: parallel reads of one advertiser ask once, those of
         # others do not wait for it.
         self._asking: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
+        self._refused = False
+
+    def first_refusal(self) -> bool:
+        """Whether this is the run's first refused check (only that one is logged)."""
+        with self._lock:
+            first, self._refused = not self._refused, True
+            return first
 
     def remember(self, checks: Mapping[str, TopViewCheck]) -> None:
         """Checks kept by earlier runs; a newer one already known stays."""

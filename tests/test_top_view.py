@@ -236,6 +236,24 @@ def test_a_refused_check_reads_the_top_view_pass_instead(
     assert set(result.state["bookmarks"][STREAM]["top_view_checks"]) == {data.advertiser_ids()[0]}
 
 
+def test_refused_checks_are_logged_once_per_run(
+    api: FakeTikTokApi, data: FakeData, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An agency token without the scope would otherwise log one warning per advertiser."""
+    for advertiser_id in data.advertiser_ids():
+        api.faults.refuse_advertiser(advertiser_id, 40001, path="campaign/get/")
+    config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+    selection = {STREAM: ["advertiser_id", *REPORTS[STREAM].dimensions, "spend"]}
+    result = run_tap(config, streams=selection)
+
+    expected = expected_report_records(data, STREAM, ["spend"], start=START, end=END, now=NOW)
+    keys = REPORTS[STREAM].key_properties
+    assert by_key(result.records[STREAM], keys) == by_key(expected, keys)
+    assert api.count("campaign/get/", code=40001) == len(data.advertiser_ids())
+    warnings = [m for m in caplog.messages if "TikTok refused /campaign/get/" in m]
+    assert len(warnings) == 1, warnings
+
+
 def test_a_later_run_reads_ahead_while_the_advertisers_are_looked_up(
     api: FakeTikTokApi, data: FakeData
 ) -> None:

@@ -6,7 +6,6 @@ records and per-advertiser date bookmarks.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import itertools
@@ -54,7 +53,7 @@ from tap_tiktok_ads.id_batches import (
     remembered_over_cap,
 )
 from tap_tiktok_ads.metrics import METRICS, DataLevel, ReportType, TimeDimension
-from tap_tiktok_ads.paging import Page, PageInfo, PageWalk, all_pages, following_pages
+from tap_tiktok_ads.paging import Page, PageWalk, all_pages, following_pages
 from tap_tiktok_ads.prefetch import NOT_YET, HeldBudget, OrderedPrefetcher, Peekable
 from tap_tiktok_ads.query_shapes import query_shape, shape_of_url
 from tap_tiktok_ads.query_size import QueryTooHeavy, audience_window_days
@@ -69,8 +68,8 @@ from tap_tiktok_ads.report_definitions import (
 from tap_tiktok_ads.run_log import read_plan_words
 from tap_tiktok_ads.streams.heavy_queries import CountsHeavyQueries
 from tap_tiktok_ads.top_view import REPORT_FILTER as TOP_VIEW_FILTER
-from tap_tiktok_ads.top_view import STATE_KEY as TOP_VIEW_STATE_KEY
-from tap_tiktok_ads.top_view import CannotTell, TopViewCheck, remembered_checks
+from tap_tiktok_ads.top_view import remembered_checks
+from tap_tiktok_ads.top_view_checks import TopViewAsker
 from tap_tiktok_ads.zone_free import zone_free_windows
 
 _T = TypeVar("_T")
@@ -79,7 +78,6 @@ AD_LIST_PATH = "/ad/get/"  # an advertiser's ads, listed when it is over the ad 
 # Values (rows x columns) of pages answered but not yet written, at most: about 50 bytes each
 # once decoded, so some 25 MB whatever the number of rows (prefetch.py; issue 18).
 READ_AHEAD_VALUES = 400_000
-CAMPAIGN_LIST_PATH = "/campaign/get/"  # whether an advertiser has TopView campaigns
 DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
@@ -410,7 +408,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if self.runtime.failures.advertiser_failed(advertiser_id):
             return WindowRead(advertiser_id, window, NO_PAGE, 0, top_view=top_view)
         try:
-            if top_view and not self._has_top_view(advertiser_id):
+            if top_view and not self._top_view.has_top_view(advertiser_id):
                 return WindowRead(advertiser_id, window, NO_PAGE, 0, top_view=True)
             read = self._without_refused_metrics(
                 functools.partial(self._read_window_rows, advertiser_id, window, top_view=top_view)
@@ -430,54 +428,15 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             ReportType.AUDIENCE,
         }
 
-    def _has_top_view(self, advertiser_id: str, *, wait: bool = True) -> bool:
-        """Whether the advertiser has TopView campaigns: campaign/get/, unless known.
+    @cached_property
+    def _top_view(self) -> TopViewAsker:
+        """This stream's TopView checks (top_view_checks.py)."""
 
-        Known from this run or from the state when that check still covers the run's last
-        day (top_view.py), so that a TopView campaign created since is never missed.
-        Without `wait`, False while another thread asks.
-        """
+        def plan_end(advertiser_id: str) -> tuple[dt.date, str]:
+            plan = self._plan_of(advertiser_id)
+            return plan.end, plan.timezone
 
-        def count(filtering: dict[str, Any]) -> int:
-            params = {
-                "advertiser_id": advertiser_id,
-                "filtering": filtering,
-                "fields": ["campaign_id"],
-                "page": 1,
-                "page_size": 1,
-            }
-            with metrics.http_request_counter(self.name, endpoint=CAMPAIGN_LIST_PATH) as requests:
-                requests.with_context({"advertiser_id": advertiser_id})
-                try:
-                    data = self._get_data(CAMPAIGN_LIST_PATH, params)
-                except TikTokFatalError as exc:
-                    if not (exc.concerns_one_advertiser or exc.is_scope_refusal):
-                        raise
-                    self.logger.warning(
-                        "Advertiser %s: TikTok refused %s (%s), so %s reads its TopView rows "
-                        "(top_view.py) in every window instead of asking if it has any",
-                        advertiser_id,
-                        CAMPAIGN_LIST_PATH,
-                        exc,
-                        self.name,
-                    )
-                    raise CannotTell from exc
-                requests.increment()
-            info = PageInfo.of(data)
-            return info.total_number if info else len(data.get("list") or [])
-
-        include_deleted = self.runtime.settings.include_deleted
-
-        def covers(check: TopViewCheck) -> bool:
-            plan = self._plan_of(advertiser_id)  # only now: a found check needs no plan
-            return check.found or check.covers(
-                plan.end, plan.timezone, include_deleted=include_deleted
-            )
-
-        check = self.runtime.top_view.check(
-            advertiser_id, covers, count, include_deleted=include_deleted, wait=wait
-        )
-        return check is not None and check.found
+        return TopViewAsker(self.name, self.logger, self.runtime, self._get_data, plan_end)
 
     def _without_refused_metrics(self, request: Callable[[], _T]) -> _T:
         """Run a request; if TikTok refuses selected metrics (40002), ask again without them.
@@ -800,7 +759,11 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if self._reads_top_view:
             self.runtime.top_view.remember(remembered_checks(self.tap_state))
 
-        checks = self._top_view_checks_ahead(advertiser_ids)
+        checks = (
+            self._top_view.ahead(advertiser_ids, self.runtime.executor)
+            if self._reads_top_view
+            else lambda _: None
+        )
 
         def tasks() -> Iterator[Callable[[], WindowRead]]:
             for index, advertiser_id in enumerate(advertiser_ids):
@@ -819,7 +782,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                     if (
                         not not_yet
                         and self.runtime.directory.resolved
-                        and self._top_view_known(advertiser_id)
+                        and self._reads_top_view
+                        and self._top_view.found(advertiser_id)
                     ):
                         yield functools.partial(
                             self._read_window, advertiser_id, window, top_view=True
@@ -832,45 +796,6 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                 following.read_early([p["advertiser_id"] for p in following.partitions or []])
 
         return Peekable(self._prefetcher.map(tasks(), start_now=early))
-
-    def _top_view_checks_ahead(self, advertiser_ids: list[str]) -> Callable[[int], None]:
-        """What starts the TopView checks (top_view.py) of advertisers up to an index.
-
-        Each is sent on the pool as the reads reach its advertiser, once the lookup answered
-        (`advertiser/info/` goes first, and a check the state holds is judged with the plan):
-        its answer is there when the advertiser's first window is written, and the window's
-        read does not wait for it.
-        """
-        executor = self.runtime.executor
-        asked = 0
-
-        def ask(index: int) -> None:
-            nonlocal asked
-            if executor is None or not self._reads_top_view:
-                return
-            directory = self.runtime.directory
-            if not directory.resolved:
-                return
-            while asked <= min(index, len(advertiser_ids) - 1):
-                advertiser_id = advertiser_ids[asked]
-                asked += 1
-                if not directory.includes(advertiser_id) or self._top_view_known(advertiser_id):
-                    continue
-                with contextlib.suppress(RuntimeError):  # the pool was shut down
-                    executor.submit(self._check_top_view_ahead, advertiser_id)
-
-        return ask
-
-    def _check_top_view_ahead(self, advertiser_id: str) -> None:
-        """A TopView check asked ahead (on a worker thread); a failure is asked again later.
-
-        The writer asks the same check when it needs it (`_top_view_read`): an error here
-        would repeat there, where it ends the advertiser or the run as it should.
-        """
-        if self.runtime.failures.advertiser_failed(advertiser_id):
-            return
-        with contextlib.suppress(Exception):
-            self._has_top_view(advertiser_id, wait=False)
 
     def _windows_to_read(self, advertiser_id: str) -> Iterator[DateWindow | None]:
         """The advertiser's windows; before its time zone is known, the zone-free ones first.
@@ -1095,11 +1020,6 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if ids is not None and read.window is not None:
             self._observe_ids(advertiser_id, read.window, len(ids))
 
-    def _top_view_known(self, advertiser_id: str) -> bool:
-        """Whether a check this run or the state says the advertiser has TopView campaigns."""
-        check = self.runtime.top_view.known(advertiser_id) if self._reads_top_view else None
-        return check is not None and check.found
-
     def _top_view_read(self, read: WindowRead, reads: Peekable[WindowRead]) -> WindowRead:
         """The TopView pass of a window just read: read ahead, or now (no request without)."""
         head = reads.peek()
@@ -1114,15 +1034,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             top_view = self._read_window(read.advertiser_id, read.window, top_view=True)
         if top_view.refusal is not None:
             raise top_view.refusal
-        self._remember_top_view(read.advertiser_id)
+        self._top_view.remember(read.advertiser_id, self.stream_state)
         return top_view
-
-    def _remember_top_view(self, advertiser_id: str) -> None:
-        """Keep the advertiser's TopView check in the state, for the next runs (top_view.py)."""
-        check = self.runtime.top_view.known(advertiser_id)
-        if check is not None and check.told:
-            checks = state_entry(self.stream_state, TOP_VIEW_STATE_KEY, dict)
-            checks[advertiser_id] = check.to_state()
 
     def _top_view_pages(
         self, advertiser_id: str, span: DateWindow, requests: metrics.Counter
@@ -1138,7 +1051,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             read = self._read_window(advertiser_id, part, top_view=True)
             if read.refusal is not None:
                 raise read.refusal
-            self._remember_top_view(advertiser_id)
+            self._top_view.remember(advertiser_id, self.stream_state)
             yield from self._pages_of(read, requests)
 
     def _period_values(self, window: DateWindow) -> dict[str, str]:
