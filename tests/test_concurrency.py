@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tap_tiktok_ads.runtime import SyncStats
+from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.transport import Redactor
 from tests.conftest import run_cli, run_tap, run_until_failure, tap_config
 from tests.fake_api.request import ApiError, ApiRequest
@@ -274,3 +275,29 @@ def test_the_next_report_streams_requests_start_before_the_last_answer_of_one_ar
     assert [len(times) for times in arrivals.values()] == [6, 6]  # 3 advertisers x 2 windows
     first, second = arrivals.values()
     assert min(second) < max(first) + latency
+
+
+@pytest.mark.usefixtures("frozen_now")
+def test_the_reads_ahead_reach_one_report_stream_beyond_the_one_written(
+    fake_api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small report streams chain their reads, but only one stream ahead of the one being
+    written: each stream holds up to its read-ahead budget, so N streams read ahead at once
+    would hold N budgets. A stream's reads start once the previous stream's writer came."""
+    starts: list[tuple[str, list[str]]] = []
+    original = ReportStream.read_early
+
+    def recording(self: ReportStream, advertiser_ids: list[str]) -> None:
+        came = [s.name for s in self._tap.streams.values() if getattr(s, "_consumer_came", False)]
+        starts.append((self.name, came))
+        original(self, advertiser_ids)
+
+    monkeypatch.setattr(ReportStream, "read_early", recording)
+    names = ["campaign_report_daily", "adgroup_report_daily", "ad_report_daily"]
+    config = tap_config(fake_api, start_date="2026-10-01")
+    run_tap(config, streams=dict.fromkeys(names))
+
+    order = [name for name, _ in starts]  # the first one read during the lookup
+    assert sorted(order) == sorted(names)
+    for (name, came), previous in zip(starts[1:], order, strict=False):
+        assert previous in came, (name, came)

@@ -143,6 +143,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         self._reads: Peekable[WindowRead] | None = None
         # The report stream that syncs next: its reads start once this one's are all asked.
         self.next_reports: ReportStream | None = None
+        self._consumer_came = False  # this stream's records are being written
+        self._chain_waits = False  # its reads were all asked before that: chain then
         self.replication_key = definition.replication_key  # type: ignore[assignment]
 
     # --- schema and selection -------------------------------------------------------
@@ -791,9 +793,12 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             while not self.runtime.directory.resolved:
                 yield NOT_YET
             checks(len(advertiser_ids) - 1)
-            if self.next_reports is not None:  # no drain between two report streams
-                following = self.next_reports
-                following.read_early([p["advertiser_id"] for p in following.partitions or []])
+            # No drain between two report streams, but one stream ahead at most: a map
+            # started before its consumer chains the next when that consumer comes.
+            if early and not self._consumer_came:
+                self._chain_waits = True
+            else:
+                self._start_next_reports()
 
         return Peekable(self._prefetcher.map(tasks(), start_now=early))
 
@@ -950,9 +955,19 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                 self.runtime.close()
             raise
 
+    def _start_next_reports(self) -> None:
+        """Start the following report stream's reads: this stream's are all asked."""
+        following = self.next_reports
+        self._chain_waits = False
+        if following is not None:
+            following.read_early([p["advertiser_id"] for p in following.partitions or []])
+
     def _reads_from(self, context: Context) -> Peekable[WindowRead]:
         """The reads ahead, starting with this advertiser's windows."""
         advertiser_id = context["advertiser_id"]
+        self._consumer_came = True
+        if self._chain_waits:  # its reads were all asked before this stream's turn
+            self._start_next_reports()
         if self._reads is None:
             self._reads = self._planned_reads([p["advertiser_id"] for p in self.partitions or []])
         head = self._reads.peek()
