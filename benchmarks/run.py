@@ -132,6 +132,9 @@ class Scenario:
     # other (`run_compared`).
     modes: tuple[str, ...] = ()
     compare: bool = False
+    # The tap starts from a state holding a TopView check of each advertiser made earlier
+    # today that found none (what the first run of the day leaves): no campaign/get/.
+    checked_today: bool = False
 
 
 # What other connectors request from an ad-level report (issue 18): the fields of singer-io's
@@ -690,6 +693,7 @@ class Inputs:
 
     config_path: Path
     catalog_path: Path
+    state_path: Path | None  # `--checked-today`
     discover_seconds: float
     discover_cpu_seconds: float
     catalog_bytes: int
@@ -759,9 +763,14 @@ def write_inputs(workdir: Path, server: FakeServer, truth: Truth, scenario: Scen
                 selected += 1
     catalog_path = workdir / "catalog.json"
     catalog_path.write_text(json.dumps(catalog))
+    state_path = None
+    if scenario.checked_today:
+        state_path = workdir / "state.json"
+        state_path.write_text(json.dumps(_checked_today(scenario.streams, truth.advertiser_ids)))
     return Inputs(
         config_path,
         catalog_path,
+        state_path,
         discover_seconds,
         discover_cpu_seconds,
         len(discovered.stdout),
@@ -834,9 +843,20 @@ class TapOutcome:
     stderr: str
 
 
+def _checked_today(streams: tuple[str, ...], advertiser_ids: tuple[str, ...]) -> dict[str, Any]:
+    """A state whose only content is a TopView check per advertiser made an hour ago.
+
+    The tap's state format (tap_tiktok_ads/top_view.py, `top_view_checks`): a check that
+    found no TopView campaign today holds for the rest of the advertiser's local day.
+    """
+    checked_at = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat()
+    check = {"checked_at": checked_at, "found": False, "include_deleted": False}
+    checks = {advertiser_id: dict(check) for advertiser_id in advertiser_ids}
+    return {"bookmarks": {stream: {"top_view_checks": checks} for stream in streams}}
+
+
 def run_tap(
-    config_path: Path,
-    catalog_path: Path,
+    inputs: Inputs,
     timeout: float,
     profile_path: Path | None,
     output_path: Path | None = None,
@@ -848,8 +868,10 @@ def run_tap(
     command = [sys.executable]
     if profile_path is not None:
         command += ["-m", "cProfile", "-o", str(profile_path)]
-    command += ["-m", "tap_tiktok_ads", "--config", str(config_path)]
-    command += ["--catalog", str(catalog_path)]
+    command += ["-m", "tap_tiktok_ads", "--config", str(inputs.config_path)]
+    command += ["--catalog", str(inputs.catalog_path)]
+    if inputs.state_path is not None:
+        command += ["--state", str(inputs.state_path)]
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
         process = subprocess.Popen(
@@ -1011,9 +1033,7 @@ def run_scenario(
                 load_before = os.getloadavg()
                 server_cpu_before = server.cpu_seconds()
                 output_path = _output_path(output_dir, run, truth, inputs)
-                outcome = run_tap(
-                    inputs.config_path, inputs.catalog_path, timeout, profile_path, output_path
-                )
+                outcome = run_tap(inputs, timeout, profile_path, output_path)
                 server_cpu = server.cpu_seconds() - server_cpu_before
                 load_after = os.getloadavg()
             sent, retries, limited, waited = parse_stats(outcome.stderr)
@@ -1212,6 +1232,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         help="offer each property of the selected streams N times (copies deselected)",
     )
+    parser.add_argument(
+        "--checked-today",
+        action="store_true",
+        help="start from a state with today's TopView checks (a later run of the same day)",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per tap run")
     parser.add_argument("--json", action="store_true", help="print one JSON document only")
     parser.add_argument("--profile", type=Path, help="run the tap under cProfile, .prof here")
@@ -1241,6 +1266,8 @@ def scenario_from(args: argparse.Namespace) -> Scenario:
         scenario = replace(scenario, streams=streams)
     if args.tap_setting:
         scenario = replace(scenario, tap_settings=tuple(map(_setting, args.tap_setting)))
+    if args.checked_today:
+        scenario = replace(scenario, checked_today=True, name=f"{scenario.name}-checked")
     if args.modes:
         modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
         scenario = replace(scenario, modes=modes, compare=True)
