@@ -9,7 +9,8 @@ and registered, with the selection it had at start, on the first look-up of its 
 connection test forcing it selected, `--test`); the others, and every entry a configured
 stream map names, are registered at once as the SDK does, so a map's configuration error
 still stops the run before any request. `tests/test_sdk_contract.py` pins the SDK code
-this mirrors.
+this mirrors. An entry the catalog deselects and `input_catalog.py` has not parsed is
+deferred without resolving its selection: the mask it had at start is made when needed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from singer_sdk.helpers._catalog import get_selected_schema
 from singer_sdk.mapper import MAPPER_SOURCE_OPTION
+
+from tap_tiktok_ads.input_catalog import DeselectedEntry, unread_deselected
 
 if TYPE_CHECKING:
     from singer_sdk.mapper import PluginMapper, StreamMap
@@ -33,10 +36,13 @@ class DeferredStreamMaps(dict[str, list["StreamMap"]]):
         """Start empty, as the SDK's dict does; `defer` adds the entries kept for later."""
         super().__init__()
         self._mapper = mapper
-        self._deferred: dict[str, tuple[CatalogEntry, SelectionMask]] = {}
+        self._deferred: dict[str, tuple[CatalogEntry, SelectionMask | DeselectedEntry]] = {}
 
-    def defer(self, name: str, entry: CatalogEntry, mask: SelectionMask) -> None:
-        """Register `entry` under `name`, with this selection, when its maps are looked up."""
+    def defer(self, name: str, entry: CatalogEntry, mask: SelectionMask | DeselectedEntry) -> None:
+        """Register `entry` under `name`, with this selection, when its maps are looked up.
+
+        An unparsed deselected entry stands for the mask it was read with.
+        """
         self._deferred[name] = (entry, mask)
 
     @property
@@ -48,8 +54,10 @@ class DeferredStreamMaps(dict[str, list["StreamMap"]]):
         """Register a deferred stream now, exactly as the SDK would have at start."""
         if name not in self._deferred:
             raise KeyError(name)
-        entry, mask = self._deferred.pop(name)
-        _register(self._mapper, name, entry, mask)
+        entry, selection = self._deferred.pop(name)
+        if isinstance(selection, DeselectedEntry):
+            selection = selection.mask_as_read()
+        _register(self._mapper, name, entry, selection)
         return self[name]
 
 
@@ -62,10 +70,16 @@ def register_catalog(mapper: PluginMapper, catalog: Catalog) -> None:
     sources = _map_sources(mapper.stream_maps_dict)
     for entry in catalog.streams:
         name = entry.stream or entry.tap_stream_id
-        mask = entry.metadata.resolve_selection()
         # A name twice in the catalog: the SDK's last registration wins; keep its order.
-        eager = mask[()] or names[name] > 1 or any(fnmatch.fnmatch(name, s) for s in sources)
-        if eager:
+        eager = names[name] > 1 or any(fnmatch.fnmatch(name, s) for s in sources)
+        deselected = unread_deselected(entry)
+        if deselected is not None and not eager:
+            maps.defer(name, entry, deselected)
+            continue
+        mask = (
+            entry.metadata.resolve_selection() if deselected is None else deselected.mask_as_read()
+        )
+        if eager or mask[()]:
             _register(mapper, name, entry, mask)
         else:
             maps.defer(name, entry, mask)

@@ -16,6 +16,7 @@ import msgspec
 from typing_extensions import override
 
 from tap_tiktok_ads.dates import day_of
+from tap_tiktok_ads.input_catalog import stream_metadata
 from tap_tiktok_ads.metrics import LEGACY_METRIC_NAMES, closest_names
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ def catalog_errors(catalog: Catalog, streams: Mapping[str, Stream]) -> list[str]
     errors = []
     for entry in catalog.streams:
         stream_id = entry.tap_stream_id
-        root = entry.metadata.get(())
+        root = stream_metadata(entry)
         selected = root.selected if root is not None else None
         stream = streams.get(stream_id)
         if stream is None:

@@ -11,6 +11,7 @@ import click
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from singer_sdk.plugin_base import PluginBase
+from singer_sdk.singerlib import Catalog
 from typing_extensions import override
 
 from tap_tiktok_ads.catalog_text import catalog_text
@@ -18,6 +19,7 @@ from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.custom_reports import parse_custom_reports
 from tap_tiktok_ads.deferred_maps import register_catalog
 from tap_tiktok_ads.gc_pause import collector_paused, nothing_collected_at_exit, resume
+from tap_tiktok_ads.input_catalog import input_catalog
 from tap_tiktok_ads.inputs import (
     InputFileError,
     ReadOnce,
@@ -50,6 +52,7 @@ from tap_tiktok_ads.writer import BufferedMsgSpecWriter
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from pathlib import PurePath
 
     from singer_sdk.streams import Stream
 
@@ -61,6 +64,15 @@ class TapTikTokAds(Tap):
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = BufferedMsgSpecWriter
     _reads_early = True  # see `resolve_advertisers`
+
+    @override
+    def __init__(
+        self, *, catalog: PurePath | str | dict | Catalog | None = None, **kwargs: Any
+    ) -> None:
+        """The SDK's tap; a catalog given as a dict is parsed only where it selects."""
+        if isinstance(catalog, dict) and not isinstance(catalog, Catalog):
+            catalog = input_catalog(catalog)  # what the command line passes (input_catalog.py)
+        super().__init__(catalog=catalog, **kwargs)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

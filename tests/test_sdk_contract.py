@@ -469,3 +469,54 @@ def test_the_catalog_application_the_tap_copies_is_the_pinned_one() -> None:
     from singer_sdk.streams import core
 
     assert inspect.getsource(core).count("self._input_schema") == 4  # init, apply, read twice
+
+
+# `tap_tiktok_ads/input_catalog.py` builds the SDK's catalog entries but parses a deselected
+# stream's schema and metadata on first read, and answers the stream's selection, its mask
+# and stream metadata as the SDK's rules would; `catalog_schema.py` overrides
+# `Stream.selected`. If one of these changes, compare it with those modules, carry the change
+# over and update the digest here.
+CATALOG_SHA256 = {
+    "Catalog.from_dict": "3be28d4a414af6b57b84331efd4cfe0865c9f4db05341a73b1def1c33462ea8f",
+    "CatalogEntry.from_dict": "1aac05645123b52a71d16d809dcad11093d77d52bb8127feefd73acac8542dbe",
+    "MetadataMapping.from_iterable": (
+        "803a90966a6121749d3c56c67f953b0a25db67fa2bdbf26256329afcd45fedac"
+    ),
+    "MetadataMapping.resolve_selection": (
+        "360c0c4df00459349f13fc47a6e784ce88d6d23652760270f38b6de75f3e7302"
+    ),
+    "MetadataMapping._breadcrumb_is_selected": (
+        "f16d48ec7fb1b2febff82722ec57af4e7c09df6b741279ed5ef0174d01fdf55b"
+    ),
+    "Stream.selected": "2f8be40188721a1c295826f2e068a0c5a24a41c0d504488cc249d22bd6d1dfa8",
+    "Stream.selected.setter": "7ffa0d37db97f4a935ea9409105e1d63434ffa79863e40d2e5af651aa66ea779",
+    "Stream.metadata": "09264aec62e7476e5d8565cd8a1db74ea02cca3f9b904518ca1ec00da826f488",
+    "Tap.__init__": "ba24f58616a2c17459c68bdac69736e76af2016958947d81a83e4734b87afa27",
+}
+
+
+def test_the_catalog_classes_the_tap_reads_lazily_are_the_pinned_ones() -> None:
+    from singer_sdk.singerlib.catalog import CatalogEntry, MetadataMapping
+
+    sources = {
+        "Catalog.from_dict": Catalog.from_dict,
+        "CatalogEntry.from_dict": CatalogEntry.from_dict,
+        "MetadataMapping.from_iterable": MetadataMapping.from_iterable,
+        "MetadataMapping.resolve_selection": MetadataMapping.resolve_selection,
+        "MetadataMapping._breadcrumb_is_selected": MetadataMapping._breadcrumb_is_selected,
+        "Stream.selected": Stream.selected.fget,  # type: ignore[attr-defined]
+        "Stream.selected.setter": Stream.selected.fset,  # type: ignore[attr-defined]
+        "Stream.metadata": Stream.metadata.fget,  # type: ignore[attr-defined]
+        "Tap.__init__": Tap.__init__,
+    }
+    digests = {
+        name: hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+        for name, function in sources.items()
+    }
+    assert digests == CATALOG_SHA256
+    # The entry's schema and metadata are slots of its dataclass that a subclass can fill later.
+    assert {"schema", "metadata"} <= set(CatalogEntry.__slots__)
+    assert all(
+        type(CatalogEntry.__dict__[name]).__name__ == "member_descriptor"
+        for name in ("schema", "metadata")
+    )
