@@ -1,5 +1,5 @@
 """`python -m tap_tiktok_ads`."""
 
-from tap_tiktok_ads.tap import TapTikTokAds
+from tap_tiktok_ads.command import main
 
-TapTikTokAds.cli()
+main()

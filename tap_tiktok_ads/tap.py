@@ -165,6 +165,7 @@ class TapTikTokAds(Tap):
     ) -> bool:
         """The SDK's connection test syncs every stream (or these): resolve for them first."""
         streams = list(self.streams.values() if streams is None else streams)
+        resume()  # the streams are built: the start of `--test` is over too
         self._reads_early = False  # a record or so per stream: nothing read ahead for them
         self.resolve_advertisers(streams)
         return super().run_sync_dry_run(dry_run_record_limit, streams)

@@ -33,6 +33,7 @@ def collector_on() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
+    gc.unfreeze()  # what a command's start froze collects as usual again
     if not was:
         gc.disable()
 
@@ -48,6 +49,7 @@ def _record_collector(monkeypatch: pytest.MonkeyPatch, seen: dict[str, bool]) ->
     def resolve_advertisers(tap: TapTikTokAds, streams: Any) -> None:
         del tap, streams
         seen["sync_all"] = gc.isenabled()
+        seen["start frozen"] = gc.get_freeze_count() > 0
         raise Stop
 
     monkeypatch.setattr(TapTikTokAds, "discover_streams", discover_streams)
@@ -66,7 +68,7 @@ def test_a_sync_starts_with_the_collector_paused_and_syncs_with_it_on(
     args = ["--config", str(tmp_path / "config.json"), "--catalog", str(tmp_path / "catalog.json")]
     with pytest.raises(Stop):
         TapTikTokAds.cli(args, standalone_mode=False)
-    assert seen == {"discover_streams": False, "sync_all": True}
+    assert seen == {"discover_streams": False, "sync_all": True, "start frozen": True}
     assert gc.isenabled()
 
 
@@ -225,3 +227,38 @@ def test_the_command_leaves_its_heap_to_the_system_at_exit(tmp_path: Path, comma
         assert [json.loads(line) for line in done.stdout.splitlines()] == [
             {"type": "STATE", "value": STATE}
         ]
+
+
+# Notes each collection made while the tap's module is imported, and prints how many.
+_COUNT_COLLECTIONS_DURING_IMPORT = """
+import atexit, gc, runpy, sys
+during_import = []
+def note(phase, info):
+    tap = sys.modules.get("tap_tiktok_ads.tap")
+    if phase == "start" and tap is not None and not hasattr(tap, "main"):
+        during_import.append(info["generation"])
+gc.callbacks.append(note)
+atexit.register(lambda: print("collections while importing:", len(during_import), file=sys.stderr))
+sys.argv = ["tap-tiktok-ads", *sys.argv[1:]]
+runpy.run_module("tap_tiktok_ads", run_name="__main__")
+"""
+
+
+def test_the_command_imports_the_tap_with_the_collector_paused(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(CONFIG))
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _COUNT_COLLECTIONS_DURING_IMPORT,
+            "--config",
+            str(tmp_path / "config.json"),
+            "--discover",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "collections while importing: 0" in done.stderr
+    assert json.loads(done.stdout)["streams"]
