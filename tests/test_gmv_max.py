@@ -11,6 +11,8 @@ import logging
 
 import pytest
 
+from tap_tiktok_ads.stream_fields import stream_fields
+from tap_tiktok_ads.streams.gmv_max import CAMPAIGN_FIELDS
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import run_tap, tap_config
 from tests.fake_api import FakeTikTokApi
@@ -124,3 +126,13 @@ def test_records_never_move_the_bookmark(fake_api: FakeTikTokApi) -> None:
     stream._increment_stream_state({"stat_time_day": "2999-01-01"}, context=context)
     assert stream.get_context_state(context).get("replication_key_value") is None
     tap.runtime.close()
+
+
+def test_the_campaign_fields_asked_for_are_the_documented_rows_of_the_fields_file() -> None:
+    """`fields` may name the fields of Doc 1826463372290177's `list`: that page's rows, no other."""
+    documented = [
+        field.name
+        for field in stream_fields("gmv_max_campaigns")
+        if field.source.startswith("Doc 1826463372290177")
+    ]
+    assert sorted(CAMPAIGN_FIELDS) == sorted(documented)

@@ -3,8 +3,10 @@
 GMV Max spend is not in `report/integrated/get/` nor `campaign/get/`; it has its own endpoints
 (API Reference / GMV Max). The stores of each advertiser are listed once per run and shared by
 the three streams: the campaigns and the report are read per store (the report takes exactly one
-store per request), and an advertiser without a TikTok Shop is logged once and skipped. A field
-the stores or campaigns answer carries beyond their schema is kept (`extra_fields`).
+store per request), and an advertiser without a TikTok Shop is logged once and skipped. The
+stores' and campaigns' fields, with their sources, are `data/stream_fields/gmv_max_stores.csv`
+and `gmv_max_campaigns.csv` (`tap_tiktok_ads.stream_fields`); a field their answers carry beyond
+them is kept (`extra_fields`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from tap_tiktok_ads.dates import (
     windows,
 )
 from tap_tiktok_ads.envelope import response_data
-from tap_tiktok_ads.extra_fields import ExtraFields, with_extra_fields
+from tap_tiktok_ads.extra_fields import ExtraFields
 from tap_tiktok_ads.gmv_max_metrics import (
     GMV_MAX_BREAKDOWN_METRICS,
     GMV_MAX_METRICS,
@@ -34,6 +36,7 @@ from tap_tiktok_ads.gmv_max_metrics import (
     ShopMetric,
 )
 from tap_tiktok_ads.records import to_integer, to_number
+from tap_tiktok_ads.stream_fields import stream_schema
 from tap_tiktok_ads.streams.heavy_queries import SplitsHeavyQueries
 
 if TYPE_CHECKING:
@@ -58,7 +61,8 @@ CAMPAIGN_PROMOTION_TYPES = {"PRODUCT": "PRODUCT_GMV_MAX", "LIVE": "LIVE_GMV_MAX"
 BREAKDOWNS = {"PRODUCT": "item_group_id", "LIVE": "room_id"}
 BREAKDOWN_STREAM_NAMES = {"item_group_id": "product", "room_id": "live"}
 MAX_FILTER_CAMPAIGNS = 100  # Doc 1824721673497601: filtering.campaign_ids, "Max size: 100"
-# Doc 1826463372290177: the fields of `list`, which the `fields` parameter may name.
+# Doc 1826463372290177: the fields of `list`, which the `fields` parameter may name, in the
+# page's order (the schema's rows with that source, in the schema's order, are the same fields).
 CAMPAIGN_FIELDS = (
     "advertiser_id",
     "campaign_id",
@@ -89,38 +93,7 @@ class GmvMaxStoresStream(PerAdvertiserStream):
     path = "/gmv_max/store/list/"
     primary_keys = ("advertiser_id", "store_id")
     paginated = False  # Doc 1822001044479041: no page parameters, one `store_list`
-    schema = with_extra_fields(
-        th.PropertiesList(
-            th.Property("advertiser_id", th.StringType, required=True),
-            th.Property("store_id", th.StringType, required=True),
-            th.Property("is_gmv_max_available", th.BooleanType),
-            th.Property("store_name", th.StringType),
-            th.Property("store_code", th.StringType),
-            th.Property("store_status", th.StringType),
-            th.Property("store_role", th.StringType),
-            th.Property("thumbnail_url", th.StringType),
-            th.Property("targeting_region_codes", th.ArrayType(th.StringType)),
-            th.Property("store_authorized_bc_id", th.StringType),
-            th.Property("is_owner_bc", th.BooleanType),
-            th.Property(
-                "store_authorized_bc_info",
-                th.ObjectType(
-                    th.Property("bc_id", th.StringType),
-                    th.Property("bc_name", th.StringType),
-                    th.Property("bc_profile_image", th.StringType),
-                    th.Property("user_role", th.StringType),
-                ),
-            ),
-            th.Property(
-                "exclusive_authorized_advertiser_info",
-                th.ObjectType(
-                    th.Property("advertiser_id", th.StringType),
-                    th.Property("advertiser_name", th.StringType),
-                    th.Property("advertiser_status", th.StringType),
-                ),
-            ),
-        ).to_dict()
-    )
+    schema = stream_schema(name, required=primary_keys)
 
     def __init__(self, tap: Tap, runtime: Runtime) -> None:
         """Start with no store listed; each advertiser's list is read once, when first needed."""
@@ -218,21 +191,7 @@ class GmvMaxCampaignsStream(_PerStoreStream):
     name = "gmv_max_campaigns"
     path = "/gmv_max/campaign/get/"
     primary_keys = ("advertiser_id", "store_id", "campaign_id")
-    schema = with_extra_fields(
-        th.PropertiesList(
-            th.Property("advertiser_id", th.StringType, required=True),
-            th.Property("store_id", th.StringType, required=True),
-            th.Property("campaign_id", th.StringType, required=True),
-            th.Property("gmv_max_promotion_type", th.StringType),
-            th.Property("campaign_name", th.StringType),
-            th.Property("operation_status", th.StringType),
-            th.Property("secondary_status", th.StringType),
-            th.Property("objective_type", th.StringType),
-            th.Property("roi_protection_compensation_status", th.StringType),
-            th.Property("create_time", th.DateTimeType),
-            th.Property("modify_time", th.DateTimeType),
-        ).to_dict()
-    )
+    schema = stream_schema(name, required=primary_keys)
 
     def requested_fields(self) -> list[str] | None:
         """The `fields` parameter: the selected documented fields, or None for all of them.
