@@ -3,8 +3,9 @@
 `bc/get/` lists the Business Centers the token's user belongs to (Doc 1737115687501826) and
 `bc/asset/get/` with `asset_type` ADVERTISER the ad accounts a Business Center holds (Doc
 1739432717798401). Neither page is stored with this project; parameters and fields are those
-of the Go SDK's transcription (bububa/tiktok-business `model/bc/get.go`, `model/bc.go`,
-`model/bc/asset_get.go`) and TikTok's own SDK. The same asset listing resolves the run's
+of the Go SDK's transcription (bububa/tiktok-business `model/bc/get.go`, `model/bc/bc.go`,
+`model/bc/asset_get.go`) and TikTok's own SDK; the stream's fields, with those sources, are
+`data/stream_fields/business_centers.csv`. The same asset listing resolves the run's
 advertisers when `business_center_ids` is set (see `tap_tiktok_ads.advertisers`).
 """
 
@@ -19,8 +20,9 @@ from typing_extensions import override
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.errors import FATAL_HELP, TikTokFatalError
-from tap_tiktok_ads.extra_fields import ExtraFields, with_extra_fields
+from tap_tiktok_ads.extra_fields import ExtraFields
 from tap_tiktok_ads.runtime import Failure
+from tap_tiktok_ads.stream_fields import stream_schema
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -46,18 +48,6 @@ _HELD_FIELDS = (
     "advertiser_account_type",
     "advertiser_role",
     "owner_bc_name",
-)
-
-_HELD_ADVERTISER = th.ObjectType(
-    th.Property("advertiser_id", th.StringType),
-    th.Property("advertiser_name", th.StringType),
-    th.Property("asset_type", th.StringType),
-    th.Property("relation_type", th.StringType),
-    th.Property("relation_status", th.StringType),
-    th.Property("advertiser_status", th.StringType),
-    th.Property("advertiser_account_type", th.StringType),
-    th.Property("advertiser_role", th.StringType),
-    th.Property("owner_bc_name", th.StringType),
 )
 
 
@@ -142,22 +132,7 @@ class BusinessCentersStream(_BusinessCenterEndpoint):
     path = "/bc/get/"
     primary_keys = ("bc_id",)
     selected_by_default = False  # opt-in, like the other account-object streams
-    schema = with_extra_fields(
-        th.PropertiesList(
-            th.Property("bc_id", th.StringType, required=True),
-            th.Property("name", th.StringType),
-            th.Property("company", th.StringType),
-            th.Property("currency", th.StringType),
-            th.Property("registered_area", th.StringType),
-            th.Property("status", th.StringType),
-            th.Property("timezone", th.StringType),
-            th.Property("type", th.StringType),
-            th.Property("verification_status", th.StringType),
-            th.Property("user_role", th.StringType),
-            th.Property("ext_user_role", th.ObjectType(th.Property("finance_role", th.StringType))),
-            th.Property("advertisers", th.ArrayType(_HELD_ADVERTISER)),
-        ).to_dict()
-    )
+    schema = stream_schema(name, required=primary_keys)
 
     def __init__(self, tap: Tap, runtime: Runtime) -> None:
         """Read each Business Center's ad accounts through the asset endpoint."""
