@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from tests.replay.server import Reply, fixture
+from tests.replay.server import Reply, fixture, nothing_listed
 from tests.replay_harness import assert_every_field_kept, dropped, replay, selection
 
 if TYPE_CHECKING:
@@ -34,8 +34,18 @@ INFO_UNIT_TEST = Reply(fixture("advertiser_info/advertisers_airbyte_unit_test"))
 INFO_RECORDED = Reply(fixture("advertiser_info/advertisers_airbyte_recorded"))
 REPORT = "/report/integrated/get/"
 CAMPAIGNS = "/campaign/get/"
-# The tap's one campaign/get/ per advertiser: does it have TopView campaigns? (top_view.py)
-NO_TOP_VIEW = Reply(fixture("campaign_get/top_view_none"))
+# The entity endpoints hide TopView entities unless `buying_types` is ["RESERVATION_TOP_VIEW"]
+# alone (Doc 1739315828649986), so the tap reads them in a pass of their own, and a report
+# stream asks campaign/get/ so once per advertiser whether it has any (top_view_checks.py).
+# The recorded accounts had none: an empty page, which is all TikTok can answer then.
+TOP_VIEW_PASS = json.dumps(
+    {
+        "campaign_system_origins": ["TT_ADS_PLATFORM", "PROMOTE"],
+        "buying_types": ["RESERVATION_TOP_VIEW"],
+    },
+    separators=(",", ":"),
+)
+NO_TOP_VIEW = nothing_listed(10, {"filtering": TOP_VIEW_PASS})
 
 
 def requested_metrics(server: ReplayServer) -> set[str]:
@@ -637,28 +647,6 @@ def test_audience_country_report_recorded_by_airbyte(monkeypatch) -> None:
 
 
 # --- entities --------------------------------------------------------------------------------
-
-# The entity endpoints hide TopView entities unless `buying_types` is ["RESERVATION_TOP_VIEW"]
-# alone (Doc 1739315828649986), so the tap reads them in a pass of their own. The recorded
-# accounts had none: that pass gets an empty page, which is all TikTok can answer then.
-TOP_VIEW_PASS = json.dumps(
-    {
-        "campaign_system_origins": ["TT_ADS_PLATFORM", "PROMOTE"],
-        "buying_types": ["RESERVATION_TOP_VIEW"],
-    },
-    separators=(",", ":"),
-)
-NO_TOP_VIEW = Reply(
-    {
-        "code": 0,
-        "message": "OK",
-        "data": {
-            "list": [],
-            "page_info": {"page": 1, "page_size": 10, "total_number": 0, "total_page": 0},
-        },
-    },
-    {"filtering": TOP_VIEW_PASS},
-)
 
 
 def entity_replies(*replies: Reply) -> list[Reply]:

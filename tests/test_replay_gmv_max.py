@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from tests.replay.server import Reply, fixture
+from tests.replay.server import Reply, fixture, nothing_listed
 from tests.replay_harness import assert_every_field_kept, replay
 
 UTC = dt.timezone.utc
@@ -27,16 +27,7 @@ PRODUCT_OF_STORE = json.dumps(
     {"gmv_max_promotion_types": ["PRODUCT_GMV_MAX"], "store_ids": [STORE]},
     separators=(",", ":"),
 )
-NONE_LISTED = Reply(
-    {
-        "code": 0,
-        "message": "OK",
-        "data": {
-            "list": [],
-            "page_info": {"page": 1, "page_size": 100, "total_page": 0, "total_number": 0},
-        },
-    }
-)
+NONE_LISTED = nothing_listed(100)
 ROUTES = {
     "/advertiser/info/": INFO,
     "/gmv_max/store/list/": Reply(STORES),

@@ -14,13 +14,13 @@ import csv
 import datetime as dt
 import io
 
-from tests.replay.server import Reply, csv_fixture, fixture
+from tests.replay.server import Reply, csv_fixture, fixture, nothing_listed
 from tests.replay_harness import replay
 
 UTC = dt.timezone.utc
 ADVERTISER = "872746382648"  # Airbyte's unit-test advertiser: no time zone, so UTC
 INFO = Reply(fixture("advertiser_info/advertisers_airbyte_unit_test"))
-NO_TOP_VIEW = Reply(fixture("campaign_get/top_view_none"))
+NO_TOP_VIEW = nothing_listed(1)  # the TopView check: none (top_view_checks.py)
 CREATED = fixture("report_task/create_doc")
 CHECKED = fixture("report_task/check_doc")
 FILE = csv_fixture("report_task/download_doc_age_gender")

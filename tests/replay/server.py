@@ -48,6 +48,17 @@ class Reply:
     when: Mapping[str, str] = field(default_factory=dict)
 
 
+def nothing_listed(page_size: int, when: Mapping[str, str] | None = None) -> Reply:
+    """A list endpoint's answer with no row: TikTok's envelope, page 1 of none (not recorded).
+
+    What TikTok can only answer where the recorded accounts had nothing to list (a TopView
+    pass, a store without campaigns of one type); `page_size` is the one the tap asks for.
+    """
+    page_info = {"page": 1, "page_size": page_size, "total_number": 0, "total_page": 0}
+    body = {"code": 0, "message": "OK", "data": {"list": [], "page_info": page_info}}
+    return Reply(body, when or {})
+
+
 @dataclass(frozen=True)
 class Request:
     """One request as the server received it."""
