@@ -8,7 +8,8 @@ transport.py). Arrival spacing on such a machine is not what the tap controls, s
 tests assert the tap's rule on the sends, and TikTok's on the arrivals less that skew.
 
 `LatencyGauge.started` runs on the sending thread right after the limiters let the request
-go, before a byte is written (latency.py): it is recorded there.
+go, before a byte is written (latency.py): it is recorded there. Sends and arrivals are
+counted by the fake's one rule (`tests.fake_api.request_log.most_within`).
 """
 
 from __future__ import annotations
@@ -38,14 +39,3 @@ def record_sends(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, int]]:
 
     monkeypatch.setattr(LatencyGauge, "started", recording)
     return sends
-
-
-def most_within(times: list[float], seconds: float) -> int:
-    """The most moments within any `seconds` (a window open at its end, as TikTok counts)."""
-    times = sorted(times)
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= seconds:
-            start += 1
-        best = max(best, end - start + 1)
-    return best

@@ -43,7 +43,8 @@ from tap_tiktok_ads.transport import (
     build_session,
 )
 from tests.conftest import tap_config
-from tests.send_moments import DELIVERY_SKEW, most_within, record_sends
+from tests.fake_api.request_log import most_within
+from tests.send_moments import DELIVERY_SKEW, record_sends
 from tests.test_gmv_max_quota import FakeClock
 
 if TYPE_CHECKING:

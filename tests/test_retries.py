@@ -10,7 +10,8 @@ import pytest
 from tap_tiktok_ads.client import RetriesExhaustedError
 from tap_tiktok_ads.errors import TikTokFatalError
 from tests.conftest import NOW, run_tap, tap_config
-from tests.send_moments import DELIVERY_SKEW, most_within, record_sends
+from tests.fake_api.request_log import most_within
+from tests.send_moments import DELIVERY_SKEW, record_sends
 from tests.truth import REPORTS, by_key, expected_report_records
 
 REPORT_PATH = "report/integrated/get/"
