@@ -133,6 +133,9 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
     list_key = "list"
     # Only these paths carry `page_info`; others answer in one page.
     paginated = True
+    # The endpoint's largest `page_size` where it takes fewer rows than the reports (each
+    # stream cites its reference): pages are no larger, whatever the `page_size` setting.
+    max_page_size: int | None = None
     # Whether the tap resolves the run's advertisers before this stream syncs.
     needs_advertisers = False
 
@@ -190,7 +193,8 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
         params = self.request_params(page.stream_context)
         if self.paginated:
             params["page"] = page.next_page_token or 1
-            params["page_size"] = self.runtime.settings.page_size
+            size = self.runtime.settings.page_size
+            params["page_size"] = min(size, self.max_page_size) if self.max_page_size else size
         request.params = {key: encode_param(value) for key, value in params.items()}
         return request
 

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from tap_tiktok_ads.runtime import Runtime
 
@@ -79,14 +78,6 @@ class AccountObjectStream(CompleteDataBookmarks, OptionalAdvertiserStream):
     def request_params(self, context: Context | None) -> dict[str, Any]:
         """The advertiser; streams add their documented filters."""
         return {"advertiser_id": (context or {})["advertiser_id"]}
-
-    @override
-    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
-        """No more rows a page than the endpoint takes, whatever `page_size` the reports use."""
-        request = super().get_http_request(page=page)
-        if self.paginated:
-            request.params["page_size"] = min(self.runtime.settings.page_size, self.max_page_size)
-        return request
 
     @override
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:

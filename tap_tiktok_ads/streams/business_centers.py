@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from tap_tiktok_ads.runtime import Runtime
 
@@ -51,23 +50,14 @@ _HELD_FIELDS = (
 )
 
 
-class _BusinessCenterEndpoint(TikTokStream):
-    """Pages of at most 50 rows, whatever `page_size` the reports use."""
-
-    @override
-    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
-        request = super().get_http_request(page=page)
-        request.params["page_size"] = min(self.runtime.settings.page_size, BC_MAX_PAGE_SIZE)
-        return request
-
-
-class BusinessCenterAdvertisersStream(_BusinessCenterEndpoint):
+class BusinessCenterAdvertisersStream(TikTokStream):
     """`bc/asset/get/` for ADVERTISER assets: a Business Center's ad accounts (internal)."""
 
     name = "business_center_advertisers"
     path = "/bc/asset/get/"
     primary_keys = ("bc_id", "asset_id")
     selected_by_default = False
+    max_page_size = BC_MAX_PAGE_SIZE
     schema = th.PropertiesList(
         th.Property("bc_id", th.StringType, required=True),
         th.Property("asset_id", th.StringType, required=True),
@@ -121,7 +111,7 @@ class BusinessCenterAdvertisersStream(_BusinessCenterEndpoint):
         return list(dict.fromkeys(ids))
 
 
-class BusinessCentersStream(_BusinessCenterEndpoint):
+class BusinessCentersStream(TikTokStream):
     """`bc/get/`: the Business Centers of `business_center_ids`, else every one the token sees.
 
     Each record carries the ad accounts the Business Center holds (`bc/asset/get/`), so
@@ -133,6 +123,7 @@ class BusinessCentersStream(_BusinessCenterEndpoint):
     primary_keys = ("bc_id",)
     selected_by_default = False  # opt-in, like the other account-object streams
     schema = stream_schema(name, required=primary_keys)
+    max_page_size = BC_MAX_PAGE_SIZE
 
     def __init__(self, tap: Tap, runtime: Runtime) -> None:
         """Read each Business Center's ad accounts through the asset endpoint."""

@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     import requests
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
-    from singer_sdk.streams.rest import HTTPRequest, PageContext
 
     from tap_tiktok_ads.dates import DateWindow
     from tap_tiktok_ads.runtime import Runtime
@@ -192,6 +191,7 @@ class GmvMaxCampaignsStream(_PerStoreStream):
     path = "/gmv_max/campaign/get/"
     primary_keys = ("advertiser_id", "store_id", "campaign_id")
     schema = stream_schema(name, required=primary_keys)
+    max_page_size = CAMPAIGN_PAGE_SIZE
 
     def requested_fields(self) -> list[str] | None:
         """The `fields` parameter: the selected documented fields, or None for all of them.
@@ -221,13 +221,6 @@ class GmvMaxCampaignsStream(_PerStoreStream):
         if fields is not None:
             params["fields"] = fields
         return params
-
-    @override
-    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
-        """At most 100 campaigns a page, whatever `page_size` the reports use."""
-        request = super().get_http_request(page=page)
-        request.params["page_size"] = min(self.runtime.settings.page_size, CAMPAIGN_PAGE_SIZE)
-        return request
 
     def __init__(self, tap: Tap, runtime: Runtime, stores: GmvMaxStoresStream) -> None:
         """Start with no campaign listed; each store's list is read once, when first needed."""
