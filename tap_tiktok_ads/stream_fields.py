@@ -1,9 +1,10 @@
-"""The fields of the creative library, measurement and organic streams: `data/stream_fields/`.
+"""The fields of the object streams that are not entities: `data/stream_fields/`.
 
-Domain data, like `entity_fields`: one CSV per stream (`videos.csv`, `pixels.csv`,
+The creative library, measurement, organic, GMV Max store and campaign, and Business Center
+streams. Domain data, like `entity_fields`: one CSV per stream (`videos.csv`, `pixels.csv`,
 `organic_profile.csv`, ...), one row per property of its records, in order, with its source:
 the fields TikTok documents (Doc ID, or the Go SDK's model where the page is not stored) and
-the keys the tap adds (`advertiser_id`, `business_id`, `extracted_date`). The rows use
+the keys the tap adds (`advertiser_id`, `store_id`, `business_id`, ...). The rows use
 `entity_fields`' vocabulary (a nested field named by its path, `object` or `object[]`
 parents, `datetime`) plus `date` and `string|string[]` (either); a `description` column goes
 into the schema. A field TikTok adds is one CSV row.
