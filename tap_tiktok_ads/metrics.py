@@ -13,6 +13,7 @@ import csv
 import difflib
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -187,8 +188,12 @@ class ReportShape:
     grain: Grain
     breakdowns: tuple[str, ...] = ()
 
+    @cached_property
     def metric_tables(self) -> frozenset[str]:
-        """The reference tables a metric must be in to be valid in this shape."""
+        """The reference tables a metric must be in to be valid in this shape.
+
+        Once per shape: every report stream tests the 800 metrics against it at start.
+        """
         if not self.breakdowns:
             plain = TT_SHOP_TABLE if self.report_type is ReportType.TT_SHOP else PLAIN_BASIC_TABLE
             return frozenset({plain})
@@ -201,7 +206,7 @@ class ReportShape:
         return (
             self.level in metric.levels
             and self.grain in metric.grains
-            and self.metric_tables() <= metric.tables
+            and self.metric_tables <= metric.tables
         )
 
     def rejection(self, metric: Metric) -> str | None:
@@ -212,7 +217,7 @@ class ReportShape:
         if self.grain not in metric.grains:
             grains = ", ".join(grain.value for grain in Grain if grain in metric.grains)
             return f"'{metric.name}' is only available in {grains} reports"
-        missing = sorted(self.metric_tables() - metric.tables)
+        missing = sorted(self.metric_tables - metric.tables)
         if missing:
             what = (
                 f"with the breakdown {', '.join(self.breakdowns)}"
