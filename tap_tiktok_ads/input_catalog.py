@@ -47,7 +47,7 @@ def input_catalog(data: Mapping[str, Any]) -> Catalog:
 def _deselected_root(stream: Mapping[str, Any]) -> StreamMetadata | None:
     """The entry's stream metadata if the SDK's rules deselect its stream, else None."""
     roots = [item for item in stream.get("metadata", []) if not item["breadcrumb"]]
-    if not roots:  # without stream metadata the SDK's answer depends on the other entries
+    if not roots:  # without stream metadata the SDK selects the stream, not its properties
         return None
     root = StreamMetadata.from_dict(roots[-1]["metadata"])  # the last one wins, as in the SDK
     if root.selected or MetadataMapping({(): root}).resolve_selection()[()]:

@@ -284,5 +284,8 @@ def _check_catalog_text(text: str, what: str) -> None:
 
 
 def main(*args: Any, **kwargs: Any) -> None:  # noqa: ANN401
-    """Console entry point."""
+    """The tap's command line, for callers that import the tap first.
+
+    The `tap-tiktok-ads` command is `command.main`, which imports it with the collector paused.
+    """
     TapTikTokAds.cli(*args, **kwargs)
