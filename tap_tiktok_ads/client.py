@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 import backoff
 import requests
@@ -201,7 +202,18 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
     @override
     def validate_response(self, response: requests.Response) -> None:
         """Raise for HTTP faults and for a non-zero TikTok `code` in an HTTP 200 body."""
-        self.check_envelope(response, self.path)
+        self.check_envelope(response, self.endpoint_of(response.request))
+
+    def endpoint_of(self, request: object) -> str:
+        """The endpoint a request went to, for messages: not always the stream's `path`.
+
+        A stream may ask other endpoints too (`campaign/get/` for a report's TopView check,
+        `ad/get/` for its ID batches), and an error must name the one that failed.
+        """
+        url = getattr(request, "url", None)
+        if not isinstance(url, str) or not url.startswith(self.url_base):
+            return self.path
+        return "/" + urlsplit(url[len(self.url_base) :]).path.lstrip("/")
 
     def check_envelope(self, response: requests.Response, where: str) -> None:
         """`validate_response` for an answer of the endpoint `where` (not always `path`)."""
@@ -317,8 +329,9 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
         except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
             seconds = time.monotonic() - started
             context = args[1] if len(args) > 1 else kwargs.get("context")
+            endpoint = self.endpoint_of(args[0]) if args else self.path
             msg = (
-                f"Gave up on {self.path}{_subject(context)} after {seconds:.0f} s of retries "
+                f"Gave up on {endpoint}{_subject(context)} after {seconds:.0f} s of retries "
                 f"(settings `max_retries`, `max_retry_seconds`): {exc}. TikTok or the "
                 "network kept failing; run the tap again later, it resumes from its state."
             )
@@ -400,7 +413,7 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
     @override
     def response_error_message(self, response: requests.Response) -> str:
         """Status and path only: bodies and URLs may carry secrets."""
-        return f"HTTP {response.status_code} on {self.path}"
+        return f"HTTP {response.status_code} on {self.endpoint_of(response.request)}"
 
     @override
     def get_record_counter(

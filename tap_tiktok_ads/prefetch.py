@@ -53,6 +53,9 @@ _R = TypeVar("_R")
 # While the consumer waits and no answer arrives, `limit` is read again this often: it grows
 # with the age of the oldest request before the first answers (latency.py).
 RECHECK_SECONDS = 0.05
+# With a budget, the results held and in flight of a `map` stay below this many times `width`
+# whatever they weigh: empty pages (a quiet account, a refused advertiser's windows) weigh 0.
+HELD_PER_WIDTH = 4
 # What a task source yields when its next task cannot be made yet (it needs what the run is
 # still looking up): pulling stops there until the consumer asks for results.
 NOT_YET: Any = object()
@@ -130,6 +133,8 @@ class OrderedPrefetcher:
         if run is self._runs[-1]:  # the map the consumer reads: its own tasks only
             weights = [self._tasks.get(future) for future in run.pending]
             in_flight = weights.count(None)
+        if len(weights) >= HELD_PER_WIDTH * self._width:  # empty pages weigh nothing
+            return False
         largest = self._first_estimate if self._largest is None else self._largest
         held = sum(w for w in weights if w is not None)
         return held + (in_flight + 1) * largest <= self._budget.values
@@ -172,7 +177,8 @@ class OrderedPrefetcher:
         with self._changed:
             if future in self._tasks:  # not dropped by a closed `map`
                 self._tasks[future] = weight
-                self._largest = max(self._largest or 0, weight)
+                if weight:  # an empty page tells nothing of the next ones' size
+                    self._largest = max(self._largest or 0, weight)
             if failed:
                 for run in self._runs:
                     if future in run.pending:

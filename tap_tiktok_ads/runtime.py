@@ -205,7 +205,12 @@ class Runtime:
         if self._totals_logged or not (self.adapter.requests_sent or self.run_log.tallies):
             return
         self._totals_logged = True
-        for line in [*self.run_log.table_lines(), *self.permission_skips.summary_lines()]:
+        top_view = self.__dict__.get("top_view")
+        for line in [
+            *self.run_log.table_lines(),
+            *self.permission_skips.summary_lines(),
+            *(top_view.summary_lines() if top_view is not None else ()),
+        ]:
             logger.info(line)
         logger.info(
             "TikTok requests sent: %d, retries: %d, rate limited: %d, "

@@ -134,13 +134,43 @@ class TopViewCensus:
         # One lock per advertiser: parallel reads of one advertiser ask once, those of
         # others do not wait for it.
         self._asking: dict[str, threading.Lock] = collections.defaultdict(threading.Lock)
-        self._refused = False
+        self._refused: list[str] = []  # advertisers whose check TikTok refused
+        # A check's error, raised by the next check of the advertiser instead of asking
+        # again (a check asked ahead fails where no one waits for it).
+        self._failed: dict[str, BaseException] = {}
+        # An error of a check that ends the run (the token refused, retries spent): once
+        # set, no check and no report read is sent any more.
+        self.fatal: BaseException | None = None
 
-    def first_refusal(self) -> bool:
-        """Whether this is the run's first refused check (only that one is logged)."""
+    def note_refusal(self, advertiser_id: str) -> bool:
+        """Note a refused check; whether it is the run's first (only that one is logged)."""
         with self._lock:
-            first, self._refused = not self._refused, True
-            return first
+            self._refused.append(advertiser_id)
+            return len(self._refused) == 1
+
+    def note_failure(self, advertiser_id: str, error: BaseException, *, ends_run: bool) -> None:
+        """Keep a check's error for the advertiser's next check, and for all if it ends the run."""
+        with self._lock:
+            self._failed[advertiser_id] = error
+            if ends_run and self.fatal is None:
+                self.fatal = error
+
+    def take_failure(self, advertiser_id: str) -> BaseException | None:
+        """The error a check of the advertiser met and nobody raised yet, if any."""
+        with self._lock:
+            return self._failed.pop(advertiser_id, None)
+
+    def summary_lines(self) -> list[str]:
+        """The end-of-run line naming every advertiser whose check TikTok refused."""
+        with self._lock:
+            refused = list(dict.fromkeys(self._refused))
+        if not refused:
+            return []
+        line = (
+            f"TopView checks refused (campaign/get/) for {len(refused)} advertiser(s), whose "
+            f"reports read their TopView rows in every window instead: {', '.join(refused)}"
+        )
+        return [line]
 
     def remember(self, checks: Mapping[str, TopViewCheck]) -> None:
         """Checks kept by earlier runs; a newer one already known stays."""

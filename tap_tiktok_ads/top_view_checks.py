@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import datetime as dt
     import logging
     from collections.abc import Callable
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from tap_tiktok_ads.runtime import Runtime
 
@@ -50,6 +50,7 @@ class TopViewAsker:
         self._get_data = get_data
         self._plan_end = plan_end
         self._include_deleted = runtime.settings.include_deleted
+        self._ahead: list[Future[None]] = []  # checks asked ahead, cancelled with the reads
 
     def found(self, advertiser_id: str) -> bool:
         """Whether a check of this run or the state says the advertiser has TopView campaigns."""
@@ -81,7 +82,26 @@ class TopViewAsker:
         return check is not None and check.found
 
     def _count(self, advertiser_id: str, filtering: dict[str, Any]) -> int:
-        """The advertiser's campaigns `filtering` lets through; `CannotTell` if refused."""
+        """The advertiser's campaigns `filtering` lets through; `CannotTell` if refused.
+
+        Runs under the advertiser's lock (`TopViewCensus.check`): the error of a check asked
+        ahead is raised here, once, instead of asking again with a second retry budget.
+        """
+        if (failed := self._census.take_failure(advertiser_id)) is not None:
+            raise failed
+        if self._census.fatal is not None:
+            raise self._census.fatal
+        try:
+            return self._ask(advertiser_id, filtering)
+        except CannotTell:
+            raise
+        except Exception as exc:
+            ends_run = not (isinstance(exc, TikTokFatalError) and exc.concerns_one_advertiser)
+            self._census.note_failure(advertiser_id, exc, ends_run=ends_run)
+            raise
+
+    def _ask(self, advertiser_id: str, filtering: dict[str, Any]) -> int:
+        """One campaign/get/ request: the total of campaigns `filtering` lets through."""
         params = {
             "advertiser_id": advertiser_id,
             "filtering": filtering,
@@ -98,11 +118,11 @@ class TopViewAsker:
             except TikTokFatalError as exc:
                 if not (exc.concerns_one_advertiser or exc.is_scope_refusal):
                     raise
-                if self._census.first_refusal():
+                if self._census.note_refusal(advertiser_id):
                     self._logger.warning(
                         "Advertiser %s: TikTok refused %s (%s), so the reports read its "
                         "TopView rows (top_view.py) in every window instead of asking if it "
-                        "has any; other advertisers refused it this run are not logged again",
+                        "has any; the run's last lines name every advertiser it refuses",
                         advertiser_id,
                         CAMPAIGN_LIST_PATH,
                         exc,
@@ -134,20 +154,29 @@ class TopViewAsker:
                 if not self._directory.includes(advertiser_id) or self.found(advertiser_id):
                     continue
                 with contextlib.suppress(RuntimeError):  # the pool was shut down
-                    executor.submit(self._ask_ahead, advertiser_id)
+                    self._ahead.append(executor.submit(self._ask_ahead, advertiser_id))
 
         return ask
 
     def _ask_ahead(self, advertiser_id: str) -> None:
-        """A check asked ahead (on a worker thread); a failure is asked again by the writer.
+        """A check asked ahead (on a worker thread).
 
-        The writer asks the same check when it needs it: an error here would repeat there,
-        where it ends the advertiser or the run as it should.
+        Its error is kept (`_count`): the writer's own check of the advertiser raises it,
+        where it ends the advertiser or the run as it should; an error that ends the run
+        stops every other check and report read at once (`TopViewCensus.fatal`).
         """
-        if self._runtime.failures.advertiser_failed(advertiser_id):
+        if self._census.fatal is not None or self._runtime.failures.advertiser_failed(
+            advertiser_id
+        ):
             return
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # kept by `_count`, raised to the writer
             self.has_top_view(advertiser_id, wait=False)
+
+    def cancel_ahead(self) -> None:
+        """Drop the checks asked ahead that have not started (the stream's reads end)."""
+        for future in self._ahead:
+            future.cancel()
+        self._ahead.clear()
 
     def remember(self, advertiser_id: str, stream_state: dict[str, Any]) -> None:
         """Keep the advertiser's check in the stream's state, for the next runs."""

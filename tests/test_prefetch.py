@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tap_tiktok_ads.latency import LatencyGauge
-from tap_tiktok_ads.prefetch import NOT_YET, HeldBudget, OrderedPrefetcher, Peekable
+from tap_tiktok_ads.prefetch import (
+    HELD_PER_WIDTH,
+    NOT_YET,
+    HeldBudget,
+    OrderedPrefetcher,
+    Peekable,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -181,8 +187,30 @@ def test_a_slow_head_does_not_stop_the_reads_behind_it_within_the_budget() -> No
         outcome: list[int] = []
         consumer = threading.Thread(target=lambda: outcome.extend(results))
         consumer.start()
-        # Eleven of the twelve started while the head still waits (width 3 would stop at 3).
-        assert _until(lambda: len(started) == len(tasks))
+        # Eleven of the twelve started while the head still waits (width 3 would stop at 3);
+        # the head holds for 5 s, so only reads that do not wait for it are seen here.
+        assert _until(lambda: len(started) == len(tasks), seconds=2)
+        release.set()
+        consumer.join(5)
+    assert outcome == list(range(len(tasks)))
+
+
+def test_results_that_weigh_nothing_are_still_bounded_in_number() -> None:
+    """Empty pages weigh 0 values: behind a slow head, the reads still stop at a few times
+    the width, not at the end of the stream (a refused advertiser's windows, say)."""
+    started: list[int] = []
+    release = threading.Event()
+    tasks = [_blocked(0, started, release), *(_instant(i, started) for i in range(1, 60))]
+    budget = HeldBudget(1000, lambda _: 0, first_estimate=10)
+    with ThreadPoolExecutor(4) as executor:
+        prefetcher = OrderedPrefetcher(executor, 2, lambda: 2, budget)
+        results = prefetcher.map(iter(tasks))
+        outcome: list[int] = []
+        consumer = threading.Thread(target=lambda: outcome.extend(results))
+        consumer.start()
+        assert _until(lambda: len(started) >= HELD_PER_WIDTH * 2, seconds=2)
+        time.sleep(0.2)
+        assert len(started) == HELD_PER_WIDTH * 2
         release.set()
         consumer.join(5)
     assert outcome == list(range(len(tasks)))

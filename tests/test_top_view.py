@@ -10,14 +10,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
+import time
+from collections import Counter
 from typing import Any
 
 import pytest
 import requests
 
 from tap_tiktok_ads import dates
-from tests.conftest import run_tap, tap_config
+from tests.conftest import run_tap, run_until_failure, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
+from tests.fake_api.request import ApiError
 from tests.truth import REPORTS, by_key, expected_report_records
 
 NOW = dt.datetime(2026, 11, 21, 12, tzinfo=dt.timezone.utc)
@@ -240,6 +244,7 @@ def test_refused_checks_are_logged_once_per_run(
     api: FakeTikTokApi, data: FakeData, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An agency token without the scope would otherwise log one warning per advertiser."""
+    caplog.set_level(logging.INFO)
     for advertiser_id in data.advertiser_ids():
         api.faults.refuse_advertiser(advertiser_id, 40001, path="campaign/get/")
     config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
@@ -252,6 +257,10 @@ def test_refused_checks_are_logged_once_per_run(
     assert api.count("campaign/get/", code=40001) == len(data.advertiser_ids())
     warnings = [m for m in caplog.messages if "TikTok refused /campaign/get/" in m]
     assert len(warnings) == 1, warnings
+    # The run's last lines name them all.
+    summary = [m for m in caplog.messages if m.startswith("TopView checks refused")]
+    assert len(summary) == 1
+    assert all(advertiser_id in summary[0] for advertiser_id in data.advertiser_ids())
 
 
 def test_a_later_run_reads_ahead_while_the_advertisers_are_looked_up(
@@ -313,3 +322,63 @@ def test_the_checks_are_asked_ahead_not_one_by_one_as_the_writer_reaches_them(
     expected = expected_report_records(data, STREAM, ["spend"], start=START, end=END, now=NOW)
     keys = REPORTS[STREAM].key_properties
     assert by_key(result.records[STREAM], keys) == by_key(expected, keys)
+
+
+def many_advertisers(monkeypatch: pytest.MonkeyPatch, count: int, latency: float) -> FakeTikTokApi:
+    monkeypatch.setattr(dates, "utc_now", lambda: NOW)
+    data = FakeData(dataclasses.replace(SPEC, advertisers=count))
+    return FakeTikTokApi(data, clock=lambda: NOW, latency_seconds=latency)
+
+
+def test_a_token_refused_on_a_check_asked_ahead_stops_every_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TikTok refuses the token on campaign/get/ (40105: not one advertiser's): the checks
+    asked ahead must not let the reads and the other checks go on until the writer meets it."""
+    latency = 0.2
+    answered: list[float] = []
+
+    def refused(request: Any) -> dict[str, Any]:
+        answered.append(time.monotonic())
+        raise ApiError(40105, "Access token is invalid.")
+
+    with many_advertisers(monkeypatch, 12, latency) as server:
+        server.register("campaign/get/", refused)
+        config = tap_config(
+            server, start_date=START.isoformat(), end_date=END.isoformat(), max_concurrency=4
+        )
+        selection = {STREAM: ["advertiser_id", *REPORTS[STREAM].dimensions, "spend"]}
+        _, error = run_until_failure(config, streams=selection)
+        time.sleep(latency)  # what was still on the wire arrives
+        refusal_known = min(answered) + latency + 0.05
+        after = [r.path for r in server.requests if r.monotonic > refusal_known]
+
+    assert "TikTok error 40105 on /campaign/get/" in str(error)
+    # At most what was already leaving when the refusal came back (4 at once).
+    assert len(after) <= 4, Counter(after)
+
+
+def test_a_failing_check_asked_ahead_spends_one_retry_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """campaign/get/ keeps failing (50002): the writer raises what the check asked ahead met
+    instead of asking again with a second budget of retries."""
+    with many_advertisers(monkeypatch, 1, 0.01) as server:
+
+        def failing(request: Any) -> dict[str, Any]:
+            raise ApiError(50002, "Error processing the request, please try again later.")
+
+        server.register("campaign/get/", failing)
+        config = tap_config(
+            server,
+            start_date=START.isoformat(),
+            end_date=END.isoformat(),
+            max_retries=3,
+            retry_initial_wait_seconds=0.01,
+        )
+        selection = {STREAM: ["advertiser_id", *REPORTS[STREAM].dimensions, "spend"]}
+        _, error = run_until_failure(config, streams=selection)
+        checks = server.count("campaign/get/")
+
+    assert "Gave up on /campaign/get/" in str(error)
+    assert checks == 4  # one request and its 3 retries

@@ -409,6 +409,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """
         if self.runtime.failures.advertiser_failed(advertiser_id):
             return WindowRead(advertiser_id, window, NO_PAGE, 0, top_view=top_view)
+        if (fatal := self.runtime.top_view.fatal) is not None:
+            raise fatal  # a check met an error that ends the run: this map stops here
         try:
             if top_view and not self._top_view.has_top_view(advertiser_id):
                 return WindowRead(advertiser_id, window, NO_PAGE, 0, top_view=True)
@@ -738,6 +740,13 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if self._reads is not None:
             self._reads.close()
             self._reads = None
+        self._cancel_top_view_checks()
+
+    def _cancel_top_view_checks(self) -> None:
+        """Drop the TopView checks asked ahead that have not started, if any were."""
+        asker = self.__dict__.get("_top_view")
+        if asker is not None:
+            asker.cancel_ahead()
 
     def read_early(self, advertiser_ids: list[str]) -> None:
         """Start the reads no time zone changes while the run looks its advertisers up.
@@ -951,6 +960,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             # limit of `--test`: the run goes on then. Any other way out ends the run.
             if self._reads is not None:
                 self._reads.close()
+            self._cancel_top_view_checks()
             if not isinstance(exc, GeneratorExit):
                 self.runtime.close()
             raise
