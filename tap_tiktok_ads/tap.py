@@ -240,6 +240,8 @@ class TapTikTokAds(Tap):
     @override
     def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
         """The SDK's `--discover`, with the collector paused while it builds the catalog."""
+        if not value:  # click calls it for every command: the command's pause goes on
+            return
         nothing_collected_at_exit()
         with collector_paused():
             super().cb_discover(ctx, param, value)
