@@ -28,8 +28,9 @@ summed from the level below (`RollUp`): additive metrics (counts and money) add 
 ratios and unique counts (reach) cannot be added and stay empty, with a warning.
 A row to be summed whose entity is not among the listed ads (TikTok answered a row the
 filter was not expected to select: inferred, an ad created after the listing or listed under
-another ID) has no known parent: it is left out, with a warning naming its ID, never summed
-under a wrong or empty ID. At the advertiser level every row is the advertiser's.
+another ID) has no known parent: it is left out, never summed under a wrong or empty ID, and
+each window that leaves rows out warns with its count (IDs named once per run), as the
+bookmark moves past the window. At the advertiser level every row is the advertiser's.
 
 Deleted entities follow `include_deleted` as in an uncapped query. Read at the report's
 level, a batch keeps the report's status filter. Read below it, a batch asks for every
@@ -67,6 +68,7 @@ if TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterable, Iterator, Mapping
 
+    from tap_tiktok_ads.dates import DateWindow
     from tap_tiktok_ads.paging import Page
 
 TIKTOK_AD_CAP = 20_000  # Doc 1740302848100353: "up to 20,000 advertisements"
@@ -385,8 +387,8 @@ class RollUp:
         self._ads = ads
         self._parent: dict[str, str] | None = None
         self._rows: dict[tuple, dict[str, Any]] = {}
-        # Rows left out: their entity is not among the listed ads (ID -> rows).
-        self.unknown: dict[str, int] = {}
+        # Rows left out: their entity is not among the listed ads ((dimension, ID) -> rows).
+        self.unknown: dict[tuple[str, str], int] = {}
 
     def _parent_of(self, child: str) -> str | None:
         """The ID at the report's level of a campaign, ad group or ad; None if not listed.
@@ -411,10 +413,12 @@ class RollUp:
         guess it would go to a wrong or empty ID, so it is left out and counted (`unknown`).
         """
         dimensions = dict(row.get("dimensions") or {})
-        child = str(dimensions.pop(summed_id_dimension(read_level), ""))
+        child_dimension = summed_id_dimension(read_level)
+        child = str(dimensions.pop(child_dimension, ""))
         parent = self._parent_of(child)
         if parent is None:
-            self.unknown[child] = self.unknown.get(child, 0) + 1
+            left_out = (child_dimension, child)
+            self.unknown[left_out] = self.unknown.get(left_out, 0) + 1
             return
         dimensions[self.level.id_dimension] = parent
         key = tuple(sorted(dimensions.items()))
@@ -510,7 +514,8 @@ class BatchedReader:
         self.may_repeat = may_repeat
         self.logger = logger
         self._warned: set[str] = set()
-        self._unknown_warned: dict[str, set[str]] = defaultdict(set)  # advertiser -> IDs
+        # advertiser -> (dimension, ID) a warning named in this run
+        self._unknown_named: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self._heavy_ids: dict[str, int] = {}  # advertiser -> fewest IDs of a too heavy batch
         self._lock = threading.Lock()
 
@@ -519,9 +524,11 @@ class BatchedReader:
         advertiser_id: str,
         read_batch: Callable[[IdBatch], Iterator[dict[str, Any]]],
         *,
+        stream: str,
+        window: DateWindow | None,
         top_view: bool = False,
     ) -> Iterator[dict[str, Any]]:
-        """Every row of the report: direct batches' rows, then the summed ones.
+        """Every row of `stream` in `window` (None: lifetime), direct batches' rows first.
 
         Below the advertiser level, the TopView ads' rows (`top_view`) or the others' only:
         the report reads them in passes of their own. The advertiser level has both.
@@ -552,7 +559,9 @@ class BatchedReader:
             self._warn_not_summable(advertiser_id)
             for row in rows:
                 rollup.add(row, batch.read_level)
-        self._warn_unknown(advertiser_id, rollup.unknown)
+        if rollup.unknown:
+            where = (stream, advertiser_id, window)
+            self._warn_unknown(where, rollup.unknown, top_view=top_view)
         yield from rollup.rows()
 
     def _plan(self, advertiser_id: str, ads: list[AdRef]) -> list[IdBatch]:
@@ -621,32 +630,70 @@ class BatchedReader:
             self.level.value.lower(),
         )
 
-    def _warn_unknown(self, advertiser_id: str, unknown: Mapping[str, int]) -> None:
-        """Say once per advertiser and entity which rows were left out, and why."""
+    def _warn_unknown(
+        self,
+        where: tuple[str, str, DateWindow | None],
+        unknown: Mapping[tuple[str, str], int],
+        *,
+        top_view: bool,
+    ) -> None:
+        """Say which rows of this window were left out, how many, why, and how to get them.
+
+        Every window that leaves rows out says so with its own count; an ID is named once
+        per run and advertiser (the first `_NAMED_IDS`, the others counted).
+        """
+        stream, advertiser_id, window = where
         with self._lock:
-            warned = self._unknown_warned[advertiser_id]
-            new = sorted(set(unknown) - warned)
-            warned.update(new)
-        if not new:
-            return
-        named = ", ".join(entity_id or "(none)" for entity_id in new[:_NAMED_IDS])
-        more = f" and {len(new) - _NAMED_IDS} more" if len(new) > _NAMED_IDS else ""
-        self.logger.warning(
-            "Advertiser %s: %d rows read to be summed into %s rows in this window are of IDs "
-            "that are not among the ads %s listed (%s%s): which %s they belong to is unknown. "
-            "They are left out instead of being added under a wrong or empty %s; rows of "
-            "these IDs in other windows are left out too, without another warning. The ads "
-            "are listed once per run: if these are ads created since, a later run over these "
-            "days reads them.",
-            advertiser_id,
-            sum(unknown[entity_id] for entity_id in new),
-            self.level.id_dimension,
-            AD_LIST_PATH_NAME,
-            named,
-            more,
-            self.level.id_dimension,
-            self.level.id_dimension,
+            named_before = self._unknown_named[advertiser_id]
+            new = sorted(set(unknown) - named_before)
+            named_before.update(new)
+        seen = len(unknown) - len(new)
+        rows = sum(unknown.values())
+        one = rows == 1
+        parent = self.level.id_dimension
+        names = [f"{dimension} {entity_id or '(empty)'}" for dimension, entity_id in new]
+        listed = ", ".join(names[:_NAMED_IDS])
+        if len(names) > _NAMED_IDS:
+            listed += f" and {len(names) - _NAMED_IDS} more"
+        if seen:
+            earlier = f"{_plural(seen, 'ID', 'IDs')} named in an earlier warning"
+            listed = f"{listed}, and {earlier}" if listed else earlier
+        days = "lifetime totals" if window is None else f"{window.start} to {window.end}"
+        again = (
+            "The next run lists the ads again and reads the lifetime totals again."
+            if window is None
+            else "The bookmark still moves past these days: a later run reads them again only "
+            "if they fall within the attribution_window_days it re-reads before its "
+            "bookmark, or in a backfill (run this stream without its state, or with this "
+            "advertiser's bookmark removed from it, and with start_date on or before "
+            f"{window.start}). That run lists the ads again, so ads created after this run "
+            "listed them are summed then."
         )
+        self.logger.warning(
+            "Stream %s, advertiser %s, %s%s: %s read to be summed into %s rows %s left out. "
+            "%s not among the ads %s listed in this run (%s), so which %s %s to is unknown; "
+            "%s not added under a wrong or empty %s. %s",
+            stream,
+            advertiser_id,
+            days,
+            " (TopView ads)" if top_view else "",
+            _plural(rows, "row", "rows"),
+            parent,
+            "was" if one else "were",
+            "Its ID is" if one else "Their IDs are",
+            AD_LIST_PATH_NAME,
+            listed,
+            parent,
+            "it belongs" if one else "they belong",
+            "it is" if one else "they are",
+            parent,
+            again,
+        )
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    """`1 row`, `3 rows`."""
+    return f"{count} {one if count == 1 else many}"
 
 
 def remembered_over_cap(tap_state: Mapping[str, object]) -> set[str]:

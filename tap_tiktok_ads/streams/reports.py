@@ -675,7 +675,13 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             )
             return itertools.chain.from_iterable(self._window_pages(first, requests))
 
-        return self._batched_reader.rows(read.advertiser_id, read_batch, top_view=read.top_view)
+        return self._batched_reader.rows(
+            read.advertiser_id,
+            read_batch,
+            stream=self.name,
+            window=read.window,
+            top_view=read.top_view,
+        )
 
     def _get_data(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         """The `data` of one GET of an advertiser's list endpoint (ID batches, TopView check)."""
