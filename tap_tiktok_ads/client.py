@@ -211,9 +211,14 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
         `ad/get/` for its ID batches), and an error must name the one that failed.
         """
         url = getattr(request, "url", None)
-        if not isinstance(url, str) or not url.startswith(self.url_base):
+        if not isinstance(url, str):
             return self.path
-        return "/" + urlsplit(url[len(self.url_base) :]).path.lstrip("/")
+        # Paths compared, not URLs: `requests` lowercases the host and may encode the path.
+        path = urlsplit(url).path
+        base = urlsplit(self.url_base).path.rstrip("/")
+        if not path.startswith(f"{base}/"):
+            return self.path
+        return path[len(base) :]
 
     def check_envelope(self, response: requests.Response, where: str) -> None:
         """`validate_response` for an answer of the endpoint `where` (not always `path`)."""

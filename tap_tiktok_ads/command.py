@@ -7,11 +7,12 @@ first request (gc_pause.py). The sync turns it back on.
 
 from __future__ import annotations
 
-from tap_tiktok_ads.gc_pause import pause
+from tap_tiktok_ads.gc_pause import own_process, pause
 
 
 def main() -> None:
-    """Run the tap's command line."""
+    """Run the tap's command line, in a process of its own."""
+    own_process()
     pause()
     from tap_tiktok_ads.tap import TapTikTokAds  # noqa: PLC0415 - imported with the collector paused
 

@@ -10,8 +10,11 @@ Paused until the sync starts (or until the command ends: `--discover`), it runs 
 afterwards; what lives then is frozen first (`gc.freeze`), else its first pass would walk the
 whole heap again (0.03-0.09 s, right before the first request). The few cycles made during
 the start are left to the end of the process, or to the end of a report stream's page loop,
-which unfreezes. Only a command-line run pauses the collector, so only it freezes: a tap
-built in-process (tests, an orchestrator's own process) collects as usual.
+which unfreezes. Only a process the command owns (`own_process`: the `tap-tiktok-ads`
+command, `python -m tap_tiktok_ads`, `tap.main`) freezes: a tap built or run in another
+program's process (`TapTikTokAds(...)`, `TapTikTokAds.cli(...)` called by tests or an
+orchestrator) never freezes that program's heap, so its garbage and each run's objects are
+collected as usual.
 
 While report pages are written (batched_records.py) collections are made rarer instead
 (`fewer_collections`): a page's rows are freed by reference counting once written, so
@@ -38,6 +41,16 @@ class _Pause:
     """Whether this module paused the collector, so that only it turns it back on."""
 
     active = False
+    owns_process = False  # `own_process`: freezing the heap is ours to do
+
+
+def own_process() -> None:
+    """Mark the process as the command's: its start may freeze the heap, its exit skip a pass.
+
+    The pass is the interpreter's last collection (`nothing_collected_at_exit`).
+    """
+    _Pause.owns_process = True
+    nothing_collected_at_exit()
 
 
 def pause() -> None:
@@ -58,10 +71,15 @@ def collector_paused() -> Iterator[None]:
 
 
 def resume() -> None:
-    """Turn automatic collection back on if `pause` turned it off, what lives now frozen."""
+    """Turn automatic collection back on if `pause` turned it off.
+
+    In a process the command owns, what lives now is frozen first (see the module's
+    docstring); in another program's process, nothing is.
+    """
     if _Pause.active:
         _Pause.active = False
-        gc.freeze()
+        if _Pause.owns_process:
+            gc.freeze()
         gc.enable()
 
 

@@ -8,7 +8,9 @@ catalog deselects is kept here as its dict with only its stream metadata parsed,
 schema and metadata are parsed, with the SDK's own `from_dict`, when first read: a
 connection test that selects it, a stream map that names it. What a sync asks of such an
 entry (its stream metadata, that its stream is deselected, the selection mask the mapper
-keeps for it) is answered without parsing it.
+keeps for it) is answered without parsing it. The entry's dict is read then, not copied
+now: the command line's catalog is its own; a program that passes a dict to the tap must not
+change it afterwards (found by review; a copy would cost what the laziness saves).
 `tests/test_sdk_contract.py` pins the SDK classes and rules this relies on.
 """
 

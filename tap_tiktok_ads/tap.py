@@ -18,7 +18,7 @@ from tap_tiktok_ads.catalog_text import catalog_text
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.custom_reports import parse_custom_reports
 from tap_tiktok_ads.deferred_maps import register_catalog
-from tap_tiktok_ads.gc_pause import collector_paused, nothing_collected_at_exit, resume
+from tap_tiktok_ads.gc_pause import collector_paused, own_process, resume
 from tap_tiktok_ads.input_catalog import input_catalog
 from tap_tiktok_ads.inputs import (
     InputFileError,
@@ -69,7 +69,11 @@ class TapTikTokAds(Tap):
     def __init__(
         self, *, catalog: PurePath | str | dict | Catalog | None = None, **kwargs: Any
     ) -> None:
-        """The SDK's tap; a catalog given as a dict is parsed only where it selects."""
+        """The SDK's tap; a catalog given as a dict is parsed only where it selects.
+
+        The dict's deselected entries are parsed from it when first read, not copied: a
+        caller that passes one keeps it unchanged for the tap's life (input_catalog.py).
+        """
         if isinstance(catalog, dict) and not isinstance(catalog, Catalog):
             catalog = input_catalog(catalog)  # what the command line passes (input_catalog.py)
         super().__init__(catalog=catalog, **kwargs)
@@ -242,7 +246,6 @@ class TapTikTokAds(Tap):
         """The SDK's `--discover`, with the collector paused while it builds the catalog."""
         if not value:  # click calls it for every command: the command's pause goes on
             return
-        nothing_collected_at_exit()
         with collector_paused():
             super().cb_discover(ctx, param, value)
 
@@ -286,8 +289,9 @@ def _check_catalog_text(text: str, what: str) -> None:
 
 
 def main(*args: Any, **kwargs: Any) -> None:  # noqa: ANN401
-    """The tap's command line, for callers that import the tap first.
+    """The tap's command line, for callers that import the tap first, in a process of its own.
 
     The `tap-tiktok-ads` command is `command.main`, which imports it with the collector paused.
     """
+    own_process()
     TapTikTokAds.cli(*args, **kwargs)

@@ -21,6 +21,7 @@ batches of their own (id_batches.py).
 from __future__ import annotations
 
 import collections
+import copy
 import datetime as dt
 import threading
 from dataclasses import dataclass
@@ -154,6 +155,16 @@ class TopViewCensus:
             self._failed[advertiser_id] = error
             if ends_run and self.fatal is None:
                 self.fatal = error
+
+    def raise_if_ended(self) -> None:
+        """Raise (a copy of) the error that ends the run, if a check met one.
+
+        A copy per raise: the threads that meet it would otherwise add their frames to one
+        shared traceback.
+        """
+        fatal = self.fatal
+        if fatal is not None:
+            raise copy.copy(fatal) from fatal
 
     def take_failure(self, advertiser_id: str) -> BaseException | None:
         """The error a check of the advertiser met and nobody raised yet, if any."""

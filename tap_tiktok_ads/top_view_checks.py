@@ -89,8 +89,7 @@ class TopViewAsker:
         """
         if (failed := self._census.take_failure(advertiser_id)) is not None:
             raise failed
-        if self._census.fatal is not None:
-            raise self._census.fatal
+        self._census.raise_if_ended()
         try:
             return self._ask(advertiser_id, filtering)
         except CannotTell:

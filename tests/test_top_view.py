@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from tap_tiktok_ads import dates
+from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import run_tap, run_until_failure, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.fake_api.request import ApiError
@@ -382,3 +383,24 @@ def test_a_failing_check_asked_ahead_spends_one_retry_budget(
 
     assert "Gave up on /campaign/get/" in str(error)
     assert checks == 4  # one request and its 3 retries
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        "https://Business-API.tiktok.com/open_api/v1.3",
+        "https://sandbox-ads.tiktok.com/open_api/v1.3/",
+        "http://127.0.0.1:8123",
+    ],
+)
+def test_an_error_names_the_endpoint_that_failed_whatever_the_base_url(base: str) -> None:
+    """A report stream also asks campaign/get/ (its TopView check): messages name that one."""
+    tap = TapTikTokAds(
+        config={"access_token": "t", "advertiser_ids": ["1"], "api_base_url": base},
+        setup_mapper=False,
+    )
+    stream = tap.streams[STREAM]
+    url = f"{base.rstrip('/')}/campaign/get/"
+    prepared = requests.Request("GET", url, params={"filtering": '{"a": 1}'}).prepare()
+    assert stream.endpoint_of(prepared) == "/campaign/get/"
+    assert stream.endpoint_of(object()) == stream.path

@@ -409,8 +409,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """
         if self.runtime.failures.advertiser_failed(advertiser_id):
             return WindowRead(advertiser_id, window, NO_PAGE, 0, top_view=top_view)
-        if (fatal := self.runtime.top_view.fatal) is not None:
-            raise fatal  # a check met an error that ends the run: this map stops here
+        self.runtime.top_view.raise_if_ended()  # a check's error ends the run: the map stops
         try:
             if top_view and not self._top_view.has_top_view(advertiser_id):
                 return WindowRead(advertiser_id, window, NO_PAGE, 0, top_view=True)
