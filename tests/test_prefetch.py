@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -172,67 +173,56 @@ def test_results_held_for_a_slow_consumer_stay_within_the_budget() -> None:
     assert max(held) <= 35
 
 
+@contextlib.contextmanager
+def _behind_a_held_head(prefetcher: OrderedPrefetcher, count: int) -> Iterator[list[int]]:
+    """A consumer reads `count` tasks whose first holds its answer until the block ends;
+    yields the tasks started so far, then checks every result came in order."""
+    started: list[int] = []
+    release = threading.Event()
+    tasks = [_blocked(0, started, release), *(_instant(i, started) for i in range(1, count))]
+    outcome: list[int] = []
+    consumer = threading.Thread(target=lambda: outcome.extend(prefetcher.map(iter(tasks))))
+    consumer.start()
+    try:
+        yield started
+    finally:
+        release.set()
+        consumer.join(5)
+    assert outcome == list(range(count))
+
+
 def test_a_slow_head_does_not_stop_the_reads_behind_it_within_the_budget() -> None:
     """The consumer waits for a slow first task; the answered ones behind it do not use up the
     width (the budget bounds what they hold), so the next tasks keep starting: at TikTok's
     latency a head that takes two requests must not drain the requests in flight."""
-    started: list[int] = []
-    release = threading.Event()
-
-    tasks = [_blocked(0, started, release), *(_instant(i, started) for i in range(1, 12))]
     budget = HeldBudget(1000, lambda _: 10, first_estimate=10)
     with ThreadPoolExecutor(4) as executor:
         prefetcher = OrderedPrefetcher(executor, 3, lambda: 3, budget)
-        results = prefetcher.map(iter(tasks))
-        outcome: list[int] = []
-        consumer = threading.Thread(target=lambda: outcome.extend(results))
-        consumer.start()
-        # Eleven of the twelve started while the head still waits (width 3 would stop at 3);
-        # the head holds for 5 s, so only reads that do not wait for it are seen here.
-        assert _until(lambda: len(started) == len(tasks), seconds=2)
-        release.set()
-        consumer.join(5)
-    assert outcome == list(range(len(tasks)))
+        with _behind_a_held_head(prefetcher, 12) as started:
+            # Eleven of the twelve start while the head holds (width 3 would stop at 3); it
+            # holds for 5 s, so only reads that do not wait for it are seen here.
+            assert _until(lambda: len(started) == 12, seconds=2)
 
 
 def test_results_that_weigh_nothing_are_still_bounded_in_number() -> None:
     """Empty pages weigh 0 values: behind a slow head, the reads still stop at a few times
     the width, not at the end of the stream (a refused advertiser's windows, say)."""
-    started: list[int] = []
-    release = threading.Event()
-    tasks = [_blocked(0, started, release), *(_instant(i, started) for i in range(1, 60))]
     budget = HeldBudget(1000, lambda _: 0, first_estimate=10)
     with ThreadPoolExecutor(4) as executor:
         prefetcher = OrderedPrefetcher(executor, 2, lambda: 2, budget)
-        results = prefetcher.map(iter(tasks))
-        outcome: list[int] = []
-        consumer = threading.Thread(target=lambda: outcome.extend(results))
-        consumer.start()
-        assert _until(lambda: len(started) >= HELD_PER_WIDTH * 2, seconds=2)
-        time.sleep(0.2)
-        assert len(started) == HELD_PER_WIDTH * 2
-        release.set()
-        consumer.join(5)
-    assert outcome == list(range(len(tasks)))
+        with _behind_a_held_head(prefetcher, 60) as started:
+            assert _until(lambda: len(started) >= HELD_PER_WIDTH * 2, seconds=2)
+            time.sleep(0.2)
+            assert len(started) == HELD_PER_WIDTH * 2
 
 
 def test_without_a_budget_answered_results_still_count_against_the_width() -> None:
     """Without a budget nothing else bounds what answered results hold: the width does."""
-    started: list[int] = []
-    release = threading.Event()
-
-    tasks = [_blocked(0, started, release), *(_instant(i, started) for i in range(1, 12))]
-    with ThreadPoolExecutor(4) as executor:
-        results = OrderedPrefetcher(executor, 3).map(iter(tasks))
-        outcome: list[int] = []
-        consumer = threading.Thread(target=lambda: outcome.extend(results))
-        consumer.start()
+    executor = ThreadPoolExecutor(4)
+    with executor, _behind_a_held_head(OrderedPrefetcher(executor, 3), 12) as started:
         assert _until(lambda: len(started) >= 3)
         time.sleep(0.2)
         assert len(started) == 3
-        release.set()
-        consumer.join(5)
-    assert outcome == list(range(len(tasks)))
 
 
 def test_the_pages_of_the_window_written_are_read_ahead_whatever_the_next_windows_hold() -> None:
