@@ -16,7 +16,7 @@ change it afterwards (found by review; a copy would cost what the laziness saves
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from singer_sdk.singerlib.catalog import (
     Catalog,
@@ -29,7 +29,9 @@ from singer_sdk.singerlib.schema import Schema
 from typing_extensions import override
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+
+_T = TypeVar("_T")
 
 # The slots of the SDK's `CatalogEntry` dataclass that a deselected entry fills on first read.
 _SCHEMA_SLOT = CatalogEntry.__dict__["schema"]
@@ -80,12 +82,9 @@ class DeselectedEntry(CatalogEntry):
     @override
     def schema(self) -> Schema:
         """The entry's schema, parsed by the SDK on first read."""
-        try:
-            return _SCHEMA_SLOT.__get__(self)  # type: ignore[no-any-return]
-        except AttributeError:
-            schema = Schema.from_dict(self._stream.get("schema", {}))
-            _SCHEMA_SLOT.__set__(self, schema)
-            return schema
+        return _read_or_fill(
+            self, _SCHEMA_SLOT, lambda: Schema.from_dict(self._stream.get("schema", {}))
+        )
 
     @schema.setter
     @override
@@ -96,13 +95,13 @@ class DeselectedEntry(CatalogEntry):
     @override
     def metadata(self) -> MetadataMapping:
         """The entry's metadata, parsed by the SDK on first read, its stream metadata kept."""
-        try:
-            return _METADATA_SLOT.__get__(self)  # type: ignore[no-any-return]
-        except AttributeError:
+
+        def parse() -> MetadataMapping:
             metadata = MetadataMapping.from_iterable(self._stream.get("metadata", []))
             metadata[()] = self._root  # the object `stream_metadata` handed out
-            _METADATA_SLOT.__set__(self, metadata)
             return metadata
+
+        return _read_or_fill(self, _METADATA_SLOT, parse)
 
     @metadata.setter
     @override
@@ -131,6 +130,16 @@ class DeselectedEntry(CatalogEntry):
         """
         items = self._stream.get("metadata", [])
         return SelectionMask((tuple(item["breadcrumb"]), False) for item in items)
+
+
+def _read_or_fill(entry: CatalogEntry, slot: Any, parse: Callable[[], _T]) -> _T:  # noqa: ANN401 - a member descriptor
+    """The slot's value, or what `parse` gives, kept in the slot, if it was never filled."""
+    try:
+        return slot.__get__(entry)  # type: ignore[no-any-return]
+    except AttributeError:
+        value = parse()
+        slot.__set__(entry, value)
+        return value
 
 
 def _has_slot(entry: CatalogEntry, slot: Any) -> bool:  # noqa: ANN401 - a member descriptor

@@ -13,8 +13,9 @@ Two limits, kept apart because they answer different questions:
   next task on its worker thread, so a consumer busy writing a page (or the SDK between two
   advertisers) does not let the requests run dry; the tasks themselves are pulled on the
   consumer's thread, up to `width` ahead, since making them reads the stream's state (with
-  a budget, answered results held for the consumer do not count: a slow head, such as a
-  window whose answer is late, must not stop the reads behind it).
+  a budget, only the tasks not started yet count: the started ones are bounded by `limit`
+  and the budget, and a slow head, a window whose answer is late, must not stop the reads
+  behind it).
 - **Held** (answered, not yet taken by the consumer): read-ahead the consumer does not need
   yet only holds pages in memory. With a `HeldBudget` (the values a result holds) the results
   held plus the ones in flight (each counted as the largest result seen so far) stay within
@@ -98,8 +99,8 @@ class OrderedPrefetcher:
     ) -> None:
         """With no executor (or width 1) tasks simply run one after the other.
 
-        `width` bounds the tasks pulled ahead (started or not; answered ones too unless
-        `budget` bounds them) of one `map` and the tasks in flight of all; `limit` tells
+        `width` bounds the tasks pulled ahead of one `map` (started or not; with a `budget`,
+        those not started yet) and the tasks in flight of all; `limit` tells
         how many in flight keep the source busy now (read each time more could start);
         without it, `width` does. `budget` bounds the values held.
         """
@@ -214,7 +215,7 @@ class OrderedPrefetcher:
     def _pull(self, run: _Run, iterator: Iterator[Callable[[], Any]]) -> bool:
         """Stage tasks up to `width` ahead, or to the end; whether a `NOT_YET` stopped it.
 
-        With a `HeldBudget`, answered results do not count: the budget bounds what they hold,
+        With a `HeldBudget`, started tasks do not count: `limit` and the budget bound them,
         and a head the consumer waits for (a slow request) must not stop the reads behind it.
         """
         while self._ahead_of_consumer(run) < self._width:

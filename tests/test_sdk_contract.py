@@ -41,6 +41,11 @@ BOOKMARKED = {
 }
 
 
+def _source_digest(function: object) -> str:
+    """The SHA-256 of an SDK function's source: a test pins what the tap copies or relies on."""
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def tap() -> Iterator[TapTikTokAds]:
     """A tap built offline, writing its messages to a list."""
@@ -401,7 +406,7 @@ REGISTER_FROM_CATALOG_SHA256 = "76df99ad923d2aab71de37ffc99f5d292b0f1aec9627837a
 
 def test_the_mapper_setup_the_tap_defers_is_the_pinned_one() -> None:
     """The tap's `setup_mapper` is the SDK's with the catalog registered by `register_catalog`."""
-    digest = hashlib.sha256(inspect.getsource(Tap.setup_mapper).encode()).hexdigest()
+    digest = _source_digest(Tap.setup_mapper)
     assert digest == SETUP_MAPPER_SHA256
     source = inspect.getsource(PluginMapper.register_raw_streams_from_catalog)
     assert hashlib.sha256(source.encode()).hexdigest() == REGISTER_FROM_CATALOG_SHA256
@@ -443,10 +448,7 @@ def test_the_sdk_loop_report_pages_replace_is_the_pinned_one() -> None:
         "MsgSpecWriter.serialize_message": MsgSpecWriter.serialize_message,
         "serialize_jsonl": serialize_jsonl,
     }
-    digests = {
-        name: hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-        for name, function in sources.items()
-    }
+    digests = {name: _source_digest(function) for name, function in sources.items()}
     assert digests == PAGE_LOOP_SHA256
     assert ReportStream._sync_records is PageBatchedStream._sync_records
     assert EntityStream._sync_records is Stream._sync_records
@@ -462,9 +464,7 @@ def test_the_catalog_application_the_tap_copies_is_the_pinned_one() -> None:
     source = inspect.getsource(Stream.apply_catalog)
     assert hashlib.sha256(source.encode()).hexdigest() == APPLY_CATALOG_SHA256
     getter = Stream.effective_schema.fget  # type: ignore[attr-defined]
-    assert hashlib.sha256(inspect.getsource(getter).encode()).hexdigest() == (
-        EFFECTIVE_SCHEMA_SHA256
-    )
+    assert _source_digest(getter) == (EFFECTIVE_SCHEMA_SHA256)
     # `effective_schema` is the only reader of `_input_schema` in the SDK's streams.
     from singer_sdk.streams import core
 
@@ -509,10 +509,7 @@ def test_the_catalog_classes_the_tap_reads_lazily_are_the_pinned_ones() -> None:
         "Stream.metadata": Stream.metadata.fget,  # type: ignore[attr-defined]
         "Tap.__init__": Tap.__init__,
     }
-    digests = {
-        name: hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-        for name, function in sources.items()
-    }
+    digests = {name: _source_digest(function) for name, function in sources.items()}
     assert digests == CATALOG_SHA256
     # The entry's schema and metadata are slots of its dataclass that a subclass can fill later.
     assert {"schema", "metadata"} <= set(CatalogEntry.__slots__)

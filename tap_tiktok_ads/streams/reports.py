@@ -433,7 +433,11 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
     @cached_property
     def _top_view(self) -> TopViewAsker:
-        """This stream's TopView checks (top_view_checks.py)."""
+        """This stream's TopView checks (top_view_checks.py), with those its state keeps.
+
+        Made on the writer's thread, by the first planned reads, before any worker asks.
+        """
+        self.runtime.top_view.remember(remembered_checks(self.tap_state))
 
         def plan_end(advertiser_id: str) -> tuple[dt.date, str]:
             plan = self._plan_of(advertiser_id)
@@ -769,12 +773,11 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """First pages of these advertisers' windows, in order, read ahead on the pool."""
         # Computed once here, before worker threads read them.
         _ = self.metric_chunks, self.typer, self._path_url
+        if self._reads_top_view:
+            _ = self._top_view
         if self.definition.takes_filters:
             remembered = remembered_over_cap(self.tap_state) & set(advertiser_ids)
             self.runtime.ad_census.note_remembered(sorted(remembered), self.logger)
-        if self._reads_top_view:
-            self.runtime.top_view.remember(remembered_checks(self.tap_state))
-
         checks = (
             self._top_view.ahead(advertiser_ids, self.runtime.executor)
             if self._reads_top_view
