@@ -23,7 +23,8 @@ Two limits, kept apart because they answer different questions:
   window's pages, read while the consumer writes that window) counts only its own tasks, the
   older ones (the next windows' first pages) count those of all: so the next windows never
   slow down the pages of the one being written, and all together hold at most about twice
-  `budget`.
+  `budget`. Before the first answer each task in flight counts as the largest page possible,
+  against that twice `budget` (`BEFORE_ANSWERS_BUDGETS`).
 
 Each `map` may always keep one task pending, so a result the consumer waits for is never
 held back by the others.
@@ -57,6 +58,12 @@ RECHECK_SECONDS = 0.05
 # With a budget, the results held and in flight of a `map` stay below this many times `width`
 # whatever they weigh: empty pages (a quiet account, a refused advertiser's windows) weigh 0.
 HELD_PER_WIDTH = 4
+# Before any answer shows how large pages are, each task in flight counts as the largest page
+# possible, against this many budgets: the bound all `map`s together keep anyway. With one
+# budget, a slow API's first second would run below its rate (TikTok's 10 requests per second
+# at 1 s take 10 in flight; one budget lets 9 pages of 44 columns go) on a guess that the first
+# answers replace.
+BEFORE_ANSWERS_BUDGETS = 2
 # What a task source yields when its next task cannot be made yet (it needs what the run is
 # still looking up): pulling stops there until the consumer asks for results.
 NOT_YET: Any = object()
@@ -136,9 +143,12 @@ class OrderedPrefetcher:
             in_flight = weights.count(None)
         if len(weights) >= HELD_PER_WIDTH * self._width:  # empty pages weigh nothing
             return False
-        largest = self._first_estimate if self._largest is None else self._largest
         held = sum(w for w in weights if w is not None)
-        return held + (in_flight + 1) * largest <= self._budget.values
+        if self._largest is None:  # no answer yet: every page is guessed as large as can be
+            largest, budgets = self._first_estimate, BEFORE_ANSWERS_BUDGETS
+        else:
+            largest, budgets = self._largest, 1
+        return held + (in_flight + 1) * largest <= budgets * self._budget.values
 
     def _start_staged(self, executor: ThreadPoolExecutor) -> None:
         """Start what may start, the innermost `map` first: the consumer is reading it.

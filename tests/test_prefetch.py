@@ -256,7 +256,9 @@ def test_the_pages_of_the_window_written_are_read_ahead_whatever_the_next_window
     assert max(held) <= 60
 
 
-def test_a_large_first_estimate_starts_one_task_until_a_result_shows_its_size() -> None:
+def test_a_large_first_estimate_starts_two_tasks_until_a_result_shows_its_size() -> None:
+    """Before any answer a page is guessed as large as it can be, against twice the budget
+    (the bound all maps keep together): with pages as large as the budget, two start."""
     gate = threading.Event()
     together = threading.Barrier(4, timeout=5)  # tasks 1-4 end only when all four run
     started: list[int] = []
@@ -277,10 +279,38 @@ def test_a_large_first_estimate_starts_one_task_until_a_result_shows_its_size() 
         results = OrderedPrefetcher(executor, 8, lambda: 8, budget).map(task(i) for i in range(20))
         first = executor.submit(next, results)
         time.sleep(0.2)
-        assert started == [0]  # a page might be as large as the whole budget
+        assert sorted(started) == [0, 1]  # a page might be as large as the whole budget
         gate.set()
         assert first.result(5) == 0
         # Results hold 1 value each: now many run at once (the barrier needs four).
+        assert list(results) == list(range(1, 20))
+
+
+def test_before_any_answer_the_guess_may_fill_twice_the_budget() -> None:
+    """A slow API's first second: pages guessed at a quarter of the budget each, and eight in
+    flight wanted (10 per second at 1 s). One budget would let four go; two let eight."""
+    release = threading.Event()
+    started: list[int] = []
+
+    def task(value: int) -> Callable[[], int]:
+        def run() -> int:
+            started.append(value)
+            release.wait(5)
+            return value
+
+        return run
+
+    budget = HeldBudget(100, lambda _: 1, first_estimate=25)
+    with ThreadPoolExecutor(16) as executor:
+        results = OrderedPrefetcher(executor, 16, lambda: 8, budget).map(task(i) for i in range(20))
+        first = executor.submit(next, results)
+        try:
+            assert _until(lambda: len(started) == 8, seconds=2)
+            time.sleep(0.1)
+            assert len(started) == 8  # the in-flight target, not more
+        finally:
+            release.set()
+        assert first.result(5) == 0
         assert list(results) == list(range(1, 20))
 
 
