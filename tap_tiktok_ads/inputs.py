@@ -8,12 +8,10 @@ name the file, the entry and the value, and say how to fix it.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
-from typing_extensions import override
 
 from tap_tiktok_ads.dates import day_of
 from tap_tiktok_ads.input_catalog import stream_metadata
@@ -37,28 +35,6 @@ class InputFileError(Exception):
         """Keep every problem found, not only the first."""
         super().__init__("; ".join(errors))
         self.errors = errors
-
-
-class ReadOnce(io.StringIO):
-    """A checked file's text, handed to the SDK, which reads it once.
-
-    The SDK keeps the file object it was given until the run ends; a `StringIO` would keep
-    a copy of the text at four bytes a character (13 MB for a full catalog) all that time;
-    this one's own buffer stays empty.
-    """
-
-    def __init__(self, text: str) -> None:
-        """Hold the text until it is read."""
-        super().__init__()
-        self._text = text
-
-    @override
-    def read(self, size: int | None = -1) -> str:
-        """The next `size` characters (all by default); what is read is let go."""
-        if size is None or size < 0:
-            size = len(self._text)
-        text, self._text = self._text[:size], self._text[size:]
-        return text
 
 
 def read_json_object(text: str, what: str, fix: str) -> dict[str, Any]:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any
+import decimal
+import json
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from singer_sdk.helpers._util import load_json
 from singer_sdk.singerlib.catalog import Catalog, CatalogEntry
 
 from tap_tiktok_ads.input_catalog import (
     DeselectedEntry,
     input_catalog,
+    input_catalog_text,
     stream_metadata,
     unread_deselected,
 )
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import CollectingWriter, catalog_for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 CONFIG: dict[str, Any] = {"access_token": "t", "advertiser_ids": ["1"]}
 
@@ -47,6 +54,12 @@ def catalog() -> dict[str, Any]:
     nameless["metadata"] = [item for item in nameless["metadata"] if item["breadcrumb"]]
     twice = next(e for e in catalog["streams"] if e["tap_stream_id"] == "campaign_report_daily")
     twice["metadata"].append({"breadcrumb": [], "metadata": {"selected": True}})  # last wins
+    # Non-integer numbers, which the SDK decodes as Decimals, selected and deselected.
+    for name in ("ad_report_daily", "ads"):
+        entry = next(e for e in catalog["streams"] if e["tap_stream_id"] == name)
+        entry["schema"]["properties"]["advertiser_id"]["minLength"] = 1
+        entry["schema"]["multipleOf"] = 0.01
+        entry["metadata"][-1]["metadata"]["x-weight"] = 1.5
     return catalog
 
 
@@ -59,7 +72,51 @@ def _fields(entry: CatalogEntry) -> dict[str, Any]:
 
 
 def test_it_reads_what_the_sdk_reads(catalog: dict[str, Any]) -> None:
-    ours, sdk = input_catalog(catalog), Catalog.from_dict(catalog)
+    _assert_reads_as_the_sdk(input_catalog(catalog), Catalog.from_dict(catalog))
+
+
+def test_from_the_text_it_reads_what_the_sdk_decodes(catalog: dict[str, Any]) -> None:
+    """Each field is decoded when read, to the values the SDK's decode of the file gives."""
+    text = json.dumps(catalog, indent=2)
+    sdk = Catalog.from_dict(load_json(text))
+    ours = input_catalog_text(text)
+    assert {name for name, entry in ours.items() if unread_deselected(entry)} == {
+        name for name, entry in input_catalog(catalog).items() if unread_deselected(entry)
+    }
+    _assert_reads_as_the_sdk(ours, sdk)
+    for entry in (ours["ad_report_daily"], ours["ads"]):
+        assert type(entry.schema.to_dict()["multipleOf"]) is decimal.Decimal
+        assert type(entry.schema.properties["advertiser_id"].minLength) is int
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda e: e["schema"].update(maximum=float("nan")), id="NaN refused"),
+        pytest.param(lambda e: e["metadata"].append({"breadcrumb": 0, "metadata": {}}), id="0"),
+        pytest.param(lambda e: e["metadata"].append({"breadcrumb": [1], "metadata": {}}), id="[1]"),
+        pytest.param(lambda e: e["metadata"].append({"breadcrumb": None}), id="no metadata"),
+    ],
+)
+def test_a_text_it_cannot_split_is_decoded_whole(catalog: dict[str, Any], edit: Any) -> None:
+    """What msgspec refuses is decoded whole: the SDK's values, or the error it gave before."""
+    edited = copy.deepcopy(catalog)
+    edit(next(e for e in edited["streams"] if e["tap_stream_id"] == "ads"))
+    text = json.dumps(edited)
+    assert _outcome(lambda: input_catalog_text(text)) == _outcome(
+        lambda: input_catalog(load_json(text))
+    )
+
+
+def _outcome(build: Callable[[], Catalog]) -> str:
+    """The catalog read in full, or the error reading it raised."""
+    try:
+        return json.dumps(build().to_dict(), default=repr)
+    except Exception as error:  # any error, to compare
+        return repr(error)
+
+
+def _assert_reads_as_the_sdk(ours: Catalog, sdk: Catalog) -> None:
     assert list(ours) == list(sdk)
     # Asked first what a sync asks, then everything: the same answers as the SDK's entries.
     for name, entry in ours.items():

@@ -172,6 +172,16 @@ def test_sync_entry_points_are_still_what_the_tap_wraps() -> None:
     ]
 
 
+# `TapTikTokAds._run` is `Tap.invoke` given the files' texts, the catalog's decoded lazily
+# (input_catalog.py) by the decode `Tap.invoke` uses; if it changes, carry the change over.
+TAP_INVOKE_SHA256 = "d84e3568823eaf234e264d8a9875f599a4c05740e9aa6048b02f4d65eecfcc3c"
+
+
+def test_the_invoke_the_tap_copies_is_the_pinned_one() -> None:
+    assert _source_digest(Tap.invoke) == TAP_INVOKE_SHA256
+    assert "load_json(catalog.read())" in inspect.getsource(Tap.invoke)
+
+
 def test_request_sends_one_attempt_with_the_stream_timeout_and_validates_it() -> None:
     """Report streams wrap `_request` to see a first page's read timeout (query_size.py)."""
     assert list(inspect.signature(_HTTPStream._request).parameters) == [

@@ -15,7 +15,7 @@ import pytest
 from singer_sdk import Stream
 
 from tap_tiktok_ads import gc_pause
-from tap_tiktok_ads.inputs import ReadOnce, catalog_shape_errors, catalog_text_is_well_shaped
+from tap_tiktok_ads.inputs import catalog_shape_errors, catalog_text_is_well_shaped
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import catalog_for
 
@@ -185,16 +185,6 @@ def test_the_quick_check_accepts_only_catalogs_the_full_check_accepts(text: str)
 def test_the_tap_s_own_catalog_passes_the_quick_check() -> None:
     catalog = TapTikTokAds(config=CONFIG, setup_mapper=False).catalog_json_text
     assert catalog_text_is_well_shaped(catalog)
-
-
-def test_a_checked_file_is_handed_over_once_and_not_kept() -> None:
-    """The SDK keeps the file object for the whole run: it must not keep the text too."""
-    whole = ReadOnce('{"streams": []}')
-    assert whole.read() == '{"streams": []}'
-    assert whole.read() == ""
-    parts = ReadOnce("abcdef")
-    assert [parts.read(2), parts.read(None), parts.read()] == ["ab", "cdef", ""]
-    assert parts.getvalue() == ""  # its own buffer never held the text
 
 
 def test_every_stream_applies_the_catalog_as_the_sdk_does() -> None:
