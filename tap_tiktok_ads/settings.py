@@ -390,22 +390,92 @@ class Settings:
         )
 
     def secrets(self) -> list[str]:
-        """Every secret value in the settings, for redaction."""
-        values = [self.access_token, self.secret]
-        for account in self.extra.get("tiktok_accounts") or []:
+        """Every secret value in the settings, for redaction.
+
+        Whatever their shape: a config of the wrong types still runs `--discover` (with a
+        warning), and an account given as a string ("id:token") is masked whole.
+        """
+        values = _strings(self.access_token) + _strings(self.secret)
+        accounts = self.extra.get("tiktok_accounts")
+        for account in accounts if isinstance(accounts, list) else [accounts]:
             if isinstance(account, dict):
-                values += [account.get("refresh_token"), account.get("access_token")]
+                values += _strings([account.get("refresh_token"), account.get("access_token")])
+            else:
+                values += _strings(account)
         return [v for v in values if v]
+
+
+def _strings(value: Any) -> list[str]:  # noqa: ANN401 - a setting's value, of any shape
+    """The text of every string or number in a value, at any depth."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [text for part in value for text in _strings(part)]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [str(value)]
+    return []
 
 
 def schema_errors(config: Mapping[str, Any], schema: dict[str, Any]) -> list[str]:
     """The JSON schema's objections to a config, each naming the key.
 
     A value out of its schema range gets the range, what the setting is and its default;
-    others get jsonschema's message, as the SDK words it.
+    others get jsonschema's message, as the SDK words it, except under a setting that holds a
+    secret: these run before the log redactor exists, and jsonschema's words repeat the value.
     """
     validator = th.DEFAULT_JSONSCHEMA_VALIDATOR(schema)
-    return [_schema_error(error) for error in validator.iter_errors(dict(config))]
+    properties = schema.get("properties") or {}
+    secret_keys = {key for key, prop in properties.items() if _holds_secret(prop)}
+    return [
+        _secret_shape_error(error, properties)
+        if not error.path or error.path[0] in secret_keys
+        else _schema_error(error)
+        for error in validator.iter_errors(dict(config))
+    ]
+
+
+def _holds_secret(schema: Any) -> bool:  # noqa: ANN401 - any part of a JSON schema
+    """Whether a schema, or one nested in it, marks its value secret (or sensitive)."""
+    if isinstance(schema, list):
+        return any(_holds_secret(part) for part in schema)
+    if not isinstance(schema, dict):
+        return False
+    if any(schema.get(mark) is True for mark in ("secret", "sensitive", "writeOnly")):
+        return True
+    return any(_holds_secret(part) for part in schema.values())
+
+
+def _secret_shape_error(error: ValidationError, properties: Mapping[str, Any]) -> str:
+    """The key and the shape it needs, never the value: any part of it may be a secret."""
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error.path)
+    if not where:
+        return f"The config breaks its schema's `{error.validator}` rule; see `--about`."
+    rule = (
+        f"must be {_shape(error.schema)}"
+        if error.validator == "type" and isinstance(error.schema, dict)
+        else f"breaks the schema's `{error.validator}` rule ({error.validator_value!r})"
+    )
+    setting = properties.get(error.path[0]) or {}
+    return (
+        f"`{where[1:]}` {rule} (the value is not shown: the setting holds secrets). "
+        f"{setting.get('description', '')}"
+    ).strip()
+
+
+def _shape(schema: Mapping[str, Any], *, plural: bool = False) -> str:
+    """A JSON schema's type in words: "an array of objects with the keys `a`, `b`"."""
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else [t for t in types or () if t != "null"]
+    noun = (types[0] if len(types) == 1 else "value") + ("s" if plural else "")
+    if types == ["object"] and schema.get("properties"):
+        noun += " with the keys " + ", ".join(f"`{key}`" for key in schema["properties"])
+    if types == ["array"] and isinstance(schema.get("items"), dict):
+        noun += " of " + _shape(schema["items"], plural=True)
+    if plural:
+        return noun
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _schema_error(error: ValidationError) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
+from tap_tiktok_ads.settings import schema_errors
 from tests.conftest import NOW, catalog_for, run_cli, tap_config
 from tests.fake_api import FakeData, FakeTikTokApi
 from tests.fake_api.faults import RESET, SHORT_PAGE, Fault
@@ -127,3 +128,68 @@ def test_no_secret_in_any_output_at_debug_level(
     if scenario == "every fault, then success":
         assert auth.refreshes.total() > len(organic_accounts(api.data))  # tokens were refreshed
         assert "secret=***" in done.stderr  # urllib3's URL, masked
+
+
+REFRESH = "REFRESHSECRET777"
+# Config values of the wrong shape under the secret settings: jsonschema's message repeats the
+# value, and these errors are reported before the redactor exists. (change, key, expected shape)
+MISSHAPEN_SECRETS: dict[str, tuple[dict[str, Any], str, str]] = {
+    "accounts an object": (
+        {"tiktok_accounts": {"business_id": "b1", "refresh_token": REFRESH}},
+        "`tiktok_accounts`",
+        "must be an array of objects with the keys `business_id`, `refresh_token`",
+    ),
+    "account a string": (
+        {"tiktok_accounts": [f"b1:{REFRESH}"]},
+        "`tiktok_accounts[0]`",
+        "must be an object with the keys `business_id`, `refresh_token`",
+    ),
+    "refresh token a list": (
+        {"tiktok_accounts": [{"business_id": "b1", "refresh_token": [REFRESH]}]},
+        "`tiktok_accounts[0].refresh_token`",
+        "must be a string",
+    ),
+    "access token a list": ({"access_token": [TOKEN]}, "`access_token`", "must be a string"),
+    "secret an object": ({"secret": {"value": SECRET}}, "`secret`", "must be a string"),
+}
+
+
+@pytest.mark.parametrize("command", ["sync", "--discover"])
+@pytest.mark.parametrize("case", MISSHAPEN_SECRETS)
+def test_a_misshapen_secret_setting_is_named_not_shown(
+    api: FakeTikTokApi, tmp_path: Path, case: str, command: str
+) -> None:
+    change, key, shape = MISSHAPEN_SECRETS[case]
+    config = tap_config(api, access_token=TOKEN, app_id="app", secret=SECRET) | change
+    done = run_cli(tmp_path, *([command] if command != "sync" else []), config=config)
+
+    # A sync stops before any request; `--discover` warns and still writes the catalog.
+    assert done.returncode == (1 if command == "sync" else 0), done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert api.count() == 0
+    output = done.stdout + done.stderr
+    leaks = [
+        form for secret in (TOKEN, SECRET, REFRESH) for form in forms(secret) if form in output
+    ]
+    assert leaks == []
+    message = next(line for line in done.stderr.splitlines() if key in line)
+    assert shape in message
+    assert "not shown" in message
+
+
+def test_any_setting_the_schema_marks_secret_is_not_shown() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "webhook": {
+                "type": "object",
+                "properties": {"key": {"type": "string", "secret": True}},
+            },
+            "page_size": {"type": "integer"},
+        },
+    }
+    errors = schema_errors({"webhook": {"key": 73571234}, "page_size": "lots"}, schema)
+    assert sorted(errors) == [
+        "'lots' is not of type 'integer' in config['page_size']",  # no secret: the value helps
+        "`webhook.key` must be a string (the value is not shown: the setting holds secrets).",
+    ]
