@@ -3,22 +3,29 @@
 A TikTok business account's access token lasts 24 hours and its refresh token a year
 (reference 4.1). Every account in `tiktok_accounts` keeps its own pair here. The access token
 is refreshed before the account's first call when none was configured, shortly before its
-`expires_in` runs out, and after a call answered 40102 (expired). A refused refresh token
-(40103 expired, 40107 invalid) fails that account only: the streams go on with the other
-accounts, and the run's failure registry fails the run at its end.
+`expires_in` runs out, and after a call answered 40102 (expired). A configured access token
+TikTok refuses (40104, 40105: often one that a re-authorisation revoked) is dropped and
+refreshed once. A refused refresh token (40103 expired, 40107 invalid), or a refreshed access
+token TikTok refuses, fails that account only: the streams go on with the other accounts, and
+the run's failure registry fails the run at its end.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from singer_sdk.authenticators import APIAuthenticatorBase
 from typing_extensions import override
 
 from tap_tiktok_ads.envelope import checked_body
-from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError, classify
+from tap_tiktok_ads.errors import (
+    TikTokFatalError,
+    TikTokRetriableError,
+    TikTokTokenExpiredError,
+    classify,
+)
 from tap_tiktok_ads.runtime import TIKTOK_ACCOUNTS, Failure
 
 if TYPE_CHECKING:
@@ -34,6 +41,7 @@ REFRESH_PATH = "/tt_user/oauth2/refresh_token/"  # reference 4.1
 # dies on the way; at most a tenth of the token's lifetime, for short-lived tokens.
 EXPIRY_MARGIN_SECONDS = 300.0
 REFUSED_REFRESH_CODES = frozenset({40103, 40107})  # refresh token expired / invalid (1.7)
+REFUSED_ACCESS_CODES = frozenset({40104, 40105})  # access token empty / invalid (1.7)
 _REFRESH_FIX = (
     "Re-authorise each of them for your app and put its new `refresh_token` in `tiktok_accounts`."
 )
@@ -50,10 +58,23 @@ class AccountAuthorizationError(TikTokFatalError):
 
 @dataclass
 class _AccountTokens:
+    entry: str  # the account's entry in the config, for messages: `tiktok_accounts[i]`
     refresh_token: str
     access_token: str | None
     expires_at: float | None = None  # time.monotonic() deadline; None while unknown
     failure: AccountAuthorizationError | None = None
+    configured: bool = False  # `access_token` is the configured one
+    configured_refused: bool = False  # TikTok refused the configured access token
+
+    def fix(self) -> str:
+        """What to do about the account's tokens, naming the settings TikTok refused."""
+        fix = (
+            f"Re-authorise the account for your app and put its new `refresh_token` in "
+            f"`{self.entry}.refresh_token`"
+        )
+        if self.configured_refused:
+            return f"{fix}; remove the revoked `{self.entry}.access_token`."
+        return f"{fix}."
 
 
 def without_session_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -73,8 +94,13 @@ class AccountTokens:
         self._runtime = runtime
         self._logger = logger
         self._accounts = {
-            account.business_id: _AccountTokens(account.refresh_token, account.access_token)
-            for account in runtime.settings.tiktok_accounts
+            account.business_id: _AccountTokens(
+                f"tiktok_accounts[{index}]",
+                account.refresh_token,
+                account.access_token,
+                configured=account.access_token is not None,
+            )
+            for index, account in enumerate(runtime.settings.tiktok_accounts)
         }
 
     @property
@@ -102,6 +128,46 @@ class AccountTokens:
         if tokens is not None and token and tokens.access_token == token:
             tokens.access_token = None
 
+    def refused(self, business_id: str, token: str | None, error: TikTokFatalError) -> NoReturn:
+        """TikTok refused `token` as empty or invalid (40104/40105) on a call of the account.
+
+        The configured token is dropped, and `TikTokTokenExpiredError` repeats the call with a
+        refreshed one: a configured token is often the one a re-authorisation revoked. A
+        refreshed token refused fails the account (`AccountAuthorizationError`), not the run:
+        organic calls carry the account's own token, never the app's.
+        """
+        tokens = self._accounts[business_id]
+        said = f"TikTok error {error.code} on {error.where}: {error.tiktok_message}"
+        if tokens.configured and token == tokens.access_token:
+            tokens.access_token, tokens.configured = None, False
+            tokens.configured_refused = True
+            self._logger.warning(
+                "TikTok refused the access token configured in `%s.access_token` for TikTok "
+                "account %s (%s); refreshing it with the account's refresh token. Remove the "
+                "revoked `access_token` from that entry.",
+                tokens.entry,
+                business_id,
+                said,
+            )
+            raise TikTokTokenExpiredError(str(error), error.code)
+        exc = AccountAuthorizationError(
+            business_id,
+            f"TikTok refused the access token of TikTok account {business_id} refreshed with "
+            f"`{tokens.entry}.refresh_token` ({said}).",
+            error.code,
+        )
+        tokens.failure = exc
+        failure = Failure(
+            "the access token of",
+            TIKTOK_ACCOUNTS,
+            business_id,
+            error.code,
+            error.where,
+            tokens.fix(),
+        )
+        self._runtime.failures.add(failure, str(exc), self._logger)
+        raise exc
+
     def _refresh(self, business_id: str, tokens: _AccountTokens) -> None:
         """Exchange the refresh token for a new access token (and maybe a new refresh token)."""
         settings = self._runtime.settings
@@ -121,15 +187,16 @@ class AccountTokens:
             data = self._answer(business_id, response)
         except AccountAuthorizationError as exc:
             tokens.failure = exc
+            fix = tokens.fix() if tokens.configured_refused else _REFRESH_FIX
             failure = Failure(
-                "the refresh token of", TIKTOK_ACCOUNTS, business_id, exc.code, None, _REFRESH_FIX
+                "the refresh token of", TIKTOK_ACCOUNTS, business_id, exc.code, None, fix
             )
             self._runtime.failures.add(failure, str(exc), self._logger)
             raise
         access_token = str(data["access_token"])
         refresh_token = data.get("refresh_token")
         self._runtime.redactor.add(access_token, refresh_token)
-        tokens.access_token = access_token
+        tokens.access_token, tokens.configured = access_token, False
         tokens.expires_at = None
         expires_in = data.get("expires_in")
         if isinstance(expires_in, (int, float)) and expires_in > 0:

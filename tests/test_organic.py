@@ -341,15 +341,76 @@ def test_refused_account_fails_alone_and_keeps_its_bookmark(
     assert accounts[2].business_id not in message
 
 
-def test_refused_app_token_on_an_account_still_stops_at_once(fake_api, fake_data, frozen_now):
-    fake_api.faults.fail_rate(1.0, codes=(40105,), path=BUSINESS_GET)
+def test_refused_configured_access_token_is_dropped_and_refreshed_once(
+    fake_api, fake_data, frozen_now, caplog
+):
+    # A user re-authorised the account: the access token left in the config was revoked.
+    config = organic_config(fake_api)
+    first = config["tiktok_accounts"][0]
+    first["access_token"] = "act.stale0000revoked"
 
-    result, error = failing_run(organic_config(fake_api))
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(config, streams=ORGANIC)
 
-    assert "TikTok error 40105 on /business/get/" in str(error)
-    assert "TikTok refused access" not in str(error)
-    assert fake_api.count(BUSINESS_GET) == 1
-    assert not result.records["organic_videos"]
+    assert_complete(result, fake_data)
+    assert fake_api.count(BUSINESS_GET, code=40105) == 1
+    assert organic_auth(fake_api).refreshes[first["business_id"]] == 1
+    warnings = [r.getMessage() for r in caplog.records if "40105" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "`tiktok_accounts[0].access_token`" in warnings[0]
+    assert first["business_id"] in warnings[0]
+    assert first["access_token"] not in caplog.text
+
+
+@pytest.mark.parametrize("configured", [False, True])
+def test_refused_access_token_fails_that_account_alone(
+    fake_api, fake_data, frozen_now, caplog, configured
+):
+    # Organic calls carry the account's own token, never the app's: TikTok refusing it
+    # concerns that account, which is refreshed at most once and then skipped.
+    accounts = organic_accounts(fake_data)
+    refused = accounts[1].business_id
+    fake_api.faults.refuse_account(refused, 40105, path=BUSINESS_GET)
+    config = organic_config(fake_api)
+    if configured:
+        config["tiktok_accounts"][1]["access_token"] = organic_auth(fake_api).issue_access_token(
+            refused
+        )
+
+    result, error = failing_run(config)
+
+    assert_complete(result, fake_data, skip={refused})
+    assert fake_api.count(BUSINESS_GET, code=40105) == (2 if configured else 1)
+    assert organic_auth(fake_api).refreshes[refused] == 1
+    message = str(error)
+    assert (
+        f"TikTok refused the access token of 1 TikTok account(s): {refused} "
+        "(TikTok error 40105 on /business/get/)"
+    ) in message
+    assert "`tiktok_accounts[1].refresh_token`" in message
+    assert ("`tiktok_accounts[1].access_token`" in message) is configured
+    assert "Check `access_token`" not in message + caplog.text
+    assert accounts[0].business_id not in message
+    assert accounts[2].business_id not in message
+
+
+def test_refused_configured_access_token_and_refresh_token_fail_that_account_alone(
+    fake_api, fake_data, frozen_now
+):
+    accounts = organic_accounts(fake_data)
+    organic_auth(fake_api).invalidate_refresh_token(accounts[0].business_id)
+    config = organic_config(fake_api)
+    config["tiktok_accounts"][0]["access_token"] = "act.stale0000revoked"
+
+    result, error = failing_run(config)
+
+    assert_complete(result, fake_data, skip={accounts[0].business_id})
+    assert fake_api.count(BUSINESS_GET, code=40105) == 1
+    assert fake_api.count(REFRESH, code=40107) == 1
+    message = str(error)
+    assert f"{accounts[0].business_id} (TikTok error 40107)" in message
+    assert "`tiktok_accounts[0].access_token`" in message
+    assert "`tiktok_accounts[0].refresh_token`" in message
 
 
 def test_daily_rereads_the_last_3_days_on_the_next_run(organic_api, fake_data, monkeypatch):

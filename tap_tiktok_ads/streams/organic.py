@@ -20,6 +20,7 @@ from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.auth import (
+    REFUSED_ACCESS_CODES,
     AccountAuthorizationError,
     AccountTokenAuthenticator,
     AccountTokens,
@@ -106,7 +107,11 @@ class OrganicStream(TikTokStream):
 
     @override
     def validate_response(self, response: requests.Response) -> None:
-        """On 40102 drop the expired token, so that the retry refreshes it first."""
+        """On 40102 drop the expired token, so that the retry refreshes it first.
+
+        On 40104/40105 `AccountTokens.refused` decides: refresh a configured token, or fail
+        the account.
+        """
         try:
             super().validate_response(response)
         except TikTokTokenExpiredError:
@@ -114,13 +119,19 @@ class OrganicStream(TikTokStream):
                 used = response.request.headers.get("Access-Token")
                 self.tokens.expired(self._business_id, str(used or ""))
             raise
+        except TikTokFatalError as exc:
+            if self._business_id is not None and exc.code in REFUSED_ACCESS_CODES:
+                used = response.request.headers.get("Access-Token")
+                self.tokens.refused(self._business_id, used, exc)
+            raise
 
     @override
     def request_decorator(self, func: Callable) -> Callable:
         """Repeat a call that met an expired token at once; other faults back off as usual.
 
         The repetition runs the authenticator again, which refreshes the dropped token, so
-        it carries the new one. A second 40102 in a row goes to the normal retries.
+        it carries the new one. A second 40102 in a row goes to the normal retries. A refused
+        configured token (40104/40105) is repeated the same way.
         """
 
         def with_fresh_token(*args: Any, **kwargs: Any) -> requests.Response:  # noqa: ANN401
