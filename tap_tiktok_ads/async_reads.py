@@ -36,7 +36,7 @@ from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import AUDIENCE_DIMENSIONS
 from tap_tiktok_ads.report_csv import ReportFileError, check_file, report_rows
 from tap_tiktok_ads.report_definitions import Granularity
-from tap_tiktok_ads.report_tasks import ReportTaskClient, TaskStatus
+from tap_tiktok_ads.report_tasks import ReportTaskClient, TaskStatus, TaskUnusableError
 
 if TYPE_CHECKING:
     import logging
@@ -69,10 +69,6 @@ UV_METRICS = frozenset(
         "live_play_count",
     }
 )
-
-
-class TaskUnusableError(RuntimeError):
-    """A task that will not give its range: it failed, was canceled or took too long."""
 
 
 @dataclass
@@ -314,7 +310,7 @@ class AsyncReads:
         if part.task_id is not None:
             try:
                 check = self.client.check(part.advertiser_id, part.task_id)
-            except TikTokFatalError:
+            except (TikTokFatalError, TaskUnusableError):
                 check = None
             if check is not None and (check.status.pending or check.status is TaskStatus.SUCCESS):
                 part.resumed = True
@@ -325,6 +321,9 @@ class AsyncReads:
             return
         try:
             part.task_id = self.client.create(self._query(part))
+        except TaskUnusableError as exc:
+            part.fallback = str(exc)
+            return
         except TikTokFatalError as exc:
             part.fallback = str(exc)
             if exc.code == NOT_ALLOWLISTED:
@@ -346,7 +345,7 @@ class AsyncReads:
                     advertiser_id,
                     why,
                 )
-        except TikTokFatalError as exc:
+        except (TikTokFatalError, TaskUnusableError) as exc:
             self.logger.info("Could not cancel task %s (%s): %s", task_id, why, exc)
 
     def _wait(self, part: TaskPart) -> None:

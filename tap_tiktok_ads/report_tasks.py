@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import json
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from singer_sdk import metrics
 
 from tap_tiktok_ads.client import RetryBudget
 from tap_tiktok_ads.envelope import checked_body, response_data
-from tap_tiktok_ads.errors import TikTokFatalError, TikTokRetriableError
+from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.transport import HostRefusedError, RunStoppedError
 
 if TYPE_CHECKING:
@@ -41,6 +42,16 @@ DOWNLOAD_PATH = "/report/task/download/"
 CANCEL_PATH = "/report/task/cancel/"
 _CHUNK_BYTES = 1 << 16
 QUOTA_SPENT = "TikTok's limit of 500 task creations per advertiser and hour"
+_SHOWN_CHARS = 200  # of an odd answer's `data`, in the warning that says what TikTok answered
+
+
+class TaskUnusableError(RuntimeError):
+    """A task that will not give its range: failed, canceled, too slow, or answered oddly.
+
+    Oddly: a creation or a check answered in a way the reference does not describe. Not a
+    `TikTokRetriableError`: asking again would not make the task usable, and past the retries
+    nothing would catch it; the caller reads the range by sync requests instead.
+    """
 
 
 class TaskStatus(str, enum.Enum):
@@ -85,8 +96,9 @@ class ReportTaskClient:
         data = self._call("POST", CREATE_PATH, body, send=attempt)
         task_id = data.get("task_id")
         if not task_id:
-            msg = f"TikTok's answer to {CREATE_PATH} carried no task_id"
-            raise TikTokRetriableError(msg)
+            shown = json.dumps(data, default=str)[:_SHOWN_CHARS]
+            msg = f"TikTok's answer to {CREATE_PATH} carried no task_id (its data: {shown})"
+            raise TaskUnusableError(self.stream.runtime.redactor(msg))
         return str(task_id)
 
     def _create_attempt(
@@ -129,8 +141,12 @@ class ReportTaskClient:
         try:
             status = TaskStatus(str(data.get("status")))
         except ValueError:
-            msg = f"TikTok's answer to {CHECK_PATH} has an unknown status {data.get('status')!r}"
-            raise TikTokRetriableError(msg) from None
+            answered = str(data.get("status"))[:_SHOWN_CHARS]
+            msg = (
+                f"TikTok's answer to {CHECK_PATH} for task {task_id} has an unknown status "
+                f"{answered!r} (Doc 1740302781443073 lists {', '.join(TaskStatus)})"
+            )
+            raise TaskUnusableError(self.stream.runtime.redactor(msg)) from None
         return TaskCheck(status, str(data.get("message") or ""))
 
     def cancel(self, advertiser_id: str, task_id: str) -> None:

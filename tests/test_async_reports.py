@@ -225,6 +225,38 @@ def test_a_failed_task_is_read_with_sync_requests_instead(api, data, caplog) -> 
 
 
 @pytest.mark.usefixtures("frozen_now")
+@pytest.mark.parametrize(
+    ("fault", "answered"),
+    [
+        ("odd_status", "unknown status 'RUNNING'"),
+        ("no_task_id", f"answer to /{CREATE} carried no task_id"),
+    ],
+)
+def test_an_odd_task_answer_reads_that_range_with_sync_requests(
+    api, data, caplog, fault: str, answered: str
+) -> None:
+    """A status the reference does not list, or a creation without its task_id: the task
+    is unusable, its range read by sync requests with a warning; nothing stops the run."""
+    if fault == "odd_status":
+        api.report_tasks.odd_status_next("RUNNING")
+    else:
+        api.report_tasks.no_task_id_next()
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), report_mode="async"
+    )
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(config, streams=selection("ad_report_daily"))
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    assert records == ordered(truth(data, "ad_report_daily", END, START), "ad_report_daily")
+    synced = {r.params["advertiser_id"] for r in calls(api, SYNC_REPORT)}
+    assert len(synced) == 1
+    warnings = [r.getMessage() for r in caplog.records if answered in r.getMessage()]
+    assert len(warnings) == 1
+    assert f"advertiser {synced.pop()}, {START} to {END}: read with sync requests" in warnings[0]
+    assert "report_tasks" not in json.dumps(result.state)
+
+
+@pytest.mark.usefixtures("frozen_now")
 def test_an_app_not_allowlisted_reads_with_sync_requests_after_one_refusal(
     api, data, caplog
 ) -> None:

@@ -153,6 +153,11 @@ class TaskBoard:
     refusals: list[str] = field(default_factory=list)
     tasks: dict[str, Task] = field(default_factory=dict)
     _fail_next: deque[str] = field(default_factory=deque)
+    # Answers outside the reference, to test how odd ones are handled (inferred faults, no
+    # rule of TikTok's): checks answering a status Doc 1740302781443073 does not list, and
+    # creations answering code 0 without the `task_id` Doc 1740302766489602 promises.
+    _odd_statuses: deque[str] = field(default_factory=deque)
+    _creations_without_id: int = 0
     _created: deque[tuple[float, str]] = field(default_factory=deque)  # monotonic, advertiser
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(7_300_000_001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -161,6 +166,29 @@ class TaskBoard:
         """The next task created ends FAILED with this message."""
         with self._lock:
             self._fail_next.append(message)
+
+    def odd_status_next(self, status: str = "RUNNING", n: int = 1) -> None:
+        """The next `n` checks answer `status`, which Doc 1740302781443073 does not list."""
+        with self._lock:
+            self._odd_statuses.extend([status] * n)
+
+    def no_task_id_next(self, n: int = 1) -> None:
+        """The next `n` admitted creations answer code 0 with no `task_id` (no task made)."""
+        with self._lock:
+            self._creations_without_id += n
+
+    def odd_status(self) -> str | None:
+        """The odd status this check answers, if one is set."""
+        with self._lock:
+            return self._odd_statuses.popleft() if self._odd_statuses else None
+
+    def without_task_id(self) -> bool:
+        """Whether this creation answers without a `task_id`."""
+        with self._lock:
+            if self._creations_without_id <= 0:
+                return False
+            self._creations_without_id -= 1
+            return True
 
     def status(self, task: Task) -> str:
         """The task's status now: by the time since it was created."""
@@ -292,6 +320,8 @@ def report_task_create(request: ApiRequest) -> dict[str, Any]:
     refused = tasks.admit(query.advertiser_id, request.arrival or time.monotonic())
     if refused is not None:
         raise ApiError(TOO_FREQUENT, f"Requests made too frequently: {refused}.")
+    if tasks.without_task_id():
+        return {}
     task = tasks.add(request, query, translate_titles=translate_titles)
     return {"task_id": task.task_id}
 
@@ -300,7 +330,7 @@ def report_task_check(request: ApiRequest) -> dict[str, Any]:
     """The task's status; a FAILED task also says why."""
     tasks = board(request.api)
     task = tasks.find(request)
-    status = tasks.status(task)
+    status = tasks.odd_status() or tasks.status(task)
     return {"status": status, "message": task.failure if status == FAILED else ""}
 
 
