@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from singer_sdk.exceptions import ConfigValidationError
 
 from tap_tiktok_ads.dates import is_valid_timezone
-from tap_tiktok_ads.settings import check_credentials
+from tap_tiktok_ads.settings import check_credentials, organic_only
 from tap_tiktok_ads.sharding import Shard, parse_shard
 
 if TYPE_CHECKING:
@@ -113,10 +113,10 @@ class AdvertiserDirectory:
     ) -> list[Advertiser]:
         settings = self._settings
         errors = check_credentials(settings)
-        if errors and settings.tiktok_accounts and not settings.access_token:
+        if errors and organic_only(settings):
             logger.warning(
-                "No `access_token` is set: the advertising streams are skipped and only the "
-                "organic data of `tiktok_accounts` is synced."
+                "Neither `access_token` nor an advertiser setting is set: the advertising "
+                "streams are skipped and only the organic data of `tiktok_accounts` is synced."
             )
             return []
         if errors:

@@ -586,3 +586,19 @@ def check_credentials(settings: Settings) -> list[str]:
             "`organic_*` streams: they need no advertiser settings."
         )
     return errors
+
+
+def organic_only(settings: Settings) -> bool:
+    """Whether the config is for organic data alone: accounts, no setting only ads read.
+
+    Such a config runs the advertising streams, selected by default, as empty; any advertising
+    setting means the user expects ad data, and a missing `access_token` fails the run.
+    """
+    advertising = (
+        settings.access_token,
+        settings.advertiser_ids,
+        settings.business_center_ids,
+        settings.advertiser_shard,
+        settings.extra.get("custom_reports"),
+    )
+    return bool(settings.tiktok_accounts) and not any(advertising)

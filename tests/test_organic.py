@@ -568,6 +568,50 @@ def test_account_settings_are_checked_with_clear_messages():
     )
 
 
+# A catalog that selects advertising streams next to an organic one (the default does too).
+MIXED = {"ad_report_daily": None, "campaigns": None, "organic_profile": None}
+ADVERTISING_SETTINGS = {
+    "advertiser IDs": {"advertiser_ids": ["7000000000000000001"]},
+    "Business Centers": {"business_center_ids": ["bc1"]},
+    "custom reports": {
+        "custom_reports": [
+            {"name": "mine", "report_type": "BASIC", "data_level": "AD", "metrics": ["spend"]}
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize("setting", ADVERTISING_SETTINGS)
+def test_a_missing_access_token_fails_before_any_request_when_ads_are_configured(
+    fake_api: FakeTikTokApi, tmp_path: Path, setting: str
+) -> None:
+    """An hourly job whose token variable went missing must not load organic data alone."""
+    config = organic_config(fake_api, **ADVERTISING_SETTINGS[setting])
+
+    done = run_cli(tmp_path, config=config, streams=MIXED, now=NOW)
+
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "`access_token` is not set" in done.stderr
+    assert "select only the `organic_*` streams" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert '"RECORD"' not in done.stdout
+    assert fake_api.count() == 0
+
+
+def test_an_organic_only_config_skips_the_advertising_streams_with_a_warning(
+    fake_api: FakeTikTokApi, tmp_path: Path
+) -> None:
+    done = run_cli(tmp_path, config=organic_config(fake_api), streams=MIXED, now=NOW)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "the advertising streams are skipped" in done.stderr
+    streams = {
+        json.loads(line)["stream"] for line in done.stdout.splitlines() if '"RECORD"' in line
+    }
+    assert streams == {"organic_profile"}
+    assert {record.path for record in fake_api.requests} <= {BUSINESS_GET, REFRESH}
+
+
 # -- scopes ------------------------------------------------------------------------------
 
 
