@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -180,6 +181,20 @@ TAP_INVOKE_SHA256 = "d84e3568823eaf234e264d8a9875f599a4c05740e9aa6048b02f4d65eec
 def test_the_invoke_the_tap_copies_is_the_pinned_one() -> None:
     assert _source_digest(Tap.invoke) == TAP_INVOKE_SHA256
     assert "load_json(catalog.read())" in inspect.getsource(Tap.invoke)
+
+
+# A report stream builds its schema on first read of `schema`, into the SDK's `_schema`
+# (ReportStream.schema): the getter must stay the one reader of `_schema` after `__init__`.
+SCHEMA_GETTER_SHA256 = "9cc5f959fe9e49459281b1590d10b7b0329236785c914914b4e30217f40f36a7"
+
+
+def test_the_schema_a_report_stream_builds_late_is_read_only_through_the_pinned_getter() -> None:
+    from singer_sdk.streams import core
+
+    assert _source_digest(Stream.schema.fget) == SCHEMA_GETTER_SHA256  # type: ignore[attr-defined]
+    # Set in `__init__` (declared, from a dict, a Schema or a file), read in the getter twice.
+    assert len(re.findall(r"self\._schema\b", inspect.getsource(core))) == 6
+    assert ReportStream.schema.fget is not Stream.schema.fget  # type: ignore[attr-defined]
 
 
 def test_request_sends_one_attempt_with_the_stream_timeout_and_validates_it() -> None:

@@ -16,6 +16,7 @@ from singer_sdk import Stream
 
 from tap_tiktok_ads import gc_pause
 from tap_tiktok_ads.inputs import catalog_shape_errors, catalog_text_is_well_shaped
+from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import catalog_for
 
@@ -286,3 +287,33 @@ def test_the_command_imports_the_tap_with_the_collector_paused(tmp_path: Path) -
     )
     assert "collections while importing: 0" in done.stderr
     assert json.loads(done.stdout)["streams"]
+
+
+def test_a_sync_start_builds_the_schemas_of_the_selected_reports_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Report schemas are built when read, once."""
+    (tmp_path / "config.json").write_text(json.dumps(CONFIG))
+    catalog = catalog_for(CONFIG, {"ad_report_daily": ["spend"]})
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    started: list[TapTikTokAds] = []
+
+    def resolve_advertisers(tap: TapTikTokAds, streams: Any) -> None:
+        del streams
+        started.append(tap)
+        raise Stop
+
+    monkeypatch.setattr(TapTikTokAds, "resolve_advertisers", resolve_advertisers)
+    args = ["--config", str(tmp_path / "config.json"), "--catalog", str(tmp_path / "catalog.json")]
+    with pytest.raises(Stop), contextlib.suppress(SystemExit):
+        TapTikTokAds.cli(args, standalone_mode=False)
+    reports = {n: s for n, s in started[0].streams.items() if isinstance(s, ReportStream)}
+    assert {name for name, stream in reports.items() if stream._schema is not None} == {
+        "ad_report_daily"
+    }
+    hourly = reports["ad_report_hourly"]
+    assert hourly.schema is hourly.schema  # built once
+    discovered = TapTikTokAds(config=CONFIG, setup_mapper=False)
+    assert hourly.schema == discovered.streams["ad_report_hourly"].schema
+    discovered.runtime.close()
+    started[0].runtime.close()

@@ -135,7 +135,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
     def __init__(self, tap: Any, runtime: Any, definition: ReportDefinition) -> None:  # noqa: ANN401
         """Build the stream for one report definition."""
         self.definition = definition
-        super().__init__(tap, runtime, name=definition.name, schema=self._build_schema())
+        # Built when first read (`schema`): a sync reads only the selected streams' schemas.
+        super().__init__(tap, runtime, name=definition.name)
         self.primary_keys = definition.key_properties
         self._plans: dict[str, ReadPlan] = {}
         self._retired_metrics: set[str] = set()  # refused by TikTok during this run
@@ -148,6 +149,19 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         self.replication_key = definition.replication_key  # type: ignore[assignment]
 
     # --- schema and selection -------------------------------------------------------
+
+    @property
+    @override
+    def schema(self) -> dict[str, Any]:
+        """The report's schema, built on first read.
+
+        There are 34 reports of about 800 metrics each, and a sync reads the schemas of the
+        one or few the catalog selects. The SDK reads a stream's schema only through this
+        property (tests/test_sdk_contract.py).
+        """
+        if self._schema is None:
+            self._schema = self._build_schema()
+        return self._schema
 
     def _build_schema(self) -> dict[str, Any]:
         definition = self.definition
