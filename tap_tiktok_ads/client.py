@@ -35,7 +35,7 @@ from tap_tiktok_ads.errors import (
 )
 from tap_tiktok_ads.paging import Page, PageWalk, ask_until_complete
 from tap_tiktok_ads.run_log import ProgressCounter, quiet_sdk_logs
-from tap_tiktok_ads.transport import HostRefusedError
+from tap_tiktok_ads.transport import HostUnreachableError
 
 if TYPE_CHECKING:
     import logging
@@ -327,9 +327,9 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
             return retrying()
         except FatalAPIError:
             raise
-        except HostRefusedError as exc:
+        except HostUnreachableError as exc:
             seconds = time.monotonic() - started
-            attempts = HostRefusedError.REFUSED_RETRIES + 1
+            attempts = HostUnreachableError.RETRIES + 1
             raise RetriesExhaustedError(exc.help(attempts, seconds)) from None
         except (RetriableAPIError, requests.exceptions.RequestException, OSError) as exc:
             seconds = time.monotonic() - started
@@ -387,14 +387,14 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
         next(waits)  # expo's first value only answers backoff's priming
         failure = yield 0.0
         for attempt, wait in enumerate(waits, start=1):
-            refused = isinstance(failure, HostRefusedError)
+            refused = isinstance(failure, HostUnreachableError)
             if deadline - time.monotonic() <= 0 or (
-                refused and attempt > HostRefusedError.REFUSED_RETRIES
+                refused and attempt > HostUnreachableError.RETRIES
             ):
                 return
             seconds = max(0.0, min(self.backoff_jitter(wait), deadline - time.monotonic()))
             if refused:
-                seconds = min(seconds, HostRefusedError.REFUSED_MAX_WAIT_SECONDS)
+                seconds = min(seconds, HostUnreachableError.MAX_WAIT_SECONDS)
             self._note_retry(attempt, seconds, failure)
             self.runtime.stopping.wait(seconds)  # a stopping run's next attempt is refused
             failure = yield 0.0

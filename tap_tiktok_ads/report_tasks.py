@@ -27,7 +27,7 @@ from singer_sdk import metrics
 from tap_tiktok_ads.client import RetryBudget
 from tap_tiktok_ads.envelope import checked_body, response_data
 from tap_tiktok_ads.errors import TikTokFatalError
-from tap_tiktok_ads.transport import HostRefusedError, RunStoppedError
+from tap_tiktok_ads.transport import HostUnreachableError, RunStoppedError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -119,7 +119,7 @@ class ReportTaskClient:
         try:
             with quota.turn(self.stream.runtime.stopping):
                 return self._send(prepared, CREATE_PATH)
-        except (requests_exceptions.ConnectTimeout, HostRefusedError, RunStoppedError):
+        except (requests_exceptions.ConnectTimeout, HostUnreachableError, RunStoppedError):
             quota.release(advertiser_id)  # never reached TikTok
             raise
         except requests_exceptions.RequestException as exc:

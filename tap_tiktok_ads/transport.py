@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import ssl
 import threading
 import time
 import weakref
@@ -232,22 +233,36 @@ def redact_logs(redactor: Redactor) -> None:
             handler.addFilter(_LOG_FILTER)
 
 
-class HostRefusedError(requests.ConnectionError):
-    """Nothing listens at the API host: the URL, the fake API or the network is wrong.
+class HostUnreachableError(requests.ConnectionError):
+    """The API host cannot be talked to, in a way that a retry does not outlast.
 
-    A refused connection is not the transient fault a retry outlasts (TikTok's hosts sit
-    behind load balancers that accept connections), so it gets a short budget of its own:
-    `REFUSED_RETRIES` retries, each after at most `REFUSED_MAX_WAIT_SECONDS`.
+    TikTok's hosts sit behind load balancers that accept connections and speak TLS, so a
+    refused connection or a failed handshake means the URL, the fake API, a proxy or the
+    certificates are wrong: a short budget of its own, `RETRIES` retries, each after at most
+    `MAX_WAIT_SECONDS`, instead of minutes of retries.
     """
 
-    REFUSED_RETRIES = 2
-    REFUSED_MAX_WAIT_SECONDS = 1.0
+    RETRIES = 2
+    MAX_WAIT_SECONDS = 1.0
 
-    def __init__(self, origin: str, **kwargs: Any) -> None:  # noqa: ANN401
+    def __init__(self, origin: str, what: str, **kwargs: Any) -> None:  # noqa: ANN401
         """`origin` is scheme, host and port only: never a path or query (secrets)."""
-        super().__init__(f"{origin} refused the connection", **kwargs)
+        super().__init__(what, **kwargs)
         self.origin = origin
 
+    def help(self, attempts: int, seconds: float) -> str:
+        """What to check, for the run's last message."""
+        raise NotImplementedError
+
+
+class HostRefusedError(HostUnreachableError):
+    """Nothing listens at the API host: the URL, the fake API or the network is wrong."""
+
+    def __init__(self, origin: str, **kwargs: Any) -> None:  # noqa: ANN401
+        """`origin` as for every unreachable host."""
+        super().__init__(origin, f"{origin} refused the connection", **kwargs)
+
+    @override
     def help(self, attempts: int, seconds: float) -> str:
         """What to check, for the run's last message."""
         return (
@@ -258,8 +273,32 @@ class HostRefusedError(requests.ConnectionError):
         )
 
 
-def _connection_refused(error: BaseException) -> bool:
-    """Whether a transport error was a refused connection (searched through its causes)."""
+class TlsFailedError(HostUnreachableError, requests.exceptions.SSLError):
+    """The TLS handshake with the API host failed, which waiting does not mend.
+
+    `https://` at a plain-HTTP port, a proxy that intercepts TLS, or certificates that do not
+    verify.
+    """
+
+    def __init__(self, origin: str, reason: str, **kwargs: Any) -> None:  # noqa: ANN401
+        """`reason` is the TLS library's own words, which name no URL."""
+        super().__init__(origin, f"the TLS handshake with {origin} failed: {reason}", **kwargs)
+        self.reason = reason
+
+    @override
+    def help(self, attempts: int, seconds: float) -> str:
+        """What to check, for the run's last message."""
+        return (
+            f"Cannot reach the TikTok API: the TLS handshake with {self.origin} failed "
+            f"({self.reason}; {attempts} attempts in {seconds:.1f} s). Check that "
+            "`api_base_url` is right (https:// for TikTok's hosts, http:// for the fake API); "
+            "if a proxy (HTTPS_PROXY) or firewall inspects TLS, that its CA certificate is "
+            "trusted (REQUESTS_CA_BUNDLE); else that the system's CA certificates are current."
+        )
+
+
+def _cause(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first error of `kind` among a transport error and its causes, if any."""
     seen: set[int] = set()
     pending: list[BaseException] = [error]
     while pending:
@@ -267,11 +306,11 @@ def _connection_refused(error: BaseException) -> bool:
         if id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, ConnectionRefusedError):
-            return True
+        if isinstance(current, kind):
+            return current
         linked = [current.__cause__, current.__context__, getattr(current, "reason", None)]
         pending += [e for e in [*linked, *current.args] if isinstance(e, BaseException)]
-    return False
+    return None
 
 
 def _origin(url: str | None) -> str:
@@ -337,8 +376,12 @@ class TikTokAdapter(HTTPAdapter):
         try:
             return super().send(request, *args, **kwargs)
         except requests.RequestException as exc:
-            if isinstance(exc, requests.ConnectionError) and _connection_refused(exc):
+            if isinstance(exc, requests.ConnectionError) and _cause(exc, ConnectionRefusedError):
                 raise HostRefusedError(_origin(request.url), request=request) from None
+            if isinstance(exc, requests.exceptions.SSLError):
+                tls = _cause(exc, ssl.SSLError)
+                reason = self.redactor(str(tls)) if tls else "no reason given"
+                raise TlsFailedError(_origin(request.url), reason, request=request) from None
             # requests puts the full URL (query included) in its messages.
             raise type(exc)(self.redactor(str(exc)), request=request) from None
         finally:

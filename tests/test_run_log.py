@@ -151,6 +151,34 @@ def test_a_closed_port_fails_within_seconds_naming_the_host(tmp_path: Path) -> N
     assert token not in done.stderr
 
 
+def test_a_tls_failure_fails_within_seconds_naming_the_setting(
+    tmp_path: Path, fake_api: FakeTikTokApi
+) -> None:
+    """`https://` at the fake's plain-HTTP port: every handshake fails the same way, so it
+    gets the short budget of a refused connection, not minutes of retries (default settings)."""
+    base_url = fake_api.base_url.replace("http://", "https://", 1)
+    config = {
+        "access_token": fake_api.token,
+        "advertiser_ids": fake_api.data.advertiser_ids()[:1],
+        "api_base_url": base_url,
+    }
+    started = time.monotonic()
+    done = run_cli(tmp_path, config=config, timeout=40)
+    seconds = time.monotonic() - started
+    assert done.returncode == 1
+    assert seconds < 15
+    errors = [line for line in done.stderr.splitlines() if "| ERROR" in line]
+    assert len(errors) == 1, done.stderr
+    origin = base_url.split("/open_api")[0]
+    assert f"the TLS handshake with {origin} failed" in errors[0]
+    assert "WRONG_VERSION_NUMBER" in errors[0]
+    assert "3 attempts" in errors[0]
+    for hint in ("`api_base_url`", "proxy", "certificate"):
+        assert hint in errors[0]
+    assert "Traceback" not in done.stderr
+    assert fake_api.token not in done.stderr
+
+
 # --- the pieces, on an injected clock ---------------------------------------------------
 
 
