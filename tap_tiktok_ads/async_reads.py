@@ -12,8 +12,8 @@ output) reads it in a handful of requests. `report_mode` decides:
 
 Tasks are created up front for every advertiser of the stream (1 QPS and 4,500 a day per app:
 `quotas.py`; 500 per advertiser and hour: `TaskQuota`), their ids kept in the stream's state,
-so that a killed run resumes with the same tasks (valid 30 days) instead of creating them
-again; each is polled
+so that a killed run resumes with the same tasks instead of creating them again, while their
+data is as final as a new task's would be (`AsyncReads._as_fresh_as_now`); each is polled
 with growing waits, its CSV downloaded to a temporary file (memory stays flat), checked, and
 read back into the rows the sync path types. A task the run no longer needs (superseded by a
 new range, its advertiser refused, waited for too long) is canceled. When tasks cannot give
@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
 
-from tap_tiktok_ads.dates import DateWindow, local_today, utc_now, windows
+from tap_tiktok_ads.dates import DateWindow, local_now, local_today, utc_now, windows
 from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import AUDIENCE_DIMENSIONS
 from tap_tiktok_ads.report_csv import ReportFileError, check_file, report_rows
@@ -47,8 +47,6 @@ NOT_ALLOWLISTED = 40118  # reference 1.7: app or advertiser not on the allowlist
 STATE_KEY = "report_tasks"  # the stream's state: advertiser ID -> its task
 AUTO_MIN_DAYS = 90  # auto: more than 3 sync windows of 30 days (inferred threshold)
 RECENT_SYNC_DAYS = 2  # auto: today and yesterday by sync; async data lags (Doc 1740302766489602)
-TASK_VALID_DAYS = 30  # Doc 1740302766489602: a task is valid 30 days
-TASK_REUSE_DAYS = TASK_VALID_DAYS - 1  # a day's margin: a task must not expire while in use
 POLL_FIRST_WAIT_SECONDS = 0.5
 POLL_MAX_WAIT_SECONDS = 30.0
 TASK_WAIT_LIMIT_SECONDS = 3 * 3600.0  # then the range is read by sync requests (inferred)
@@ -188,7 +186,7 @@ class AsyncReads:
             return None
         part = TaskPart(advertiser_id, plan.start, end)
         if stored is not None:
-            if self._reusable(stored, part):
+            if self._reusable(stored, part, plan):
                 part.end = dt.date.fromisoformat(stored["end_date"])
                 part.task_id, part.created_at = str(stored["task_id"]), stored.get("created_at")
             else:
@@ -215,17 +213,31 @@ class AsyncReads:
         text = json.dumps(query, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def _reusable(self, stored: dict[str, Any], part: TaskPart) -> bool:
-        """A stored task of the same query, from the same start, not past the part's end."""
+    def _reusable(self, stored: dict[str, Any], part: TaskPart, plan: Any) -> bool:  # noqa: ANN401
+        """A stored task of the same query and start, within the part, as final as a new one."""
         try:
             start = dt.date.fromisoformat(stored["start_date"])
             end = dt.date.fromisoformat(stored["end_date"])
             created = dt.datetime.fromisoformat(stored["created_at"])
         except (KeyError, TypeError, ValueError):
             return False
-        fresh = utc_now() - created < dt.timedelta(days=TASK_REUSE_DAYS)
         same = stored.get("query") == self._signature(part)
-        return fresh and same and start == part.start and part.start <= end <= part.end
+        in_range = start == part.start and part.start <= end <= part.end
+        return same and in_range and self._as_fresh_as_now(created, plan)
+
+    def _as_fresh_as_now(self, created: dt.datetime, plan: Any) -> bool:  # noqa: ANN401
+        """Whether a task created at `created` holds data as final as one created now would.
+
+        A task's file holds the data of its creation, and the bookmark moves past its whole
+        range: later runs re-read only the attribution window before the bookmark. A sync
+        read never bookmarks past its own local day, so neither may a task's data: a task is
+        reused on the advertiser's local day it was created, and for audience reports only
+        while no further day has become final since (it holds that day unfinished). A later
+        run creates a new task (TikTok's limits allow one per advertiser and day easily).
+        """
+        zone = plan.timezone
+        same_day = local_now(zone, created).date() == local_today(zone)
+        return same_day and self.stream.final_through(zone, created) == plan.final_through
 
     # --- state ------------------------------------------------------------------------
 

@@ -28,9 +28,9 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def local_now(timezone: str) -> dt.datetime:
-    """The current wall-clock time in an advertiser's time zone."""
-    return pendulum.instance(utc_now()).in_timezone(timezone)
+def local_now(timezone: str, at: dt.datetime | None = None) -> dt.datetime:
+    """The wall-clock time in an advertiser's time zone, now or at the aware moment `at`."""
+    return pendulum.instance(utc_now() if at is None else at).in_timezone(timezone)
 
 
 def local_today(timezone: str) -> dt.date:
@@ -177,15 +177,19 @@ def month_periods(start: dt.date, end: dt.date) -> Iterator[DateWindow]:
 
 
 def last_final_day(
-    timezone: str, lookback_hours: float, *, daily_fix_utc_hour: int | None = None
+    timezone: str,
+    lookback_hours: float,
+    *,
+    daily_fix_utc_hour: int | None = None,
+    at: dt.datetime | None = None,
 ) -> dt.date:
-    """The latest local day whose data is final: its end plus `lookback_hours` has passed.
+    """The latest local day whose data is final now (or at `at`): its end plus lookback passed.
 
     A day D ends at midnight local time, so D is final once now >= D + 1 day + lookback.
     Real-time data is also revised by TikTok's daily fix at `daily_fix_utc_hour` UTC (Doc
     1738864894606337: 12:00 UTC); with it, D is final only after the first fix after D ended.
     """
-    now = local_now(timezone)
+    now = local_now(timezone, at)
     day = (now - dt.timedelta(hours=lookback_hours)).date() - dt.timedelta(days=1)
     if daily_fix_utc_hour is None:
         return day

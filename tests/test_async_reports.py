@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from singer_sdk.metrics import METRICS_LOGGER_NAME, Metric, Point, Tag
 
-from tap_tiktok_ads import task_quota
+from tap_tiktok_ads import dates, task_quota
 from tap_tiktok_ads.report_csv import ReportFileError, check_file, country_code, report_rows
 from tap_tiktok_ads.settings import check_settings
 from tests.conftest import NOW, _tap, catalog_for, cli_command, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.fake_api import server as fake_server
-from tests.truth import REPORTS, expected_report_records
+from tests.test_audience import Clock
+from tests.truth import REPORTS, by_key, expected_report_records
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,6 +42,7 @@ DOWNLOAD, CANCEL = "report/task/download/", "report/task/cancel/"
 SYNC_REPORT = "report/integrated/get/"
 FIRST_DAY = dt.date(2026, 6, 1)
 START, END = dt.date(2026, 10, 1), dt.date(2026, 11, 18)  # before the days async data lags
+DAY = dt.timedelta(days=1)
 AD_METRICS = ["spend", "impressions", "clicks", "ctr", "cpm", "conversion", "reach"]
 COUNTRY_METRICS = ["spend", "impressions", "clicks", "ctr"]
 STREAMS = {
@@ -352,6 +354,92 @@ def test_a_run_in_sync_mode_cancels_the_tasks_an_async_run_left(api, data, tmp_p
     )
     assert task_ids(api, CANCEL) == old
     assert "report_tasks" not in json.dumps(result.state)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """One clock for the tap and the fake API, at NOW until the test moves it."""
+    shared = Clock(NOW)
+    monkeypatch.setattr(dates, "utc_now", shared)
+    return shared
+
+
+@pytest.fixture
+def moving_api(data: FakeData, clock: Clock) -> Iterator[FakeTikTokApi]:
+    with FakeTikTokApi(data, clock=clock) as server:
+        yield server
+
+
+@pytest.mark.parametrize(("later", "reused"), [(dt.timedelta(hours=1), True), (DAY, False)])
+def test_a_killed_runs_tasks_are_reused_on_their_local_day_only(
+    moving_api, data, clock, tmp_path, *, later: dt.timedelta, reused: bool
+) -> None:
+    """A task's file holds the data of its creation and the bookmark moves past its range:
+    a run an hour after the killed one reuses its tasks, a run the next day makes new ones
+    (else the days of the task's range before the next runs' re-read would keep the late
+    conversions of the killed run's day out)."""
+    api = moving_api
+    api.report_tasks.queue_seconds = 1.0  # the tasks are still queued when the run is killed
+    config = tap_config(api, start_date=FIRST_DAY.isoformat(), end_date="today")  # auto
+    streams = selection("ad_report_daily")
+    state = kill_after_tasks_are_stored(tmp_path, config, streams)
+    stored = {e["task_id"] for e in state["bookmarks"]["ad_report_daily"]["report_tasks"].values()}
+    api.report_tasks.queue_seconds = 0.05
+    wait_out_the_creation_second(api)
+    api.log.clear()
+    clock.now = NOW + later
+    result = run_tap(config, streams=streams, state=state)
+    assert len(calls(api, CREATE)) == (0 if reused else len(data.advertiser_ids()))
+    assert (task_ids(api, DOWNLOAD) == stored) is reused
+    latest = max(data.local_today(a, clock.now) for a in data.advertiser_ids())
+    expected = expected_report_records(
+        data, "ad_report_daily", AD_METRICS, start=FIRST_DAY, end=latest, now=clock.now
+    )
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    assert records == ordered(expected, "ad_report_daily")
+    assert api.report_tasks.refusals == []
+
+
+@pytest.mark.parametrize(
+    ("later", "final_day"),
+    [
+        (10 * DAY, dt.date(2026, 11, 25)),  # the reviewer's case
+        # The same local day in both zones, but one more day final in each since the kill.
+        (dt.timedelta(hours=16), dt.date(2026, 11, 19)),
+    ],
+)
+def test_a_task_older_than_the_last_final_day_is_not_reused(
+    moving_api, data, clock, tmp_path, *, later: dt.timedelta, final_day: dt.date
+) -> None:
+    """Audience by age and gender (final 16 h after a day ends) in async mode, the run killed
+    once its tasks were stored; the next run `later`, another an hour after that. The stored
+    tasks hold days that were not final when they were made: reused 10 days later, their days
+    were bookmarked as final and never read again. Merged like a target's upserts, the two
+    runs give the truth of every day final by then (in the fake, 10 h after its end)."""
+    api, stream = moving_api, "ad_audience_age_gender_daily"
+    keys = REPORTS[stream].key_properties
+    streams, metrics = {stream: [*keys, "spend", "impressions"]}, ["spend", "impressions"]
+    api.report_tasks.queue_seconds = 1.0
+    config = tap_config(api, start_date="2026-11-01", end_date="today", report_mode="async")
+    state = kill_after_tasks_are_stored(tmp_path, config, streams)
+    stored = {e["task_id"] for e in state["bookmarks"][stream]["report_tasks"].values()}
+    api.report_tasks.queue_seconds = 0.05
+    wait_out_the_creation_second(api)
+    api.log.clear()
+    clock.now = NOW + later
+    second = run_tap(config, streams=streams, state=state)
+    assert not task_ids(api, DOWNLOAD) & stored
+    wait_out_the_creation_second(api)
+    clock.now += dt.timedelta(hours=1)
+    third = run_tap(config, streams=streams, state=second.state)
+    merged = by_key(second.records[stream], keys) | by_key(third.records[stream], keys)
+    expected = expected_report_records(
+        data, stream, metrics, start=dt.date(2026, 11, 1), end=final_day, now=clock.now
+    )
+    day = keys.index("stat_time_day")
+    wrong = {k[day] for k, v in by_key(expected, keys).items() if merged.get(k) != v}
+    assert not wrong
+    assert api.report_tasks.refusals == []
 
 
 def test_country_names_map_back_to_iso_codes() -> None:

@@ -250,13 +250,19 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             advertiser.timezone,
             bookmark,
         )
-        final_through = None
-        if self.definition.report_type is ReportType.AUDIENCE:
-            hours, fix_hour = self.finality
-            final_through = last_final_day(advertiser.timezone, hours, daily_fix_utc_hour=fix_hour)
         return ReadPlan(
-            start=start, end=end, final_through=final_through, timezone=advertiser.timezone
+            start=start,
+            end=end,
+            final_through=self.final_through(advertiser.timezone),
+            timezone=advertiser.timezone,
         )
+
+    def final_through(self, timezone: str, at: dt.datetime | None = None) -> dt.date | None:
+        """The last day an AUDIENCE bookmark may pass now (or at `at`); None for the others."""
+        if self.definition.report_type is not ReportType.AUDIENCE:
+            return None
+        hours, fix_hour = self.finality
+        return last_final_day(timezone, hours, daily_fix_utc_hour=fix_hour, at=at)
 
     @property
     def finality(self) -> tuple[float, int | None]:
