@@ -244,8 +244,7 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
             body.get("request_id"),
         )
         if isinstance(error, TikTokRetriableError) and error.is_rate_limit:
-            self.runtime.limiter_for(where).slow_down()
-            self.runtime.stats.count_rate_limited()
+            self.runtime.throttled(where)
         raise error
 
     @cached_property

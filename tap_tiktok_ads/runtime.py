@@ -301,6 +301,11 @@ class Runtime:
         """The limiter that TikTok's throttling of `path` concerns: its own, or the general one."""
         return self.endpoint_limiters.get(path, self.limiter)
 
+    def throttled(self, path: str) -> None:
+        """TikTok throttled a call of `path`: slow the limiter it concerns, and count it."""
+        self.limiter_for(path).slow_down()
+        self.stats.count_rate_limited()
+
     @cached_property
     def adapter(self) -> TikTokAdapter:
         """The transport adapter carrying the limiters."""

@@ -218,6 +218,19 @@ def test_rotated_refresh_token_is_used_and_warned_about(fake_api, fake_data, fro
         assert token not in caplog.text
 
 
+def test_throttled_token_refreshes_slow_the_shared_rate_limit(
+    fake_api, fake_data, frozen_now, caplog
+):
+    fake_api.faults.fail_next(3, 40100, path=REFRESH)
+
+    with caplog.at_level(logging.INFO):
+        result = run_tap(organic_config(fake_api), streams={"organic_profile": None})
+
+    assert len(result.records["organic_profile"]) == len(organic_accounts(fake_data))
+    assert fake_api.count(REFRESH, code=40100) == 3
+    assert "rate limited: 3," in caplog.text
+
+
 def test_refused_refresh_tokens_fail_the_run_after_the_other_accounts(
     fake_api, fake_data, frozen_now, caplog
 ):
