@@ -205,11 +205,17 @@ class AccountTokens:
         self._logger.info("Refreshed the access token of TikTok account %s", business_id)
         if refresh_token and refresh_token != tokens.refresh_token:
             tokens.refresh_token = str(refresh_token)
+            # Reference 4.1: the refresh token "may rotate"; whether the old one stays valid
+            # is not documented. The tap keeps secrets masked and writes no config back.
             self._logger.warning(
                 "TikTok issued a new refresh token for TikTok account %s; this run uses it, "
-                "but the `refresh_token` stored in `tiktok_accounts` may stop working: "
-                "replace it (re-authorise the account to obtain a current one).",
+                "but the tap stores it nowhere (it stays masked), and TikTok does not say "
+                "whether `%s.refresh_token` stays valid. If a later run is refused with 40103 "
+                "or 40107 for this account, re-authorise it and put the refresh token of that "
+                "authorisation in `%s.refresh_token`.",
                 business_id,
+                tokens.entry,
+                tokens.entry,
             )
 
     def _answer(self, business_id: str, response: requests.Response) -> dict[str, Any]:

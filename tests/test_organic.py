@@ -211,8 +211,13 @@ def test_rotated_refresh_token_is_used_and_warned_about(fake_api, fake_data, fro
     assert min(auth.refreshes.values()) >= 2
     warnings = [r.getMessage() for r in caplog.records if "new refresh token" in r.getMessage()]
     assert len(warnings) == sum(auth.refreshes.values())
-    for account in organic_accounts(fake_data):
+    for index, account in enumerate(organic_accounts(fake_data)):
         assert any(account.business_id in message for message in warnings)
+        assert any(f"`tiktok_accounts[{index}].refresh_token`" in m for m in warnings)
+    for message in warnings:  # the new token is masked and written nowhere: nothing to copy
+        assert "replace it" not in message
+        assert "stores it nowhere" in message
+        assert "40103" in message
     current = [auth.refresh_token(account.business_id) for account in organic_accounts(fake_data)]
     for token in stored + current:
         assert token not in caplog.text
