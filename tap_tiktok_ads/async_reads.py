@@ -169,9 +169,7 @@ class AsyncReads:
         end: dt.date = plan.end
         if self.stream.runtime.settings.report_mode == "auto":
             recent = local_today(plan.timezone) - dt.timedelta(days=RECENT_SYNC_DAYS)
-            end = min(end, recent)
-            if plan.final_through is not None:
-                end = min(end, plan.final_through)
+            end = min(end, recent, plan.final_through)  # days not final are read by sync
             if (end - plan.start).days + 1 <= AUTO_MIN_DAYS:
                 end = plan.start - dt.timedelta(days=1)
         return end
@@ -228,10 +226,10 @@ class AsyncReads:
     def _as_fresh_as_now(self, created: dt.datetime, plan: Any) -> bool:  # noqa: ANN401
         """Whether a task created at `created` holds data as final as one created now would.
 
-        A task's file holds the data of its creation, and the bookmark moves past its whole
-        range: later runs re-read only the attribution window before the bookmark. A sync
-        read never bookmarks past its own local day, so neither may a task's data: a task is
-        reused on the advertiser's local day it was created, and for audience reports only
+        A task's file holds the data of its creation, and the bookmark moves past every day
+        of its range that is final now: later runs re-read only the attribution window before
+        the bookmark. A sync read never bookmarks past its own local day, so neither may a
+        task's data: a task is reused on the advertiser's local day it was created, and only
         while no further day has become final since (it holds that day unfinished). A later
         run creates a new task (TikTok's limits allow one per advertiser and day easily).
         """

@@ -176,6 +176,27 @@ def month_periods(start: dt.date, end: dt.date) -> Iterator[DateWindow]:
         current = following
 
 
+DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
+# "Real-time" in TikTok's latency table (Doc 1738864894606337): 30 min, then the daily fix.
+REAL_TIME_LATENCY_HOURS = 0.5
+
+
+def fix_hour_for(latency_hours: float) -> int | None:
+    """The UTC hour of the daily fix that revises data this fast, none for slower data.
+
+    Doc 1738864894606337: TikTok's daily fix revises its real-time data (30 min latency);
+    data that takes hours (reach: 16 h) is final once its latency has passed.
+    """
+    return DAILY_FIX_UTC_HOUR if latency_hours < 1 else None
+
+
+def last_final_real_time_day(timezone: str) -> dt.date:
+    """The last final day of real-time data: 30 minutes, then TikTok's next daily fix."""
+    return last_final_day(
+        timezone, REAL_TIME_LATENCY_HOURS, daily_fix_utc_hour=fix_hour_for(REAL_TIME_LATENCY_HOURS)
+    )
+
+
 def last_final_day(
     timezone: str,
     lookback_hours: float,

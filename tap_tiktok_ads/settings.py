@@ -137,7 +137,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         title="Attribution window (days)",
         description=(
             "Days before the bookmark that every run reads again, because conversions are "
-            "attributed late."
+            "attributed late. The bookmark never passes the last day whose data is final, so "
+            "days not final yet are read again whatever this is."
         ),
     ),
     th.Property(

@@ -97,8 +97,11 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream
     day breakdown, so each day is its own request per 10 pixels. The days run like a daily
     report's: from `start_date`, later from `attribution_window_days` before the bookmark
     (attributed counts grow late), to `end_date` or today (UTC); the bookmark moves after each
-    complete day. A child stream of `pixels` (the SDK's parent and child streams): the pixels
-    stream hands over each advertiser's pixel IDs from its own `pixel/list/` read.
+    complete day, never past the last final day. Inferred: TikTok documents no latency for
+    pixel event counts; they are taken as its real-time report data (Doc 1738864894606337),
+    final 30 minutes after the day and its next 12:00 UTC data fix. A child stream of
+    `pixels` (the SDK's parent and child streams): the pixels stream hands over each
+    advertiser's pixel IDs from its own `pixel/list/` read.
     """
 
     name = "pixel_event_stats_daily"
@@ -163,6 +166,7 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream
         pixel_ids = self._pending.pop(advertiser_id, [])
         if not pixel_ids or start > end:
             return
+        final = dates.last_final_real_time_day("UTC")
         day = start
         while day <= end:
             text = dates.format_day(day)
@@ -175,7 +179,7 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream
                 for row in self.request_records(query):
                     for record in _event_records(advertiser_id, text, row):
                         yield self.extra_fields.keep(record)
-            self.set_bookmark(context, text)
+            self.set_bookmark(context, dates.format_day(min(day, final)))
             day += dt.timedelta(days=1)
 
 

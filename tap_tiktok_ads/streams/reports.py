@@ -29,11 +29,11 @@ from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
     DateWindow,
     days_to_read,
+    fix_hour_for,
     format_day,
     format_hour,
     halves,
     last_final_day,
-    local_now,
     month_periods,
     week_periods,
     windows,
@@ -78,7 +78,6 @@ AD_LIST_PATH = "/ad/get/"  # an advertiser's ads, listed when it is over the ad 
 # Values (rows x columns) of pages answered but not yet written, at most: about 50 bytes each
 # once decoded, so some 25 MB whatever the number of rows (prefetch.py; issue 18).
 READ_AHEAD_VALUES = 400_000
-DAILY_FIX_UTC_HOUR = 12  # TikTok revises real-time data daily at 12:00 UTC (Doc 1738864894606337)
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -95,7 +94,7 @@ class ReadPlan:
 
     start: dt.date
     end: dt.date
-    final_through: dt.date | None  # AUDIENCE: bookmark may not pass this day
+    final_through: dt.date  # the last final day: the bookmark may not pass it
     timezone: str
 
 
@@ -240,7 +239,9 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """Which days to read for one advertiser on this run.
 
         With a bookmark, the run starts `attribution_window_days` before it (late
-        conversions); without, at `start_date`. An absolute `start_date` is a floor.
+        conversions); without, at `start_date`. An absolute `start_date` is a floor. The
+        bookmark stops at the last final day (`finality`), so days read before their data was
+        final are read again whatever `attribution_window_days` is.
         """
         settings = self.runtime.settings
         start, end = days_to_read(
@@ -257,10 +258,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             timezone=advertiser.timezone,
         )
 
-    def final_through(self, timezone: str, at: dt.datetime | None = None) -> dt.date | None:
-        """The last day an AUDIENCE bookmark may pass now (or at `at`); None for the others."""
-        if self.definition.report_type is not ReportType.AUDIENCE:
-            return None
+    def final_through(self, timezone: str, at: dt.datetime | None = None) -> dt.date:
+        """The last final day now (or at `at`): the bookmark may not pass it."""
         hours, fix_hour = self.finality
         return last_final_day(timezone, hours, daily_fix_utc_hour=fix_hour, at=at)
 
@@ -268,19 +267,20 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
     def finality(self) -> tuple[float, int | None]:
         """Hours after a day ends until its data is final, and the UTC hour of TikTok's fix.
 
-        The user's `audience_lookback_hours` wins. Otherwise TikTok's latency table (Doc
-        1738864894606337) decides, per breakdown and selected metric: about 16 h for age,
-        gender, platform and the like; 30 minutes for country and placement, whose real-time
-        data TikTok then revises in its daily fix at 12:00 UTC.
+        For AUDIENCE reports the user's `audience_lookback_hours` wins. Otherwise TikTok's
+        latency table (Doc 1738864894606337) decides, per breakdown and selected metric: about
+        16 h for reach, frequency, age, gender, platform and the like; 30 minutes for
+        ordinary metrics, country and placement, whose real-time data TikTok then revises in
+        its daily fix at 12:00 UTC.
         """
         configured = self.runtime.settings.audience_lookback_hours
-        if configured is not None:
+        if configured is not None and self.definition.report_type is ReportType.AUDIENCE:
             return configured, None
         hours = max(
             [self.definition.shape.latency_hours]
             + [METRICS[name].latency_hours for name in self.selected_metrics]
         )
-        return hours, (DAILY_FIX_UTC_HOUR if hours < 1 else None)
+        return hours, fix_hour_for(hours)
 
     @override
     def partition_start(self, context: Context | None) -> tuple[str, str, str]:
@@ -1120,24 +1120,31 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
     def _advance_bookmark(self, context: Context, window: DateWindow, plan: ReadPlan) -> None:
         """After a window is fully emitted, move the bookmark (never backwards).
 
-        AUDIENCE bookmarks stop at the last final day, so unfinished days are read again.
-        Period reports bookmark the start of the period read last, so the current period is
-        read again.
+        Bookmarks stop at the last final day, so unfinished days are read again. Period
+        reports bookmark the start of the period read last, or of the period holding the last
+        final day when that is earlier, so every period not final yet is read again.
         """
+        through = min(window.end, plan.final_through)
         if self.definition.granularity.is_period:
-            self.set_bookmark(context, window.start.isoformat())
+            holding = window if through >= window.start else self._period_of(through)
+            self.set_bookmark(context, holding.start.isoformat())
             return
-        through = window.end
-        if plan.final_through is not None:
-            through = min(through, plan.final_through)
         self.set_bookmark(context, self._bookmark_value(plan.timezone, through))
 
+    def _period_of(self, day: dt.date) -> DateWindow:
+        """The week or month that holds `day`."""
+        if self.definition.granularity is Granularity.WEEK:
+            return next(week_periods(day, day, self.runtime.settings.week_start_day))
+        return next(month_periods(day, day))
+
     def _bookmark_value(self, timezone: str, day: dt.date) -> str:
-        """A bookmark in the replication key's own format."""
+        """A bookmark in the replication key's own format; for hours, the day's last hour.
+
+        The day is final (`ReadPlan.final_through`), so all its hours are: the next run starts
+        on that day whatever the hour.
+        """
         if self.definition.granularity is Granularity.HOUR:
-            now = local_now(timezone)
-            hour = now.hour if day >= now.date() else 23
-            return format_hour(day, hour, timezone)
+            return format_hour(day, 23, timezone)
         return format_day(day)
 
 
