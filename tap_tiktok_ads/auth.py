@@ -235,7 +235,9 @@ class AccountTokens:
         if not isinstance(code, int) or code == 0:
             msg = f"TikTok's answer on {REFRESH_PATH} carries no access token; will retry"
             raise TikTokRetriableError(msg)
-        error = classify(code, message, REFRESH_PATH, body.get("request_id"))
+        error = classify(
+            code, message, REFRESH_PATH, body.get("request_id"), token_refreshable=True
+        )
         if isinstance(error, TikTokRetriableError) and error.is_rate_limit:
             self._runtime.throttled(REFRESH_PATH)  # 40100 counts against the app's rate
         raise error

@@ -139,6 +139,9 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
     max_page_size: int | None = None
     # Whether the tap resolves the run's advertisers before this stream syncs.
     needs_advertisers = False
+    # Whether an expired token (40102) is refreshed and the call repeated: only a TikTok
+    # account's token can be; an expired Marketing API token stops the run.
+    refreshes_tokens = False
 
     def __init__(self, tap: Any, runtime: Runtime, **kwargs: Any) -> None:  # noqa: ANN401
         """Keep the run-wide runtime (advertisers, rate limiter, redactor)."""
@@ -242,6 +245,7 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
             self.runtime.redactor(str(body.get("message", ""))),
             where,
             body.get("request_id"),
+            token_refreshable=self.refreshes_tokens,
         )
         if isinstance(error, TikTokRetriableError) and error.is_rate_limit:
             self.runtime.throttled(where)

@@ -26,7 +26,7 @@ class Action(str, enum.Enum):
     PARTIAL = "use the data, warn"
     RETRY = "retry with backoff"
     RATE_LIMITED = "slow down, retry"
-    REFRESH_AND_RETRY = "refresh the access token of the TikTok account, retry"
+    REFRESH_AND_RETRY = "refresh the access token of a TikTok account, retry; elsewhere stop"
     SKIP_OWNER = "skip this advertiser or account, fail the run at its end"
     SKIP_ACCOUNT = "skip this TikTok account, fail the run at its end"
     FAIL = "stop: the request or the credentials need a fix"
@@ -139,6 +139,7 @@ _SCOPE_HELP = (
 _APP_HELP = "Check `app_id` and `secret`: they must be your TikTok for Business app's values."
 
 FATAL_HELP: dict[int, str] = {
+    40102: "The access token expired or was revoked. " + _AUTH_HELP,
     40104: "No access token was sent. Set `access_token`.",
     40105: "The access token is invalid or revoked. " + _AUTH_HELP,
     40106: "The access token does not belong to this advertiser. " + _PERMISSION_HELP,
@@ -229,11 +230,22 @@ def refused_metrics(error: TikTokFatalError) -> frozenset[str]:
     return frozenset(re.findall(r"'([a-z0-9_]+)'", match.group(1)))
 
 
-def classify(code: int, message: str, where: str, request_id: str | None) -> Exception:
-    """The exception for a non-zero TikTok `code` returned by the call `where`."""
+def classify(
+    code: int,
+    message: str,
+    where: str,
+    request_id: str | None,
+    *,
+    token_refreshable: bool = False,
+) -> Exception:
+    """The exception for a non-zero TikTok `code` returned by the call `where`.
+
+    An expired token is worth a retry only where the tap can refresh it (`token_refreshable`:
+    a TikTok account's); the Marketing API's `access_token` cannot be, so it stops the run.
+    """
     reference = f" (request_id {request_id})" if request_id else ""
     text = f"TikTok error {code} on {where}: {message}{reference}"
-    if code in EXPIRED_TOKEN_CODES:
+    if code in EXPIRED_TOKEN_CODES and token_refreshable:
         return TikTokTokenExpiredError(text, code)
     # Undocumented 5xxxx codes are server-side faults like the documented ones (inferred).
     if code in RATE_LIMIT_CODES or code in TRANSIENT_CODES or 50000 <= code < 60000:  # noqa: PLR2004

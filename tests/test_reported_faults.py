@@ -102,7 +102,11 @@ def assert_resumes(api: FakeTikTokApi, data: FakeData, failed: SyncResult) -> No
 
 @pytest.mark.parametrize(
     ("code", "fix"),
-    [(40105, "Check `access_token`"), (40104, "Set `access_token`")],
+    [
+        (40105, "Check `access_token`"),
+        (40104, "Set `access_token`"),
+        (40102, "Check `access_token`"),
+    ],
 )
 def test_token_refused_mid_run_stops_and_resumes(
     fake_api: FakeTikTokApi, fake_data: FakeData, code: int, fix: str

@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from tap_tiktok_ads.errors import RETURN_CODES, Action, TikTokFatalError, classify
+from tap_tiktok_ads.errors import (
+    RETURN_CODES,
+    Action,
+    TikTokFatalError,
+    TikTokTokenExpiredError,
+    classify,
+)
 from tests.conftest import NOW, run_tap, tap_config
 from tests.truth import REPORTS, by_key, expected_report_records
 
@@ -25,6 +31,17 @@ def test_every_code_names_its_source_and_action() -> None:
 def test_codes_that_need_a_fix_are_not_retried(code: int) -> None:
     assert RETURN_CODES[code].action is Action.FAIL
     assert isinstance(classify(code, "message", "report/integrated/get/", None), TikTokFatalError)
+
+
+def test_an_expired_token_is_refreshed_only_where_the_tap_can() -> None:
+    """Only a TikTok account's token can be refreshed: the Marketing API's ends the run."""
+    expired = classify(40102, "Access token expired", "campaign/get/", None)
+    assert isinstance(expired, TikTokFatalError)
+    assert "expired or was revoked. Check `access_token`" in str(expired)
+    refreshable = classify(
+        40102, "Access token expired", "business/get/", None, token_refreshable=True
+    )
+    assert isinstance(refreshable, TikTokTokenExpiredError)
 
 
 def test_partial_success_is_not_fatal() -> None:

@@ -59,6 +59,7 @@ class OrganicStream(TikTokStream):
     """Base of the TikTok-account streams: one partition and one token per account."""
 
     paginated = False
+    refreshes_tokens = True  # each account's refresh token renews its access token (auth.py)
 
     def __init__(self, tap: Any, runtime: Runtime, tokens: AccountTokens) -> None:  # noqa: ANN401
         """Share the accounts' tokens with the other organic streams."""
