@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
 
+from tap_tiktok_ads.bookmarks import state_entry
 from tap_tiktok_ads.dates import DateWindow, local_now, local_today, utc_now, windows
 from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import AUDIENCE_DIMENSIONS
@@ -104,6 +105,7 @@ class AsyncReads:
         self._parts: dict[str, TaskPart | None] = {}
         self._superseded: list[dict[str, Any]] = []
         self._prepared = False
+        self._state_checked = False  # the state's tasks, once checked (`_stored`)
         self._order: list[TaskPart] = []  # the parts in the order their rows are read
         self._fetches: dict[str, Future[IO[bytes]]] = {}  # advertiser -> its file, read ahead
 
@@ -240,13 +242,32 @@ class AsyncReads:
     # --- state ------------------------------------------------------------------------
 
     def _stored(self) -> dict[str, Any]:
-        """The stream's stored tasks, read without creating a state entry."""
+        """The stream's stored tasks, read without creating a state entry.
+
+        An entry of a hand-edited state that holds no task ID is dropped with a warning, as
+        the TopView checks' are ignored: its range is read as if it were not there.
+        """
         stream_state = self.stream.tap_state.get("bookmarks", {}).get(self.stream.name, {})
         tasks = stream_state.get(STATE_KEY)
-        return tasks if isinstance(tasks, dict) else {}
+        if not isinstance(tasks, dict):
+            return {}
+        if not self._state_checked:
+            self._state_checked = True
+            for advertiser_id, stored in list(tasks.items()):
+                if not isinstance(stored, dict) or not stored.get("task_id"):
+                    self.logger.warning(
+                        "%s: the state's %s entry of advertiser %s is %r, not a task as the tap "
+                        "writes it (an object with its task_id): ignored.",
+                        self.stream.name,
+                        STATE_KEY,
+                        advertiser_id,
+                        stored,
+                    )
+                    del tasks[advertiser_id]
+        return tasks
 
     def _store(self, part: TaskPart) -> None:
-        tasks = self.stream.stream_state.setdefault(STATE_KEY, {})
+        tasks = state_entry(self.stream.stream_state, STATE_KEY, dict)
         tasks[part.advertiser_id] = {
             "task_id": part.task_id,
             "start_date": part.start.isoformat(),

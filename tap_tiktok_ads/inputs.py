@@ -8,12 +8,13 @@ name the file, the entry and the value, and say how to fix it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
-from tap_tiktok_ads.dates import day_of
 from tap_tiktok_ads.input_catalog import stream_metadata
 from tap_tiktok_ads.metrics import LEGACY_METRIC_NAMES, closest_names
 
@@ -70,16 +71,25 @@ def state_errors(state: Mapping[str, Any]) -> list[str]:
             errors.append(f"{where} is a {type(stream_state).__name__}, not an object.")
             continue
         partitions = stream_state.get("partitions", [])
-        if not isinstance(partitions, list) or not all(
-            isinstance(p, dict) and isinstance(p.get("context", {}), dict) for p in partitions
-        ):
+        if not isinstance(partitions, list) or not all(isinstance(p, dict) for p in partitions):
             errors.append(f"{where}: `partitions` must be a list of objects with a `context`.")
+            continue
+        # The SDK finds a partition by its context: one without it ends the run in a KeyError.
+        if missing := [
+            i for i, p in enumerate(partitions) if not isinstance(p.get("context"), dict)
+        ]:
+            errors.append(
+                f"{where}: `partitions[{missing[0]}]` has no `context` object (the advertiser or "
+                "account it keeps the bookmark of); every partition must have one. Remove the "
+                "partitions without it to read them from `start_date` again."
+            )
             continue
         for partition in [stream_state, *partitions]:
             value = partition.get("replication_key_value")
             if value is not None and not _is_bookmark(value):
                 errors.append(
-                    f"{where} has the bookmark {value!r}, which is not a date; remove it to "
+                    f"{where} has the bookmark {value!r}{_whose(partition)}, which is not a date "
+                    f"as the tap writes it ({_BOOKMARK_FORMS}); write it so, or remove it to "
                     "read that stream from `start_date` again."
                 )
     if errors:
@@ -87,13 +97,30 @@ def state_errors(state: Mapping[str, Any]) -> list[str]:
     return errors
 
 
+# What the tap writes: a day (daily reports), a moment with its offset (`isoformat()`: hourly
+# reports, entities); TikTok's `YYYY-MM-DD HH:MM:SS` too. Bookmarks are compared as text
+# (`CompleteDataBookmarks.set_bookmark`): another form (`20261125`) would never move again.
+_BOOKMARK = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d{6})?([+-]\d{2}:\d{2})?)?")
+_BOOKMARK_FORMS = "YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+HH:MM for hourly reports and entities"
+
+
 def _is_bookmark(value: Any) -> bool:  # noqa: ANN401
-    """Every bookmark of this tap starts with a date (`YYYY-MM-DD...`)."""
+    """A text in one of the forms the tap writes, of a real day and time."""
+    if not isinstance(value, str) or not _BOOKMARK.fullmatch(value):
+        return False
     try:
-        day_of(str(value))
+        dt.datetime.fromisoformat(value)
     except ValueError:
         return False
     return True
+
+
+def _whose(partition: Mapping[str, Any]) -> str:
+    """` for advertiser_id '1'`: the partition's context, as the user finds it in the file."""
+    context = partition.get("context")
+    if not context:
+        return ""
+    return " for " + ", ".join(f"{key} {value!r}" for key, value in context.items())
 
 
 class _NamedEntry(msgspec.Struct):
@@ -102,11 +129,25 @@ class _NamedEntry(msgspec.Struct):
     tap_stream_id: str
 
 
-class _EntryShape(_NamedEntry):
+class _AnObject(msgspec.Struct, gc=False):
+    """A JSON object, its keys skipped: nothing is built (a dict would triple the check's time)."""
+
+
+class _MetadataShape(msgspec.Struct, gc=False):  # gc=False: a list of text holds no cycle
+    """What the SDK (and `input_catalog`) read of a metadata item: both keys, always."""
+
+    breadcrumb: list[str]
+    metadata: _AnObject
+
+
+_Item = TypeVar("_Item")
+
+
+class _EntryShape(_NamedEntry, Generic[_Item]):
     """What the SDK requires of an entry; the rest is skipped, not built."""
 
     schema: dict[str, msgspec.Raw] = {}
-    metadata: list[msgspec.Raw] = []
+    metadata: list[_Item] = []
 
 
 _Entry = TypeVar("_Entry")
@@ -118,10 +159,11 @@ class _CatalogShape(msgspec.Struct, Generic[_Entry]):
 
 # The shape rules, stated once by the structs above: checked whole (quick), or part by part
 # to say what is wrong where.
-_CATALOG_SHAPE = msgspec.json.Decoder(_CatalogShape[_EntryShape])
+_CATALOG_SHAPE = msgspec.json.Decoder(_CatalogShape[_EntryShape[_MetadataShape]])
 _CATALOG_ENTRIES = msgspec.json.Decoder(_CatalogShape[msgspec.Raw])
 _NAMED_ENTRY = msgspec.json.Decoder(_NamedEntry)
-_ENTRY_SHAPE = msgspec.json.Decoder(_EntryShape)
+_ENTRY_SHAPE = msgspec.json.Decoder(_EntryShape[msgspec.Raw])
+_METADATA_ITEM = msgspec.json.Decoder(_MetadataShape)
 
 
 def catalog_text_is_well_shaped(text: str) -> bool:
@@ -147,8 +189,18 @@ def catalog_shape_errors(catalog: Mapping[str, Any]) -> list[str]:
         where = f"`streams[{index}]` of the catalog"
         if not _fits(_NAMED_ENTRY, entry):
             errors.append(f"{where} has no `tap_stream_id`; {_DISCOVER}.")
-        elif not _fits(_ENTRY_SHAPE, entry):
+            continue
+        where = f"`streams[{index}]` ('{_NAMED_ENTRY.decode(entry).tap_stream_id}') of the catalog"
+        if not _fits(_ENTRY_SHAPE, entry):
             errors.append(f"{where} needs a `schema` object and a `metadata` list; {_DISCOVER}.")
+            continue
+        items = _ENTRY_SHAPE.decode(entry).metadata
+        if bad := [i for i, item in enumerate(items) if not _fits(_METADATA_ITEM, item)]:
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            errors.append(
+                f"{where}: `metadata[{bad[0]}]`{more} needs a `breadcrumb` list and a `metadata` "
+                f"object; {_DISCOVER}."
+            )
     return errors
 
 

@@ -333,7 +333,8 @@ class Settings:
 
     @classmethod
     def from_config(cls, config: Any) -> Settings:  # noqa: ANN401
-        """Read the config mapping; missing keys take their defaults."""
+        """Read the config mapping; missing keys and nulls take their defaults."""
+        config = given_settings(config)
         base_url = config.get("api_base_url") or (
             SANDBOX_BASE_URL if config.get("sandbox") else PRODUCTION_BASE_URL
         )
@@ -417,6 +418,15 @@ def _strings(value: Any) -> list[str]:  # noqa: ANN401 - a setting's value, of a
     if isinstance(value, int | float) and not isinstance(value, bool):
         return [str(value)]
     return []
+
+
+def given_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config without its nulls: a setting set to null takes its default.
+
+    The schema lets every setting be null (the SDK makes each optional one nullable), so a
+    null must mean what a missing key means, to the tap's settings and the SDK's alike.
+    """
+    return {key: value for key, value in config.items() if value is not None}
 
 
 def schema_errors(config: Mapping[str, Any], schema: dict[str, Any]) -> list[str]:
@@ -528,6 +538,7 @@ def check_settings(config: Any) -> list[str]:  # noqa: ANN401
             "ads' rows. Set `report_mode` to 'auto' or 'sync', or `include_deleted` to false."
         )
     errors += parse_custom_reports(config.get("custom_reports"))[1]
+    errors += _blank_id_errors(settings)
     errors += _account_errors(settings)
     if not settings.api_base_url.startswith(("http://", "https://")):
         errors.append(
@@ -535,6 +546,23 @@ def check_settings(config: Any) -> list[str]:  # noqa: ANN401
             f"(default {PRODUCTION_BASE_URL})."
         )
     return errors
+
+
+def _blank_id_errors(settings: Settings) -> list[str]:
+    """Blank entries of the ID lists: TikTok would refuse them after the lookups (40001).
+
+    Only blank ones: the reference documents IDs as strings, not as digits.
+    """
+    lists = {
+        "advertiser_ids": settings.advertiser_ids,
+        "business_center_ids": settings.business_center_ids,
+    }
+    return [
+        f"`{key}[{index}]` is blank: write the ID there, or remove the entry."
+        for key, ids in lists.items()
+        for index, listed in enumerate(ids)
+        if not listed.strip()
+    ]
 
 
 def _account_errors(settings: Settings) -> list[str]:

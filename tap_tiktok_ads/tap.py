@@ -31,7 +31,13 @@ from tap_tiktok_ads.inputs import (
 )
 from tap_tiktok_ads.report_definitions import builtin_reports
 from tap_tiktok_ads.runtime import Runtime
-from tap_tiktok_ads.settings import CONFIG_SCHEMA, Settings, check_settings, schema_errors
+from tap_tiktok_ads.settings import (
+    CONFIG_SCHEMA,
+    Settings,
+    check_settings,
+    given_settings,
+    schema_errors,
+)
 from tap_tiktok_ads.streams.advertisers import (
     AdvertisersStream,
     AuthorizedAdvertisersStream,
@@ -73,9 +79,12 @@ class TapTikTokAds(Tap):
 
         The dict's deselected entries are parsed from it when first read, not copied: a
         caller that passes one keeps it unchanged for the tap's life (input_catalog.py).
+        A setting set to null in a config dict takes its default, as a missing one does.
         """
         if isinstance(catalog, dict) and not isinstance(catalog, Catalog):
             catalog = input_catalog(catalog)  # what the command line passes (input_catalog.py)
+        if isinstance(kwargs.get("config"), dict):  # what the command line passes
+            kwargs["config"] = given_settings(kwargs["config"])
         super().__init__(catalog=catalog, **kwargs)
 
     @override

@@ -442,6 +442,28 @@ def test_a_task_older_than_the_last_final_day_is_not_reused(
     assert api.report_tasks.refusals == []
 
 
+@pytest.mark.usefixtures("frozen_now")
+@pytest.mark.parametrize("kept", ["entries", "whole"])
+def test_report_tasks_of_a_hand_edited_state_that_are_no_tasks_are_ignored(
+    api, data, caplog, kept: str
+) -> None:
+    """As TopView checks are: the run reads the ranges anew, with a warning for each entry."""
+    first, second = data.advertiser_ids()
+    partial = {"task_id": "1", "start_date": START.isoformat()}  # a task, not reused: superseded
+    tasks = {first: "x", second: partial} if kept == "entries" else "x"
+    state = {"bookmarks": {"ad_report_daily": {"report_tasks": tasks}}}
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), report_mode="async"
+    )
+    result = run_tap(config, streams=selection("ad_report_daily"), state=state)
+    records = ordered(result.records["ad_report_daily"], "ad_report_daily")
+    assert records == ordered(truth(data, "ad_report_daily", END, START), "ad_report_daily")
+    assert len(calls(api, CREATE)) == len(data.advertiser_ids())
+    if kept == "entries":
+        assert f"report_tasks entry of advertiser {first} is 'x', not a task" in caplog.text
+    assert "report_tasks" not in json.dumps(result.state)
+
+
 def test_country_names_map_back_to_iso_codes() -> None:
     assert country_code("United States") == "US"
     assert country_code("united kingdom") == "GB"

@@ -7,12 +7,16 @@ message a user needs, and for the absence of a traceback.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import subprocess
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tap_tiktok_ads.dates import format_day, format_hour, utc_now
+from tap_tiktok_ads.inputs import state_errors
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import CollectingWriter, catalog_for, run_cli, tap_config
 
@@ -127,6 +131,15 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"api_base_url": "business-api.tiktok.com"},
         ["`api_base_url` is 'business-api.tiktok.com'", "https://"],
     ),
+    "blank advertiser id": (
+        {"advertiser_ids": ["1", ""]},
+        ["`advertiser_ids[1]` is blank", "remove the entry"],
+    ),
+    "advertiser id of spaces": ({"advertiser_ids": ["  "]}, ["`advertiser_ids[0]` is blank"]),
+    "blank business center id": (
+        {"business_center_ids": ["7", " "]},
+        ["`business_center_ids[1]` is blank", "remove the entry"],
+    ),
 }
 
 
@@ -172,6 +185,11 @@ def _catalog(config: dict[str, Any], change: str) -> Any:
         return {"streams": {"ad_report_daily": entry}}
     elif change == "entry without id":
         del entry["tap_stream_id"]
+    elif change == "metadata item without breadcrumb":
+        del entry["metadata"][1]["breadcrumb"]
+    elif change == "metadata item without metadata":
+        del entry["metadata"][0]["metadata"]
+        del entry["metadata"][2]["metadata"]
     return catalog
 
 
@@ -189,6 +207,15 @@ BAD_CATALOGS: dict[str, list[str]] = {
     ],
     "streams not a list": ["no `streams` list", DISCOVER],
     "entry without id": ["`streams[", "has no `tap_stream_id`", DISCOVER],
+    "metadata item without breadcrumb": [
+        "('ad_report_daily') of the catalog: `metadata[1]` needs a `breadcrumb` list",
+        DISCOVER,
+    ],
+    "metadata item without metadata": [
+        "('ad_report_daily') of the catalog: `metadata[0]` (and 1 more)",
+        "a `metadata` object",
+        DISCOVER,
+    ],
 }
 
 
@@ -203,6 +230,16 @@ def test_bad_catalog(tmp_path: Path, fake_api: FakeTikTokApi, change: str) -> No
 
 
 STATE_FIX = "last STATE"
+
+
+def bookmarked(value: Any, partition: dict[str, Any] | None = None) -> str:
+    """A state whose one ad_report_daily partition (of advertiser 1) has this bookmark."""
+    partition = {"context": {"advertiser_id": "1"}} if partition is None else partition
+    partitions = [partition | {"replication_key_value": value}]
+    return json.dumps({"bookmarks": {"ad_report_daily": {"partitions": partitions}}})
+
+
+BOOKMARK_FIX = ["`bookmarks.ad_report_daily`", "for advertiser_id '1'", "YYYY-MM-DD", "remove it"]
 BAD_STATES: dict[str, tuple[str, list[str]]] = {
     "not JSON": ('{"bookmarks": {', ["state file is not valid JSON", STATE_FIX]),
     "a list": ("[]", ["state file is a JSON list, not an object", STATE_FIX]),
@@ -215,19 +252,21 @@ BAD_STATES: dict[str, tuple[str, list[str]]] = {
         '{"bookmarks": {"ad_report_daily": {"partitions": {}}}}',
         ["`bookmarks.ad_report_daily`", "`partitions` must be a list", STATE_FIX],
     ),
-    "bookmark not a date": (
-        json.dumps(
-            {
-                "bookmarks": {
-                    "ad_report_daily": {
-                        "partitions": [
-                            {"context": {"advertiser_id": "1"}, "replication_key_value": "soon"}
-                        ]
-                    }
-                }
-            }
-        ),
-        ["`bookmarks.ad_report_daily`", "'soon'", "not a date", "remove it"],
+    "bookmark not a date": (bookmarked("soon"), [*BOOKMARK_FIX, "'soon'", "not a date"]),
+    # Bookmarks are compared as text: one of another form would never move again.
+    "bookmark without dashes": (bookmarked("20261125"), [*BOOKMARK_FIX, "'20261125'"]),
+    "bookmark a number": (bookmarked(20261125), [*BOOKMARK_FIX, "20261125"]),
+    "bookmark with more after the date": (
+        bookmarked("2026-11-25 or so"),
+        [*BOOKMARK_FIX, "'2026-11-25 or so'"],
+    ),
+    "bookmark of an hour that is none": (
+        bookmarked("2026-11-25T25:00:00+08:00"),
+        [*BOOKMARK_FIX, "'2026-11-25T25:00:00+08:00'"],
+    ),
+    "partition without context": (
+        bookmarked("2026-11-25", partition={}),
+        ["`bookmarks.ad_report_daily`", "`partitions[0]` has no `context`", STATE_FIX],
     ),
     "a whole STATE message": (
         '{"type": "STATE", "value": {"bookmarks": {}}}',
@@ -244,6 +283,49 @@ def test_bad_state(tmp_path: Path, fake_api: FakeTikTokApi, case: str) -> None:
     done = run_cli(tmp_path, "--config", "config.json", "--state", "state.json")
     assert_clear_failure(done, pieces)
     assert fake_api.count() == 0
+
+
+def test_the_bookmarks_the_tap_writes_pass() -> None:
+    """Days, hours with their offset (hourly reports), moments (entities), TikTok's times."""
+    day = utc_now().date()
+    written = [
+        format_day(day),
+        format_hour(day, 13, "Asia/Shanghai"),
+        format_hour(day, 0, "America/Los_Angeles"),
+        utc_now().replace(microsecond=0).isoformat(),
+        utc_now().isoformat(),
+        "2026-01-01 00:00:00",
+    ]
+    assert written[1].endswith("+08:00")
+    for value in written:
+        assert state_errors(json.loads(bookmarked(value))) == [], value
+
+
+def nullable_settings() -> list[str]:
+    """Every setting whose schema allows null: the tap's and the SDK's (stream maps and such)."""
+    schema = copy.deepcopy(TapTikTokAds.config_jsonschema)
+    TapTikTokAds.append_builtin_config(schema)
+    return [key for key, prop in schema["properties"].items() if "null" in prop["type"]]
+
+
+def test_every_setting_set_to_null_takes_its_default(
+    tmp_path: Path, fake_api: FakeTikTokApi
+) -> None:
+    """Null means the default, as a missing key does: for a sync and for `--discover`."""
+    nullable = nullable_settings()
+    assert {"max_retries", "attribution_window_days", "stream_maps", "report_mode"} <= set(nullable)
+    needed = {"access_token", "advertiser_ids", "api_base_url"}
+    given = {key: value for key, value in tap_config(fake_api).items() if key in needed}
+    config = given | {key: None for key in nullable if key not in needed}
+    defaults = TapTikTokAds(config=given).runtime.settings
+    settings = TapTikTokAds(config=config).runtime.settings
+    assert dataclasses.replace(settings, extra={}) == dataclasses.replace(defaults, extra={})
+    synced = run_cli(tmp_path, config=config, streams={"campaigns": None})
+    assert synced.returncode == 0, synced.stderr
+    assert '"RECORD"' in synced.stdout
+    discovered = run_cli(tmp_path, "--discover", config=config)
+    assert discovered.returncode == 0, discovered.stderr
+    assert "Traceback" not in synced.stderr + discovered.stderr
 
 
 @pytest.mark.parametrize(

@@ -167,6 +167,10 @@ WELL_SHAPED = {"streams": [{"tap_stream_id": "a", "schema": {}, "metadata": []}]
         '{"streams": [{"tap_stream_id": "a", "schema": {"x": NaN}}]}',
         '{"streams": [{"tap_stream_id": "a", "schema": {"properties": {"x": [1,]}}}]}',
         '{"streams": [{"tap_stream_id": "a", "metadata": [{"breadcrumb": []}}]}',
+        '{"streams": [{"tap_stream_id": "a", "metadata": [{"metadata": {}}]}]}',
+        '{"streams": [{"tap_stream_id": "a", "metadata": [{"breadcrumb": "", "metadata": {}}]}]}',
+        '{"streams": [{"tap_stream_id": "a", "metadata": [{"breadcrumb": [], "metadata": []}]}]}',
+        '{"streams": [{"tap_stream_id": "a", "metadata": [{"breadcrumb": [], "metadata": {}}]}]}',
         "",
     ],
 )
