@@ -94,14 +94,17 @@ class AdvertiserDirectory:
         lookup: AdvertiserLookup,
         logger: logging.Logger,
         before_info: Callable[[list[str]], None] | None = None,
+        bookmarked: tuple[str, ...] = (),
     ) -> None:
         """Look the advertisers up once, before the first advertiser stream syncs.
 
         `before_info` is told the advertiser IDs before their `advertiser/info/` request
         goes: what needs no time zone or currency can start then (zone_free.py).
+        `bookmarked` names the advertising streams the state holds bookmarks of: earlier
+        runs synced ad data, so a config that looks organic-only has lost its token.
         """
         if self._advertisers is None:
-            advertisers = self._resolve(lookup, logger, before_info)
+            advertisers = self._resolve(lookup, logger, before_info, bookmarked)
             self._ids = frozenset(advertiser.advertiser_id for advertiser in advertisers)
             self._advertisers = advertisers
 
@@ -110,17 +113,11 @@ class AdvertiserDirectory:
         lookup: AdvertiserLookup,
         logger: logging.Logger,
         before_info: Callable[[list[str]], None] | None,
+        bookmarked: tuple[str, ...],
     ) -> list[Advertiser]:
         settings = self._settings
-        errors = check_credentials(settings)
-        if errors and organic_only(settings):
-            logger.warning(
-                "Neither `access_token` nor an advertiser setting is set: the advertising "
-                "streams are skipped and only the organic data of `tiktok_accounts` is synced."
-            )
+        if not _advertising_configured(settings, logger, bookmarked):
             return []
-        if errors:
-            raise ConfigValidationError("Config validation failed", errors=errors)
         ids = list(dict.fromkeys(settings.advertiser_ids))
         if settings.business_center_ids:
             held = lookup.business_center_advertiser_ids(list(settings.business_center_ids))
@@ -152,6 +149,30 @@ class AdvertiserDirectory:
                 continue
             advertisers.append(_advertiser(advertiser_id, row, logger))
         return advertisers
+
+
+def _advertising_configured(
+    settings: Settings, logger: logging.Logger, bookmarked: tuple[str, ...]
+) -> bool:
+    """Whether the advertising streams sync: not for a config of organic data alone.
+
+    Any other config without the credentials fails the run before any request.
+    """
+    errors = check_credentials(settings)
+    if not errors:
+        return True
+    if bookmarked:
+        errors.append(
+            f"The state holds bookmarks of {', '.join(bookmarked)}: earlier runs synced ad "
+            "data with this state."
+        )
+    elif organic_only(settings):
+        logger.warning(
+            "Neither `access_token` nor an advertiser setting is set: the advertising "
+            "streams are skipped and only the organic data of `tiktok_accounts` is synced."
+        )
+        return False
+    raise ConfigValidationError("Config validation failed", errors=errors)
 
 
 def _in_shard(ids: list[str], shard: Shard, logger: logging.Logger) -> list[str]:

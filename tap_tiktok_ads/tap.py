@@ -211,8 +211,16 @@ class TapTikTokAds(Tap):
             if isinstance(stream, ReportStream) and isinstance(following, ReportStream):
                 stream.next_reports = following
         before_info = order[0].read_early if order and isinstance(order[0], ReportStream) else None
+        bookmarks = self.state.get("bookmarks") or {}
+        bookmarked = tuple(
+            stream.name
+            for stream in streams
+            if isinstance(stream, TikTokStream)
+            and stream.needs_advertisers
+            and any((bookmarks.get(stream.name) or {}).values())
+        )
         try:
-            self.runtime.directory.resolve(lookup, info.logger, before_info)
+            self.runtime.directory.resolve(lookup, info.logger, before_info, bookmarked)
         except BaseException:
             for stream in order:  # their reads started during the lookup end with it
                 if isinstance(stream, ReportStream):

@@ -619,15 +619,47 @@ def test_a_missing_access_token_fails_before_any_request_when_ads_are_configured
 def test_an_organic_only_config_skips_the_advertising_streams_with_a_warning(
     fake_api: FakeTikTokApi, tmp_path: Path
 ) -> None:
-    done = run_cli(tmp_path, config=organic_config(fake_api), streams=MIXED, now=NOW)
+    for _run in ("first", "from the first run's state"):
+        done = run_cli(
+            tmp_path,
+            *state_option(tmp_path),
+            config=organic_config(fake_api),
+            streams=MIXED,
+            now=NOW,
+        )
 
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert "the advertising streams are skipped" in done.stderr
-    streams = {
-        json.loads(line)["stream"] for line in done.stdout.splitlines() if '"RECORD"' in line
-    }
-    assert streams == {"organic_profile"}
-    assert {record.path for record in fake_api.requests} <= {BUSINESS_GET, REFRESH}
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "the advertising streams are skipped" in done.stderr
+        messages = [json.loads(line) for line in done.stdout.splitlines()]
+        assert {m["stream"] for m in messages if m["type"] == "RECORD"} == {"organic_profile"}
+        assert {record.path for record in fake_api.requests} <= {BUSINESS_GET, REFRESH}
+        state = next(m["value"] for m in reversed(messages) if m["type"] == "STATE")
+        (tmp_path / "state.json").write_text(json.dumps(state))
+
+
+def test_bookmarks_of_advertising_streams_fail_an_organic_only_config_without_token(
+    fake_api: FakeTikTokApi, tmp_path: Path
+) -> None:
+    """Earlier runs synced ad data: the token has gone missing, the ads must not stop silently."""
+    partition = {"context": {"advertiser_id": "7000000000000000001"}}
+    state = {"bookmarks": {"campaigns": {"partitions": [partition]}, "ad_report_daily": {}}}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+
+    done = run_cli(
+        tmp_path, *state_option(tmp_path), config=organic_config(fake_api), streams=MIXED, now=NOW
+    )
+
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "`access_token` is not set" in done.stderr
+    assert "The state holds bookmarks of campaigns:" in done.stderr
+    assert '"RECORD"' not in done.stdout
+    assert fake_api.count() == 0
+
+
+def state_option(directory: Path) -> list[str]:
+    """`--state` with the directory's state.json, if there is one."""
+    state = directory / "state.json"
+    return ["--state", str(state)] if state.exists() else []
 
 
 # -- scopes ------------------------------------------------------------------------------
