@@ -1,29 +1,39 @@
-"""Audience windows sized from what each account returns, within TikTok's guidance.
+"""Audience windows sized from what each account returned, within TikTok's guidance.
 
 "Reporting performance improvements" (Doc 1757262274182145), Scenario 4: an audience query
 over 3 days should return at most 5,000 IDs, over 7 days at most 2,000 (`AUDIENCE_GUIDANCE`,
-query_size.py). So the days of each audience window of an advertiser come from the IDs (at
-the report's level) its previous window returned; before any, from the IDs the run listed
-for the account (an account over the ad cap, id_batches.py), else the stream's 7 days.
+query_size.py). So an advertiser's audience windows are sized from the IDs (at the report's
+level) its windows returned in the run before, which the stream's state keeps
+(`STATE_KEY`); without, from the IDs the run listed for the account (an account over the ad
+cap, id_batches.py), else the stream's 7 days.
+
+A run sizes all of an advertiser's windows when it plans them, and what they return sizes
+the next run's: windows read ahead, in parallel, cannot wait for the answers of the windows
+before them, and sizes taken from answers as they come would depend on which came first. So
+windows, bookmarks and STATE messages are the same at any concurrency, and every STATE stays
+a resume point. The state keeps the window of the run that asks for the shortest windows (the
+latest of those), and only where they are shorter than the stream's: an account within the
+guidance leaves the state as it was.
 
 Inferred: the IDs a query returns grow at most in proportion to its days, so a window that
 returned n IDs over m days predicts at most n IDs over fewer days and n x d / m over d > m
-days. Windows change size only at window boundaries and the bookmark still moves at the end
-of each window, so every STATE stays a resume point.
+days.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import threading
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from tap_tiktok_ads.dates import DateWindow
+from tap_tiktok_ads.bookmarks import state_entry
 from tap_tiktok_ads.query_size import AUDIENCE_GUIDANCE, audience_window_days
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Mapping
+
+# A sized audience stream's state: per advertiser, the IDs its last window returned and its days.
+STATE_KEY = "audience_ids"
 
 
 def days_for(ids: int, days: int, longest: int) -> int:
@@ -39,35 +49,54 @@ def days_for(ids: int, days: int, longest: int) -> int:
     return 1
 
 
-def sized_windows(
-    start: dt.date, end: dt.date, next_days: Callable[[], int]
-) -> Iterator[DateWindow]:
-    """Consecutive windows covering start..end once, each as long as `next_days()` says then."""
-    current = start
-    while current <= end:
-        window_end = min(current + dt.timedelta(days=max(1, next_days()) - 1), end)
-        yield DateWindow(current, window_end)
-        current = window_end + dt.timedelta(days=1)
+@dataclass(frozen=True)
+class Returned:
+    """The IDs one audience window of an advertiser returned, over its days."""
+
+    ids: int
+    days: int
+
+    def window_days(self, longest: int) -> int:
+        """The days of the windows these IDs ask for (`days_for`)."""
+        return days_for(self.ids, self.days, longest)
+
+    def to_state(self) -> dict[str, int]:
+        """As the stream's state keeps it."""
+        return {"ids": self.ids, "days": self.days}
+
+    @classmethod
+    def from_state(cls, value: object) -> Returned | None:
+        """One kept in the state; None when it is not one (a hand-edited value is ignored)."""
+        if not isinstance(value, dict):
+            return None
+        ids, days = _count(value.get("ids")), _count(value.get("days"))
+        if ids is None or days is None or days < 1:
+            return None
+        return cls(ids, days)
 
 
-class AudienceSizer:
-    """Each advertiser's audience window days, from the IDs its windows returned."""
+def _count(value: object) -> int | None:
+    """A whole number of at least 0 (JSON's, so not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
-    def __init__(self, longest: int) -> None:
-        """Windows of at most `longest` days (the stream's own limit)."""
-        self.longest = longest
-        self._days: dict[str, int] = {}
-        self._lock = threading.Lock()
 
-    def days(self, advertiser_id: str, first: int) -> int:
-        """Days of the advertiser's next window; `first` before any window returned."""
-        with self._lock:
-            return self._days.get(advertiser_id, min(first, self.longest))
+def remembered(stream_state: Mapping[str, Any], advertiser_id: str) -> Returned | None:
+    """What the advertiser's audience windows returned in an earlier run, if the state says."""
+    kept = stream_state.get(STATE_KEY)
+    return Returned.from_state(kept.get(advertiser_id)) if isinstance(kept, dict) else None
 
-    def observe(self, advertiser_id: str, days: int, ids: int) -> int | None:
-        """A window of `days` days returned `ids` IDs; the new days when windows get shorter."""
-        sized = days_for(ids, days, self.longest)
-        with self._lock:
-            before = self._days.get(advertiser_id, self.longest)
-            self._days[advertiser_id] = sized
-        return sized if sized < min(before, days) else None
+
+def remember(
+    stream_state: dict[str, Any], advertiser_id: str, returned: Returned, longest: int
+) -> None:
+    """Keep a window's IDs for the next run; forget them when they ask for no shorter windows."""
+    if returned.window_days(longest) < longest:
+        state_entry(stream_state, STATE_KEY, dict)[advertiser_id] = returned.to_state()
+        return
+    kept = stream_state.get(STATE_KEY)
+    if isinstance(kept, dict):
+        kept.pop(advertiser_id, None)
+        if not kept:
+            del stream_state[STATE_KEY]

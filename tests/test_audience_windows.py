@@ -1,24 +1,28 @@
-"""Audience windows sized from the IDs each account returns (Doc 1757262274182145, Scenario 4:
-at most 2,000 IDs over 7 days, 5,000 over 3), for every account; every STATE stays a resume
-point while windows change size. The guidance is shrunk so that a small fake account needs it.
+"""Audience windows sized from the IDs each account returned (Doc 1757262274182145, Scenario 4:
+at most 2,000 IDs over 7 days, 5,000 over 3), for every account: a run sizes an account's
+windows from what its state remembers, so windows, records and STATE are the same whatever
+the concurrency; every STATE stays a resume point. The guidance is shrunk so that a small
+fake account needs it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+from typing import NamedTuple
 
 import pytest
 
 from tap_tiktok_ads import dates, query_size
-from tap_tiktok_ads.audience_windows import days_for, sized_windows
-from tests.conftest import run_tap, tap_config
+from tap_tiktok_ads.audience_windows import STATE_KEY, Returned, days_for, remember, remembered
+from tests.conftest import SyncResult, run_tap, tap_config
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.reliability import resume_points
 from tests.truth import REPORTS, by_key, expected_report_records
 
 FINAL_NOW = dt.datetime(2026, 10, 31, 12, tzinfo=dt.timezone.utc)  # audience data final
 START, END = dt.date(2026, 10, 1), dt.date(2026, 10, 12)
+# The second run's end: it reads Oct 5 (the bookmark less the attribution window) to Oct 24.
+LATER_END = dt.date(2026, 10, 24)
 # One advertiser of 3 x 4 = 12 ad groups, well under the ad cap: nothing lists its IDs.
 SPEC = DataSpec(
     advertisers=1,
@@ -43,14 +47,15 @@ def test_window_days_follow_the_ids_returned_within_tiktoks_guidance() -> None:
     assert days_for(100, 1, 5) == 5  # never longer than the stream's own window
 
 
-def test_windows_change_size_between_windows_and_cover_every_day_once() -> None:
-    sizes = iter([7, 3, 3, 1])
-    windows = list(sized_windows(START, END, lambda: next(sizes)))
-    assert [w.days for w in windows] == [7, 3, 2]
-    assert windows[0].start == START
-    assert windows[-1].end == END
-    for before, after in itertools.pairwise(windows):
-        assert after.start == before.end + dt.timedelta(days=1)
+def test_the_state_keeps_only_ids_that_ask_for_shorter_windows() -> None:
+    state: dict = {STATE_KEY: "hand-edited"}
+    remember(state, "1", Returned(2_001, 7), 7)
+    assert state == {STATE_KEY: {"1": {"ids": 2_001, "days": 7}}}
+    assert remembered(state, "1") == Returned(2_001, 7)
+    remember(state, "1", Returned(2_000, 7), 7)  # within the guidance again: forgotten
+    assert state == {}
+    assert remembered({STATE_KEY: {"1": {"ids": True, "days": 7}}}, "1") is None
+    assert remembered({STATE_KEY: {"1": {"ids": 5, "days": 0}}}, "1") is None
 
 
 @pytest.fixture
@@ -63,32 +68,130 @@ def streams() -> dict:
     return {STREAM: ["advertiser_id", *REPORTS[STREAM].dimensions, *METRICS]}
 
 
-@pytest.mark.usefixtures("shrunk_guidance")
-def test_an_account_under_the_cap_gets_windows_sized_from_what_it_returned() -> None:
-    """The first 7-day window returns the 12 ad groups, over the (shrunk) 5 IDs per 7
-    days: the following windows are of 3 days; the data is complete, each STATE a resume
-    point (what was emitted before it plus a run resumed from it is the truth)."""
-    data = FakeData(SPEC)
+def spans(api: FakeTikTokApi) -> list[int]:
+    """Days of each report query, by start date (sent in any order at a width above 1)."""
+    queries = sorted(
+        (dt.date.fromisoformat(r.params["start_date"]), dt.date.fromisoformat(r.params["end_date"]))
+        for r in api.requests
+        if r.path == REPORT and r.params.get("page") in {None, "1"}
+    )
+    api.log.clear()
+    return [(end - start).days + 1 for start, end in queries]
+
+
+def bookmarks(result: SyncResult, advertiser_id: str) -> list[str]:
+    """The advertiser's bookmark in each STATE, in order."""
+    return [
+        partition["replication_key_value"]
+        for state in result.states
+        for partition in state["bookmarks"][STREAM].get("partitions", [])
+        if partition["context"]["advertiser_id"] == advertiser_id
+        and "replication_key_value" in partition
+    ]
+
+
+class TwoRuns(NamedTuple):
+    """A first run to END, a second from its state to LATER_END."""
+
+    first: SyncResult
+    second: SyncResult
+    query_days: list[list[int]]  # of each run's report queries
+    said: list[str]  # the second run's lines about the days per request
+
+
+def two_runs(data: FakeData, max_concurrency: int, caplog: pytest.LogCaptureFixture) -> TwoRuns:
+    """Both runs, `max_concurrency` reads in flight, each answered 50 ms late."""
     with FakeTikTokApi(data, clock=lambda: FINAL_NOW) as api:
+        api.latency_seconds = 0.05  # the windows' reads overlap at a width above 1
         config = tap_config(
-            api, start_date=START.isoformat(), end_date=END.isoformat(), max_concurrency=1
+            api,
+            start_date=START.isoformat(),
+            end_date=END.isoformat(),
+            max_concurrency=max_concurrency,
         )
-        full = run_tap(config, streams=streams())
-        spans = [
-            (
-                dt.date.fromisoformat(r.params["end_date"])
-                - dt.date.fromisoformat(r.params["start_date"])
-            ).days
-            + 1
-            for r in api.requests
-            if r.path == REPORT and r.params.get("page") in {None, "1"}
-        ]
-        assert spans == [7, 3, 2]
+        first = run_tap(config, streams=streams())
+        first_days = spans(api)
+        caplog.clear()
+        later = {**config, "end_date": LATER_END.isoformat()}
+        second = run_tap(later, streams=streams(), state=first.state)
+        said = [r.getMessage() for r in caplog.records if "per request" in r.getMessage()]
+        return TwoRuns(first, second, [first_days, spans(api)], said)
+
+
+@pytest.mark.usefixtures("shrunk_guidance")
+def test_windows_are_sized_from_the_ids_the_state_remembers_at_any_concurrency(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With 8 reads in flight, whichever answers first, the windows, the records and every
+    STATE are those of one read at a time. The first run reads 7-day windows: no run before
+    it saw the account's IDs. Its last window returns 9 ad groups over 5 days, more than the
+    (shrunk) 5 IDs per 7 days predicted: the state keeps them, and the second run reads 3-day
+    windows."""
+    data = FakeData(SPEC)
+    advertiser_id = data.advertiser_ids()[0]
+    caplog.set_level("INFO", logger="tap-tiktok-ads")
+    one_by_one = two_runs(data, 1, caplog)
+    in_parallel = two_runs(data, 8, caplog)
+
+    for run in ("first", "second"):
+        alone, parallel = getattr(one_by_one, run), getattr(in_parallel, run)
+        assert parallel.records == alone.records
+        assert parallel.states == alone.states
+    assert in_parallel.query_days == one_by_one.query_days
+    assert in_parallel.said == one_by_one.said
+
+    first, second, query_days, said = one_by_one
+    assert query_days == [[7, 5], [3, 3, 3, 3, 3, 3, 2]]
+    assert len(said) == 1  # once per advertiser and run
+    assert "returned 9 adgroup IDs over 5 day(s) last time" in said[0]
+    assert first.state["bookmarks"][STREAM][STATE_KEY] == {advertiser_id: {"ids": 9, "days": 5}}
+    assert bookmarks(first, advertiser_id) == ["2026-10-07", "2026-10-12"]
+    # Its first STATE holds the first run's bookmark, which windows before it do not move.
+    assert bookmarks(second, advertiser_id) == [
+        "2026-10-12",
+        "2026-10-13",
+        "2026-10-16",
+        "2026-10-19",
+        "2026-10-22",
+        "2026-10-24",
+    ]
+    keys = REPORTS[STREAM].key_properties
+    for result, start, end in ((first, START, END), (second, dt.date(2026, 10, 5), LATER_END)):
+        truth = expected_report_records(data, STREAM, METRICS, start=start, end=end, now=FINAL_NOW)
+        assert by_key(result.records[STREAM], keys) == by_key(truth, keys)
+        assert len(result.records[STREAM]) == len(truth) > 0
+
+
+@pytest.mark.usefixtures("shrunk_guidance")
+def test_every_state_is_a_resume_point_while_windows_change_size() -> None:
+    """Each STATE of a run sized from the state (7, then 3 days) resumes to the truth."""
+    data = FakeData(SPEC)
+    advertiser_id = data.advertiser_ids()[0]
+    with FakeTikTokApi(data, clock=lambda: FINAL_NOW) as api:
+        config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+        state = {"bookmarks": {STREAM: {STATE_KEY: {advertiser_id: {"ids": 9, "days": 5}}}}}
+        full = run_tap(config, streams=streams(), state=state)
+        assert spans(api) == [3, 3, 3, 3]
         keys = REPORTS[STREAM].key_properties
         truth = by_key(
             expected_report_records(data, STREAM, METRICS, start=START, end=END, now=FINAL_NOW),
             keys,
         )
         assert by_key(full.records[STREAM], keys) == truth
-        assert len(full.records[STREAM]) == len(truth) > 0
-        assert resume_points(full, config, streams(), STREAM, truth) >= 2
+        assert resume_points(full, config, streams(), STREAM, truth) >= 3
+
+
+@pytest.mark.usefixtures("shrunk_guidance")
+@pytest.mark.parametrize("kept", ["yes", {"1": {"ids": "many", "days": 7}}, {"1": {"ids": 3}}])
+def test_a_remembered_value_not_of_this_tap_is_replaced(kept: object) -> None:
+    """A hand-edited `audience_ids` sizes nothing (7-day windows) and is written anew."""
+    data = FakeData(SPEC)
+    advertiser_id = data.advertiser_ids()[0]
+    if isinstance(kept, dict):
+        kept = {advertiser_id: kept["1"]}
+    with FakeTikTokApi(data, clock=lambda: FINAL_NOW) as api:
+        config = tap_config(api, start_date=START.isoformat(), end_date=END.isoformat())
+        state = {"bookmarks": {STREAM: {STATE_KEY: kept}}}
+        result = run_tap(config, streams=streams(), state=state)
+        assert spans(api) == [7, 5]
+    assert result.state["bookmarks"][STREAM][STATE_KEY] == {advertiser_id: {"ids": 9, "days": 5}}

@@ -22,7 +22,7 @@ from typing_extensions import override
 from tap_tiktok_ads.advertisers import Advertiser
 from tap_tiktok_ads.answer_body import reads_whole_body
 from tap_tiktok_ads.async_reads import AsyncReads
-from tap_tiktok_ads.audience_windows import AudienceSizer, sized_windows
+from tap_tiktok_ads.audience_windows import Returned, remember, remembered
 from tap_tiktok_ads.batched_records import PageBatchedStream
 from tap_tiktok_ads.bookmarks import state_entry
 from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
@@ -138,6 +138,8 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         super().__init__(tap, runtime, name=definition.name)
         self.primary_keys = definition.key_properties
         self._plans: dict[str, ReadPlan] = {}
+        self._audience_days_of: dict[str, int] = {}  # days per audience window, per advertiser
+        self._heaviest_returned: dict[str, Returned] = {}  # by audience windows, this run
         self._retired_metrics: set[str] = set()  # refused by TikTok during this run
         self._retired_lock = threading.Lock()
         self._reads: Peekable[WindowRead] | None = None
@@ -876,39 +878,40 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         plan = self.plan(Advertiser(advertiser_id, timezone), bookmark)
         if self.async_reads.may_read(plan):
             return [object()]
-        return list(self.read_windows(plan))
+        return list(self._sized_windows(advertiser_id, plan))
 
     def _windows_of(self, advertiser_id: str) -> Iterator[DateWindow | None]:
         if self.definition.granularity is Granularity.LIFETIME:
             yield None
             return
         plan = self.async_reads.sync_plan(advertiser_id, self._plan_of(advertiser_id))
-        if not self._sized_by_ids or plan.start > plan.end:
-            yield from self.read_windows(plan)
-            return
-        first = self._audience_days(advertiser_id)
-        days = functools.partial(self._audience_sizer.days, advertiser_id, first)
-        yield from sized_windows(plan.start, plan.end, days)
+        yield from self._sized_windows(advertiser_id, plan)
 
-    @cached_property
-    def _audience_sizer(self) -> AudienceSizer:
-        return AudienceSizer(self.definition.window_days)
+    def _sized_windows(self, advertiser_id: str, plan: ReadPlan) -> Iterator[DateWindow]:
+        """The plan's windows; audience ones of the days sized for the advertiser this run.
+
+        Sized once, when first planned, from the state and the run's census: the same days
+        whichever of the windows read ahead TikTok answers first (audience_windows.py).
+        """
+        if not self._sized_by_ids or plan.start > plan.end:
+            return self.read_windows(plan)
+        days = self._audience_days_of.get(advertiser_id)
+        if days is None:
+            days = self._audience_days_of[advertiser_id] = self._audience_days(advertiser_id)
+        return windows(plan.start, plan.end, days)
 
     def _observe_ids(self, advertiser_id: str, window: DateWindow, ids: int) -> None:
-        """Size the advertiser's next audience windows from the IDs this one returned."""
-        days = self._audience_sizer.observe(advertiser_id, window.days, ids)
-        if days is not None:
-            self.logger.info(
-                "Advertiser %s returned %d %s IDs over %d day(s): %s reads %d day(s) per "
-                "request from now on, within TikTok's guidance for audience reports (Doc "
-                "1757262274182145)",
-                advertiser_id,
-                ids,
-                self.definition.level.value.lower(),
-                window.days,
-                self.name,
-                days,
-            )
+        """Keep the IDs an audience window returned, if the heaviest yet: they size the next run.
+
+        The heaviest asks for the shortest windows; a quiet last window (today's first hours)
+        does not make the next run forget a busy week.
+        """
+        longest, returned = self.definition.window_days, Returned(ids, window.days)
+        heaviest = self._heaviest_returned.get(advertiser_id)
+        if heaviest is not None and heaviest.window_days(longest) < returned.window_days(longest):
+            return
+        self._heaviest_returned[advertiser_id] = returned
+        remember(self.stream_state, advertiser_id, returned, longest)
 
     @cached_property
     def async_reads(self) -> AsyncReads:
@@ -945,26 +948,34 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         )
 
     def _audience_days(self, advertiser_id: str) -> int:
-        """Days of the first request from the account's IDs at the report's level.
+        """Days of each of the advertiser's audience windows this run; logged when fewer than 7.
 
-        The IDs are counted from the account's ads when this run listed them already (an
-        account over the ad cap, id_batches.py), so that no request is spent on it; otherwise
-        TikTok's general advice of 7 days holds. Later windows are sized from the IDs the
-        previous one returned (audience_windows.py, Doc 1757262274182145).
+        From the IDs its windows returned in the run before (the state's `audience_ids`);
+        else from the IDs counted in the account's ads when this run listed them already (an
+        account over the ad cap, id_batches.py), so that no request is spent on it; else
+        TikTok's general advice of 7 days (audience_windows.py, Doc 1757262274182145).
         """
-        ids = self.runtime.ad_census.known_ids(advertiser_id, self.definition.level)
-        if ids is None:
-            return self.definition.window_days
-        days = audience_window_days(ids, self.definition.window_days)
-        self.logger.info(
-            "Advertiser %s has %d %s IDs: %s reads %d day(s) per request, within TikTok's "
-            "guidance for audience reports (Doc 1757262274182145)",
-            advertiser_id,
-            ids,
-            self.definition.level.value.lower(),
-            self.name,
-            days,
-        )
+        longest = self.definition.window_days
+        level = self.definition.level.value.lower()
+        returned = remembered(self.stream_state, advertiser_id)
+        if returned is not None:
+            days = returned.window_days(longest)
+            why = f"returned {returned.ids} {level} IDs over {returned.days} day(s) last time"
+        else:
+            ids = self.runtime.ad_census.known_ids(advertiser_id, self.definition.level)
+            if ids is None:
+                return longest
+            days = audience_window_days(ids, longest)
+            why = f"has {ids} {level} IDs"
+        if days < longest:
+            self.logger.info(
+                "Advertiser %s %s: %s reads %d day(s) per request, within TikTok's guidance "
+                "for audience reports (Doc 1757262274182145)",
+                advertiser_id,
+                why,
+                self.name,
+                days,
+            )
         return days
 
     @override
@@ -1058,7 +1069,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
                 self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
 
     def _window_pages_typed(self, read: WindowRead, requests: metrics.Counter) -> Iterator[Records]:
-        """A window's typed records by page; an audience window's IDs size the next windows."""
+        """A window's typed records by page; an audience window's IDs size the next run's."""
         advertiser_id, typer = read.advertiser_id, self.typer
         period = self._period_values(read.window) if read.window else {}
         timezone = self._plan_of(advertiser_id).timezone
