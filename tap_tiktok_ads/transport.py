@@ -297,6 +297,31 @@ class TlsFailedError(HostUnreachableError, requests.exceptions.SSLError):
         )
 
 
+# TLS failures that say the client and the host disagree (plain HTTP at the port, no shared
+# protocol or cipher, a certificate that does not verify): every attempt meets them again.
+# Others, such as a handshake cut short (`SSLEOFError`: a load balancer or proxy dropping the
+# connection), are the network's blips and get the usual retries.
+_LASTING_TLS_REASONS = frozenset(
+    {
+        "WRONG_VERSION_NUMBER",
+        "UNKNOWN_PROTOCOL",
+        "HTTP_REQUEST",
+        "UNSUPPORTED_PROTOCOL",
+        "TLSV1_ALERT_PROTOCOL_VERSION",
+        "SSLV3_ALERT_HANDSHAKE_FAILURE",
+        "TLSV1_ALERT_UNKNOWN_CA",
+        "CERTIFICATE_VERIFY_FAILED",
+    }
+)
+
+
+def _lasting(tls: BaseException | None) -> bool:
+    """Whether a TLS failure is one waiting does not mend (`_LASTING_TLS_REASONS`)."""
+    if isinstance(tls, ssl.SSLCertVerificationError):
+        return True
+    return isinstance(tls, ssl.SSLError) and getattr(tls, "reason", None) in _LASTING_TLS_REASONS
+
+
 def _cause(error: BaseException, kind: type[BaseException]) -> BaseException | None:
     """The first error of `kind` among a transport error and its causes, if any."""
     seen: set[int] = set()
@@ -378,9 +403,9 @@ class TikTokAdapter(HTTPAdapter):
         except requests.RequestException as exc:
             if isinstance(exc, requests.ConnectionError) and _cause(exc, ConnectionRefusedError):
                 raise HostRefusedError(_origin(request.url), request=request) from None
-            if isinstance(exc, requests.exceptions.SSLError):
-                tls = _cause(exc, ssl.SSLError)
-                reason = self.redactor(str(tls)) if tls else "no reason given"
+            tls = _cause(exc, ssl.SSLError)
+            if isinstance(exc, requests.exceptions.SSLError) and _lasting(tls):
+                reason = self.redactor(str(tls))
                 raise TlsFailedError(_origin(request.url), reason, request=request) from None
             # requests puts the full URL (query included) in its messages.
             raise type(exc)(self.redactor(str(exc)), request=request) from None

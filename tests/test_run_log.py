@@ -6,12 +6,14 @@ it; the row counts of the end table are checked against the RECORD messages on s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
 import logging
 import re
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -177,6 +179,51 @@ def test_a_tls_failure_fails_within_seconds_naming_the_setting(
         assert hint in errors[0]
     assert "Traceback" not in done.stderr
     assert fake_api.token not in done.stderr
+
+
+class _HandshakeDropper:
+    """A host that reads each TLS ClientHello and closes the connection: what a load balancer
+    or proxy dropping connections looks like to the client (`SSLEOFError`)."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"https://127.0.0.1:{self.server.getsockname()[1]}/open_api/v1.3"
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.server.accept()
+                self.connections += 1
+                with connection:
+                    connection.recv(4096)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_handshake_cut_short_is_retried_like_any_network_blip(tmp_path: Path) -> None:
+    """Only a TLS failure every attempt meets again gets the short budget: a handshake the
+    host cuts short is retried with the usual budget (`max_retries`), not blamed on the
+    settings after three attempts in a second."""
+    host = _HandshakeDropper()
+    try:
+        config = {"access_token": "tok", "advertiser_ids": ["1"], "api_base_url": host.base_url}
+        config |= {"max_retries": 4}
+        done = run_cli(tmp_path, config=config, timeout=60)
+    finally:
+        host.close()
+    assert done.returncode == 1
+    assert host.connections == 5  # the first attempt and max_retries more
+    errors = [line for line in done.stderr.splitlines() if "| ERROR" in line]
+    assert len(errors) == 1, done.stderr
+    assert "TLS handshake" not in errors[0]
+    assert "Traceback" not in done.stderr
 
 
 # --- the pieces, on an injected clock ---------------------------------------------------
