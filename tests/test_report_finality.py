@@ -92,3 +92,29 @@ def test_a_period_whose_last_day_is_not_final_is_read_again(
     )
     assert written == "2026-11-16"
     assert first_day == "2026-11-16"
+
+
+def test_a_bookmark_an_older_version_set_past_the_last_final_day_is_read_from_that_day(
+    fake_data: FakeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before bookmarks stopped at the last final day, a run at 00:10 on Nov 20 left
+    `2026-11-20`; a bookmark never moves back, so the next run reads from the last final day."""
+    tokyo = next(
+        a for a in fake_data.advertiser_ids() if str(fake_data.timezone(a)) == "Asia/Tokyo"
+    )
+    clock = Clock(JUST_AFTER_MIDNIGHT + LATER + dt.timedelta(days=1))  # Nov 21, 17:10 local
+    monkeypatch.setattr(dates, "utc_now", clock)
+    stream = "ad_report_daily"
+    partition = {
+        "context": {"advertiser_id": tokyo},
+        "replication_key": "stat_time_day",
+        "replication_key_value": "2026-11-20",
+    }
+    state = {"bookmarks": {stream: {"partitions": [partition]}}}
+    with FakeTikTokApi(fake_data, clock=clock) as api:
+        config = tap_config(api, advertiser_ids=[tokyo], start_date="2026-11-09", end_date="today")
+        config["attribution_window_days"] = 0
+        selection = {stream: [*REPORTS[stream].key_properties, "spend"]}
+        run_tap(config, streams=selection, state=state)
+        starts = [r.params["start_date"] for r in api.requests if "start_date" in r.params]
+    assert min(starts) <= "2026-11-19"

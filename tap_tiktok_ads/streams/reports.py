@@ -28,6 +28,7 @@ from tap_tiktok_ads.bookmarks import state_entry
 from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
     DateWindow,
+    day_of,
     days_to_read,
     fix_hour_for,
     format_day,
@@ -246,6 +247,11 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         final are read again whatever `attribution_window_days` is.
         """
         settings = self.runtime.settings
+        final_through = self.final_through(advertiser.timezone)
+        if bookmark and day_of(bookmark) > final_through:
+            # Written by a version whose bookmarks went past the last final day (to today):
+            # it cannot move back, so the read starts as if it had stopped there.
+            bookmark = final_through.isoformat()
         start, end = days_to_read(
             settings.start_date,
             settings.end_date,
@@ -254,10 +260,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             bookmark,
         )
         return ReadPlan(
-            start=start,
-            end=end,
-            final_through=self.final_through(advertiser.timezone),
-            timezone=advertiser.timezone,
+            start=start, end=end, final_through=final_through, timezone=advertiser.timezone
         )
 
     def final_through(self, timezone: str, at: dt.datetime | None = None) -> dt.date:
