@@ -662,10 +662,11 @@ class BatchedReader:
         again = (
             "The next run lists the ads again and reads the lifetime totals again."
             if window is None
-            else "The bookmark still moves past these days: a later run reads them again only "
-            "if they fall within the attribution_window_days it re-reads before its "
-            "bookmark, or in a backfill (run this stream without its state, or with this "
-            "advertiser's bookmark removed from it, and with start_date on or before "
+            else "The bookmark still moves past these days once their data is final: a later "
+            "run reads them again only while they are not final, within the "
+            "attribution_window_days it re-reads before its bookmark, or in a backfill (run "
+            "this stream without its state, or with this advertiser's bookmark removed from "
+            "it, and with start_date on or before "
             f"{window.start}). That run lists the ads again, so ads created after this run "
             "listed them are summed then."
         )
