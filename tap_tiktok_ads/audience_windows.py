@@ -22,7 +22,6 @@ days.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,7 @@ def days_for(ids: int, days: int, longest: int) -> int:
     """
     candidates = sorted({min(longest, d) for _, d in AUDIENCE_GUIDANCE} | {1}, reverse=True)
     for candidate in candidates:
-        predicted = ids if candidate <= days else math.ceil(ids * candidate / max(days, 1))
+        predicted = ids if candidate <= days else -(-ids * candidate // max(days, 1))
         if audience_window_days(predicted, longest) >= candidate:
             return candidate
     return 1

@@ -298,12 +298,19 @@ class TlsFailedError(HostUnreachableError, requests.exceptions.SSLError):
 
 
 # TLS failures that say the client and the host disagree (plain HTTP at the port, no shared
-# protocol or cipher, a certificate that does not verify): every attempt meets them again.
-# Others, such as a handshake cut short (`SSLEOFError`: a load balancer or proxy dropping the
-# connection), are the network's blips and get the usual retries.
+# protocol or cipher, a host name or certificate the other side does not accept): every
+# attempt meets them again. Plain HTTP at the port is WRONG_VERSION_NUMBER with OpenSSL 3.0
+# and RECORD_LAYER_FAILURE or PACKET_LENGTH_TOO_LONG with 3.2 and later. Others, such as a
+# handshake cut short (`SSLEOFError`: a load balancer or proxy dropping the connection), are
+# the network's blips and get the usual retries.
 _LASTING_TLS_REASONS = frozenset(
     {
         "WRONG_VERSION_NUMBER",
+        "RECORD_LAYER_FAILURE",
+        "PACKET_LENGTH_TOO_LONG",
+        "TLSV1_UNRECOGNIZED_NAME",
+        "UNSAFE_LEGACY_RENEGOTIATION_DISABLED",
+        "NO_PROTOCOLS_AVAILABLE",
         "UNKNOWN_PROTOCOL",
         "HTTP_REQUEST",
         "UNSUPPORTED_PROTOCOL",

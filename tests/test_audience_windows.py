@@ -45,6 +45,7 @@ def test_window_days_follow_the_ids_returned_within_tiktoks_guidance() -> None:
     assert days_for(850, 3, 7) == 7  # 850 x 7 / 3 = 1,984 predicted over 7 days
     assert days_for(900, 3, 7) == 3  # 2,100 predicted over 7 days: too many
     assert days_for(100, 1, 5) == 5  # never longer than the stream's own window
+    assert days_for(10**400, 1, 7) == 1  # a hand-edited count too large for a float
 
 
 def test_the_state_keeps_only_ids_that_ask_for_shorter_windows() -> None:

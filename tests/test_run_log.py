@@ -13,18 +13,20 @@ import json
 import logging
 import re
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tap_tiktok_ads.run_log import DemoteSdkChatter, Partition, RunLog
+from tap_tiktok_ads.transport import _lasting
 from tests.conftest import NOW, run_cli, tap_config
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
     from tests.fake_api import FakeTikTokApi
 
@@ -224,6 +226,23 @@ def test_a_handshake_cut_short_is_retried_like_any_network_blip(tmp_path: Path) 
     assert len(errors) == 1, done.stderr
     assert "TLS handshake" not in errors[0]
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("reason", "lasting"),
+    [
+        ("WRONG_VERSION_NUMBER", True),  # plain HTTP at the port, OpenSSL 3.0
+        ("RECORD_LAYER_FAILURE", True),  # the same with OpenSSL 3.2 and later
+        ("PACKET_LENGTH_TOO_LONG", True),
+        ("TLSV1_UNRECOGNIZED_NAME", True),
+        ("UNEXPECTED_EOF_WHILE_READING", False),  # a handshake cut short
+        (None, False),
+    ],
+)
+def test_which_tls_failures_waiting_does_not_mend(reason: str | None, lasting: bool) -> None:
+    error = ssl.SSLError(1, f"[SSL: {reason}] ...")
+    error.reason = reason  # type: ignore[misc]
+    assert _lasting(error) is lasting
 
 
 # --- the pieces, on an injected clock ---------------------------------------------------
