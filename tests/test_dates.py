@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tap_tiktok_ads import dates
@@ -65,6 +65,9 @@ def test_no_windows_when_start_is_after_end() -> None:
     ),
     lookback=st.floats(min_value=0, max_value=168),
 )
+# Found by Hypothesis: 74 h after Los Angeles' Oct 31 began (PDT) is 01:00 PST on Nov 3, the
+# hour the clocks fall back; wall-clock arithmetic across the change is an hour off.
+@example(now=dt.datetime(2024, 11, 3, 9, 0), timezone="America/Los_Angeles", lookback=74.0)
 def test_a_final_day_has_ended_plus_the_lookback(
     now: dt.datetime, timezone: str, lookback: float
 ) -> None:
@@ -73,10 +76,14 @@ def test_a_final_day_has_ended_plus_the_lookback(
         patch.setattr(dates, "utc_now", lambda: utc_now)
         final = dates.last_final_day(timezone, lookback)
         local = dates.local_now(timezone)
-    end_of_final = dt.datetime.combine(final + dt.timedelta(days=1), dt.time(), local.tzinfo)
-    next_end = end_of_final + dt.timedelta(days=1)
-    assert end_of_final + dt.timedelta(hours=lookback) <= local
-    assert next_end + dt.timedelta(hours=lookback) > local
+
+    def end_of(day: dt.date) -> dt.datetime:  # the local midnight after it, in UTC
+        midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), local.tzinfo)
+        return midnight.astimezone(dt.timezone.utc)
+
+    lookback_time = dt.timedelta(hours=lookback)
+    assert end_of(final) + lookback_time <= utc_now
+    assert end_of(final + dt.timedelta(days=1)) + lookback_time > utc_now
 
 
 def test_timezone_names_from_tiktok_are_known() -> None:
