@@ -250,27 +250,27 @@ class HostUnreachableError(requests.ConnectionError):
         super().__init__(what, **kwargs)
         self.origin = origin
 
+    ADVICE = ""  # what to check, by kind
+
     def help(self, attempts: int, seconds: float) -> str:
-        """What to check, for the run's last message."""
-        raise NotImplementedError
+        """What failed and what to check, for the run's last message."""
+        return (
+            f"Cannot reach the TikTok API: {self.args[0]} ({attempts} attempts in "
+            f"{seconds:.1f} s). {self.ADVICE}"
+        )
 
 
 class HostRefusedError(HostUnreachableError):
     """Nothing listens at the API host: the URL, the fake API or the network is wrong."""
 
+    ADVICE = (
+        "Check that `api_base_url` is right; if it points at the fake API, that the fake is "
+        "running (scripts/fake-api); else your network, firewall or proxy settings (HTTPS_PROXY)."
+    )
+
     def __init__(self, origin: str, **kwargs: Any) -> None:  # noqa: ANN401
         """`origin` as for every unreachable host."""
         super().__init__(origin, f"{origin} refused the connection", **kwargs)
-
-    @override
-    def help(self, attempts: int, seconds: float) -> str:
-        """What to check, for the run's last message."""
-        return (
-            f"Cannot reach the TikTok API: {self.origin} refused the connection "
-            f"({attempts} attempts in {seconds:.1f} s). Check that `api_base_url` is right; "
-            "if it points at the fake API, that the fake is running (scripts/fake-api); "
-            "else your network, firewall or proxy settings (HTTPS_PROXY)."
-        )
 
 
 class TlsFailedError(HostUnreachableError, requests.exceptions.SSLError):
@@ -280,21 +280,15 @@ class TlsFailedError(HostUnreachableError, requests.exceptions.SSLError):
     verify.
     """
 
+    ADVICE = (
+        "Check that `api_base_url` is right (https:// for TikTok's hosts, http:// for the fake "
+        "API); if a proxy (HTTPS_PROXY) or firewall inspects TLS, that its CA certificate is "
+        "trusted (REQUESTS_CA_BUNDLE); else that the system's CA certificates are current."
+    )
+
     def __init__(self, origin: str, reason: str, **kwargs: Any) -> None:  # noqa: ANN401
         """`reason` is the TLS library's own words, which name no URL."""
         super().__init__(origin, f"the TLS handshake with {origin} failed: {reason}", **kwargs)
-        self.reason = reason
-
-    @override
-    def help(self, attempts: int, seconds: float) -> str:
-        """What to check, for the run's last message."""
-        return (
-            f"Cannot reach the TikTok API: the TLS handshake with {self.origin} failed "
-            f"({self.reason}; {attempts} attempts in {seconds:.1f} s). Check that "
-            "`api_base_url` is right (https:// for TikTok's hosts, http:// for the fake API); "
-            "if a proxy (HTTPS_PROXY) or firewall inspects TLS, that its CA certificate is "
-            "trusted (REQUESTS_CA_BUNDLE); else that the system's CA certificates are current."
-        )
 
 
 # TLS failures that say the client and the host disagree (plain HTTP at the port, no shared
@@ -410,8 +404,10 @@ class TikTokAdapter(HTTPAdapter):
         except requests.RequestException as exc:
             if isinstance(exc, requests.ConnectionError) and _cause(exc, ConnectionRefusedError):
                 raise HostRefusedError(_origin(request.url), request=request) from None
-            tls = _cause(exc, ssl.SSLError)
-            if isinstance(exc, requests.exceptions.SSLError) and _lasting(tls):
+            tls = (
+                _cause(exc, ssl.SSLError) if isinstance(exc, requests.exceptions.SSLError) else None
+            )
+            if _lasting(tls):
                 reason = self.redactor(str(tls))
                 raise TlsFailedError(_origin(request.url), reason, request=request) from None
             # requests puts the full URL (query included) in its messages.
