@@ -184,9 +184,13 @@ def test_the_next_advertisers_requests_start_before_the_last_answer_of_one_arriv
     """No drain at advertiser boundaries: the reads ahead run across advertisers.
 
     A run that waited for every answer of one advertiser before asking for the next would
-    send the next advertiser's first request one latency after the last one of this.
+    send the next advertiser's first request one latency after the last one of this. At 1 s
+    and 10 requests/s all 9 requests fit before the first answer (about 10 in flight), so
+    the gaps are a tenth of a second and the bound has most of a second to spare. At 0.4 s
+    (4 or 5 in flight) a loaded CI machine once sent one 0.45 s after the other, waiting
+    for in-flight room, not for a drain.
     """
-    latency = 0.4
+    latency = 1.0
     fake_api.latency_seconds = latency
     config = tap_config(fake_api, start_date="2026-09-01", max_requests_per_second=10)
     run_tap(config, streams={"ad_report_daily": ["ad_id", "stat_time_day", "spend"]})
