@@ -17,7 +17,8 @@ data is as final as a new task's would be (`AsyncReads._as_fresh_as_now`); each 
 with growing waits, its CSV downloaded to a temporary file (memory stays flat), checked, and
 read back into the rows the sync path types. A task the run no longer needs (superseded by a
 new range, its advertiser refused, waited for too long) is canceled. When tasks cannot give
-a range (refused, failed, a file that does not read), it is read by sync windows instead.
+a range (refused, failed, a file that does not read), it is read by sync windows instead,
+of the days sync mode reads (audience ones sized, audience_windows.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any
 
 from tap_tiktok_ads.bookmarks import state_entry
-from tap_tiktok_ads.dates import DateWindow, local_now, local_today, utc_now, windows
+from tap_tiktok_ads.dates import DateWindow, local_now, local_today, utc_now
 from tap_tiktok_ads.errors import TikTokFatalError
 from tap_tiktok_ads.metrics import AUDIENCE_DIMENSIONS
 from tap_tiktok_ads.report_csv import ReportFileError, check_file, report_rows
@@ -95,9 +96,15 @@ class AsyncReads:
         self,
         stream: Any,  # noqa: ANN401 - a ReportStream (which imports this module)
         plan_of: Callable[[str], Any],
-        read_sync: Callable[[str, DateWindow], Iterator[dict[str, Any]]],
+        read_sync: Callable[
+            [str, DateWindow], Iterator[tuple[DateWindow, Iterator[dict[str, Any]]]]
+        ],
     ) -> None:
-        """Keep the stream, its per-advertiser read plans and its sync reader (the fallback)."""
+        """Keep the stream, its per-advertiser read plans and its sync reader (the fallback).
+
+        `read_sync` reads a range as sync mode does, by windows of the stream's own sizes
+        (an audience report's sized for the advertiser, audience_windows.py).
+        """
         self.stream = stream
         self.plan_of = plan_of
         self.read_sync = read_sync
@@ -429,8 +436,7 @@ class AsyncReads:
             part.fallback,
         )
         self._forget(advertiser_id)
-        for window in windows(part.start, part.end, self.stream.definition.window_days):
-            yield window, self.read_sync(advertiser_id, window)
+        yield from self.read_sync(advertiser_id, part.window)
 
     def _task_rows(self, part: TaskPart) -> Iterator[dict[str, Any]]:
         """The task's file (waited for and downloaded ahead if it can be); its rows, lazily.

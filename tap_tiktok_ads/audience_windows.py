@@ -15,6 +15,10 @@ a resume point. The state keeps the window of the run that asks for the shortest
 latest of those), and only where they are shorter than the stream's: an account within the
 guidance leaves the state as it was.
 
+A range read otherwise (an asynchronous report task, async_reads.py) counts its rows' IDs by
+the windows a sync read of it would have asked for (`WindowIds`), so that it sizes the next
+run as those windows would have.
+
 Inferred: the IDs a query returns grow at most in proportion to its days, so a window that
 returned n IDs over m days predicts at most n IDs over fewer days and n x d / m over d > m
 days.
@@ -22,14 +26,15 @@ days.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tap_tiktok_ads.bookmarks import state_entry
+from tap_tiktok_ads.dates import DateWindow, day_of, windows
 from tap_tiktok_ads.query_size import AUDIENCE_GUIDANCE, audience_window_days
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
 # A sized audience stream's state: per advertiser, the IDs its last window returned and its days.
 STATE_KEY = "audience_ids"
@@ -72,6 +77,34 @@ class Returned:
         if ids is None or days is None or days < 1:
             return None
         return cls(ids, days)
+
+
+@dataclass
+class WindowIds:
+    """The distinct IDs of a range's rows, by its windows of `days` days (the last may be shorter).
+
+    Rows may come in any order (a task's file); the counts come in window order, every
+    window's, also those without rows: as the windows read one by one would have returned.
+    """
+
+    span: DateWindow
+    days: int
+    _ids: dict[int, set[object]] = field(default_factory=dict)
+    _window_of_day: dict[str, int] = field(default_factory=dict)  # a row's day -> its window
+
+    def add(self, days: Iterable[str], ids: Iterable[object]) -> None:
+        """Count rows by their day (`stat_time_day`) and ID."""
+        window_of_day = self._window_of_day
+        for day, id_value in zip(days, ids, strict=True):
+            index = window_of_day.get(day)
+            if index is None:
+                index = window_of_day[day] = (day_of(day) - self.span.start).days // self.days
+            self._ids.setdefault(index, set()).add(id_value)
+
+    def returned(self) -> Iterator[Returned]:
+        """What each window returned, in date order."""
+        for index, window in enumerate(windows(self.span.start, self.span.end, self.days)):
+            yield Returned(len(self._ids.get(index, ())), window.days)
 
 
 def _count(value: object) -> int | None:

@@ -7,7 +7,9 @@ fake account needs it.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import time
 from typing import NamedTuple
 
 import pytest
@@ -35,6 +37,7 @@ SPEC = DataSpec(
 STREAM = "adgroup_audience_country_daily"
 METRICS = ["spend", "impressions"]
 REPORT = "report/integrated/get/"
+CREATE_SECOND = 1.05  # Doc 1740302766489602: 1 QPS per app for task creations
 
 
 def test_window_days_follow_the_ids_returned_within_tiktoks_guidance() -> None:
@@ -196,3 +199,67 @@ def test_a_remembered_value_not_of_this_tap_is_replaced(kept: object) -> None:
         result = run_tap(config, streams=streams(), state=state)
         assert spans(api) == [7, 5]
     assert result.state["bookmarks"][STREAM][STATE_KEY] == {advertiser_id: {"ids": 9, "days": 5}}
+
+
+TASKS = "report/task/create/"
+
+
+def run_by_mode(
+    api: FakeTikTokApi, report_mode: str, state: dict
+) -> tuple[SyncResult, list[int], int]:
+    """A run from `state`; the days of its sync report queries and the tasks it created."""
+    time.sleep(CREATE_SECOND)  # TikTok's 1 task creation per second and app, across runs
+    config = tap_config(
+        api, start_date=START.isoformat(), end_date=END.isoformat(), report_mode=report_mode
+    )
+    result = run_tap(config, streams=streams(), state=copy.deepcopy(state))
+    created = sum(1 for r in api.requests if r.path == TASKS)
+    return result, spans(api), created
+
+
+@pytest.mark.usefixtures("shrunk_guidance")
+def test_a_failed_tasks_range_is_read_in_the_windows_sync_mode_sizes() -> None:
+    """The state says the account returned 9 ad groups over 5 days (3-day windows): when its
+    report task fails, its range is read by 3-day sync windows, as sync mode reads it, and
+    the run ends with sync mode's records and state."""
+    data = FakeData(SPEC)
+    advertiser_id = data.advertiser_ids()[0]
+    state = {"bookmarks": {STREAM: {STATE_KEY: {advertiser_id: {"ids": 9, "days": 5}}}}}
+    with FakeTikTokApi(data, clock=lambda: FINAL_NOW) as api:
+        by_sync, sync_days, _ = run_by_mode(api, "sync", state)
+        api.report_tasks.fail_next("Internal error.")
+        by_async, async_days, created = run_by_mode(api, "async", state)
+    assert created == 1
+    assert async_days == sync_days == [3, 3, 3, 3]
+    assert by_async.records == by_sync.records
+    assert by_async.state == by_sync.state
+
+
+@pytest.mark.usefixtures("shrunk_guidance")
+@pytest.mark.parametrize(
+    ("kept", "expected"),
+    [
+        (None, {"ids": 9, "days": 5}),  # 7-day windows: Oct 8-12 returned 9 over 5 days
+        ({"ids": 100, "days": 1}, {"ids": 9, "days": 1}),  # 1-day windows: 9 a day
+        ({"ids": 9, "days": 5}, {"ids": 9, "days": 3}),  # 3-day windows: 9 over Oct 10-12
+    ],
+    ids=["none", "more-than-now", "as-now"],
+)
+def test_an_async_runs_task_keeps_the_ids_as_sync_windows_would(
+    kept: dict | None, expected: dict
+) -> None:
+    """A task's rows, counted by the windows sync mode would read (7 days without a state,
+    1 or 3 with), write `audience_ids` as those windows would: recorded where there was
+    none, refreshed where the state said more."""
+    data = FakeData(SPEC)
+    advertiser_id = data.advertiser_ids()[0]
+    state = {"bookmarks": {STREAM: {STATE_KEY: {advertiser_id: kept}} if kept else {}}}
+    with FakeTikTokApi(data, clock=lambda: FINAL_NOW) as api:
+        by_sync, _, _ = run_by_mode(api, "sync", state)
+        by_async, sync_days, created = run_by_mode(api, "async", state)
+    assert (created, sync_days) == (1, [])
+    assert api.report_tasks.refusals == []
+    keys = REPORTS[STREAM].key_properties
+    assert by_key(by_async.records[STREAM], keys) == by_key(by_sync.records[STREAM], keys)
+    assert by_async.state["bookmarks"][STREAM][STATE_KEY] == {advertiser_id: expected}
+    assert by_async.state == by_sync.state

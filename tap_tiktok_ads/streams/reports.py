@@ -22,7 +22,7 @@ from typing_extensions import override
 from tap_tiktok_ads.advertisers import Advertiser
 from tap_tiktok_ads.answer_body import reads_whole_body
 from tap_tiktok_ads.async_reads import AsyncReads
-from tap_tiktok_ads.audience_windows import Returned, remember, remembered
+from tap_tiktok_ads.audience_windows import Returned, WindowIds, remember, remembered
 from tap_tiktok_ads.batched_records import PageBatchedStream
 from tap_tiktok_ads.bookmarks import state_entry
 from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
@@ -140,6 +140,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         self.primary_keys = definition.key_properties
         self._plans: dict[str, ReadPlan] = {}
         self._audience_days_of: dict[str, int] = {}  # days per audience window, per advertiser
+        self._audience_days_lock = threading.Lock()  # sized before any of its IDs are observed
         self._heaviest_returned: dict[str, Returned] = {}  # by audience windows, this run
         self._retired_metrics: set[str] = set()  # refused by TikTok during this run
         self._retired_lock = threading.Lock()
@@ -898,31 +899,66 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """
         if not self._sized_by_ids or plan.start > plan.end:
             return self.read_windows(plan)
-        days = self._audience_days_of.get(advertiser_id)
-        if days is None:
-            days = self._audience_days_of[advertiser_id] = self._audience_days(advertiser_id)
-        return windows(plan.start, plan.end, days)
+        return windows(plan.start, plan.end, self._sized_days(advertiser_id))
 
-    def _observe_ids(self, advertiser_id: str, window: DateWindow, ids: int) -> None:
-        """Keep the IDs an audience window returned, if the heaviest yet: they size the next run.
+    def _sized_days(self, advertiser_id: str) -> int:
+        """The days of the advertiser's audience windows this run (`_audience_days`), once.
 
-        The heaviest asks for the shortest windows; a quiet last window (today's first hours)
-        does not make the next run forget a busy week.
+        The first to ask (the planner, on a worker thread, or a range read by a task) sizes
+        them from the state before any of this run's windows of the advertiser returned IDs.
         """
-        longest, returned = self.definition.window_days, Returned(ids, window.days)
-        heaviest = self._heaviest_returned.get(advertiser_id)
-        if heaviest is not None and heaviest.window_days(longest) < returned.window_days(longest):
-            return
-        self._heaviest_returned[advertiser_id] = returned
-        remember(self.stream_state, advertiser_id, returned, longest)
+        with self._audience_days_lock:
+            days = self._audience_days_of.get(advertiser_id)
+            if days is None:
+                days = self._audience_days_of[advertiser_id] = self._audience_days(advertiser_id)
+            return days
+
+    def _range_ids(self, advertiser_id: str, span: DateWindow) -> WindowIds | None:
+        """Where the IDs of a range's rows are counted, by sized windows; None if not sized."""
+        if not self._sized_by_ids:
+            return None
+        return WindowIds(span, self._sized_days(advertiser_id))
+
+    def _count_ids(self, counted: WindowIds, records: Records) -> None:
+        """Count the records' IDs by day (an audience report's time is `stat_time_day`)."""
+        definition = self.definition
+        time_dimension = definition.time_dimension
+        assert time_dimension is not None  # noqa: S101 - sized reports are daily
+        counted.add(
+            values_of(records, time_dimension), values_of(records, definition.level.id_dimension)
+        )
+
+    def _observe_ids(self, advertiser_id: str, counted: WindowIds) -> None:
+        """Keep the IDs each window returned, if the heaviest yet: they size the next run.
+
+        The heaviest asks for the shortest windows (the latest of those); a quiet last window
+        (today's first hours) does not make the next run forget a busy week.
+        """
+        longest = self.definition.window_days
+        for returned in counted.returned():
+            heaviest = self._heaviest_returned.get(advertiser_id)
+            if heaviest is not None and heaviest.window_days(longest) < returned.window_days(
+                longest
+            ):
+                continue
+            self._heaviest_returned[advertiser_id] = returned
+            remember(self.stream_state, advertiser_id, returned, longest)
 
     @cached_property
     def async_reads(self) -> AsyncReads:
         """The ranges read with asynchronous report tasks (`report_mode`), before the others."""
-        return AsyncReads(self, self._plan_of, self._sync_rows)
+        return AsyncReads(self, self._plan_of, self._sync_ranges)
+
+    def _sync_ranges(
+        self, advertiser_id: str, span: DateWindow
+    ) -> Iterator[tuple[DateWindow, Iterator[dict]]]:
+        """A range a task could not give, in the windows sync mode reads (audience ones sized)."""
+        plan = dataclasses.replace(self._plan_of(advertiser_id), start=span.start, end=span.end)
+        for window in self._sized_windows(advertiser_id, plan):
+            yield window, self._sync_rows(advertiser_id, window)
 
     def _sync_rows(self, advertiser_id: str, window: DateWindow) -> Iterator[dict]:
-        """All rows of one window by sync requests: where a task could not give them."""
+        """All rows of one window by sync requests."""
         read = self._read_window(advertiser_id, window)
         if read.refusal is not None:
             raise read.refusal
@@ -1047,15 +1083,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
     ) -> Iterator[Records]:
         """The records of one advertiser's planned windows, by page, bookmark moving after each."""
         advertiser_id = context["advertiser_id"]
-        typer = self.typer
-        for window, rows in self.async_reads.ranges(advertiser_id):
-            plan = self._plan_of(advertiser_id)
-            self.runtime.run_log.window(self.name, window, plan)
-            for page in itertools.chain(
-                _pages(rows), self._top_view_pages(advertiser_id, window, requests)
-            ):
-                yield typer.records(advertiser_id, page, plan.timezone)
-            self._advance_bookmark(context, window, plan)
+        yield from self._task_range_pages(context, requests)
         while (head := reads.peek()) is not None and head.advertiser_id == advertiser_id:
             if self.runtime.failures.advertiser_failed(advertiser_id):
                 return
@@ -1071,21 +1099,44 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
             if read.window is not None:
                 self._advance_bookmark(context, read.window, self._plan_of(advertiser_id))
 
+    def _task_range_pages(self, context: Context, requests: metrics.Counter) -> Iterator[Records]:
+        """The records of the advertiser's range read by a task (or, failing, by sync windows).
+
+        Its IDs size the next run's audience windows, as its sync windows' would.
+        """
+        advertiser_id, typer = context["advertiser_id"], self.typer
+        for window, rows in self.async_reads.ranges(advertiser_id):
+            plan = self._plan_of(advertiser_id)
+            self.runtime.run_log.window(self.name, window, plan)
+            counted = self._range_ids(advertiser_id, window)
+            for page in _pages(rows):
+                records = typer.records(advertiser_id, page, plan.timezone)
+                if counted is not None:
+                    self._count_ids(counted, records)
+                yield records
+            for page in self._top_view_pages(advertiser_id, window, requests):
+                yield typer.records(advertiser_id, page, plan.timezone)
+            if counted is not None:
+                self._observe_ids(advertiser_id, counted)
+            self._advance_bookmark(context, window, plan)
+
     def _window_pages_typed(self, read: WindowRead, requests: metrics.Counter) -> Iterator[Records]:
         """A window's typed records by page; an audience window's IDs size the next run's."""
         advertiser_id, typer = read.advertiser_id, self.typer
         period = self._period_values(read.window) if read.window else {}
         timezone = self._plan_of(advertiser_id).timezone
-        sized = self._sized_by_ids and read.window and not read.top_view
-        ids: set[Any] | None = set() if sized else None
-        id_dimension = self.definition.level.id_dimension
+        counted = (
+            self._range_ids(advertiser_id, read.window)
+            if read.window is not None and not read.top_view
+            else None
+        )
         for page in self._pages_of(read, requests):
             records = typer.records(advertiser_id, page, timezone, period)
-            if ids is not None:
-                ids.update(values_of(records, id_dimension))
+            if counted is not None:
+                self._count_ids(counted, records)
             yield records
-        if ids is not None and read.window is not None:
-            self._observe_ids(advertiser_id, read.window, len(ids))
+        if counted is not None:
+            self._observe_ids(advertiser_id, counted)
 
     def _top_view_read(self, read: WindowRead, reads: Peekable[WindowRead]) -> WindowRead:
         """The TopView pass of a window just read: read ahead, or now (no request without)."""
