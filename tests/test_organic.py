@@ -16,6 +16,7 @@ from singer_sdk.exceptions import FatalAPIError
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.scopes import AUTHORIZATION_SCOPES, FIELD_SCOPES
 from tap_tiktok_ads.settings import check_settings
+from tap_tiktok_ads.streams.organic import VideoCursorPaginator
 from tests.conftest import (
     NOW,
     SyncResult,
@@ -903,3 +904,41 @@ def test_a_field_tiktok_sends_beyond_the_requested_ones_is_kept_and_said_once(
     for stream in ORGANIC:
         properties = result.schemas[stream]["schema"]["properties"]
         assert properties["extra_fields"]["type"] == ["object", "null"]
+
+
+def video_page(cursor: object, *, has_more: bool = True) -> requests.Response:
+    """An answer of `business/video/list/` holding one video and `cursor`."""
+    response = requests.Response()
+    response.status_code = 200
+    data = {"videos": [{"item_id": "1"}], "has_more": has_more, "cursor": cursor}
+    response._content = json.dumps({"code": 0, "message": "OK", "data": data}).encode()
+    return response
+
+
+@pytest.mark.parametrize("cursor", ["1655118106000", " 1655118106000"])
+def test_video_cursor_sent_as_text_that_does_not_move_stops_with_a_warning(cursor, caplog):
+    """Other clients take TikTok's numbers as text (`create_time`): so does the cursor check."""
+    paginator = VideoCursorPaginator(logging.getLogger("test_organic"))
+    paginator.advance(video_page(cursor))
+    assert paginator.current_value == 1655118106000
+    assert not paginator.finished
+
+    with caplog.at_level(logging.WARNING):
+        paginator.advance(video_page(cursor))  # the SDK raised "Loop detected in pagination"
+
+    assert paginator.finished
+    assert "did not move its cursor" in caplog.text
+
+
+@pytest.mark.parametrize("cursor", ["next-page", "1655118106000.5", True, {"ms": 1}])
+def test_video_cursor_that_is_not_a_number_stops_the_list_with_a_warning(cursor, caplog):
+    paginator = VideoCursorPaginator(logging.getLogger("test_organic"))
+
+    with caplog.at_level(logging.WARNING):
+        paginator.advance(video_page(cursor))
+
+    assert paginator.finished
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1
+    assert "not a number" in warnings[0]
+    assert repr(cursor) in warnings[0]

@@ -320,6 +320,23 @@ class OrganicProfileDailyStream(CompleteDataBookmarks, OrganicStream):
         return super().post_process(row, context)
 
 
+def cursor_number(value: object) -> int | None:
+    """`business/video/list/`'s cursor (int64 Unix milliseconds, reference 4.4), or None.
+
+    Text of digits counts: other libraries accept TikTok's numbers sent as text
+    (`create_time`), and so does the tap.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 class VideoCursorPaginator(BaseAPIPaginator[int | None]):
     """`cursor`/`has_more` paging of `business/video/list/` (reference 4.4).
 
@@ -335,16 +352,29 @@ class VideoCursorPaginator(BaseAPIPaginator[int | None]):
 
     @override
     def has_more(self, response: requests.Response) -> bool:
-        """Whether TikTok says older posts follow and gave a new cursor to reach them."""
+        """Whether TikTok says older posts follow and gave a new cursor to reach them.
+
+        The cursor is compared as a number: one sent as text ("1655118106000") that did not
+        move is the same cursor as the number kept from the page before.
+        """
         data = response_data(response)
         if not data.get("has_more"):
             return False
-        cursor = data.get("cursor")
+        sent = data.get("cursor")
+        cursor = cursor_number(sent)
+        if cursor is None and sent not in (None, ""):
+            self._logger.warning(
+                "business/video/list/ said more videos follow but sent a cursor that is not a "
+                "number (%r; TikTok documents Unix milliseconds); stopping this account's "
+                "video list here, its older videos are missing from this run",
+                sent,
+            )
+            return False
         if not cursor or cursor == self.current_value:
             self._logger.warning(
                 "business/video/list/ said more videos follow but did not move its cursor "
                 "(%s); stopping this account's video list here",
-                cursor,
+                sent,
             )
             return False
         return True
@@ -352,8 +382,7 @@ class VideoCursorPaginator(BaseAPIPaginator[int | None]):
     @override
     def get_next(self, response: requests.Response) -> int | None:
         """The cursor of the next page (Unix milliseconds)."""
-        cursor = response_data(response).get("cursor")
-        return int(cursor) if cursor else None
+        return cursor_number(response_data(response).get("cursor"))
 
     @override
     def continue_if_empty(self, response: requests.Response) -> bool:
