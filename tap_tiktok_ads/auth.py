@@ -7,7 +7,8 @@ is refreshed before the account's first call when none was configured, shortly b
 TikTok refuses (40104, 40105: often one that a re-authorisation revoked) is dropped and
 refreshed once. A refused refresh token (40103 expired, 40107 invalid), or a refreshed access
 token TikTok refuses, fails that account only: the streams go on with the other accounts, and
-the run's failure registry fails the run at its end.
+the run's failure registry fails the run at its end. So does a refresh answer whose `open_id`
+is not the entry's `business_id`: the message names the account the token belongs to.
 """
 
 from __future__ import annotations
@@ -196,6 +197,9 @@ class AccountTokens:
         access_token = str(data["access_token"])
         refresh_token = data.get("refresh_token")
         self._runtime.redactor.add(access_token, refresh_token)
+        open_id = data.get("open_id")
+        if open_id and str(open_id) != business_id:
+            self._mismatched(business_id, tokens, str(open_id))
         tokens.access_token, tokens.configured = access_token, False
         tokens.expires_at = None
         expires_in = data.get("expires_in")
@@ -217,6 +221,24 @@ class AccountTokens:
                 tokens.entry,
                 tokens.entry,
             )
+
+    def _mismatched(self, business_id: str, tokens: _AccountTokens, open_id: str) -> NoReturn:
+        """The refresh token belongs to another account: fail this entry, saying which one.
+
+        The refresh answer's `open_id` is the business_id of the token's account (reference
+        4.1); with another one, every call of the entry would be refused as a permission
+        problem (40001), which hides the copy-and-paste slip behind re-authorisation advice.
+        """
+        fix = (
+            f"`{tokens.entry}.business_id` is {business_id}, but its refresh token belongs to "
+            f"open_id {open_id}: put {open_id} as `{tokens.entry}.business_id`, or the refresh "
+            f"token of account {business_id} in `{tokens.entry}.refresh_token`."
+        )
+        exc = AccountAuthorizationError(business_id, f"TikTok account {business_id}: {fix}", None)
+        tokens.failure = exc
+        failure = Failure("the business_id of", TIKTOK_ACCOUNTS, business_id, None, None, fix)
+        self._runtime.failures.add(failure, str(exc), self._logger)
+        raise exc
 
     def _answer(self, business_id: str, response: requests.Response) -> dict[str, Any]:
         """The refresh answer's `data`, or the error that says what to do."""

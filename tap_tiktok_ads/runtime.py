@@ -152,16 +152,20 @@ class FailureRegistry:
             groups.setdefault((failure.refusal, failure.noun, failure.fix), []).append(failure)
         parts = []
         for (refusal, noun, fix), members in groups.items():
-            listed = ", ".join(
-                f"{f.key} (TikTok error {f.code}{f' on {f.where}' if f.where else ''})"
-                for f in members
-            )
+            listed = ", ".join(f"{f.key}{_error_of(f)}" for f in members)
             parts.append(f"TikTok refused {refusal} {len(members)} {noun}: {listed}. {fix}")
         parts.append(
             "The other advertisers and accounts were synced; fix these and run again, the "
             "state resumes where each one stopped."
         )
         raise TikTokFatalError(" ".join(parts))
+
+
+def _error_of(failure: Failure) -> str:
+    """TikTok's error code and path in a failure's listing; none when the tap found it."""
+    if failure.code is None:
+        return ""
+    return f" (TikTok error {failure.code}{f' on {failure.where}' if failure.where else ''})"
 
 
 @dataclass

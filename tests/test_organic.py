@@ -224,6 +224,34 @@ def test_rotated_refresh_token_is_used_and_warned_about(fake_api, fake_data, fro
         assert token not in caplog.text
 
 
+def test_swapped_business_ids_say_which_open_id_the_refresh_token_belongs_to(
+    fake_api, fake_data, frozen_now
+):
+    """Entries 0 and 1 got each other's business_id: the refresh answer's `open_id` (4.1)
+    says whose token it is, so the run says that instead of a permission refusal (40001)."""
+    accounts = organic_accounts(fake_data)
+    config = organic_config(fake_api)
+    first, second = config["tiktok_accounts"][:2]
+    first["business_id"], second["business_id"] = second["business_id"], first["business_id"]
+
+    result, error = failing_run(config)
+
+    message = str(error)
+    for index, (given, owner) in enumerate(
+        [(accounts[1], accounts[0]), (accounts[0], accounts[1])]
+    ):
+        assert (
+            f"`tiktok_accounts[{index}].business_id` is {given.business_id}, but its refresh "
+            f"token belongs to open_id {owner.business_id}: put {owner.business_id} as "
+            f"`tiktok_accounts[{index}].business_id`"
+        ) in message
+    assert "40001" not in message
+    assert "TikTok error None" not in message
+    assert fake_api.count(BUSINESS_GET, code=40001) == 0
+    assert fake_api.count(VIDEO_LIST, code=40001) == 0
+    assert_complete(result, fake_data, skip={accounts[0].business_id, accounts[1].business_id})
+
+
 def test_throttled_token_refreshes_slow_the_shared_rate_limit(
     fake_api, fake_data, frozen_now, caplog
 ):
