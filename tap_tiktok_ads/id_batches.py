@@ -18,8 +18,11 @@ batches from its first query too.
 So an answer with the header is never used (`AdCapReached`); the account's ads are listed
 once per run from `ad/get/` (deleted ones too) and the report is read in batches of at most
 100 IDs, each batch covering fewer ads than the cap. A batch that still gets the header
-(the cap is lower than we thought, or ads were added) is split and read again. Batches of one
-level cover disjoint entities, so their rows join without duplicates.
+(the cap is lower than we thought, or ads were added) is split and read again, only ever
+narrower: its IDs halved, or its one ID split into the entities below it; a wider filter would
+cover ads of other batches. One ad that still gets it ends the run with a message (no smaller
+query exists). Batches of one level cover disjoint entities, so their rows join without
+duplicates.
 
 An entity cannot be filtered at its own level or above (inferred: TikTok's ID filters
 narrow the ads a query covers, and a filter at a level below the report's would split its
@@ -177,26 +180,38 @@ def _batch(level: DataLevel, ids: list[str], ads: list[AdRef], read_level: DataL
     return IdBatch(level, tuple(ids), tuple(ads), read_level, top_view)
 
 
-def plan_batches(ads: Iterable[AdRef], level: DataLevel, max_ads: int) -> list[IdBatch]:
+def plan_batches(
+    ads: Iterable[AdRef],
+    level: DataLevel,
+    max_ads: int,
+    coarsest: DataLevel = DataLevel.CAMPAIGN,
+) -> list[IdBatch]:
     """Batches that together read the report at `level` for these ads, each <= max_ads ads.
 
     Campaigns are packed first (fewest requests); a campaign with too many ads is split by
     its ad groups, and an ad group by its ads, as far as the report's level allows; below
-    that, its rows are summed from the level below (read at `read_level`). TopView ads are
-    batched apart from the others: their batches send the `buying_type` filter.
+    that, its rows are summed from the level below (read at `read_level`). `coarsest` is the
+    widest filter a batch may use: a batch re-planned after the header never filters wider
+    than its own filter, which would cover ads of other batches. TopView ads are batched
+    apart from the others: their batches send the `buying_type` filter.
     """
     ads = list(ads)
     return [
         batch
         for top_view in (False, True)
-        for batch in _plan_kind([ad for ad in ads if ad.top_view is top_view], level, max_ads)
+        for batch in _plan_kind(
+            [ad for ad in ads if ad.top_view is top_view], level, max_ads, coarsest
+        )
     ]
 
 
-def _plan_kind(ads: list[AdRef], level: DataLevel, max_ads: int) -> list[IdBatch]:
+def _plan_kind(
+    ads: list[AdRef], level: DataLevel, max_ads: int, coarsest: DataLevel
+) -> list[IdBatch]:
     if level is DataLevel.ADVERTISER:
-        return _plan_kind(ads, DataLevel.CAMPAIGN, max_ads)
-    return list(_split(ads, DataLevel.CAMPAIGN, level, level, max_ads))
+        return _plan_kind(ads, DataLevel.CAMPAIGN, max_ads, coarsest)
+    read_level = level if _DEPTH[coarsest] <= _DEPTH[level] else coarsest
+    return list(_split(ads, coarsest, level, read_level, max_ads))
 
 
 def _split(
@@ -221,6 +236,12 @@ def _with_ids(batch: IdBatch, ids: tuple[str, ...]) -> IdBatch:
     wanted = set(ids)
     ads = tuple(ad for ad in batch.ads if ad.id_at(batch.filter_level) in wanted)
     return replace(batch, ids=ids, ads=ads)
+
+
+def _halves(batch: IdBatch) -> list[IdBatch]:
+    """A batch of several IDs as two, each with half of its IDs at the same level."""
+    middle = len(batch.ids) // 2
+    return [_with_ids(batch, ids) for ids in (batch.ids[:middle], batch.ids[middle:])]
 
 
 @dataclass
@@ -544,8 +565,7 @@ class BatchedReader:
                 rows = read_batch(batch)
             except AdCapReached:
                 self.census.batch_too_big(advertiser_id, batch)
-                smaller = self._plan(advertiser_id, list(batch.ads))
-                pending[:0] = smaller
+                pending[:0] = self._narrower(advertiser_id, batch, stream)
                 continue
             except QueryTooHeavy as heavy:
                 with self._lock:
@@ -564,14 +584,16 @@ class BatchedReader:
             self._warn_unknown(where, rollup.unknown, top_view=top_view)
         yield from rollup.rows()
 
-    def _plan(self, advertiser_id: str, ads: list[AdRef]) -> list[IdBatch]:
+    def _plan(
+        self, advertiser_id: str, ads: list[AdRef], coarsest: DataLevel = DataLevel.CAMPAIGN
+    ) -> list[IdBatch]:
         """Batches over these ads; entities summed from below only if they are reported.
 
         A batch read below the report's level counts deleted entities there, so without
         `include_deleted` only the entities of the report's level that are not deleted are
         batched (their ads all count towards the cap). Listed only once a sum is needed.
         """
-        batches = plan_batches(ads, self.level, self.census.max_ads(advertiser_id))
+        batches = plan_batches(ads, self.level, self.census.max_ads(advertiser_id), coarsest)
         level = self.level
         list_live = self.lists.live_ids
         if (
@@ -582,7 +604,34 @@ class BatchedReader:
             return batches
         live = self.census.live_ids(advertiser_id, level, lambda: list_live(advertiser_id, level))
         reported = [ad for ad in ads if ad.id_at(level) in live]
-        return plan_batches(reported, level, self.census.max_ads(advertiser_id))
+        return plan_batches(reported, level, self.census.max_ads(advertiser_id), coarsest)
+
+    def _narrower(self, advertiser_id: str, batch: IdBatch, stream: str) -> list[IdBatch]:
+        """What to read instead of a batch that still got the header: narrower batches only.
+
+        Its IDs halved, or its one ID split into the entities below it (read below the
+        report's level and summed where it must). A wider filter would cover ads of other
+        batches (their rows twice) and could bring the same batch back without end. One ad
+        that still gets the header cannot be narrowed: the read stops and says what to do.
+        """
+        if len(batch.ids) > 1:
+            return _halves(batch)
+        if batch.filter_level is not DataLevel.AD:
+            return self._plan(advertiser_id, list(batch.ads), _BELOW[batch.filter_level])
+        help_text = (
+            "Its TopView rows come from such queries only (report tasks take no buying_type filter)"
+            if batch.top_view
+            else "A daily report can be read with `report_mode: async` instead: TikTok's "
+            "report tasks are not capped (they cannot be used with `include_deleted`)"
+        )
+        msg = (
+            f"TikTok still caps the report {stream} of advertiser {advertiser_id} at its "
+            f"newest ads ({THROTTLE_HEADER}) when it is filtered to the one ad "
+            f"{batch.ids[0]}: no smaller query exists and its rows would be incomplete, so "
+            f"the run stops. {help_text}; or leave this advertiser out of `advertiser_ids`. "
+            "The state keeps what was synced."
+        )
+        raise TikTokFatalError(msg)
 
     def _lighter(self, advertiser_id: str, batches: list[IdBatch]) -> list[IdBatch]:
         """Batches split below the size TikTok already found too heavy for this advertiser."""
@@ -604,9 +653,7 @@ class BatchedReader:
         turn exact ratios into sums that cannot hold them.
         """
         if len(batch.ids) > 1:
-            middle = len(batch.ids) // 2
-            halves = (batch.ids[:middle], batch.ids[middle:])
-            return [_with_ids(batch, ids) for ids in halves]
+            return _halves(batch)
         if self.may_repeat(heavy.request_key):
             return [batch]
         msg = (
