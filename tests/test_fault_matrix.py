@@ -16,7 +16,9 @@ import pytest
 from tests.conftest import NOW, run_tap, tap_config
 from tests.fake_api.faults import HTTP, RESET, SHORT_PAGE, TRUNCATED, Fault, Faults
 from tests.fake_api.organic import organic_auth
+from tests.fake_api.request_log import most_within
 from tests.reliability import STREAMS, differences, duplicates, merged, sync_config, truth
+from tests.send_moments import DELIVERY_SKEW, record_sends
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -68,12 +70,19 @@ def test_rate_limit_codes_on_a_fifth_of_calls(
     assert injected(fake_api, code=codes[0]) > 10
 
 
-def test_hard_cap_on_requests_per_second(fake_api: FakeTikTokApi, fake_data: FakeData) -> None:
+def test_hard_cap_on_requests_per_second(
+    fake_api: FakeTikTokApi, fake_data: FakeData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap holds where the tap sends (send_moments.py), and at the fake within its stamps'
+    lag: counted in a full second at the fake, 62 arrivals took only 67 ms of lag (61 sends
+    span 1.05 s, the 62nd comes 1/60 s later), less than the 84 ms measured at load 17."""
     cap = 60
+    sends = record_sends(monkeypatch)
     fake_api.max_requests_per_second = cap
     assert_complete(sync(fake_api, max_requests_per_second=cap), fake_data)
-    assert fake_api.peak_requests_per_second(window=1.0) <= cap + 1
-    assert fake_api.count() > cap  # the run spanned several seconds of the cap
+    assert most_within([moment for moment, _ in sends], 1.0) <= cap
+    assert fake_api.peak_requests_per_second(window=1.0 - DELIVERY_SKEW) <= cap
+    assert fake_api.count() == len(sends) > cap  # the run spanned several seconds of the cap
 
 
 def test_a_tap_allowed_more_than_the_cap_still_completes(
