@@ -18,6 +18,13 @@ if TYPE_CHECKING:
 
     from singer_sdk.helpers.types import Context, Record
 
+# The partition state's key that vouches for its bookmark: a copy of `replication_key_value`
+# written with it when the bookmark stops at the last final day (report streams). A bookmark
+# without it, or with another value (moved by an older version since), may be past days that
+# were not final when read. The SDK keeps keys of a partition state it does not know (it writes
+# only its own), and Meltano stores each STATE's partitions as the tap wrote them.
+FINAL_BOOKMARK_KEY = "final_bookmark"
+
 
 def kept_by_streams(tap_state: Mapping[str, object], key: str) -> Iterator[object]:
     """What each stream's state keeps under `key` (a state of another shape keeps nothing)."""
@@ -25,6 +32,12 @@ def kept_by_streams(tap_state: Mapping[str, object], key: str) -> Iterator[objec
     for stream_state in (bookmarks if isinstance(bookmarks, dict) else {}).values():
         if isinstance(stream_state, dict) and key in stream_state:
             yield stream_state[key]
+
+
+def is_final_bookmark(partition_state: Mapping[str, Any]) -> bool:
+    """Whether the partition's bookmark was written never past the last final day."""
+    value = partition_state.get("replication_key_value")
+    return value is not None and partition_state.get(FINAL_BOOKMARK_KEY) == value
 
 
 def state_entry(stream_state: dict[str, Any], key: str, kind: type[Any]) -> Any:  # noqa: ANN401
@@ -48,15 +61,22 @@ class CompleteDataBookmarks(Stream):
         """Records do not move the bookmark; `set_bookmark` does, once data is complete."""
         del latest_record, context
 
-    def set_bookmark(self, context: Context, value: str) -> None:
+    def set_bookmark(self, context: Context, value: str, *, final: bool = False) -> None:
         """Write the partition's bookmark and a STATE message, unless it would move backwards.
 
         Values are compared as text: each stream writes its replication key in one ISO 8601
-        form, whose order is the order of time.
+        form, whose order is the order of time. `final`: the value is at or before the last
+        final day, and says so in the state (`FINAL_BOOKMARK_KEY`), in the same STATE message;
+        the same value written by an older version gets the mark then.
         """
         state = self.get_context_state(context)
         current = state.get("replication_key_value")
-        if current is not None and str(current) >= value:
+        newly_final = final and not is_final_bookmark(state)  # the same value gets the mark
+        if current is not None and (
+            str(current) > value or (str(current) == value and not newly_final)
+        ):
             return
+        if final:
+            state[FINAL_BOOKMARK_KEY] = value
         super()._increment_stream_state({str(self.replication_key): value}, context=context)
         self.finalize_state_progress_markers(state)

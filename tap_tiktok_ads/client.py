@@ -39,7 +39,7 @@ from tap_tiktok_ads.transport import HostUnreachableError
 
 if TYPE_CHECKING:
     import logging
-    from collections.abc import Callable, Generator, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest
@@ -450,21 +450,25 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
         yield from self.request_records(context)
 
     def resume_bookmark(self, context: Context) -> str | None:
-        """The partition's bookmark in the state the run started with, if it resumes from it.
+        """The partition's bookmark in the state the run started with, if it resumes from it."""
+        value = self.resume_state(context).get("replication_key_value")
+        return None if value is None else str(value)
 
-        None when the catalog forces FULL_TABLE (Meltano's `replication-method` metadata, or
+    def resume_state(self, context: Context) -> Mapping[str, Any]:
+        """The partition's state the run started with, if it resumes from it; else empty.
+
+        Empty when the catalog forces FULL_TABLE (Meltano's `replication-method` metadata, or
         `forced-replication-method`): the user asked for everything again. Read without
         creating a state entry, so that reading ahead for partitions whose turn has not come
         leaves the STATE messages as a one-request-at-a-time run writes them.
         """
         if self.replication_method != REPLICATION_INCREMENTAL:
-            return None
+            return {}
         stream_state = self.tap_state.get("bookmarks", {}).get(self.name, {})
         for partition in stream_state.get("partitions", []):
             if partition.get("context") == dict(context):
-                value = partition.get("replication_key_value")
-                return None if value is None else str(value)
-        return None
+                return partition
+        return {}
 
     @override
     def log_sync_costs(self) -> None:

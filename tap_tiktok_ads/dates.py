@@ -33,6 +33,11 @@ def local_now(timezone: str, at: dt.datetime | None = None) -> dt.datetime:
     return pendulum.instance(utc_now() if at is None else at).in_timezone(timezone)
 
 
+def day_start(day: dt.date, timezone: str) -> dt.datetime:
+    """The moment a local day begins in an advertiser's time zone (aware)."""
+    return pendulum.datetime(day.year, day.month, day.day, tz=timezone)
+
+
 def local_today(timezone: str) -> dt.date:
     """Today's calendar date in an advertiser's time zone."""
     return local_now(timezone).date()

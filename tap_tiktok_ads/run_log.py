@@ -277,15 +277,28 @@ class Days(Protocol):
 
 
 def read_plan_words(
-    plan: Days, bookmark: str | None, start_date: str, attribution_window_days: int
+    plan: Days,
+    stored: str | None,
+    start_date: str,
+    attribution_window_days: int,
+    based_on: str | None,
 ) -> str:
-    """The days a report reads for one advertiser, and why from that day."""
+    """The days a report reads for one advertiser, and why from that day.
+
+    `based_on` is the bookmark the days are read from: the state's (`stored`), or an earlier
+    day when the state's may be past data read before it was final.
+    """
+    note = ""
+    if based_on != stored:
+        note = f"; the state's {stored} may be past data read before it was final"
     if plan.start > plan.end:
-        return f"nothing to read yet (bookmark {bookmark})"
+        return f"nothing to read yet (bookmark {based_on}{note})"
     days = f"days {plan.start} to {plan.end}"
-    if bookmark is None:
+    if based_on is None:
         return f"{days} (no bookmark yet: start_date {start_date!r})"
-    return f"{days} (bookmark {bookmark} less attribution_window_days {attribution_window_days})"
+    return (
+        f"{days} (bookmark {based_on} less attribution_window_days {attribution_window_days}{note})"
+    )
 
 
 class CountedStream(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
+from tap_tiktok_ads.bookmarks import CompleteDataBookmarks, is_final_bookmark
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import CollectingWriter
 
@@ -27,4 +27,28 @@ def test_set_bookmark_moves_forward_only_and_writes_state_each_time() -> None:
     assert stream.get_context_state(context)["replication_key_value"] == "2026-11-12"
     states = [m for m in writer.messages if m["type"] == "STATE"]
     assert len(states) == 2
+    tap.runtime.close()
+
+
+def test_a_final_bookmark_is_marked_in_its_state_message_and_an_older_one_gets_the_mark() -> None:
+    """The mark is a copy of the value: one moved by an older version since is not marked."""
+    writer = CollectingWriter()
+    tap = TapTikTokAds(config={}, setup_mapper=False, message_writer=writer)
+    stream = tap.streams["ad_report_daily"]
+    assert isinstance(stream, CompleteDataBookmarks)
+    context = {"advertiser_id": "1"}
+    stream.set_bookmark(context, "2026-11-10")  # as an older version wrote it: no mark
+    stream.set_bookmark(context, "2026-11-10", final=True)  # the same day, final now
+    stream.set_bookmark(context, "2026-11-10", final=True)  # marked already: nothing to write
+    stream.set_bookmark(context, "2026-11-09", final=True)  # an older window: ignored
+    states = [m["value"] for m in writer.messages if m["type"] == "STATE"]
+    partitions = [s["bookmarks"]["ad_report_daily"]["partitions"][0] for s in states]
+    assert [(p["replication_key_value"], p.get("final_bookmark")) for p in partitions] == [
+        ("2026-11-10", None),
+        ("2026-11-10", "2026-11-10"),
+    ]
+    stream.set_bookmark(context, "2026-11-12")  # not final: the mark no longer vouches for it
+    assert not is_final_bookmark(stream.get_context_state(context))
+    stream.set_bookmark(context, "2026-11-13", final=True)
+    assert is_final_bookmark(stream.get_context_state(context))
     tap.runtime.close()

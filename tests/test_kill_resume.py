@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import NOW, catalog_for, cli_command, run_tap, tap_config
-from tests.reliability import STREAMS, differences, merged, sync_config, truth
+from tests.reliability import (
+    REPORT_STREAMS,
+    STREAMS,
+    differences,
+    merged,
+    sync_config,
+    truth,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -121,3 +128,9 @@ def test_killed_run_resumes_from_its_last_state_without_loss(
     state = killed.states[-1] if killed.states else None
     resumed = run_tap(config, streams=STREAMS, state=state)
     assert differences(merged(killed.records, resumed.records), expected) == {}
+    # Every report bookmark carries its mark of finality, in each STATE a kill may leave.
+    for written in [*killed.states, resumed.state]:
+        for name in REPORT_STREAMS:
+            for partition in written.get("bookmarks", {}).get(name, {}).get("partitions", []):
+                assert partition.get("final_bookmark") == partition.get("replication_key_value")
+    assert all(resumed.state["bookmarks"][name]["partitions"] for name in REPORT_STREAMS)

@@ -7,6 +7,7 @@ records and per-advertiser date bookmarks.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import itertools
 import threading
@@ -24,11 +25,12 @@ from tap_tiktok_ads.answer_body import reads_whole_body
 from tap_tiktok_ads.async_reads import AsyncReads
 from tap_tiktok_ads.audience_windows import Returned, WindowIds, remember, remembered
 from tap_tiktok_ads.batched_records import PageBatchedStream
-from tap_tiktok_ads.bookmarks import state_entry
+from tap_tiktok_ads.bookmarks import is_final_bookmark, state_entry
 from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
     DateWindow,
     day_of,
+    day_start,
     days_to_read,
     fix_hour_for,
     format_day,
@@ -81,7 +83,6 @@ AD_LIST_PATH = "/ad/get/"  # an advertiser's ads, listed when it is over the ad 
 READ_AHEAD_VALUES = 400_000
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Callable, Iterable, Iterator
 
     import requests
@@ -97,6 +98,7 @@ class ReadPlan:
     end: dt.date
     final_through: dt.date  # the last final day: the bookmark may not pass it
     timezone: str
+    bookmark: str | None = None  # the bookmark the days are read from (`ReportStream.based_on`)
 
 
 @dataclass(frozen=True)
@@ -239,30 +241,67 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """No signpost: bookmarks are written at window ends, never past the data read."""
         del context
 
-    def plan(self, advertiser: Advertiser, bookmark: str | None) -> ReadPlan:
+    def plan(
+        self, advertiser: Advertiser, bookmark: str | None, *, final: bool = False
+    ) -> ReadPlan:
         """Which days to read for one advertiser on this run.
 
-        With a bookmark, the run starts `attribution_window_days` before it (late
-        conversions); without, at `start_date`. An absolute `start_date` is a floor. The
-        bookmark stops at the last final day (`finality`), so days read before their data was
-        final are read again whatever `attribution_window_days` is.
+        With a bookmark, the run starts `attribution_window_days` before the bookmark it is
+        based on (`based_on`; late conversions); without, at `start_date`. An absolute
+        `start_date` is a floor. The bookmark stops at the last final day (`finality`), so
+        days read before their data was final are read again whatever
+        `attribution_window_days` is. `final`: the state marks the bookmark as written so;
+        without the mark it is read as an older version's (`based_on`), which reads more.
         """
         settings = self.runtime.settings
         final_through = self.final_through(advertiser.timezone)
-        if bookmark and day_of(bookmark) > final_through:
-            # Written by a version whose bookmarks went past the last final day (to today):
-            # it cannot move back, so the read starts as if it had stopped there.
-            bookmark = final_through.isoformat()
+        based_on = self.based_on(advertiser.timezone, bookmark, final_through, final=final)
         start, end = days_to_read(
             settings.start_date,
             settings.end_date,
             settings.attribution_window_days,
             advertiser.timezone,
-            bookmark,
+            based_on,
         )
         return ReadPlan(
-            start=start, end=end, final_through=final_through, timezone=advertiser.timezone
+            start=start,
+            end=end,
+            final_through=final_through,
+            timezone=advertiser.timezone,
+            bookmark=based_on,
         )
+
+    def resume_plan(self, advertiser: Advertiser) -> ReadPlan:
+        """The advertiser's plan from the state the run started with."""
+        context = {"advertiser_id": advertiser.advertiser_id}
+        final = is_final_bookmark(self.resume_state(context))
+        return self.plan(advertiser, self.resume_bookmark(context), final=final)
+
+    def based_on(
+        self, timezone: str, bookmark: str | None, final_through: dt.date, *, final: bool
+    ) -> str | None:
+        """The bookmark the read is based on: the state's, or an earlier day (data not final).
+
+        A bookmark past the last final day now (`final_through`: an older version's, or one
+        written before the stream's finality grew with its selected metrics) cannot move back,
+        so the read starts as if it had stopped there. A bookmark the state does not mark
+        `final` (`is_final_bookmark`: an older version's, whose bookmarks went up to today)
+        was written on its own day at the earliest, when the days from the one after that
+        moment's last final day on might not have been final: the read starts there too,
+        unless the attribution window already does (based on that day plus the window). That
+        is the day before the bookmark for TikTok's latencies (under a day), more for long
+        `audience_lookback_hours`. Weekly and monthly bookmarks (a period's start) so read
+        the period before theirs again; hourly ones go by their day, as reads are of whole
+        days (the hour before would read nothing more). Once: the next bookmark is marked.
+        """
+        if not bookmark:
+            return bookmark
+        day = min(day_of(bookmark), final_through)
+        if not final:
+            settled = self.final_through(timezone, at=day_start(day_of(bookmark), timezone))
+            window = self.runtime.settings.attribution_window_days
+            day = min(day, settled + dt.timedelta(days=1 + window))
+        return bookmark if day == day_of(bookmark) else day.isoformat()
 
     def final_through(self, timezone: str, at: dt.datetime | None = None) -> dt.date:
         """The last final day now (or at `at`): the bookmark may not pass it."""
@@ -295,11 +334,13 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         if context is None or self.definition.granularity is Granularity.LIFETIME:
             return mode, whose, start
         plan, settings = self._plan_of(context["advertiser_id"]), self.runtime.settings
-        bookmark = self.resume_bookmark(context)
+        stored = self.resume_bookmark(context)
         return (
             mode,
             whose,
-            read_plan_words(plan, bookmark, settings.start_date, settings.attribution_window_days),
+            read_plan_words(
+                plan, stored, settings.start_date, settings.attribution_window_days, plan.bookmark
+            ),
         )
 
     # --- requests -------------------------------------------------------------------
@@ -878,8 +919,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """
         if self.definition.granularity is Granularity.LIFETIME:
             return [None]
-        bookmark = self.resume_bookmark({"advertiser_id": advertiser_id})
-        plan = self.plan(Advertiser(advertiser_id, timezone), bookmark)
+        plan = self.resume_plan(Advertiser(advertiser_id, timezone))
         if self.async_reads.may_read(plan):
             return [object()]
         return list(self._sized_windows(advertiser_id, plan))
@@ -971,8 +1011,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """The advertiser's plan, made once from the state the run started with."""
         plan = self._plans.get(advertiser_id)
         if plan is None:
-            bookmark = self.resume_bookmark({"advertiser_id": advertiser_id})
-            plan = self.plan(self.runtime.directory.get(advertiser_id), bookmark)
+            plan = self.resume_plan(self.runtime.directory.get(advertiser_id))
             self._plans[advertiser_id] = plan
         return plan
 
@@ -1192,9 +1231,9 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         through = min(window.end, plan.final_through)
         if self.definition.granularity.is_period:
             holding = window if through >= window.start else self._period_of(through)
-            self.set_bookmark(context, holding.start.isoformat())
+            self.set_bookmark(context, holding.start.isoformat(), final=True)
             return
-        self.set_bookmark(context, self._bookmark_value(plan.timezone, through))
+        self.set_bookmark(context, self._bookmark_value(plan.timezone, through), final=True)
 
     def _period_of(self, day: dt.date) -> DateWindow:
         """The week or month that holds `day`."""
