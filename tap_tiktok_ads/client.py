@@ -119,6 +119,11 @@ class TikTokPaginator(BaseAPIPaginator[int]):
             self._walk.seen(self.current_value, page)
         return next(iter(self._walk.take(1)), None)
 
+    @property
+    def totals_changed(self) -> bool:
+        """Whether TikTok's totals changed while it paged (`PageWalk.totals_changed`)."""
+        return self._walk is not None and self._walk.totals_changed
+
     @override
     def continue_if_empty(self, response: requests.Response) -> bool:
         """An empty page ends the paging only when the walk says so (past page 1's count)."""

@@ -80,15 +80,18 @@ def missing_rows(data: dict[str, Any], list_key: str = "list") -> int:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a paginated answer: its rows and how many pages it announces."""
+    """One page of a paginated answer: its rows and how many pages and rows it announces."""
 
     rows: list[dict[str, Any]]
     total_pages: int
+    total_rows: int | None = None  # `page_info.total_number`; None when not a number
 
     @classmethod
     def of(cls, data: dict[str, Any], list_key: str = "list") -> Page:
         """The page in an answer's `data`, its rows in `data.<list_key>`."""
-        return cls(list(data.get(list_key) or []), pages_promised(data))
+        info = PageInfo.of(data)
+        total_rows = info.total_number if info else None
+        return cls(list(data.get(list_key) or []), pages_promised(data), total_rows)
 
 
 def ask_until_complete(
@@ -138,7 +141,9 @@ class PageWalk:
     def __init__(self, first: Page, where: str, logger: logging.Logger) -> None:
         """Plan from page 1; `where` names the answer in warnings."""
         self._first_total = first.total_pages
+        self._first_rows = first.total_rows
         self._total = first.total_pages
+        self._totals_changed = False
         self._handed_out = 1  # the highest page number handed out to be read
         self._ended = False
         self._where = where
@@ -149,8 +154,23 @@ class PageWalk:
         """Whether an empty page past page 1's count ended the walk."""
         return self._ended
 
+    @property
+    def totals_changed(self) -> bool:
+        """Whether a later page announced other totals (rows or pages) than page 1.
+
+        Rows were added or removed while the pages were read. TikTok pages by offset, so a
+        row removed from a page already read moves the next page's first row onto that
+        page, where nothing reads it: the walk cannot tell which row it missed.
+        """
+        return self._totals_changed
+
     def seen(self, number: int, page: Page) -> None:
         """Take in the answer for page `number`."""
+        rows_changed = None not in (page.total_rows, self._first_rows) and (
+            page.total_rows != self._first_rows
+        )
+        if rows_changed or page.total_pages != self._first_total:
+            self._totals_changed = True
         if page.total_pages != self._total:
             self._logger.warning(
                 "TikTok's page count for %s changed from %d to %d while paging; reading up "

@@ -323,6 +323,64 @@ def test_interrupted_run_bookmarks_only_finished_advertisers(
     assert sorted(emitted[aids[2]]) == sorted(truth_ids(own_data, "ads")[aids[2]])
 
 
+def _default_kinds(filtering: dict[str, Any]) -> bool:
+    """The pass over the kinds TikTok shows by default (not TopView), without a status filter."""
+    buying = filtering.get("buying_types") or []
+    return "RESERVATION_TOP_VIEW" not in buying and "primary_status" not in filtering
+
+
+def test_entity_deleted_mid_paging_leaves_the_bookmark_so_the_change_it_hid_comes_next_run(
+    api: FakeTikTokApi, own_data: FakeData, caplog: pytest.LogCaptureFixture
+):
+    """TikTok pages by offset over a list sorted by id descending (Doc 1739315828649986).
+
+    An entity deleted after page 1 was read moves the next one onto page 1, which page 2 then
+    skips; a bookmark moved to the newest `modify_time` read would pass that entity's change.
+    """
+    config = tap_config(api, page_size=1)
+    first = run_tap(config, streams={"campaigns": None})
+    aid = own_data.advertiser_ids()[0]
+    listed = sorted(
+        (
+            e
+            for e in own_data.entities(aid, DataLevel.CAMPAIGN)
+            if e.buying_type != "RESERVATION_TOP_VIEW"
+        ),
+        key=lambda e: e.entity_id,
+        reverse=True,
+    )
+    high, low = listed[0], listed[1]
+    # Both changed since the first run: `low` first (renamed), then `high`.
+    own_data.touch(low.entity_id, LATER - dt.timedelta(hours=3))
+    own_data.edit(low.entity_id, campaign_name="renamed after the first run")
+    own_data.touch(high.entity_id, LATER - dt.timedelta(hours=2))
+    original = api.routes["campaign/get/"].handler
+
+    def deleting_after_page_one(request):
+        answer = original(request)
+        filtering = request.params.get("filtering") or {}
+        if (
+            request.params.get("advertiser_id") == aid
+            and str(request.params.get("page")) == "1"
+            and _default_kinds(filtering)
+        ):
+            high.deleted = True  # the user deletes `high` while the tap pages
+        return answer
+
+    api.register("campaign/get/", deleting_after_page_one)
+    with caplog.at_level(logging.WARNING):
+        second = run_tap(config, streams={"campaigns": None}, state=first.state)
+    api.register("campaign/get/", original)
+    third = run_tap(config, streams={"campaigns": None}, state=second.state)
+
+    assert low.entity_id not in {r["campaign_id"] for r in second.records["campaigns"]}
+    assert bookmarks(second.state, "campaigns")[aid] == bookmarks(first.state, "campaigns")[aid]
+    assert any("changed while the tap paged" in r.getMessage() for r in caplog.records)
+    renamed = {r["campaign_id"]: r["campaign_name"] for r in third.records["campaigns"]}
+    assert renamed.get(low.entity_id) == "renamed after the first run"
+    assert bookmarks(third.state, "campaigns")[aid] > bookmarks(first.state, "campaigns")[aid]
+
+
 # -- deleted entities --------------------------------------------------------------------------
 
 

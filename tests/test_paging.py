@@ -116,6 +116,18 @@ def test_a_grown_count_is_followed_with_a_warning(caplog: pytest.LogCaptureFixtu
     assert "page count for the test answer changed from 3 to 4" in warning
 
 
+def test_a_changed_count_of_rows_is_noticed_even_when_the_page_count_stays() -> None:
+    # 9 rows then 8 in pages of 3 (a row deleted while paging): 3 pages either way.
+    walk = PageWalk(Page([{}] * 3, 3, 9), "the test answer", LOGGER)
+    walk.seen(2, Page([{}] * 3, 3, 9))
+    assert not walk.totals_changed
+    walk.seen(3, Page([{}] * 2, 3, 8))
+    assert walk.totals_changed
+    grown = PageWalk(Page([{}], 2, 2), "the test answer", LOGGER)
+    grown.seen(2, Page([{}], 3, 3))
+    assert grown.totals_changed
+
+
 def test_a_count_that_keeps_growing_ends_at_the_first_empty_page_past_page_1_s_count() -> None:
     # Every page announces one page more than the last; only pages 1-3 hold rows.
     pages = ScriptedPages({1: 1, 2: 1, 3: 1}, counts={n: n + 2 for n in range(1, 50)})

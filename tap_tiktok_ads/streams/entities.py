@@ -12,6 +12,12 @@ Every run reads every entity: no server-side `modified_after` (only `ad/get/` ha
 3.5), as TikTok does not document how it treats entities without `modify_time`, and a filter
 that left out a changed one would lose that change for good.
 
+TikTok pages by offset (Doc 1739315828649986), so an entity created or deleted while the tap
+pages moves the others: a deletion on a page already read moves the next page's first entity
+onto that page, where nothing reads it. When a pass's totals change while it pages, the
+advertiser's bookmark stays where it was, and the next run reads every change since it again
+(see `_advertiser_entities`).
+
 The schemas are TikTok's documented response fields (`tap_tiktok_ads.entity_fields`); a field
 TikTok sends beyond them is kept in `extra_fields`. Every entity TikTok hides by default is
 asked for: Promote campaigns, TopView and Reach & Frequency buys (see `entity_kinds`).
@@ -27,7 +33,7 @@ from typing_extensions import override
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
-from tap_tiktok_ads.client import PerAdvertiserStream, TikTokStream
+from tap_tiktok_ads.client import PerAdvertiserStream, TikTokPaginator, TikTokStream
 from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.entity_fields import entity_schema
 from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
@@ -113,6 +119,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         )
         self.extra_fields = ExtraFields(self.name, schema, self.logger)
         self.history: EntityHistoryStream | None = None  # its `<name>_history` child stream
+        self._paginator: TikTokPaginator | None = None  # the pass being read's
 
     def requested_fields(self) -> list[str] | None:
         """The `fields` parameter: the selected documented fields, or None for all of them.
@@ -144,6 +151,12 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         if context.get("filtering"):
             params["filtering"] = dict(context["filtering"])
         return params
+
+    @override
+    def get_new_paginator(self) -> TikTokPaginator | None:
+        """The pass's paginator, kept to tell whether TikTok's totals changed as it paged."""
+        self._paginator = super().get_new_paginator()
+        return self._paginator
 
     @override
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
@@ -198,12 +211,25 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         return ()
 
     def _advertiser_entities(self, context: Context) -> Iterable[dict[str, Any]]:
+        """The advertiser's entities changed since its bookmark; then the bookmark moves.
+
+        It stays when a pass's totals changed while it paged: an entity may have moved onto
+        a page already read and been missed, and which one cannot be told. Reading the pass
+        again would cost its requests at once and may meet another change; a bookmark that
+        stays costs the next run only records sent again (the same keys), and every run
+        reads every entity anyway. Same totals are taken as nothing missed: entities are
+        listed newest first, so a creation, at the front, moves every entity after it one
+        place down, which makes up for a deletion before it (inferred: TikTok documents
+        neither the order's key nor how paging meets changes).
+        """
         started = dates.utc_now().replace(microsecond=0)
         since = dates.parse_tiktok_time(self.resume_bookmark(context))
         latest = since
         history = self.history if self.history is not None and self.history.selected else None
         versions: list[dict[str, Any]] = []
+        shifted = False
         for filtering in self._filterings():
+            self._paginator = None
             for row in self.request_records({**context, "filtering": filtering}):
                 record = self._normalise(row)
                 changed = dates.parse_tiktok_time(record.get("modify_time"))
@@ -216,11 +242,21 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
                 if history is not None and changed is not None:
                     versions.append(dict(record))  # the SDK trims the yielded one in place
                 yield record
+            shifted = shifted or (self._paginator is not None and self._paginator.totals_changed)
         if history is not None:
             # Before the bookmark moves: a run killed in between repeats, never loses, them.
             history.hand_over(context["advertiser_id"], versions)
             self._sync_children({"advertiser_id": context["advertiser_id"]})
-        if latest is not None:
+        if shifted:
+            self.logger.warning(
+                "TikTok's list of %s for advertiser %s changed while the tap paged through it "
+                "(entities created or deleted meanwhile), so one may have been missed: its "
+                "bookmark stays at %s and the next run reads the changes since then again",
+                self.name,
+                context["advertiser_id"],
+                since.isoformat() if since else "none (everything is read again)",
+            )
+        elif latest is not None:
             # Never past the clock: a `modify_time` from the future must not hide changes.
             self.set_bookmark(context, min(latest, started).isoformat())
 
