@@ -13,6 +13,7 @@ is not the entry's `business_id`: the message names the account the token belong
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from singer_sdk.authenticators import APIAuthenticatorBase
 from typing_extensions import override
 
+from tap_tiktok_ads import dates
 from tap_tiktok_ads.envelope import checked_body
 from tap_tiktok_ads.errors import (
     TikTokFatalError,
@@ -41,6 +43,9 @@ REFRESH_PATH = "/tt_user/oauth2/refresh_token/"  # reference 4.1
 # Refresh this long before the announced expiry so that no call leaves with a token that
 # dies on the way; at most a tenth of the token's lifetime, for short-lived tokens.
 EXPIRY_MARGIN_SECONDS = 300.0
+# Warn this long before a refresh token expires: it lasts a year from the authorisation and
+# refreshing does not extend it (reference 4.1); only re-authorising the account helps.
+REFRESH_TOKEN_WARNING_DAYS = 30
 REFUSED_REFRESH_CODES = frozenset({40103, 40107})  # refresh token expired / invalid (1.7)
 REFUSED_ACCESS_CODES = frozenset({40104, 40105})  # access token empty / invalid (1.7)
 _REFRESH_FIX = (
@@ -66,6 +71,7 @@ class _AccountTokens:
     failure: AccountAuthorizationError | None = None
     configured: bool = False  # `access_token` is the configured one
     configured_refused: bool = False  # TikTok refused the configured access token
+    expiry_warned: bool = False  # the refresh token's coming expiry was logged this run
 
     def fix(self) -> str:
         """What to do about the account's tokens, naming the settings TikTok refused."""
@@ -207,6 +213,7 @@ class AccountTokens:
             margin = min(EXPIRY_MARGIN_SECONDS, expires_in / 10)
             tokens.expires_at = time.monotonic() + expires_in - margin
         self._logger.info("Refreshed the access token of TikTok account %s", business_id)
+        self._warn_of_expiry(business_id, tokens, data.get("refresh_token_expires_in"))
         if refresh_token and refresh_token != tokens.refresh_token:
             tokens.refresh_token = str(refresh_token)
             # Reference 4.1: the refresh token "may rotate"; whether the old one stays valid
@@ -221,6 +228,32 @@ class AccountTokens:
                 tokens.entry,
                 tokens.entry,
             )
+
+    def _warn_of_expiry(
+        self, business_id: str, tokens: _AccountTokens, seconds_left: object
+    ) -> None:
+        """Warn once a run when the refresh token has less than 30 days left.
+
+        Refreshing does not extend it (reference 4.1): an hourly pipeline keeps working until
+        the day TikTok refuses it (40103), unless someone re-authorises the account first.
+        """
+        if tokens.expiry_warned or not isinstance(seconds_left, int | float):
+            return
+        left = dt.timedelta(seconds=max(0.0, seconds_left))
+        if left >= dt.timedelta(days=REFRESH_TOKEN_WARNING_DAYS):
+            return
+        tokens.expiry_warned = True
+        expires = (dates.utc_now() + left).strftime("%Y-%m-%d %H:%M UTC")
+        self._logger.warning(
+            "The refresh token of `%s` (TikTok account %s) expires on %s, in %d day(s); "
+            "refreshing does not extend it. Re-authorise the account before then and put the "
+            "new refresh token in `%s.refresh_token`, or TikTok refuses the account (40103).",
+            tokens.entry,
+            business_id,
+            expires,
+            left.days,
+            tokens.entry,
+        )
 
     def _mismatched(self, business_id: str, tokens: _AccountTokens, open_id: str) -> NoReturn:
         """The refresh token belongs to another account: fail this entry, saying which one.

@@ -252,6 +252,34 @@ def test_swapped_business_ids_say_which_open_id_the_refresh_token_belongs_to(
     assert_complete(result, fake_data, skip={accounts[0].business_id, accounts[1].business_id})
 
 
+def test_refresh_token_about_to_expire_is_warned_about(fake_api, fake_data, frozen_now, caplog):
+    """Refreshing does not extend a refresh token (reference 4.1): an hourly pipeline hears
+    it is running out a month ahead, once a run, with the entry and the date, not the token."""
+    accounts = organic_accounts(fake_data)
+    auth = organic_auth(fake_api)
+    auth.expire_after_calls = 3  # several refreshes per account: still one warning
+    auth.refresh_token_expires_in(accounts[1].business_id, 2 * 86_400 + 3_600)
+    auth.refresh_token_expires_in(accounts[2].business_id, 31 * 86_400)
+    config = organic_config(fake_api)
+
+    with caplog.at_level(logging.WARNING):
+        result = run_tap(config, streams=ORGANIC)
+
+    assert_complete(result, fake_data)
+    assert auth.refreshes[accounts[1].business_id] >= 2
+    warnings = [r.getMessage() for r in caplog.records if "expires on" in r.getMessage()]
+    expires = (NOW + dt.timedelta(days=2, hours=1)).strftime("%Y-%m-%d %H:%M UTC")
+    expected = (
+        f"The refresh token of `tiktok_accounts[1]` (TikTok account {accounts[1].business_id}) "
+        f"expires on {expires}, in 2 day(s); refreshing does not extend it. Re-authorise the "
+        "account before then and put the new refresh token in "
+        "`tiktok_accounts[1].refresh_token`, or TikTok refuses the account (40103)."
+    )
+    assert warnings == [expected]
+    for token in (account["refresh_token"] for account in config["tiktok_accounts"]):
+        assert token not in caplog.text
+
+
 def test_throttled_token_refreshes_slow_the_shared_rate_limit(
     fake_api, fake_data, frozen_now, caplog
 ):

@@ -425,6 +425,9 @@ class OrganicAuth:
     expire_after_seconds: float | None = None  # ...or after S seconds (announced in expires_in)
     rotate_refresh_tokens: bool = False  # each refresh issues a new refresh token
     refreshes: Counter[str] = field(default_factory=Counter)  # business_id -> refreshes
+    # Seconds each account's refresh token has left, as the refresh answer says: one year
+    # from the authorisation, not extended by refreshing (reference 4.1, captured fixture).
+    _refresh_seconds_left: dict[str, int] = field(default_factory=dict)  # business_id -> s
     _refresh_tokens: dict[str, str] = field(default_factory=dict)  # token -> business_id
     _current_refresh: dict[str, str] = field(default_factory=dict)  # business_id -> token
     _refused: dict[str, int] = field(default_factory=dict)  # refresh token -> 40103/40107
@@ -485,6 +488,11 @@ class OrganicAuth:
             self._auth_codes[code] = business_id
             return code
 
+    def refresh_token_expires_in(self, business_id: str, seconds: int) -> None:
+        """The account was authorised almost a year ago: its refresh token has `seconds` left."""
+        with self._lock:
+            self._refresh_seconds_left[business_id] = seconds
+
     def expire_refresh_token(self, business_id: str) -> None:
         """The account's refresh token has expired: refreshing answers 40103."""
         with self._lock:
@@ -497,10 +505,17 @@ class OrganicAuth:
 
     # -- for handlers ------------------------------------------------------------------------
 
-    def grant(self, business_id: str, *, rotate: bool) -> dict[str, Any]:
-        """A token answer (reference 4.1) with a new access token."""
+    def grant(self, business_id: str, *, rotate: bool, authorised: bool = False) -> dict[str, Any]:
+        """A token answer (reference 4.1) with a new access token; `authorised` for a new
+        authorisation, whose refresh token has a full year again."""
         lifetime = self.expire_after_seconds or ACCESS_TOKEN_SECONDS
         with self._lock:
+            if authorised:
+                self._refresh_seconds_left.pop(business_id, None)
+            # The captured refresh answer's value, a bit under a year (reference 4.1).
+            seconds_left = self._refresh_seconds_left.get(
+                business_id, REFRESH_TOKEN_SECONDS - 8_686
+            )
             if rotate:
                 old = self._current_refresh[business_id]
                 self._refused[old] = INVALID_REFRESH_TOKEN  # the old one stops working
@@ -514,7 +529,7 @@ class OrganicAuth:
             "token_type": "Bearer",
             "expires_in": max(1, round(lifetime)),
             "refresh_token": refresh,
-            "refresh_token_expires_in": REFRESH_TOKEN_SECONDS - 8_686,
+            "refresh_token_expires_in": REFRESH_TOKEN_SECONDS if authorised else seconds_left,
             "open_id": business_id,
             # A comma-separated string (reference 4.1).
             "scope": ",".join(scope for scope in ALL_SCOPES if scope in granted),
@@ -539,7 +554,7 @@ class OrganicAuth:
             business_id = self._auth_codes.pop(code, None)
         if business_id is None:
             raise ApiError(INVALID_AUTH_CODE, "The auth_code is invalid or has been used.")
-        return self.grant(business_id, rotate=False)
+        return self.grant(business_id, rotate=False, authorised=True)
 
     def authorise(self, token: str | None, business_id: str) -> frozenset[str]:
         """Check a data call's Access-Token for `business_id`; count the call; its scopes."""
