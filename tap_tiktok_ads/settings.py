@@ -343,8 +343,8 @@ class Settings:
         defaults = cls()
         return cls(
             access_token=config.get("access_token") or None,
-            advertiser_ids=tuple(str(a) for a in config.get("advertiser_ids") or ()),
-            business_center_ids=tuple(str(b) for b in config.get("business_center_ids") or ()),
+            advertiser_ids=tuple(_trimmed(a) for a in config.get("advertiser_ids") or ()),
+            business_center_ids=tuple(_trimmed(b) for b in config.get("business_center_ids") or ()),
             advertiser_shard=config.get("advertiser_shard") or None,
             app_id=config.get("app_id") or None,
             secret=config.get("secret") or None,
@@ -381,9 +381,9 @@ class Settings:
             log_metrics=bool(config.get("log_metrics", False)),
             tiktok_accounts=tuple(
                 TikTokAccount(
-                    business_id=str(entry.get("business_id") or ""),
-                    refresh_token=str(entry.get("refresh_token") or ""),
-                    access_token=entry.get("access_token") or None,
+                    business_id=_trimmed(entry.get("business_id") or ""),
+                    refresh_token=_trimmed(entry.get("refresh_token") or ""),
+                    access_token=_trimmed(entry.get("access_token") or "") or None,
                 )
                 for entry in config.get("tiktok_accounts") or ()
                 if isinstance(entry, dict)
@@ -404,7 +404,17 @@ class Settings:
                 values += _strings([account.get("refresh_token"), account.get("access_token")])
             else:
                 values += _strings(account)
-        return [v for v in values if v]
+        # As pasted and as sent (`_trimmed`).
+        return [v for v in dict.fromkeys([*values, *(v.strip() for v in values)]) if v]
+
+
+def _trimmed(value: Any) -> str:  # noqa: ANN401 - a setting's value, of any shape
+    """An ID or token as TikTok needs it: without the spaces or newline pasted around it.
+
+    `.env` files and secret managers often keep a trailing newline; the checks of
+    `check_settings` and the requests alike use the trimmed value.
+    """
+    return str(value).strip()
 
 
 def _strings(value: Any) -> list[str]:  # noqa: ANN401 - a setting's value, of any shape

@@ -18,12 +18,14 @@ import pytest
 from tap_tiktok_ads.dates import format_day, format_hour, utc_now
 from tap_tiktok_ads.inputs import state_errors
 from tap_tiktok_ads.tap import TapTikTokAds
-from tests.conftest import CollectingWriter, catalog_for, run_cli, tap_config
+from tests.conftest import CollectingWriter, catalog_for, run_cli, run_tap, tap_config
+from tests.fake_api.business_centers import business_centers
 
 if TYPE_CHECKING:
+    import datetime as dt
     from pathlib import Path
 
-    from tests.fake_api import FakeTikTokApi
+    from tests.fake_api import FakeData, FakeTikTokApi
 
 DISCOVER = "--discover"
 DATE_FIX = "use YYYY-MM-DD, 'today', 'yesterday', 'today-N'"
@@ -362,3 +364,23 @@ def test_unknown_entries_that_are_not_selected_are_ignored(
     records = [m for m in writer.messages if m["type"] == "RECORD"]
     assert records
     assert all("spend_typo" not in m["record"] for m in records)
+
+
+def test_ids_pasted_with_spaces_or_a_newline_are_sent_trimmed(
+    fake_api: FakeTikTokApi, fake_data: FakeData, frozen_now: dt.datetime
+) -> None:
+    """The blank-ID check reads the IDs trimmed; the requests and the state use them so too."""
+    first, second = fake_data.advertiser_ids()[:2]
+    center = business_centers(fake_data)[0]
+    config = tap_config(
+        fake_api,
+        advertiser_ids=[f" {first}\n", f"{second} "],
+        business_center_ids=[f"{center.bc_id}\n"],
+    )
+
+    result = run_tap(config, streams={"advertisers": ["advertiser_id"], "business_centers": None})
+
+    synced = {r["advertiser_id"] for r in result.records["advertisers"]}
+    assert {first, second} <= synced
+    assert [r["bc_id"] for r in result.records["business_centers"]] == [center.bc_id]
+    assert not [r for r in fake_api.requests if r.code]

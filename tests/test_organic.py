@@ -15,7 +15,7 @@ from singer_sdk.exceptions import FatalAPIError
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.scopes import AUTHORIZATION_SCOPES, FIELD_SCOPES
-from tap_tiktok_ads.settings import check_settings
+from tap_tiktok_ads.settings import Settings, check_settings
 from tap_tiktok_ads.streams.organic import VideoCursorPaginator
 from tests.conftest import (
     NOW,
@@ -998,3 +998,49 @@ def test_video_cursor_that_is_not_a_number_stops_the_list_with_a_warning(cursor,
     assert len(warnings) == 1
     assert "not a number" in warnings[0]
     assert repr(cursor) in warnings[0]
+
+
+@pytest.mark.parametrize("key", ["refresh_token", "business_id", "access_token"])
+def test_account_values_pasted_with_spaces_or_a_newline_are_sent_trimmed(
+    fake_api, fake_data, frozen_now, key
+):
+    """`.env` files and secret managers keep a trailing newline; `check_settings` ignored it
+    and the tap sent it, so TikTok refused the token (40107) or the business_id."""
+    config = organic_config(fake_api)
+    first = config["tiktok_accounts"][0]
+    if key == "access_token":
+        first["access_token"] = organic_auth(fake_api).issue_access_token(first["business_id"])
+    pasted = first[key]
+    first[key] = f"  {pasted}\n"
+    assert not check_settings(config)
+
+    result = run_tap(config, streams={"organic_profile": None, "organic_profile_daily": None})
+
+    accounts = organic_accounts(fake_data)
+    profiles = by_account(result.records["organic_profile"])
+    assert set(profiles) == {a.business_id for a in accounts}
+    assert profiles[accounts[0].business_id] == [expected_profile(accounts[0])]
+    partitions = result.state["bookmarks"]["organic_profile_daily"]["partitions"]
+    assert {p["context"]["business_id"] for p in partitions} == set(profiles)
+    assert fake_api.count(REFRESH) == len(accounts) - (key == "access_token")
+    assert not [r for r in fake_api.requests if r.code]
+
+
+def test_account_values_are_masked_as_pasted_and_as_sent(fake_api):
+    config = organic_config(fake_api)
+    config["tiktok_accounts"][0]["refresh_token"] = "rft.pasted0000token\n"
+
+    secrets = Settings.from_config(config).secrets()
+
+    assert "rft.pasted0000token\n" in secrets
+    assert "rft.pasted0000token" in secrets
+
+
+def test_listed_accounts_differing_in_spaces_only_are_duplicates(fake_api):
+    config = organic_config(fake_api)
+    first = config["tiktok_accounts"][0]
+    config["tiktok_accounts"].append({**first, "business_id": first["business_id"] + " "})
+
+    errors = check_settings(config)
+
+    assert any("is listed twice" in error for error in errors), errors
