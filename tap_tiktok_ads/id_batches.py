@@ -384,6 +384,24 @@ def summable(name: str) -> bool:
     return metric is not None and metric.kind in ADDITIVE_KINDS and not metric.unique
 
 
+def offered_only_at(level: DataLevel) -> list[str]:
+    """Amounts a level offers that the level below does not: a sum from below has none.
+
+    At the advertiser level `cash_spend` and `voucher_spend` (report_metrics.csv). They cannot
+    be read otherwise: the advertiser level takes no ID filter (see the module doc), and an
+    unfiltered query of an account over the cap processes only its newest 20,000 ads
+    (Reporting FAQ, Doc 1738864850353154), so its amounts would be short.
+    """
+    below = _BELOW.get(level)
+    if below is None:
+        return []
+    return sorted(
+        name
+        for name, metric in METRICS.items()
+        if summable(name) and level in metric.levels and below not in metric.levels
+    )
+
+
 def _add(total: str | None, value: Any) -> str | None:  # noqa: ANN401
     """Exact decimal addition of TikTok's metric strings; `"-"` where a value is missing."""
     try:
@@ -669,12 +687,21 @@ class BatchedReader:
             if advertiser_id in self._warned:
                 return
             self._warned.add(advertiser_id)
+        level = self.level.value.lower()
+        own = offered_only_at(self.level)
+        exact = (
+            f"counts and amounts are exact, except {', '.join(own)}, which TikTok gives at "
+            f"the {level} level only and which stay empty"
+            if own
+            else "counts and amounts are exact"
+        )
         self.logger.warning(
             "Advertiser %s: the %s level of this report is summed from batches of a lower "
-            "level (TikTok's ad cap allows no other way); counts and amounts are exact, "
-            "ratios and unique counts such as reach cannot be summed and stay empty.",
+            "level (TikTok's ad cap allows no other way); %s; ratios and unique counts such "
+            "as reach cannot be summed and stay empty.",
             advertiser_id,
-            self.level.value.lower(),
+            level,
+            exact,
         )
 
     def _warn_unknown(

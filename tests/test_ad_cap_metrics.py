@@ -6,6 +6,8 @@ left empty as a ratio would be. The truth is the fake's data without the cap (te
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from tests.conftest import run_tap
@@ -40,3 +42,19 @@ def test_billed_cost_of_an_account_over_the_cap_is_summed(api, data) -> None:  #
     assert any(w["billed_cost"] for w in want.values())
     for key, record in got.items():
         assert record["billed_cost"] == pytest.approx(want[key]["billed_cost"], abs=1e-9), key
+
+
+def test_the_warning_names_the_advertiser_amounts_a_sum_cannot_have(api, data, caplog) -> None:  # noqa: F811
+    """`cash_spend` / `voucher_spend` are offered at the advertiser level only (Doc
+    1738864894606337; report_metrics.csv): campaign batches cannot ask for them, so summed
+    rows have none, and the warning must not call every amount exact."""
+    metrics = ["spend", "cash_spend", "voucher_spend"]
+    with caplog.at_level(logging.WARNING):
+        got, want = _summed_and_true(api, data, metrics)
+    assert any(w["cash_spend"] for w in want.values())  # the truth has them
+    assert got.keys() == want.keys()
+    assert all(r["cash_spend"] is None and r["voucher_spend"] is None for r in got.values())
+    warnings = [m for m in caplog.messages if "is summed from batches" in m]
+    assert len(warnings) == len(data.advertiser_ids())  # once per advertiser
+    for warning in warnings:
+        assert "exact, except cash_spend, voucher_spend, which TikTok gives at" in warning
