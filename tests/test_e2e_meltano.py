@@ -173,6 +173,8 @@ def two_runs(project: MeltanoProject, loader: str, warehouse: Warehouse, api: Fa
     partitions = bookmarks["ad_report_daily"]["partitions"]
     assert {p["context"]["advertiser_id"] for p in partitions} == set(data.advertiser_ids())
     assert {p["replication_key_value"][:10] for p in partitions} == {RUN2_END.isoformat()}
+    # The mark that a bookmark never passed the last final day, through the loader and Meltano.
+    assert all(p["final_bookmark"] == p["replication_key_value"] for p in partitions)
 
 
 def run_env(api: FakeTikTokApi) -> dict[str, str]:
