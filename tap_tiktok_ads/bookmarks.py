@@ -61,22 +61,33 @@ class CompleteDataBookmarks(Stream):
         """Records do not move the bookmark; `set_bookmark` does, once data is complete."""
         del latest_record, context
 
-    def set_bookmark(self, context: Context, value: str, *, final: bool = False) -> None:
+    def set_bookmark(
+        self,
+        context: Context,
+        value: str,
+        *,
+        final: bool = False,
+        notes: Mapping[str, object] | None = None,
+    ) -> None:
         """Write the partition's bookmark and a STATE message, unless it would move backwards.
 
         Values are compared as text: each stream writes its replication key in one ISO 8601
         form, whose order is the order of time. `final`: the value is at or before the last
         final day, and says so in the state (`FINAL_BOOKMARK_KEY`), in the same STATE message;
-        the same value written by an older version gets the mark then.
+        the same value written by an older version gets the mark then. `notes`: other keys of
+        the partition's state that say what the bookmark covers, written with it alike (the
+        same value again when only a note changed).
         """
         state = self.get_context_state(context)
         current = state.get("replication_key_value")
         newly_final = final and not is_final_bookmark(state)  # the same value gets the mark
+        new_notes = {key: note for key, note in (notes or {}).items() if state.get(key) != note}
         if current is not None and (
-            str(current) > value or (str(current) == value and not newly_final)
+            str(current) > value or (str(current) == value and not newly_final and not new_notes)
         ):
             return
         if final:
             state[FINAL_BOOKMARK_KEY] = value
+        state.update(new_notes)
         super()._increment_stream_state({str(self.replication_key): value}, context=context)
         self.finalize_state_progress_markers(state)

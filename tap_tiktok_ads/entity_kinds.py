@@ -10,6 +10,9 @@ TopView is a pass of its own. ad/get/ takes the same two filters (bububa model/a
 from __future__ import annotations
 
 ALL_ORIGINS = ("TT_ADS_PLATFORM", "PROMOTE")
+# The `filtering` fragment for deleted entities only, which every entity read hides by default
+# (campaign/get/, adgroup/get/, ad/get/: `primary_status`).
+DELETED = {"primary_status": "STATUS_DELETE"}
 BUYING_TYPE_PASSES = (("AUCTION", "RESERVATION_RF"), ("RESERVATION_TOP_VIEW",))
 # One `filtering` fragment per pass; together they show every entity.
 EVERY_KIND = tuple(

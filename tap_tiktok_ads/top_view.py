@@ -31,7 +31,7 @@ import pendulum
 
 from tap_tiktok_ads import dates
 from tap_tiktok_ads.bookmarks import kept_by_streams
-from tap_tiktok_ads.entity_kinds import ALL_ORIGINS
+from tap_tiktok_ads.entity_kinds import ALL_ORIGINS, DELETED
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -44,8 +44,8 @@ REPORT_FILTER = {
     "filter_value": f'["{TOP_VIEW}"]',
 }
 # campaign/get/ `filtering` for an advertiser's TopView campaigns of any origin; deleted ones
-# need a second request (campaigns document no "all statuses" value, Doc 1739315828649986).
-DELETED = {"primary_status": "STATUS_DELETE"}
+# (`DELETED`) need a second request (campaigns document no "all statuses" value, Doc
+# 1739315828649986).
 STATE_KEY = "top_view_checks"  # a report stream's state: {advertiser_id: TopViewCheck}
 
 

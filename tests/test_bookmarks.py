@@ -52,3 +52,24 @@ def test_a_final_bookmark_is_marked_in_its_state_message_and_an_older_one_gets_t
     stream.set_bookmark(context, "2026-11-13", final=True)
     assert is_final_bookmark(stream.get_context_state(context))
     tap.runtime.close()
+
+
+def test_a_changed_note_is_written_with_the_same_bookmark_and_an_unchanged_one_is_not() -> None:
+    """Entities note whether the bookmark covers deleted entities (`include_deleted`)."""
+    writer = CollectingWriter()
+    tap = TapTikTokAds(config={}, setup_mapper=False, message_writer=writer)
+    stream = tap.streams["campaigns"]
+    assert isinstance(stream, CompleteDataBookmarks)
+    context = {"advertiser_id": "1"}
+    moment = "2026-11-10T08:00:00+00:00"
+    stream.set_bookmark(context, moment, notes={"include_deleted": False})
+    stream.set_bookmark(context, moment, notes={"include_deleted": False})  # nothing new
+    stream.set_bookmark(context, moment, notes={"include_deleted": True})  # the same moment
+    stream.set_bookmark(context, "2026-11-09T08:00:00+00:00", notes={"include_deleted": False})
+    states = [m["value"] for m in writer.messages if m["type"] == "STATE"]
+    partitions = [s["bookmarks"]["campaigns"]["partitions"][0] for s in states]
+    assert [(p["replication_key_value"], p["include_deleted"]) for p in partitions] == [
+        (moment, False),
+        (moment, True),
+    ]
+    tap.runtime.close()

@@ -409,6 +409,49 @@ def test_include_deleted_adds_deleted_entities_of_every_advertiser(
     assert {"primary_status": "STATUS_DELETE", **EVERY_KIND[0]} in filters
 
 
+def test_turning_include_deleted_on_emits_entities_deleted_before_the_bookmark_once(
+    api: FakeTikTokApi, own_data: FakeData, caplog: pytest.LogCaptureFixture
+):
+    """A run without `include_deleted` bookmarks each advertiser at its newest modify_time,
+    past the deletions it did not read; with the setting turned on they must still come.
+    """
+    aids = own_data.advertiser_ids()
+    for aid in aids:  # an active entity of each level edited after the deletions
+        for level in STREAMS.values():
+            own_data.touch(own_data.entities(aid, level)[0].entity_id, LATER)
+    first = run_tap(tap_config(api), streams=ENTITY_STREAMS)
+    partitions = first.state["bookmarks"]["campaigns"]["partitions"]
+    assert {p.get("include_deleted") for p in partitions} == {False}
+    config = tap_config(api, include_deleted=True)
+    with caplog.at_level(logging.WARNING):
+        second = run_tap(config, streams=ENTITY_STREAMS, state=first.state)
+    third = run_tap(config, streams=ENTITY_STREAMS, state=second.state)
+
+    for stream, level in STREAMS.items():
+        active, every = (
+            truth_ids(own_data, stream),
+            truth_ids(own_data, stream, include_deleted=True),
+        )
+        deleted = {i for aid in aids for i in set(every[aid]) - set(active[aid])}
+        assert deleted, stream
+        ids = ID_FIELDS[stream]
+        assert deleted <= {r[ids] for r in second.records[stream]}, stream
+        # Once: the bookmark says it covers them now (those without modify_time come always).
+        partitions = second.state["bookmarks"][stream]["partitions"]
+        assert {p.get("include_deleted") for p in partitions} == {True}, stream
+        undated = {
+            r[ids]
+            for aid in aids
+            for r in own_data.records(aid, level, include_deleted=True)
+            if "modify_time" not in r
+        }
+        assert deleted - undated, stream
+        assert not (deleted - undated) & {r[ids] for r in third.records[stream]}, stream
+    told = [r.getMessage() for r in caplog.records if "bookmarks were written" in r.getMessage()]
+    assert len(told) == len(STREAMS)
+    assert "Report days already read are not read again" in told[0]
+
+
 # -- advertisers -------------------------------------------------------------------------------
 
 

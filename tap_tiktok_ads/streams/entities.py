@@ -18,6 +18,10 @@ onto that page, where nothing reads it. When a pass's totals change while it pag
 advertiser's bookmark stays where it was, and the next run reads every change since it again
 (see `_advertiser_entities`).
 
+Each partition's state says whether its bookmark covers deleted entities (`DELETED_READ_KEY`):
+when `include_deleted` is turned on after runs without it, the deleted entities are read once
+whatever their `modify_time` (the bookmark passed their deletion unread).
+
 The schemas are TikTok's documented response fields (`tap_tiktok_ads.entity_fields`); a field
 TikTok sends beyond them is kept in `extra_fields`. Every entity TikTok hides by default is
 asked for: Promote campaigns, TopView and Reach & Frequency buys (see `entity_kinds`).
@@ -36,7 +40,7 @@ from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import PerAdvertiserStream, TikTokPaginator, TikTokStream
 from tap_tiktok_ads.conform import conform
 from tap_tiktok_ads.entity_fields import entity_schema
-from tap_tiktok_ads.entity_kinds import EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
+from tap_tiktok_ads.entity_kinds import DELETED, EVERY_KIND, TOP_VIEW_MAX_PAGE_SIZE, is_top_view
 from tap_tiktok_ads.envelope import response_data
 from tap_tiktok_ads.extra_fields import EXTRA_FIELDS, ExtraFields
 from tap_tiktok_ads.paging import PageInfo
@@ -76,7 +80,7 @@ ENTITIES = (
         "/campaign/get/",
         "campaign_id",
         "campaign_get",  # Doc 1739315828649986
-        with_deleted=({}, {"primary_status": "STATUS_DELETE"}),
+        with_deleted=({}, DELETED),
     ),
     EntityDefinition(
         "adgroups",
@@ -94,6 +98,11 @@ ENTITIES = (
         counts_ads=True,
     ),
 )
+
+
+# A partition state's key: whether its bookmark was written by a run that read the deleted
+# entities (`include_deleted`); absent in older states, which count as without.
+DELETED_READ_KEY = "include_deleted"
 
 
 class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
@@ -120,6 +129,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         self.extra_fields = ExtraFields(self.name, schema, self.logger)
         self.history: EntityHistoryStream | None = None  # its `<name>_history` child stream
         self._paginator: TikTokPaginator | None = None  # the pass being read's
+        self._told_deleted_unread = False
 
     def requested_fields(self) -> list[str] | None:
         """The `fields` parameter: the selected documented fields, or None for all of them.
@@ -225,17 +235,25 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         started = dates.utc_now().replace(microsecond=0)
         since = dates.parse_tiktok_time(self.resume_bookmark(context))
         latest = since
+        include_deleted = self.runtime.settings.include_deleted
+        deleted_unread = (
+            include_deleted
+            and since is not None
+            and self.resume_state(context).get(DELETED_READ_KEY) is not True
+        )
+        if deleted_unread:
+            self._tell_deleted_unread()
         history = self.history if self.history is not None and self.history.selected else None
         versions: list[dict[str, Any]] = []
         shifted = False
-        for filtering in self._filterings():
+        for filtering, whole in self._passes(deleted_unread=deleted_unread):
             self._paginator = None
             for row in self.request_records({**context, "filtering": filtering}):
                 record = self._normalise(row)
                 changed = dates.parse_tiktok_time(record.get("modify_time"))
                 # Without TikTok's `modify_time` a change cannot be seen: never skipped.
                 dated = dates.parse_tiktok_time(row.get("modify_time")) is not None
-                if since is not None and dated and changed is not None and changed < since:
+                if not whole and since and dated and changed is not None and changed < since:
                     continue
                 if changed is not None and (latest is None or changed > latest):
                     latest = changed
@@ -258,12 +276,41 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             )
         elif latest is not None:
             # Never past the clock: a `modify_time` from the future must not hide changes.
-            self.set_bookmark(context, min(latest, started).isoformat())
+            notes = {DELETED_READ_KEY: include_deleted}
+            self.set_bookmark(context, min(latest, started).isoformat(), notes=notes)
 
-    def _filterings(self) -> list[dict[str, Any]]:
-        """One `filtering` object per pass: status, origin and buying-type filters."""
-        passes = self.definition.with_deleted if self.runtime.settings.include_deleted else ({},)
-        return [{**status_filter, **hidden} for status_filter in passes for hidden in EVERY_KIND]
+    def _passes(self, *, deleted_unread: bool) -> list[tuple[dict[str, Any], bool]]:
+        """One `filtering` object per pass, and whether it emits all it reads (no bookmark).
+
+        Status, origin and buying-type filters. `deleted_unread`: the bookmark was written
+        without `include_deleted`, so the deleted entities get a pass of their own that
+        emits every one of them, whatever its `modify_time`.
+        """
+        settings = self.runtime.settings
+        statuses: tuple[Mapping[str, str], ...] = ({},)
+        if deleted_unread:
+            statuses = ({}, DELETED)
+        elif settings.include_deleted:
+            statuses = self.definition.with_deleted
+        return [
+            ({**status, **hidden}, deleted_unread and status == DELETED)
+            for status in statuses
+            for hidden in EVERY_KIND
+        ]
+
+    def _tell_deleted_unread(self) -> None:
+        """Say once per run that deleted entities are read in full, and what is not re-read."""
+        if self._told_deleted_unread:
+            return
+        self._told_deleted_unread = True
+        self.logger.warning(
+            "%s: `include_deleted` is on, but bookmarks were written by runs without it: every "
+            "deleted entity of those advertisers is read once, whatever its modify_time. "
+            "Report days already read are not read again, so they lack deleted entities' rows; "
+            "to have them, run the report streams once without their bookmarks (remove them "
+            "from the state, or `meltano run --full-refresh` with only those streams selected)",
+            self.name,
+        )
 
     def _normalise(self, row: dict[str, Any]) -> dict[str, Any]:
         """ISO 8601 UTC times, values in their schema's types, undeclared fields kept.
