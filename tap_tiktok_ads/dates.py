@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import pendulum
 
@@ -34,8 +35,12 @@ def local_now(timezone: str, at: dt.datetime | None = None) -> dt.datetime:
 
 
 def day_start(day: dt.date, timezone: str) -> dt.datetime:
-    """The moment a local day begins in an advertiser's time zone (aware)."""
-    return pendulum.datetime(day.year, day.month, day.day, tz=timezone)
+    """The moment a local day begins in an advertiser's time zone, in UTC.
+
+    Its first midnight where the clocks go back over one (`fold=0`), the end of the gap where
+    they skip it: the earliest moment whose local date is `day`.
+    """
+    return dt.datetime.combine(day, dt.time(), ZoneInfo(timezone)).astimezone(dt.timezone.utc)
 
 
 def local_today(timezone: str) -> dt.date:

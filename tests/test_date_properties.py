@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tap_tiktok_ads import dates
@@ -109,6 +109,13 @@ def resolved(setting: str, today: dt.date) -> dt.date:
     return dates.parse_date_setting(setting, today)
 
 
+def settled_at(day: dt.date, zone: str, lookback_hours: float) -> dt.datetime:
+    """When a local day's data is final: the day's end plus the lookback."""
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(zone))
+    # In UTC: aware arithmetic in a zone would add wall-clock hours across DST changes.
+    return day_end.astimezone(dt.timezone.utc) + dt.timedelta(hours=lookback_hours)
+
+
 @PROPERTY_SETTINGS
 @given(
     now=instants,
@@ -195,14 +202,8 @@ def test_last_final_day_is_the_newest_day_whose_data_has_settled(
     with clock_at(now):
         final = dates.last_final_day(zone, lookback_hours)
 
-    def settled_at(day: dt.date) -> dt.datetime:
-        """When a local day's data is final: the day's end plus the lookback."""
-        day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(zone))
-        # In UTC: aware arithmetic in a zone would add wall-clock hours across DST changes.
-        return day_end.astimezone(dt.timezone.utc) + dt.timedelta(hours=lookback_hours)
-
-    assert settled_at(final) <= now
-    assert settled_at(final + dt.timedelta(days=1)) > now
+    assert settled_at(final, zone, lookback_hours) <= now
+    assert settled_at(final + dt.timedelta(days=1), zone, lookback_hours) > now
 
 
 @PROPERTY_SETTINGS
@@ -255,3 +256,58 @@ def test_bookmarks_never_pass_a_day_that_is_read_again_too_late(
             resumed = stream.plan(Advertiser(context["advertiser_id"], zone), previous)
             # The next run reads the bookmark's own day again (and every later one).
             assert resumed.start <= dates.day_of(previous)
+
+
+@PROPERTY_SETTINGS
+@given(
+    now=instants,
+    zone=st.sampled_from(ZONES),
+    lookback_hours=st.floats(min_value=0, max_value=168),
+    attribution_days=st.integers(min_value=0, max_value=30),
+    bookmark_days_back=st.integers(min_value=-1, max_value=60),
+)
+# Havana's clocks go back at 01:00 to midnight: Nov 1, 2026 begins at 04:00 UTC, when Oct 31's
+# data (final at 04:30 UTC) is not; its second midnight (05:00 UTC) is too late a start.
+@example(
+    now=dt.datetime(2026, 11, 5, 12, tzinfo=dt.timezone.utc),
+    zone="America/Havana",
+    lookback_hours=0.5,
+    attribution_days=0,
+    bookmark_days_back=4,
+)
+def test_an_unmarked_bookmark_is_read_from_the_first_day_that_was_not_final_on_its_day(
+    tap: TapTikTokAds,
+    *,
+    now: dt.datetime,
+    zone: str,
+    lookback_hours: float,
+    attribution_days: int,
+    bookmark_days_back: int,
+) -> None:
+    """An older version wrote its bookmark on the bookmark's day at the earliest, maybe past
+    days not final then: the read starts at the first of them, or earlier if the attribution
+    window does; a bookmark marked final reads from itself less the window, as before."""
+    stream = tap.streams[AUDIENCE]
+    assert isinstance(stream, ReportStream)
+    with clock_at(now):
+        configure(
+            stream,
+            start_date="today-90",
+            end_date="today",
+            audience_lookback_hours=lookback_hours,
+            attribution_window_days=attribution_days,
+        )
+        today = now.astimezone(ZoneInfo(zone)).date()
+        day = today - dt.timedelta(days=bookmark_days_back)
+        unmarked = stream.plan(Advertiser("1", zone), day.isoformat())
+        marked = stream.plan(Advertiser("1", zone), day.isoformat(), final=True)
+
+    final_now = today
+    while settled_at(final_now, zone, lookback_hours) > now:
+        final_now -= dt.timedelta(days=1)
+    written_at = dt.datetime.combine(day, dt.time(), ZoneInfo(zone))  # its day's first moment
+    first_not_final = day
+    while settled_at(first_not_final - dt.timedelta(days=1), zone, lookback_hours) > written_at:
+        first_not_final -= dt.timedelta(days=1)
+    assert marked.start == min(day, final_now) - dt.timedelta(days=attribution_days)
+    assert unmarked.start == min(marked.start, first_not_final)
