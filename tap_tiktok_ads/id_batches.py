@@ -85,10 +85,12 @@ FILTER_OF = {
 }
 # Ads read to be summed into their ad group or campaign are read by `ad_id_v2`, filtered by
 # `ad_ids_v2` (Doc 1740302848100353, "Filtering by Upgraded Smart+ Ad (Asset Group) IDs through
-# ad_id_v2"): rows by `ad_id` are an Upgraded Smart+ ad's creatives, whose IDs `ad/get/` does
-# not list, so an `ad_ids` batch of its ad's ID misses them; rows by `ad_id_v2` are every
-# ad's own (Manual, Smart+ and Upgraded Smart+ ads, same Doc). Inferred: `ad_ids_v2` takes the
-# ad IDs `ad/get/` lists (a Manual ad's `ad_id_v2` is its ad ID) and 100 of them, as `ad_ids`.
+# ad_id_v2"): rows by `ad_id` are an Upgraded Smart+ ad's creatives, rows by `ad_id_v2` every
+# ad's own (Manual, Smart+ and Upgraded Smart+ ads, same Doc). `ad/get/` without `ad_ids_v2`
+# lists an Upgraded Smart+ ad's creatives, `ad_id` a creative's and `smart_plus_ad_id` the
+# ad's (Doc 1854103649826817), so a summed batch names each ad once by its own ID
+# (`AdRef.own_ad_id`; a Manual ad's is its `ad_id`, same Doc), up to 100 as `ad_ids`
+# (inferred), and an ad-level batch names creatives by `ad_id` (`ad_ids`, same Doc).
 SUMMED_AD_DIMENSION = "ad_id_v2"
 SUMMED_AD_FILTER = "ad_ids_v2"
 _BELOW = {
@@ -120,6 +122,14 @@ class AdRef:
     adgroup_id: str
     campaign_id: str
     top_view: bool = False  # a TopView ad: its rows need the `buying_type` filter
+    # Listed without `ad_ids_v2`, `ad/get/` gives an Upgraded Smart+ ad's creatives: `ad_id`
+    # is a creative's, `smart_plus_ad_id` the ad's (Doc 1854103649826817, Creative row).
+    smart_plus_ad_id: str | None = None
+
+    @property
+    def own_ad_id(self) -> str:
+        """The ad's own ID (`ad_id_v2` of its report rows): the Smart+ ad of a creative."""
+        return self.smart_plus_ad_id or self.ad_id
 
     def id_at(self, level: DataLevel) -> str:
         """The ID of the ad's entity at `level` (campaign, ad group or the ad)."""
@@ -143,6 +153,11 @@ class IdBatch:
     ads: tuple[AdRef, ...]
     read_level: DataLevel
     top_view: bool = False  # TopView ads only, asked for with the `buying_type` filter
+    summed: bool = False  # read below the report's level: ads by their own ID (`ad_id_v2`)
+
+    def key(self, ad: AdRef) -> str:
+        """The ID the batch's filter names for one of its ads."""
+        return _key(ad, self.filter_level, summed=self.summed)
 
     def context(self) -> dict[str, Any]:
         """What a request context carries of the batch (plain JSON: the SDK logs contexts)."""
@@ -157,8 +172,18 @@ class IdBatch:
         }
 
 
+def _key(ad: AdRef, level: DataLevel, *, summed: bool) -> str:
+    """An ad's ID at `level`; read to be summed, an ad is filtered by its own ID (`ad_ids_v2`)."""
+    return ad.own_ad_id if summed and level is DataLevel.AD else ad.id_at(level)
+
+
 def _pack(
-    groups: dict[str, list[AdRef]], level: DataLevel, max_ads: int, read_level: DataLevel
+    groups: dict[str, list[AdRef]],
+    level: DataLevel,
+    max_ads: int,
+    read_level: DataLevel,
+    *,
+    summed: bool,
 ) -> Iterator[IdBatch]:
     """Groups of ads (one per ID at `level`) packed into batches of <= 100 IDs, <= max_ads."""
     ids: list[str] = []
@@ -166,18 +191,20 @@ def _pack(
     for entity_id in sorted(groups):
         members = groups[entity_id]
         if ids and (len(ids) >= MAX_FILTER_IDS or len(ads) + len(members) > max_ads):
-            yield _batch(level, ids, ads, read_level)
+            yield _batch(level, ids, ads, read_level, summed=summed)
             ids, ads = [], []
         ids.append(entity_id)
         ads.extend(members)
     if ids:
-        yield _batch(level, ids, ads, read_level)
+        yield _batch(level, ids, ads, read_level, summed=summed)
 
 
-def _batch(level: DataLevel, ids: list[str], ads: list[AdRef], read_level: DataLevel) -> IdBatch:
+def _batch(
+    level: DataLevel, ids: list[str], ads: list[AdRef], read_level: DataLevel, *, summed: bool
+) -> IdBatch:
     """One batch; its ads are all TopView ones or none (`plan_batches` plans them apart)."""
     top_view = bool(ads) and ads[0].top_view
-    return IdBatch(level, tuple(ids), tuple(ads), read_level, top_view)
+    return IdBatch(level, tuple(ids), tuple(ads), read_level, top_view, summed)
 
 
 def plan_batches(
@@ -217,13 +244,15 @@ def _plan_kind(
 def _split(
     ads: list[AdRef], by: DataLevel, level: DataLevel, read_level: DataLevel, max_ads: int
 ) -> Iterator[IdBatch]:
+    summed = _DEPTH[read_level] > _DEPTH[level]
     groups: dict[str, list[AdRef]] = defaultdict(list)
     for ad in ads:
-        groups[ad.id_at(by)].append(ad)
+        groups[_key(ad, by, summed=summed)].append(ad)
     fitting = {key: members for key, members in groups.items() if len(members) <= max_ads}
-    yield from _pack(fitting, by, max_ads, read_level)
+    yield from _pack(fitting, by, max_ads, read_level, summed=summed)
     for key in sorted(set(groups) - set(fitting)):
-        if by is DataLevel.AD:  # one ad per ID: cannot happen with max_ads >= 1
+        if by is DataLevel.AD:  # one ad (or one Smart+ ad's creatives) per ID: read it whole
+            yield _batch(by, [key], groups[key], read_level, summed=summed)
             continue
         finer = _BELOW[by]
         # Filtering below the report's level would split its rows: read below and sum.
@@ -234,7 +263,7 @@ def _split(
 def _with_ids(batch: IdBatch, ids: tuple[str, ...]) -> IdBatch:
     """A batch narrowed to some of its IDs, with the ads they cover."""
     wanted = set(ids)
-    ads = tuple(ad for ad in batch.ads if ad.id_at(batch.filter_level) in wanted)
+    ads = tuple(ad for ad in batch.ads if batch.key(ad) in wanted)
     return replace(batch, ids=ids, ads=ads)
 
 
@@ -441,7 +470,7 @@ class RollUp:
             self._parent = {}
             for ad in self._ads:
                 parent = ad.id_at(self.level)
-                for entity_id in (ad.campaign_id, ad.adgroup_id, ad.ad_id):
+                for entity_id in (ad.campaign_id, ad.adgroup_id, ad.ad_id, ad.own_ad_id):
                     self._parent[entity_id] = parent
         return self._parent.get(child)
 
@@ -794,12 +823,15 @@ def list_ads(advertiser_id: str, pages: Callable[[dict[str, Any]], Iterable[Page
             str(item["adgroup_id"]),
             str(item["campaign_id"]),
             top_view=is_top_view(kinds),
+            smart_plus_ad_id=str(item["smart_plus_ad_id"])
+            if item.get("smart_plus_ad_id")
+            else None,
         )
         for kinds in EVERY_KIND
         for page in pages(
             {
                 "advertiser_id": advertiser_id,
-                "fields": ["ad_id", "adgroup_id", "campaign_id"],
+                "fields": ["ad_id", "adgroup_id", "campaign_id", "smart_plus_ad_id"],
                 "filtering": {"primary_status": "STATUS_ALL", **kinds},
                 "page_size": TOP_VIEW_MAX_PAGE_SIZE if is_top_view(kinds) else AD_PAGE_SIZE,
             }

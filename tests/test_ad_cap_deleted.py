@@ -110,8 +110,8 @@ def test_deleted_entities_follow_include_deleted_when_summed(
 
 @pytest.mark.usefixtures("frozen_clock")
 def test_smart_plus_adgroups_are_summed_from_rows_by_ad_id_v2() -> None:
-    """Rows by `ad_id` of an Upgraded Smart+ ad are its creatives', whose IDs `ad/get/` does
-    not list: ads are summed from rows by `ad_id_v2`, filtered by `ad_ids_v2` (Doc
+    """Rows by `ad_id` of an Upgraded Smart+ ad are its creatives', whose IDs the fake's
+    `ad/get/` does not list: ads are summed from rows by `ad_id_v2`, filtered by `ad_ids_v2` (Doc
     1740302848100353), so the Smart+ ad groups over the cap by themselves keep their rows."""
     data = FakeData(ADGROUPS_OVER_CAP)
     records, reports = capped_run(data, "adgroup_report_daily", include_deleted=True)

@@ -448,6 +448,13 @@ class _Builder:
             "adgroup_id": adgroup.entity_id,
             "adgroup_name": adgroup.attributes["adgroup_name"],
             "ad_id": ad_id,
+            # Doc 1854103649826817: `ad/get/` gives an ad's own ID as `ad_id_v2` and the
+            # campaign's `campaign_automation_type`. The fake lists an Upgraded Smart+ ad as
+            # that Doc's `ad_ids_v2` query does; without that filter TikTok lists its
+            # creatives instead (`ad_id` a creative's, `smart_plus_ad_id` the ad's), which the
+            # fake does not (yet): its `smart_plus_ad_id` stays unset.
+            "ad_id_v2": ad_id,
+            "campaign_automation_type": "UPGRADED_SMART_PLUS" if campaign.smart_plus else "MANUAL",
             "ad_name": name,
             "ad_text": text,
             "create_time": created,
