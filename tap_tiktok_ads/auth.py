@@ -14,6 +14,7 @@ is not the entry's `business_id`: the message names the account the token belong
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,6 +31,7 @@ from tap_tiktok_ads.errors import (
     classify,
 )
 from tap_tiktok_ads.runtime import TIKTOK_ACCOUNTS, Failure
+from tap_tiktok_ads.token_store import STORE_SETTING, RefreshTokenStore
 
 if TYPE_CHECKING:
     import logging
@@ -65,8 +67,9 @@ class AccountAuthorizationError(TikTokFatalError):
 @dataclass
 class _AccountTokens:
     entry: str  # the account's entry in the config, for messages: `tiktok_accounts[i]`
-    refresh_token: str
+    refresh_token: str  # the newest: the configured one, or one TikTok rotated it into
     access_token: str | None
+    configured_refresh_token: str = ""  # the entry's `refresh_token`, which keys the store
     expires_at: float | None = None  # time.monotonic() deadline; None while unknown
     failure: AccountAuthorizationError | None = None
     configured: bool = False  # `access_token` is the configured one
@@ -105,10 +108,38 @@ class AccountTokens:
                 f"tiktok_accounts[{index}]",
                 account.refresh_token,
                 account.access_token,
+                configured_refresh_token=account.refresh_token,
                 configured=account.access_token is not None,
             )
             for index, account in enumerate(runtime.settings.tiktok_accounts)
         }
+        self._store: RefreshTokenStore | None = None
+        self._store_lock = threading.Lock()
+
+    def open_store(self) -> None:
+        """Take the refresh tokens that earlier runs kept (`refresh_token_store_path`), once.
+
+        The tap calls this when a sync of organic streams starts, so that a store it cannot
+        read stops the run before any request (`TokenStoreError`).
+        """
+        path = self._runtime.settings.refresh_token_store_path
+        with self._store_lock:
+            if self._store is not None or not path or not self._accounts:
+                return
+            self._store = store = RefreshTokenStore.load(path)
+        for business_id, tokens in self._accounts.items():
+            kept = store.refresh_token(business_id, tokens.configured_refresh_token)
+            if kept and kept != tokens.refresh_token:
+                self._runtime.redactor.add(kept)
+                tokens.refresh_token = kept
+                self._logger.info(
+                    "TikTok account %s: using the refresh token kept in `%s` (%s), which "
+                    "TikTok issued in place of `%s.refresh_token`.",
+                    business_id,
+                    STORE_SETTING,
+                    store.path,
+                    tokens.entry,
+                )
 
     @property
     def business_ids(self) -> list[str]:
@@ -120,6 +151,7 @@ class AccountTokens:
 
         Raises `AccountAuthorizationError` when the account's refresh token was refused.
         """
+        self.open_store()
         tokens = self._accounts[business_id]
         if tokens.failure is not None:
             raise tokens.failure
@@ -203,9 +235,12 @@ class AccountTokens:
         access_token = str(data["access_token"])
         refresh_token = data.get("refresh_token")
         self._runtime.redactor.add(access_token, refresh_token)
-        open_id = data.get("open_id")
-        if open_id and str(open_id) != business_id:
-            self._mismatched(business_id, tokens, str(open_id))
+        owner = str(data.get("open_id") or business_id)  # the token's account (4.1)
+        if refresh_token and refresh_token != tokens.refresh_token:
+            tokens.refresh_token = str(refresh_token)
+            self._rotated(business_id, owner, tokens)
+        if owner != business_id:
+            self._mismatched(business_id, tokens, owner)
         tokens.access_token, tokens.configured = access_token, False
         tokens.expires_at = None
         expires_in = data.get("expires_in")
@@ -214,20 +249,49 @@ class AccountTokens:
             tokens.expires_at = time.monotonic() + expires_in - margin
         self._logger.info("Refreshed the access token of TikTok account %s", business_id)
         self._warn_of_expiry(business_id, tokens, data.get("refresh_token_expires_in"))
-        if refresh_token and refresh_token != tokens.refresh_token:
-            tokens.refresh_token = str(refresh_token)
-            # Reference 4.1: the refresh token "may rotate"; whether the old one stays valid
-            # is not documented. The tap keeps secrets masked and writes no config back.
+
+    def _rotated(self, business_id: str, owner: str, tokens: _AccountTokens) -> None:
+        """TikTok issued a new refresh token: keep it for later runs, when there is a store.
+
+        Reference 4.1: the refresh token "may rotate"; whether the old one stays valid is not
+        documented. The store keys it by the account it belongs to (`owner`, the answer's
+        open_id), so that it still applies once a mismatched business_id is corrected.
+        """
+        store = self._store
+        if store is None:
             self._logger.warning(
                 "TikTok issued a new refresh token for TikTok account %s; this run uses it, "
-                "but the tap stores it nowhere (it stays masked), and TikTok does not say "
-                "whether `%s.refresh_token` stays valid. If a later run is refused with 40103 "
-                "or 40107 for this account, re-authorise it and put the refresh token of that "
-                "authorisation in `%s.refresh_token`.",
+                "but the tap keeps it nowhere (it stays masked), and TikTok does not say "
+                "whether `%s.refresh_token` stays valid. Set `%s` to a file the tap may write "
+                "(see the README) and later runs use the newest token. Without it, if a later "
+                "run is refused with 40103 or 40107 for this account, re-authorise it and put "
+                "the refresh token of that authorisation in `%s.refresh_token`.",
                 business_id,
                 tokens.entry,
+                STORE_SETTING,
                 tokens.entry,
             )
+            return
+        try:
+            store.keep(owner, tokens.configured_refresh_token, tokens.refresh_token)
+        except OSError as exc:
+            self._logger.error(  # noqa: TRY400 - the reason is the message; no traceback
+                "TikTok issued a new refresh token for TikTok account %s, and the tap could not "
+                "keep it in `%s` (%s): %s. This run uses it; make the file writable, or a later "
+                "run may be refused (40107) and the account need re-authorising.",
+                business_id,
+                STORE_SETTING,
+                store.path,
+                self._runtime.redactor(str(exc)),
+            )
+            return
+        self._logger.info(
+            "TikTok issued a new refresh token for TikTok account %s; kept it in `%s` (%s) "
+            "for later runs.",
+            business_id,
+            STORE_SETTING,
+            store.path,
+        )
 
     def _warn_of_expiry(
         self, business_id: str, tokens: _AccountTokens, seconds_left: object

@@ -114,6 +114,19 @@ CONFIG_SCHEMA = th.PropertiesList(
         ),
     ),
     th.Property(
+        "refresh_token_store_path",
+        th.StringType,
+        title="Refresh token store path",
+        description=(
+            "A JSON file where the tap keeps the refresh token TikTok issues in place of an "
+            "account's (a rotation), and which it reads when a sync starts, so that later runs "
+            "use the newest token; in a Meltano project, `.meltano/tap-tiktok-ads/"
+            "refresh-tokens.json` under its root. It holds secrets (written with mode 0600). A "
+            "`tiktok_accounts` refresh token configured anew wins over the kept one. Unset: "
+            "a rotated token serves only the run."
+        ),
+    ),
+    th.Property(
         "start_date",
         th.StringType,
         default="30",
@@ -329,6 +342,7 @@ class Settings:
     progress_interval_seconds: float = 5.0
     log_metrics: bool = False
     tiktok_accounts: tuple[TikTokAccount, ...] = ()
+    refresh_token_store_path: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -388,6 +402,7 @@ class Settings:
                 for entry in config.get("tiktok_accounts") or ()
                 if isinstance(entry, dict)
             ),
+            refresh_token_store_path=_trimmed(config.get("refresh_token_store_path") or "") or None,
             extra=dict(config),
         )
 
@@ -596,6 +611,11 @@ def _account_errors(settings: Settings) -> list[str]:
                 f"{entry} has no `refresh_token`: authorise the account for your app and "
                 "set the refresh token TikTok returned."
             )
+    if "refresh_token_store_path" in settings.extra and not settings.refresh_token_store_path:
+        errors.append(
+            "`refresh_token_store_path` is blank: set it to the file where the tap keeps "
+            "rotated refresh tokens, or remove it."
+        )
     if settings.tiktok_accounts and not (settings.app_id and settings.secret):
         errors.append(
             "`tiktok_accounts` needs `app_id` and `secret` (your TikTok app's client key and "

@@ -51,7 +51,7 @@ from tap_tiktok_ads.streams.business_centers import (
 from tap_tiktok_ads.streams.entities import entity_streams
 from tap_tiktok_ads.streams.gmv_max import gmv_max_streams
 from tap_tiktok_ads.streams.measurement import measurement_streams
-from tap_tiktok_ads.streams.organic import organic_streams
+from tap_tiktok_ads.streams.organic import OrganicStream, organic_streams
 from tap_tiktok_ads.streams.reports import ReportStream
 from tap_tiktok_ads.transport import redact_logs
 from tap_tiktok_ads.writer import BufferedMsgSpecWriter
@@ -167,6 +167,7 @@ class TapTikTokAds(Tap):
         """Resolve the advertisers, then sync the selected streams."""
         selected = [stream for stream in self.streams.values() if stream.selected]
         resume()  # the streams are built, the start is over: collect garbage as usual
+        open_token_stores(selected)
         self.resolve_advertisers(selected)
         super().sync_all()
 
@@ -180,6 +181,7 @@ class TapTikTokAds(Tap):
         streams = list(self.streams.values() if streams is None else streams)
         resume()  # the streams are built: the start of `--test` is over too
         self._reads_early = False  # a record or so per stream: nothing read ahead for them
+        open_token_stores(streams)
         self.resolve_advertisers(streams)
         return super().run_sync_dry_run(dry_run_record_limit, streams)
 
@@ -309,6 +311,16 @@ class TapTikTokAds(Tap):
             files = ", ".join(value)
             msg = f"{exc}. Each --config ({files}) must be a readable JSON object file, or ENV."
             raise click.BadParameter(msg, ctx=ctx, param=param) from None
+
+
+def open_token_stores(streams: Iterable[Stream]) -> None:
+    """Read the refresh tokens earlier runs kept, before any request (token_store.py).
+
+    Only for a run with organic streams: a store that cannot be read stops it here.
+    """
+    for stream in streams:
+        if isinstance(stream, OrganicStream):
+            stream.tokens.open_store()
 
 
 def _checked(file: IO[str] | None, what: str, check: Callable[[str, str], None]) -> str | None:

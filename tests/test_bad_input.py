@@ -129,6 +129,10 @@ BAD_CONFIGS: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"tiktok_accounts": [{"business_id": "b1"}], "app_id": "a", "secret": "s"},
         ["`tiktok_accounts[0]` (business_id 'b1')", "no `refresh_token`", "authorise the account"],
     ),
+    "blank refresh token store": (
+        {"refresh_token_store_path": "  "},
+        ["`refresh_token_store_path` is blank", "or remove it"],
+    ),
     "base url without scheme": (
         {"api_base_url": "business-api.tiktok.com"},
         ["`api_base_url` is 'business-api.tiktok.com'", "https://"],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import re
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,7 @@ import requests
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_tiktok_ads import dates
+from tap_tiktok_ads.inputs import InputFileError
 from tap_tiktok_ads.scopes import AUTHORIZATION_SCOPES, FIELD_SCOPES
 from tap_tiktok_ads.settings import Settings, check_settings
 from tap_tiktok_ads.streams.organic import VideoCursorPaginator
@@ -217,7 +220,8 @@ def test_rotated_refresh_token_is_used_and_warned_about(fake_api, fake_data, fro
         assert any(f"`tiktok_accounts[{index}].refresh_token`" in m for m in warnings)
     for message in warnings:  # the new token is masked and written nowhere: nothing to copy
         assert "replace it" not in message
-        assert "stores it nowhere" in message
+        assert "keeps it nowhere" in message
+        assert "Set `refresh_token_store_path` to a file the tap may write" in message
         assert "40103" in message
     current = [auth.refresh_token(account.business_id) for account in organic_accounts(fake_data)]
     for token in stored + current:
@@ -278,6 +282,117 @@ def test_refresh_token_about_to_expire_is_warned_about(fake_api, fake_data, froz
     assert warnings == [expected]
     for token in (account["refresh_token"] for account in config["tiktok_accounts"]):
         assert token not in caplog.text
+
+
+def stored_accounts(store: Path) -> dict[str, dict[str, str]]:
+    """The refresh token store's entries, as the README describes the file."""
+    accounts: dict[str, dict[str, str]] = json.loads(store.read_text())["accounts"]
+    return accounts
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_hourly_second_run_survives_a_rotated_refresh_token(
+    fake_api, fake_data, frozen_now, tmp_path, caplog
+):
+    """`meltano run` hourly: the same config every run, the state carried over. TikTok
+    rotates each refresh token and refuses the old one: the store hands the new one on."""
+    accounts = organic_accounts(fake_data)
+    auth = organic_auth(fake_api)
+    auth.rotate_refresh_tokens = True
+    store = tmp_path / ".meltano" / "tap-tiktok-ads" / "refresh-tokens.json"  # no such folder
+    config = organic_config(fake_api, refresh_token_store_path=str(store))
+    configured = [entry["refresh_token"] for entry in config["tiktok_accounts"]]
+
+    with caplog.at_level(logging.INFO):
+        first = run_tap(config, streams=ORGANIC)
+        second = run_tap(config, streams=ORGANIC, state=first.state)
+
+    assert fake_api.count(REFRESH, code=40107) == 0
+    assert_complete(first, fake_data)
+    for result in (first, second):
+        profiles = result.records["organic_profile"]
+        assert [record["business_id"] for record in profiles] == [a.business_id for a in accounts]
+    assert min(auth.refreshes.values()) == 2  # one refresh per account and run
+    assert stat.S_IMODE(store.stat().st_mode) == 0o600
+    assert sorted(store.parent.iterdir()) == [store]  # no temporary file left behind
+    kept = stored_accounts(store)
+    assert set(kept) == {account.business_id for account in accounts}
+    for account, token in zip(accounts, configured, strict=True):
+        assert kept[account.business_id]["refresh_token"] == auth.refresh_token(account.business_id)
+        assert kept[account.business_id]["configured_sha256"] == sha256(token)
+    assert "using the refresh token kept in `refresh_token_store_path`" in caplog.text
+    messages = json.dumps([first.messages, second.messages])
+    for account, token in zip(accounts, configured, strict=True):
+        for secret in (token, auth.refresh_token(account.business_id)):
+            assert secret not in caplog.text
+            assert secret not in messages
+
+
+def test_a_refresh_token_configured_anew_wins_over_the_kept_one(
+    fake_api, fake_data, frozen_now, tmp_path
+):
+    """The account was re-authorised after the store kept a token: the configured one is
+    newer, and the kept one (now refused) is not tried."""
+    accounts = organic_accounts(fake_data)
+    auth = organic_auth(fake_api)
+    auth.rotate_refresh_tokens = True
+    store = tmp_path / "refresh-tokens.json"
+    config = organic_config(fake_api, refresh_token_store_path=str(store))
+    run_tap(config, streams={"organic_profile": None})
+    business_id = accounts[0].business_id
+    old = stored_accounts(store)[business_id]["refresh_token"]
+    # Another authorisation's token; TikTok no longer accepts the kept one.
+    config["tiktok_accounts"][0]["refresh_token"] = auth.refresh(old)["refresh_token"]
+
+    result = run_tap(config, streams={"organic_profile": None})
+
+    assert fake_api.count(REFRESH, code=40107) == 0
+    assert len(result.records["organic_profile"]) == len(accounts)
+    entry = stored_accounts(store)[business_id]
+    assert entry["configured_sha256"] == sha256(config["tiktok_accounts"][0]["refresh_token"])
+    assert entry["refresh_token"] == auth.refresh_token(business_id)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"accounts": {"b": {"refresh_token": "rft.', '{"accounts": ["rft.x"]}', "\xff\xfe"],
+    ids=["not JSON", "not a store", "not text"],
+)
+def test_a_store_that_cannot_be_read_stops_the_run_before_any_request(
+    fake_api, fake_data, frozen_now, tmp_path, content
+):
+    """It may hold the only refresh tokens TikTok still accepts: no fallback to the
+    configured ones, whose use could end in a rotation that overwrites it."""
+    store = tmp_path / "refresh-tokens.json"
+    store.write_bytes(content.encode("latin-1"))
+    config = organic_config(fake_api, refresh_token_store_path=str(store))
+
+    with pytest.raises(InputFileError) as failure:
+        run_tap(config, streams=ORGANIC)
+
+    message = str(failure.value)
+    assert message.startswith(f"`refresh_token_store_path`: the file {store} ")
+    assert "no request was sent" in message
+    assert "move it away" in message
+    assert "rft." not in message
+    assert fake_api.count() == 0
+    assert store.read_bytes() == content.encode("latin-1")
+
+
+def test_cli_says_which_store_it_cannot_read(fake_api, fake_data, tmp_path):
+    store = tmp_path / "refresh-tokens.json"
+    store.write_text("{")
+    config = organic_config(fake_api, refresh_token_store_path=str(store))
+
+    done = run_cli(tmp_path, config=config, streams={"organic_profile": None})
+
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"`refresh_token_store_path`: the file {store} is not JSON" in done.stderr
+    assert fake_api.count() == 0
 
 
 def test_throttled_token_refreshes_slow_the_shared_rate_limit(
