@@ -170,7 +170,7 @@ def test_auto_reads_a_long_first_sync_with_tasks_and_recent_days_with_sync(api, 
     latest = max(today.values())
     assert records == ordered(truth(data, "ad_report_daily", latest), "ad_report_daily")
     assert api.report_tasks.refusals == []
-    gaps = [b.time - a.time for a, b in itertools.pairwise(creates)]
+    gaps = [b.monotonic - a.monotonic for a, b in itertools.pairwise(creates)]
     assert all(gap >= 1.0 for gap in gaps)  # 1 QPS per app (Doc 1740302766489602)
 
 

@@ -316,7 +316,7 @@ def test_the_checks_are_asked_ahead_not_one_by_one_as_the_writer_reaches_them(
         config = tap_config(server, start_date=START.isoformat(), end_date=END.isoformat())
         selection = {STREAM: ["advertiser_id", *REPORTS[STREAM].dimensions, "spend"]}
         result = run_tap(config, streams=selection)
-        checks = sorted(r.time for r in server.requests if r.path == "campaign/get/")
+        checks = sorted(r.monotonic for r in server.requests if r.path == "campaign/get/")
 
     assert len(checks) == len(data.advertiser_ids())
     assert checks[-1] - checks[0] < latency
