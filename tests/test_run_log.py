@@ -141,17 +141,20 @@ def retry_seconds(error: str) -> float:
 
 
 def test_a_closed_port_fails_within_seconds_naming_the_host(tmp_path: Path) -> None:
-    """Nothing listens there: no minutes of retries, one message, no token, no traceback."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    """Nothing listens there: no minutes of retries, one message, no token, no traceback.
+
+    The port stays bound, not listening, for the whole run (Linux refuses connections to it):
+    released, another worker's fake API could be given it meanwhile."""
     token = "closed-port-token-5c1e"
-    config = {
-        "access_token": token,
-        "advertiser_ids": ["7100000000000000001"],
-        "api_base_url": f"http://127.0.0.1:{port}/open_api/v1.3",
-    }
-    done = run_cli(tmp_path, config=config)
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+        config = {
+            "access_token": token,
+            "advertiser_ids": ["7100000000000000001"],
+            "api_base_url": f"http://127.0.0.1:{port}/open_api/v1.3",
+        }
+        done = run_cli(tmp_path, config=config)
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if "| ERROR" in line]
     assert len(errors) == 1, done.stderr
