@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
-from tests.meltano_support import DEV_TOKEN, MeltanoProject
+from tests.meltano_support import DEV_TOKEN, REPO, MeltanoProject
 from tests.truth import REPORTS, expected_report_records
 
 ATTRIBUTION_WINDOW_DAYS = 7  # the tap's default, which meltano.yml keeps
@@ -183,6 +183,15 @@ def run_env(api: FakeTikTokApi) -> dict[str, str]:
         "TAP_TIKTOK_ADS_API_BASE_URL": api.base_url,
         "TAP_TIKTOK_ADS_START_DATE": FIRST.isoformat(),
     }
+
+
+def test_prod_store_of_refresh_tokens_is_under_the_project_root(tmp_path: Path) -> None:
+    """The tap gets the store's path with `$MELTANO_PROJECT_ROOT` expanded, so every
+    `meltano run` reads and writes the same file, whatever the working directory."""
+    project = MeltanoProject(tmp_path, {}, required=False)
+    printed = project.meltano("--environment=prod", "config", "print", "tap-tiktok-ads")
+    path = json.loads(printed)["refresh_token_store_path"]
+    assert path == str(REPO / ".meltano" / "tap-tiktok-ads" / "refresh-tokens.json")
 
 
 def test_meltano_run_into_duckdb(api: FakeTikTokApi, tmp_path: Path) -> None:

@@ -169,3 +169,14 @@ def test_environments_and_loaders_work_without_meltano_hub() -> None:
             assert setting.get("description"), f"{plugin['name']}.{setting['name']} undescribed"
             if setting["name"] in {"password", "sqlalchemy_url"}:
                 assert setting.get("sensitive") is True, setting["name"]
+
+
+def test_prod_keeps_rotated_refresh_tokens_in_the_project() -> None:
+    """Meltano hands the tap a temporary config: a rotated refresh token must go to a file
+    that stays, under the project (Meltano expands `$MELTANO_PROJECT_ROOT`; tests/
+    test_e2e_meltano.py checks that it does)."""
+    environments = {env["name"]: env for env in meltano_yml()["environments"]}
+    (prod_tap,) = environments["prod"]["config"]["plugins"]["extractors"]
+    path = prod_tap["config"]["refresh_token_store_path"]
+    assert path == "$MELTANO_PROJECT_ROOT/.meltano/tap-tiktok-ads/refresh-tokens.json"
+    assert ".meltano/" in (REPO / ".gitignore").read_text().splitlines()
