@@ -29,6 +29,7 @@ from tap_tiktok_ads.envelope import checked_body, response_data
 from tap_tiktok_ads.errors import (
     PARTIAL_SUCCESS,
     SUCCESS_CODES,
+    RetriesExhaustedError,
     TikTokFatalError,
     TikTokRetriableError,
     classify,
@@ -47,10 +48,6 @@ if TYPE_CHECKING:
     from tap_tiktok_ads.runtime import Runtime
 
 _T = TypeVar("_T")
-
-
-class RetriesExhaustedError(TikTokFatalError):
-    """A transient failure that did not go away within the retry budget."""
 
 
 @dataclass
@@ -244,7 +241,7 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
             return
         if not isinstance(code, int):
             msg = f"TikTok sent an envelope without a valid `code` on {where}; will retry"
-            raise TikTokRetriableError(msg)
+            raise TikTokRetriableError(msg, where=where)
         error = classify(
             code,
             self.runtime.redactor(str(body.get("message", ""))),
@@ -348,9 +345,22 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
                 f"(settings `max_retries`, `max_retry_seconds`): {exc}. TikTok or the "
                 "network kept failing; run the tap again later, it resumes from its state."
             )
-            raise RetriesExhaustedError(self.runtime.redactor(msg)) from None
+            where, cause = self._fault_of(exc, endpoint)
+            raise RetriesExhaustedError(self.runtime.redactor(msg), where, cause) from None
         finally:
             self._budgets.current = outer
+
+    def _fault_of(self, failure: Exception, endpoint: str) -> tuple[str, str]:
+        """The path that kept failing (a token refresh, maybe, not `endpoint`) and the fault.
+
+        The fault in words every request it hits shares (`TikTokRetriableError.cause`, or
+        the kind of network error), to tell one account's lasting fault from TikTok's.
+        """
+        if isinstance(failure, TikTokRetriableError):
+            return failure.where or endpoint, failure.cause
+        request = getattr(failure, "request", None)
+        where = self.endpoint_of(request) if request is not None else endpoint
+        return where, type(failure).__name__
 
     def _warn_short(self, page: int, missing: int, outcome: str) -> None:
         """Rows may be missing from the output: say which page, how many, and what follows."""

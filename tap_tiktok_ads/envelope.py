@@ -45,7 +45,7 @@ def checked_body(response: requests.Response, where: str) -> dict[str, Any]:
     status = response.status_code
     if status == 429 or status >= 500:  # noqa: PLR2004
         msg = f"HTTP {status} from TikTok on {where}; will retry"
-        raise TikTokRetriableError(msg)
+        raise TikTokRetriableError(msg, where=where, http_status=status)
     if status >= 400:  # noqa: PLR2004
         msg = f"HTTP {status} from TikTok on {where}: check `api_base_url`"
         raise TikTokFatalError(msg)
@@ -53,7 +53,7 @@ def checked_body(response: requests.Response, where: str) -> dict[str, Any]:
         return response_body(response)
     except (msgspec.DecodeError, UnicodeDecodeError):
         msg = f"TikTok sent a body that is not JSON on {where} (truncated?); will retry"
-        raise TikTokRetriableError(msg) from None
+        raise TikTokRetriableError(msg, where=where) from None
 
 
 def response_data(response: requests.Response) -> dict[str, Any]:

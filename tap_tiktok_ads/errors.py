@@ -163,10 +163,32 @@ FATAL_HELP: dict[int, str] = {
 class TikTokRetriableError(RetriableAPIError):
     """A TikTok answer that is expected to succeed when the request is repeated."""
 
-    def __init__(self, message: str, code: int | None = None) -> None:
-        """Keep the TikTok code so the rate limiter can react to throttling."""
+    def __init__(
+        self,
+        message: str,
+        code: int | None = None,
+        *,
+        where: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        """Keep the TikTok code so the rate limiter can react to throttling.
+
+        `where` is the path that failed: not always the one the stream asked (a token
+        refresh). `http_status` is that of an answer that failed before its envelope (5xx).
+        """
         super().__init__(message)
         self.code = code
+        self.where = where
+        self.http_status = http_status
+
+    @property
+    def cause(self) -> str:
+        """The fault in words every request it hits shares: no path, no request_id."""
+        if self.code is not None:
+            return f"TikTok error {self.code}"
+        if self.http_status is not None:
+            return f"HTTP {self.http_status}"
+        return "answers the tap could not read"
 
     @property
     def is_rate_limit(self) -> bool:
@@ -214,6 +236,20 @@ class TikTokFatalError(FatalAPIError):
         return self.code in SCOPE_REFUSAL_CODES
 
 
+class RetriesExhaustedError(TikTokFatalError):
+    """A transient failure that did not go away within the retry budget.
+
+    `cause` names the last fault as `TikTokRetriableError.cause` does, or the kind of network
+    error, so that one TikTok account's lasting fault can be told from TikTok failing for
+    every account. None when the API host cannot be reached at all: no account fares better.
+    """
+
+    def __init__(self, message: str, where: str | None = None, cause: str | None = None) -> None:
+        """No TikTok code: the decisions made on refusal codes must not see a transient one."""
+        super().__init__(message, None, where)
+        self.cause = cause
+
+
 _INVALID_METRIC_FIELDS = re.compile(r"Invalid metric fields: \[([^\]]*)\]")
 
 
@@ -246,10 +282,10 @@ def classify(
     reference = f" (request_id {request_id})" if request_id else ""
     text = f"TikTok error {code} on {where}: {message}{reference}"
     if code in EXPIRED_TOKEN_CODES and token_refreshable:
-        return TikTokTokenExpiredError(text, code)
+        return TikTokTokenExpiredError(text, code, where=where)
     # Undocumented 5xxxx codes are server-side faults like the documented ones (inferred).
     if code in RATE_LIMIT_CODES or code in TRANSIENT_CODES or 50000 <= code < 60000:  # noqa: PLR2004
-        return TikTokRetriableError(text, code)
+        return TikTokRetriableError(text, code, where=where)
     help_text = FATAL_HELP.get(code)
     if help_text:
         text = f"{text}. {help_text}"

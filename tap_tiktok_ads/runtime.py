@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING
 from tap_tiktok_ads.advertisers import AdvertiserDirectory
 from tap_tiktok_ads.allocator import return_large_buffers
 from tap_tiktok_ads.dates import local_today
-from tap_tiktok_ads.errors import ACCOUNT_HELP, FATAL_HELP, TikTokFatalError
+from tap_tiktok_ads.errors import (
+    ACCOUNT_HELP,
+    FATAL_HELP,
+    RetriesExhaustedError,
+    TikTokFatalError,
+)
 from tap_tiktok_ads.id_batches import AdCensus
 from tap_tiktok_ads.permissions import PermissionSkips
 from tap_tiktok_ads.query_shapes import ShapeWatch
@@ -56,6 +61,16 @@ class SyncStats:
 
 ADVERTISERS = "advertiser(s)"
 TIKTOK_ACCOUNTS = "TikTok account(s)"
+# TikTok accounts in a row whose retries ran out on the same fault, after which the run stops:
+# TikTok (or the way to it) is failing for every account, and each account left would spend
+# a whole retry budget (`max_retries`, `max_retry_seconds`) to learn the same. Fewer would
+# let two neighbours with lasting faults of their own keep the accounts after them from ever
+# syncing (config order is the order of every run).
+ACCOUNTS_FAILING_ALIKE = 3
+_RETRY_FIX = (
+    "TikTok or the network kept failing for them: run the tap again later, each resumes "
+    "from its state."
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,8 @@ class Failure:
     code: int | None
     where: str | None  # the path TikTok refused, when it matters
     fix: str
+    # The fault retries did not outlast ("TikTok error 50002"), when TikTok refused nothing.
+    cause: str | None = None
 
 
 class FailureRegistry:
@@ -82,6 +99,8 @@ class FailureRegistry:
     def __init__(self) -> None:
         """Start with no failures."""
         self._failures: dict[tuple[str, str], Failure] = {}
+        # The TikTok accounts whose retries ran out on one fault, none answering in between.
+        self._alike_in_a_row: list[Failure] = []
         self._lock = threading.Lock()
 
     def add(self, failure: Failure, detail: str, logger: logging.Logger) -> None:
@@ -132,6 +151,44 @@ class FailureRegistry:
         self.add(failure, f"TikTok account {business_id}: {error}", logger)
         return True
 
+    def account_gave_up(
+        self, business_id: str, error: RetriesExhaustedError, logger: logging.Logger
+    ) -> None:
+        """Record a TikTok account whose retries ran out: skipped, its bookmark stays.
+
+        A lasting server error of one account must not stop the others. Unless it is the
+        `ACCOUNTS_FAILING_ALIKE`th account in a row (no account answered in between) whose
+        retries ran out on the same fault: TikTok is failing for all of them, and the run
+        stops here, naming them, instead of spending a retry budget on each account left.
+        """
+        failure = Failure(
+            "requests for",
+            TIKTOK_ACCOUNTS,
+            business_id,
+            None,
+            error.where,
+            _RETRY_FIX,
+            error.cause,
+        )
+        self.add(failure, f"TikTok account {business_id}: {error}", logger)
+        with self._lock:
+            alike = [f for f in self._alike_in_a_row if f.cause == failure.cause]
+            self._alike_in_a_row = in_a_row = [*alike, failure]
+        if len(in_a_row) < ACCOUNTS_FAILING_ALIKE:
+            return
+        names = ", ".join(f.key for f in in_a_row)
+        msg = (
+            f"{failure.cause} outlasted the retries of {len(in_a_row)} TikTok accounts in a "
+            f"row ({names}): TikTok seems to fail for every account, so the run stops without "
+            f"trying the accounts left. {self._listing()}"
+        )
+        raise TikTokFatalError(msg)
+
+    def account_answered(self) -> None:
+        """A TikTok account was read (or refused): TikTok is not failing for every account."""
+        with self._lock:
+            self._alike_in_a_row = []
+
     def account_failed(self, business_id: str) -> bool:
         """Whether TikTok refused this account (or its refresh token) earlier in the run."""
         return self.failed(TIKTOK_ACCOUNTS, business_id) is not None
@@ -143,29 +200,41 @@ class FailureRegistry:
 
     def raise_if_any(self) -> None:
         """Fail the run with one message naming every failed advertiser and account."""
+        listing = self._listing()
+        if not listing:
+            return
+        raise TikTokFatalError(
+            f"{listing} The other advertisers and accounts were synced; fix these and run "
+            "again, the state resumes where each one stopped."
+        )
+
+    def _listing(self) -> str:
+        """Every failure so far, grouped by what failed and its fix; empty when none."""
         with self._lock:
             failures = list(self._failures.values())
-        if not failures:
-            return
-        groups: dict[tuple[str, str, str], list[Failure]] = {}
+        groups: dict[tuple[str, str, str, bool], list[Failure]] = {}
         for failure in failures:
-            groups.setdefault((failure.refusal, failure.noun, failure.fix), []).append(failure)
+            key = (failure.refusal, failure.noun, failure.fix, failure.cause is not None)
+            groups.setdefault(key, []).append(failure)
         parts = []
-        for (refusal, noun, fix), members in groups.items():
+        for (refusal, noun, fix, gave_up), members in groups.items():
             listed = ", ".join(f"{f.key}{_error_of(f)}" for f in members)
-            parts.append(f"TikTok refused {refusal} {len(members)} {noun}: {listed}. {fix}")
-        parts.append(
-            "The other advertisers and accounts were synced; fix these and run again, the "
-            "state resumes where each one stopped."
-        )
-        raise TikTokFatalError(" ".join(parts))
+            what = "Retries ran out on" if gave_up else "TikTok refused"
+            parts.append(f"{what} {refusal} {len(members)} {noun}: {listed}. {fix}")
+        return " ".join(parts)
 
 
 def _error_of(failure: Failure) -> str:
-    """TikTok's error code and path in a failure's listing; none when the tap found it."""
+    """A failure's TikTok code, or the fault retries did not outlast, and path; or nothing.
+
+    Nothing when the tap itself found the failure.
+    """
+    where = f" on {failure.where}" if failure.where else ""
+    if failure.cause is not None:
+        return f" ({failure.cause}{where})"
     if failure.code is None:
         return ""
-    return f" (TikTok error {failure.code}{f' on {failure.where}' if failure.where else ''})"
+    return f" (TikTok error {failure.code}{where})"
 
 
 @dataclass

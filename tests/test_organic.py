@@ -1159,3 +1159,99 @@ def test_listed_accounts_differing_in_spaces_only_are_duplicates(fake_api):
     errors = check_settings(config)
 
     assert any("is listed twice" in error for error in errors), errors
+
+
+FAST_RETRIES = {"max_retries": 2, "max_retry_seconds": 5, "retry_initial_wait_seconds": 0.01}
+
+
+def test_one_accounts_persistent_server_error_does_not_stop_the_other_accounts(
+    fake_api, fake_data, frozen_now
+):
+    """A lasting 50002 on one account's `business/get/` ran out of retries and ended the run:
+    the accounts after it got nothing. It fails alone now, its bookmark kept, like a refusal."""
+    accounts = organic_accounts(fake_data)
+    failing = accounts[0].business_id
+    fake_api.faults.refuse_account(failing, 50002, path=BUSINESS_GET)
+    resumed_from = (START + dt.timedelta(days=3)).isoformat()
+    partitions = [
+        {"context": {"business_id": a.business_id}, "replication_key_value": resumed_from}
+        for a in accounts
+    ]
+    state = {"bookmarks": {"organic_profile_daily": {"partitions": partitions}}}
+
+    result, error = failing_run(organic_config(fake_api, **FAST_RETRIES), state)
+
+    assert_complete(result, fake_data, skip={failing})
+    # One retry budget (max_retries + 1 attempts), in the first stream; the later ones skip it.
+    assert fake_api.count(BUSINESS_GET, code=50002) == 3
+    assert failing not in {p["business_id"] for p in params_of(fake_api, VIDEO_LIST)}
+    written = result.state["bookmarks"]["organic_profile_daily"]["partitions"]
+    bookmarks = {p["context"]["business_id"]: p["replication_key_value"] for p in written}
+    assert bookmarks[failing] == resumed_from
+    message = str(error)
+    assert (
+        f"Retries ran out on requests for 1 TikTok account(s): {failing} "
+        "(TikTok error 50002 on /business/get/)"
+    ) in message
+    assert "run the tap again later" in message
+    assert accounts[1].business_id not in message
+    assert accounts[2].business_id not in message
+
+
+def test_accounts_failing_on_different_faults_each_fail_alone(fake_api, fake_data, frozen_now):
+    accounts = organic_accounts(fake_data)
+    fake_api.faults.refuse_account(accounts[0].business_id, 50002, path=BUSINESS_GET)
+    fake_api.faults.refuse_account(accounts[1].business_id, 51000, path=BUSINESS_GET)
+    fake_api.faults.refuse_account(accounts[2].business_id, 50002, path=VIDEO_LIST)
+
+    result, error = failing_run(organic_config(fake_api, **FAST_RETRIES))
+
+    assert by_account(result.records["organic_profile"]) == {
+        accounts[2].business_id: [expected_profile(accounts[2])]
+    }
+    message = str(error)
+    assert "in a row" not in message
+    listed = ", ".join(
+        f"{account.business_id} ({fault})"
+        for account, fault in zip(
+            accounts,
+            [
+                "TikTok error 50002 on /business/get/",
+                "TikTok error 51000 on /business/get/",
+                "TikTok error 50002 on /business/video/list/",
+            ],
+            strict=True,
+        )
+    )
+    assert f"Retries ran out on requests for 3 TikTok account(s): {listed}." in message
+    assert "were synced" in message
+
+
+def test_tiktok_failing_for_every_account_stops_after_three_in_a_row(
+    fake_api, fake_data, frozen_now
+):
+    """TikTok down: three accounts in a row spent a retry budget each on the same fault; the
+    run stops there instead of spending one more budget on every account left."""
+    fake_api.faults.fail_rate(1.0, (50002,))
+    config = organic_config(fake_api, **FAST_RETRIES)
+    left = {"business_id": "-0000000000never", "refresh_token": "rft.never0000asked"}
+    config["tiktok_accounts"].append(left)
+
+    _result, error = failing_run(config)
+
+    asked = [r.params for r in fake_api.requests]
+    assert not [p for p in asked if left["business_id"] in p.values()]
+    assert not [p for p in asked if left["refresh_token"] in p.values()]
+    assert len(fake_api.requests) == 3 * 3  # a budget for each of the first three accounts
+    message = str(error)
+    names = ", ".join(a.business_id for a in organic_accounts(fake_data))
+    assert (
+        f"TikTok error 50002 outlasted the retries of 3 TikTok accounts in a row ({names}): "
+        "TikTok seems to fail for every account, so the run stops without trying the "
+        "accounts left."
+    ) in message
+    first = organic_accounts(fake_data)[0].business_id
+    assert f"{first} (TikTok error 50002 on /tt_user/oauth2/refresh_token/)" in message
+    assert "run the tap again later" in message
+    assert left["business_id"] not in message
+    assert "were synced" not in message

@@ -29,7 +29,11 @@ from tap_tiktok_ads.auth import (
 from tap_tiktok_ads.bookmarks import CompleteDataBookmarks
 from tap_tiktok_ads.client import TikTokStream
 from tap_tiktok_ads.envelope import response_data
-from tap_tiktok_ads.errors import TikTokFatalError, TikTokTokenExpiredError
+from tap_tiktok_ads.errors import (
+    RetriesExhaustedError,
+    TikTokFatalError,
+    TikTokTokenExpiredError,
+)
 from tap_tiktok_ads.extra_fields import EXTRA_FIELDS, ExtraFields
 from tap_tiktok_ads.scopes import missing_scope_help
 from tap_tiktok_ads.stream_fields import stream_schema
@@ -169,7 +173,10 @@ class OrganicStream(TikTokStream):
         """The account's records; an account TikTok refused, or its refresh token, is skipped.
 
         A refusal of the account itself (no permission, scope not authorised) is recorded
-        here; its bookmark stays and the later organic streams skip it too.
+        here; its bookmark stays and the later organic streams skip it too. So is an account
+        whose retries ran out (a lasting server error on its requests), unless several
+        accounts in a row ran out on the same fault: then TikTok is failing for all and the
+        run stops (`FailureRegistry.account_gave_up`).
         """
         business_id = (context or {}).get("business_id")
         if not self.tokens.business_ids:
@@ -183,16 +190,22 @@ class OrganicStream(TikTokStream):
         if not business_id or self.runtime.failures.account_failed(business_id):
             return
         self._business_id = business_id
+        failures = self.runtime.failures
         try:
             # A refused account was logged and is raised at the end of the run.
             with contextlib.suppress(AccountAuthorizationError):
                 yield from self.account_records(business_id, context or {})
+        except RetriesExhaustedError as exc:
+            if exc.cause is None:  # the API host cannot be reached: no account can be read
+                raise
+            failures.account_gave_up(business_id, exc, self.logger)
+            return
         except TikTokFatalError as exc:
-            fix = self.refusal_help(exc)
-            if not self.runtime.failures.account_refused(business_id, exc, self.logger, fix):
+            if not failures.account_refused(business_id, exc, self.logger, self.refusal_help(exc)):
                 raise
         finally:
             self._business_id = None
+        failures.account_answered()
 
     def account_records(self, business_id: str, context: Context) -> Iterable[dict[str, Any]]:
         """Records of one account; streams override this."""
