@@ -285,7 +285,7 @@ def test_refresh_token_about_to_expire_is_warned_about(fake_api, fake_data, froz
 
 
 def stored_accounts(store: Path) -> dict[str, dict[str, str]]:
-    """The refresh token store's entries, as the README describes the file."""
+    """The refresh token store's entries (the file's format: tap_tiktok_ads/token_store.py)."""
     accounts: dict[str, dict[str, str]] = json.loads(store.read_text())["accounts"]
     return accounts
 
