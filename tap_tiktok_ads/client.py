@@ -24,7 +24,9 @@ from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import PageContext
 from typing_extensions import override
 
+from tap_tiktok_ads.bookmarks import is_final_bookmark
 from tap_tiktok_ads.catalog_schema import CatalogSchemaOnDemand
+from tap_tiktok_ads.dates import day_of, resume_day
 from tap_tiktok_ads.envelope import checked_body, response_data
 from tap_tiktok_ads.errors import (
     PARTIAL_SUCCESS,
@@ -39,6 +41,7 @@ from tap_tiktok_ads.run_log import ProgressCounter, quiet_sdk_logs
 from tap_tiktok_ads.transport import HostUnreachableError
 
 if TYPE_CHECKING:
+    import datetime as dt
     import logging
     from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 
@@ -468,6 +471,26 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
         """The partition's bookmark in the state the run started with, if it resumes from it."""
         value = self.resume_state(context).get("replication_key_value")
         return None if value is None else str(value)
+
+    def resume_day_bookmark(
+        self, context: Context, timezone: str, last_final: Callable[[dt.datetime | None], dt.date]
+    ) -> str | None:
+        """A dated stream's bookmark as the day its read resumes from (`dates.resume_day`).
+
+        `last_final(at)`: the stream's last final day at `at`; its bookmarks never pass it and
+        are marked so (`set_bookmark(final=True)`).
+        """
+        bookmark = self.resume_bookmark(context)
+        if bookmark is None:
+            return None
+        day = resume_day(
+            day_of(bookmark),
+            last_final,
+            timezone,
+            self.runtime.settings.attribution_window_days,
+            final=is_final_bookmark(self.resume_state(context)),
+        )
+        return day.isoformat()
 
     def resume_state(self, context: Context) -> Mapping[str, Any]:
         """The partition's state the run started with, if it resumes from it; else empty.

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pendulum
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 _RELATIVE = re.compile(r"^(today|yesterday)(?:\s*-\s*(\d+))?$")
 _DAYS_BACK = re.compile(r"^\d+$")
@@ -200,11 +200,43 @@ def fix_hour_for(latency_hours: float) -> int | None:
     return DAILY_FIX_UTC_HOUR if latency_hours < 1 else None
 
 
-def last_final_real_time_day(timezone: str) -> dt.date:
-    """The last final day of real-time data: 30 minutes, then TikTok's next daily fix."""
+def last_final_real_time_day(timezone: str, at: dt.datetime | None = None) -> dt.date:
+    """The last final day of real-time data now (or at `at`): 30 minutes, then the next fix."""
     return last_final_day(
-        timezone, REAL_TIME_LATENCY_HOURS, daily_fix_utc_hour=fix_hour_for(REAL_TIME_LATENCY_HOURS)
+        timezone,
+        REAL_TIME_LATENCY_HOURS,
+        daily_fix_utc_hour=fix_hour_for(REAL_TIME_LATENCY_HOURS),
+        at=at,
     )
+
+
+def resume_day(
+    bookmark_day: dt.date,
+    last_final: Callable[[dt.datetime | None], dt.date],
+    timezone: str,
+    attribution_window_days: int,
+    *,
+    final: bool,
+) -> dt.date:
+    """The day a dated read resumes from as if its bookmark were there, before its window.
+
+    `last_final(at)` is the stream's last final day at `at` (None: now). A bookmark past the
+    last final day now (an older version's, or one written before the stream's finality grew)
+    cannot move back, so the read starts as if it had stopped there. A bookmark the state does
+    not mark `final` (`bookmarks.is_final_bookmark`: an older version's, whose bookmarks went
+    up to today) was written on its own day at the earliest, when the days from the one after
+    that moment's last final day on might not have been final: the read starts there too,
+    unless the attribution window already does (that day plus the window is returned). That is
+    the day before the bookmark for TikTok's latencies (under a day), more for long
+    `audience_lookback_hours`. Weekly and monthly bookmarks (a period's start) so read the
+    period before theirs again; hourly ones go by their day, as reads are of whole days (the
+    hour before would read nothing more). Once: the next bookmark written is marked.
+    """
+    day = min(bookmark_day, last_final(None))
+    if not final:
+        settled = last_final(day_start(bookmark_day, timezone))
+        day = min(day, settled + dt.timedelta(days=1 + attribution_window_days))
+    return day
 
 
 def last_final_day(

@@ -6,6 +6,7 @@ The expected records come from the fake's own world and its own metric transcrip
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 
@@ -136,3 +137,25 @@ def test_the_campaign_fields_asked_for_are_the_documented_rows_of_the_fields_fil
         if field.source.startswith("Doc 1826463372290177")
     ]
     assert sorted(CAMPAIGN_FIELDS) == sorted(documented)
+
+
+@pytest.mark.parametrize(("marked", "first_day"), [(False, "2026-11-09"), (True, "2026-11-10")])
+def test_a_bookmark_not_marked_final_is_read_from_the_day_before_it(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime, *, marked: bool, first_day: str
+) -> None:
+    """Older versions' bookmarks went up to the day of their run, whose day before was not final
+    then (real-time data: 30 minutes and TikTok's 12:00 UTC fix); without the mark the state
+    gives this version's, that day is read again, even with `attribution_window_days: 0`."""
+    del frozen_now
+    streams = {"gmv_max_report_daily": None}
+    first = run_tap(tap_config(fake_api, end_date="2026-11-10"), streams=streams)
+    state = copy.deepcopy(first.state)
+    for partition in state["bookmarks"]["gmv_max_report_daily"]["partitions"]:
+        assert partition["replication_key_value"] == "2026-11-10"
+        if not marked:
+            partition.pop("final_bookmark", None)
+    config = tap_config(fake_api, attribution_window_days=0)
+    second = run_tap(config, streams=streams, state=state)
+    assert min(key[3] for key in by_key(second.records["gmv_max_report_daily"])) == first_day
+    partitions = second.state["bookmarks"]["gmv_max_report_daily"]["partitions"]
+    assert all(p["final_bookmark"] == p["replication_key_value"] for p in partitions)

@@ -6,6 +6,7 @@ times written as RFC 3339 here, never through the tap's code.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import replace
 from typing import Any
@@ -243,3 +244,26 @@ def test_a_field_the_schema_lacks_is_kept_in_extra_fields_and_said_once(
     """The fake sends a field TikTok added after the transcription on some objects."""
     rows = {"pixels": pixels_of(fake_api.data), "custom_audiences": audiences_of(fake_api.data)}
     assert_undocumented_field_kept_and_said_once(fake_api, caplog, rows)
+
+
+@pytest.mark.parametrize(("marked", "first_day"), [(False, 9), (True, 10)])
+def test_pixel_event_stats_not_marked_final_are_read_from_the_day_before_the_bookmark(
+    fake_api: FakeTikTokApi, frozen_now: dt.datetime, *, marked: bool, first_day: int
+) -> None:
+    """An older version's bookmark went up to the day of its run, whose day before was not
+    final then: without the mark the state gives this version's, it is read again."""
+    first = run_tap(tap_config(fake_api, end_date="2026-11-10"), streams={STATS: None})
+    state = copy.deepcopy(first.state)
+    for partition in state["bookmarks"][STATS]["partitions"]:
+        if not marked:
+            partition.pop("final_bookmark", None)
+    config = tap_config(fake_api, attribution_window_days=0)
+    second = run_tap(config, streams={STATS: None}, state=state)
+    assert stats_by_key(second.records[STATS]) == expected_stats(
+        fake_api.data, dt.date(2026, 11, first_day), frozen_now.date()
+    )
+    partitions = [
+        p for p in second.state["bookmarks"][STATS]["partitions"] if "replication_key_value" in p
+    ]
+    assert partitions
+    assert all(p["final_bookmark"] == p["replication_key_value"] for p in partitions)

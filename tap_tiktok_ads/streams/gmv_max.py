@@ -289,13 +289,15 @@ class _GmvMaxReportStream(CompleteDataBookmarks, SplitsHeavyQueries, _PerStoreSt
     def days_to_read(self, context: Context) -> tuple[dt.date, dt.date]:
         """From `attribution_window_days` before the bookmark (or `start_date`) to today."""
         settings = self.runtime.settings
-        advertiser = self.runtime.directory.get(context["advertiser_id"])
+        timezone = self.runtime.directory.get(context["advertiser_id"]).timezone
         return days_to_read(
             settings.start_date,
             settings.end_date,
             settings.attribution_window_days,
-            advertiser.timezone,
-            self.resume_bookmark(context),
+            timezone,
+            self.resume_day_bookmark(
+                context, timezone, functools.partial(last_final_real_time_day, timezone)
+            ),
         )
 
     def typed_metrics(self, metrics: dict[str, Any]) -> dict[str, Any]:
@@ -317,7 +319,7 @@ class _GmvMaxReportStream(CompleteDataBookmarks, SplitsHeavyQueries, _PerStoreSt
         """
         advertiser = self.runtime.directory.get(context["advertiser_id"])
         final = last_final_real_time_day(advertiser.timezone)
-        self.set_bookmark(context, format_day(min(window.end, final)))
+        self.set_bookmark(context, format_day(min(window.end, final)), final=True)
 
     @override
     def get_replication_key_signpost(self, context: Context | None = None) -> None:

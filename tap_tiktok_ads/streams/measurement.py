@@ -11,6 +11,7 @@ TikTok sends beyond them is kept in `extra_fields` (`tap_tiktok_ads.extra_fields
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import typing as th
@@ -161,7 +162,9 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream
             settings.end_date,
             settings.attribution_window_days,
             "UTC",  # Go SDK EventStatsRequest: the days are UTC days
-            self.resume_bookmark(context),
+            self.resume_day_bookmark(
+                context, "UTC", functools.partial(dates.last_final_real_time_day, "UTC")
+            ),
         )
         pixel_ids = self._pending.pop(advertiser_id, [])
         if not pixel_ids or start > end:
@@ -179,7 +182,7 @@ class PixelEventStatsDailyStream(CompleteDataBookmarks, OptionalAdvertiserStream
                 for row in self.request_records(query):
                     for record in _event_records(advertiser_id, text, row):
                         yield self.extra_fields.keep(record)
-            self.set_bookmark(context, dates.format_day(min(day, final)))
+            self.set_bookmark(context, dates.format_day(min(day, final)), final=True)
             day += dt.timedelta(days=1)
 
 

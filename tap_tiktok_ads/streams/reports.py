@@ -7,7 +7,6 @@ records and per-advertiser date bookmarks.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 import itertools
 import threading
@@ -30,7 +29,6 @@ from tap_tiktok_ads.client import PerAdvertiserStream, encode_param
 from tap_tiktok_ads.dates import (
     DateWindow,
     day_of,
-    day_start,
     days_to_read,
     fix_hour_for,
     format_day,
@@ -38,6 +36,7 @@ from tap_tiktok_ads.dates import (
     halves,
     last_final_day,
     month_periods,
+    resume_day,
     week_periods,
     windows,
 )
@@ -83,6 +82,7 @@ AD_LIST_PATH = "/ad/get/"  # an advertiser's ads, listed when it is over the ad 
 READ_AHEAD_VALUES = 400_000
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable, Iterable, Iterator
 
     import requests
@@ -255,7 +255,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """
         settings = self.runtime.settings
         final_through = self.final_through(advertiser.timezone)
-        based_on = self.based_on(advertiser.timezone, bookmark, final_through, final=final)
+        based_on = self.based_on(advertiser.timezone, bookmark, final=final)
         start, end = days_to_read(
             settings.start_date,
             settings.end_date,
@@ -277,30 +277,17 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         final = is_final_bookmark(self.resume_state(context))
         return self.plan(advertiser, self.resume_bookmark(context), final=final)
 
-    def based_on(
-        self, timezone: str, bookmark: str | None, final_through: dt.date, *, final: bool
-    ) -> str | None:
-        """The bookmark the read is based on: the state's, or an earlier day (data not final).
-
-        A bookmark past the last final day now (`final_through`: an older version's, or one
-        written before the stream's finality grew with its selected metrics) cannot move back,
-        so the read starts as if it had stopped there. A bookmark the state does not mark
-        `final` (`is_final_bookmark`: an older version's, whose bookmarks went up to today)
-        was written on its own day at the earliest, when the days from the one after that
-        moment's last final day on might not have been final: the read starts there too,
-        unless the attribution window already does (based on that day plus the window). That
-        is the day before the bookmark for TikTok's latencies (under a day), more for long
-        `audience_lookback_hours`. Weekly and monthly bookmarks (a period's start) so read
-        the period before theirs again; hourly ones go by their day, as reads are of whole
-        days (the hour before would read nothing more). Once: the next bookmark is marked.
-        """
+    def based_on(self, timezone: str, bookmark: str | None, *, final: bool) -> str | None:
+        """The bookmark the read is based on: the state's, or an earlier day (`resume_day`)."""
         if not bookmark:
             return bookmark
-        day = min(day_of(bookmark), final_through)
-        if not final:
-            settled = self.final_through(timezone, at=day_start(day_of(bookmark), timezone))
-            window = self.runtime.settings.attribution_window_days
-            day = min(day, settled + dt.timedelta(days=1 + window))
+        day = resume_day(
+            day_of(bookmark),
+            functools.partial(self.final_through, timezone),
+            timezone,
+            self.runtime.settings.attribution_window_days,
+            final=final,
+        )
         return bookmark if day == day_of(bookmark) else day.isoformat()
 
     def final_through(self, timezone: str, at: dt.datetime | None = None) -> dt.date:
