@@ -353,7 +353,7 @@ class AccountTokens:
             raise AccountAuthorizationError(business_id, msg, code)
         if not isinstance(code, int) or code == 0:
             msg = f"TikTok's answer on {REFRESH_PATH} carries no access token; will retry"
-            raise TikTokRetriableError(msg)
+            raise TikTokRetriableError(msg, where=REFRESH_PATH)
         error = classify(
             code, message, REFRESH_PATH, body.get("request_id"), token_refreshable=True
         )

@@ -1255,3 +1255,18 @@ def test_tiktok_failing_for_every_account_stops_after_three_in_a_row(
     assert "run the tap again later" in message
     assert left["business_id"] not in message
     assert "were synced" not in message
+
+
+def test_a_refresh_that_keeps_answering_without_a_token_fails_that_account_naming_the_refresh(
+    fake_api, fake_data, frozen_now
+):
+    accounts = organic_accounts(fake_data)
+    fake_api.faults.fail_next(3, 0, path=REFRESH)  # account 0's budget: code 0, no token
+
+    result, error = failing_run(organic_config(fake_api, **FAST_RETRIES))
+
+    assert_complete(result, fake_data, skip={accounts[0].business_id})
+    assert (
+        f"Retries ran out on requests for 1 TikTok account(s): {accounts[0].business_id} "
+        "(answers the tap could not read on /tt_user/oauth2/refresh_token/)"
+    ) in str(error)
