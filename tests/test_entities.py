@@ -233,7 +233,14 @@ def test_entities_without_modify_time_are_never_skipped(api: FakeTikTokApi, own_
     assert emitted[smart_plus.entity_id]["ad_name"] == "Renamed after the first run"
     assert emitted[timeless.entity_id].get("modify_time") is None
     assert emitted[timeless.entity_id].get("create_time") is None
-    assert bookmarks(second.state, "ads")[aid] == mark
+    # Neither moves the bookmark; a campaign or ad group changed after it does (entities.py).
+    parents_changed = max(
+        last_change(r)
+        for level in (DataLevel.CAMPAIGN, DataLevel.ADGROUP)
+        for r in own_data.records(aid, level, include_deleted=True)
+        if "modify_time" in r
+    )
+    assert bookmarks(second.state, "ads")[aid] == max(mark, parents_changed)
 
 
 # -- later runs --------------------------------------------------------------------------------
@@ -262,7 +269,11 @@ def test_second_run_emits_only_changed_entities(api: FakeTikTokApi, own_data: Fa
             for aid in aids
             for r in own_data.records(aid, level)
             # the boundary of `>=`, and every entity TikTok sends without modify_time
-            if last_change(r) == marks[aid] or "modify_time" not in r
+            if last_change(r) == marks[aid]
+            or "modify_time" not in r
+            # and the ad groups and ads of a changed campaign, the ads of a changed ad group
+            or touched["campaigns"].entity_id == r.get("campaign_id")
+            or touched["adgroups"].entity_id == r.get("adgroup_id")
         }
         emitted = {r[ID_FIELDS[stream]]: r for r in second.records[stream]}
         assert set(emitted) == boundary | {touched[stream].entity_id}, stream
@@ -450,6 +461,80 @@ def test_turning_include_deleted_on_emits_entities_deleted_before_the_bookmark_o
     told = [r.getMessage() for r in caplog.records if "bookmarks were written" in r.getMessage()]
     assert len(told) == len(STREAMS)
     assert "Report days already read are not read again" in told[0]
+
+
+@pytest.mark.parametrize("parents_synced", [True, False], ids=["with-parents", "children-alone"])
+def test_a_campaign_deleted_after_a_run_re_emits_its_ad_groups_and_ads(
+    api: FakeTikTokApi, own_data: FakeData, *, parents_synced: bool
+):
+    """Deleting a campaign turns its ad groups' and ads' `secondary_status` into
+    ..._CAMPAIGN_DELETE without moving their `modify_time` (the fake's model, catalog.py
+    `_adgroup`; TikTok documents neither way): the tap must emit them again all the same.
+    """
+    config = tap_config(api, include_deleted=True)
+    streams = ENTITY_STREAMS if parents_synced else {"adgroups": None, "ads": None}
+    first = run_tap(config, streams=streams)
+    aid = own_data.advertiser_ids()[0]
+    campaign = next(
+        e
+        for e in own_data.entities(aid, DataLevel.CAMPAIGN)
+        if e.buying_type != "RESERVATION_TOP_VIEW" and e.origin != "PROMOTE"
+    )
+    children = {
+        "adgroups": [
+            e
+            for e in own_data.entities(aid, DataLevel.ADGROUP)
+            if e.record["campaign_id"] == campaign.entity_id
+        ],
+        "ads": [
+            e
+            for e in own_data.entities(aid, DataLevel.AD)
+            if e.record["campaign_id"] == campaign.entity_id
+        ],
+    }
+    assert all(children.values())
+    # The user deletes the campaign (as catalog.py models a deleted campaign).
+    campaign.deleted = True
+    campaign.record["secondary_status"] = "CAMPAIGN_STATUS_DELETE"
+    own_data.touch(campaign.entity_id, LATER - dt.timedelta(hours=1))
+    for stream, entities in children.items():
+        for entity in entities:
+            entity.deleted = True
+            entity.record["secondary_status"] = f"{stream[:-1].upper()}_STATUS_CAMPAIGN_DELETE"
+    before = {path: api.count(path) for path in ("campaign/get/", "adgroup/get/")}
+
+    second = run_tap(config, streams=streams, state=first.state)
+
+    reads = {path: api.count(path) - count for path, count in before.items()}
+    if parents_synced:
+        assert campaign.entity_id in {r["campaign_id"] for r in second.records["campaigns"]}
+    for stream, entities in children.items():
+        latest = {r[ID_FIELDS[stream]]: r["secondary_status"] for r in first.records[stream]}
+        latest.update({r[ID_FIELDS[stream]]: r["secondary_status"] for r in second.records[stream]})
+        status = f"{stream[:-1].upper()}_STATUS_CAMPAIGN_DELETE"
+        assert {latest[e.entity_id] for e in entities} == {status}, stream
+        # The other campaigns' dated ad groups and ads, unchanged, are not sent again.
+        others = {
+            r[ID_FIELDS[stream]]
+            for other in own_data.advertiser_ids()
+            for r in own_data.records(other, STREAMS[stream], include_deleted=True)
+            if r["campaign_id"] != campaign.entity_id
+            and "modify_time" in r
+            and last_change(r) < bookmarks(first.state, stream)[other]
+        }
+        assert others, stream
+        assert not others & {r[ID_FIELDS[stream]] for r in second.records[stream]}, stream
+        # The bookmark moved to the campaign's change: the next run does not send them again.
+        assert bookmarks(second.state, stream)[aid] == (LATER - dt.timedelta(hours=1)).isoformat()
+    third = run_tap(config, streams=streams, state=second.state)
+    for stream, entities in children.items():
+        dated = {e.entity_id for e in entities if "modify_time" in e.record}
+        assert dated, stream
+        assert not dated & {r[ID_FIELDS[stream]] for r in third.records[stream]}, stream
+    # The ad groups and ads read their campaigns' ids and modify_time once per advertiser and
+    # pass (4 passes: two kinds, active and deleted), and the ads their ad groups' not at all.
+    assert reads["campaign/get/"] == (before["campaign/get/"] if parents_synced else 0) + 4 * 3
+    assert reads["adgroup/get/"] == before["adgroup/get/"]
 
 
 # -- advertisers -------------------------------------------------------------------------------

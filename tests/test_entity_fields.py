@@ -154,7 +154,16 @@ def test_fields_sent_only_when_some_documented_field_is_deselected(api: FakeTikT
             "campaign_name",
             "budget",
         ],
-        "ad/get/": ["advertiser_id", "ad_id", "create_time", "modify_time", "ad_name"],
+        # An ad's campaign and ad group: a change of theirs sends the ad again (entities.py).
+        "ad/get/": [
+            "advertiser_id",
+            "ad_id",
+            "campaign_id",
+            "adgroup_id",
+            "create_time",
+            "modify_time",
+            "ad_name",
+        ],
     }
     assert result.records["campaigns"]
     assert all(set(r) <= {*asked["campaign/get/"]} for r in result.records["campaigns"])

@@ -22,6 +22,18 @@ Each partition's state says whether its bookmark covers deleted entities (`DELET
 when `include_deleted` is turned on after runs without it, the deleted entities are read once
 whatever their `modify_time` (the bookmark passed their deletion unread).
 
+A campaign's change can change its ad groups and ads without moving their `modify_time`:
+deleting or pausing it turns their `secondary_status` (`..._CAMPAIGN_DELETE`, ...), and they
+copy its name (inferred: TikTok documents neither that a child's `modify_time` moves nor that
+it does not). So an ad group or ad is emitted too when a parent of it (its campaign; an ad's
+ad group too) changed after the child's bookmark (`EntityStream.parents`), and the child's
+bookmark moves to that change. After, not at: at the bookmark, the parent's children would
+be sent on every run until a newer change (an idle account: always); what is risked is a
+parent change in the very second of one the run read, made after the read. The SDK syncs
+streams by name, children before campaigns: the ad groups read their campaigns' ids and
+`modify_time` (the passes the campaigns stream reads: 2 an advertiser, 4 with deleted), the
+ads reuse that read and what the ad groups' own read noted of theirs.
+
 The schemas are TikTok's documented response fields (`tap_tiktok_ads.entity_fields`); a field
 TikTok sends beyond them is kept in `extra_fields`. Every entity TikTok hides by default is
 asked for: Promote campaigns, TopView and Reach & Frequency buys (see `entity_kinds`).
@@ -29,7 +41,7 @@ asked for: Promote campaigns, TopView and Reach & Frequency buys (see `entity_ki
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -47,7 +59,8 @@ from tap_tiktok_ads.paging import PageInfo
 from tap_tiktok_ads.streams.entity_history import EntityHistoryStream
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    import datetime as dt
+    from collections.abc import Iterable, Iterator, Mapping
 
     import requests
     from singer_sdk import Tap
@@ -71,6 +84,8 @@ class EntityDefinition:
     with_deleted: tuple[Mapping[str, str], ...]
     # Its `page_info.total_number` counts the account's ads for TikTok's report cap.
     counts_ads: bool = False
+    # The entity definitions (by name) of its parents, whose id fields its entities carry.
+    parents: tuple[str, ...] = ()
 
 
 ENTITIES = (
@@ -88,6 +103,7 @@ ENTITIES = (
         "adgroup_id",
         "adgroup_get",  # Doc 1739314558673922
         with_deleted=({"primary_status": "STATUS_ALL"},),
+        parents=("campaigns",),
     ),
     EntityDefinition(
         "ads",
@@ -96,6 +112,7 @@ ENTITIES = (
         "ad_get",  # Doc 1735735588640770 (fields from bububa model/ad/ad.go)
         with_deleted=({"primary_status": "STATUS_ALL"},),
         counts_ads=True,
+        parents=("campaigns", "adgroups"),
     ),
 )
 
@@ -130,6 +147,13 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         self.history: EntityHistoryStream | None = None  # its `<name>_history` child stream
         self._paginator: TikTokPaginator | None = None  # the pass being read's
         self._told_deleted_unread = False
+        # The entity streams whose entities' changes show in this one's (campaigns for ad
+        # groups; campaigns and ad groups for ads), and those of which this one is a parent.
+        self.parents: list[EntityStream] = []
+        self.children: list[EntityStream] = []
+        # advertiser -> (since when, id -> last change or None) read in this run: its
+        # entities changed since its children's oldest bookmark, which they ask for.
+        self._recent: dict[str, tuple[dt.datetime, dict[str, dt.datetime | None]]] = {}
 
     def requested_fields(self) -> list[str] | None:
         """The `fields` parameter: the selected documented fields, or None for all of them.
@@ -147,15 +171,22 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         ]
         if len(selected) == len(self._documented):
             return None
-        needed = ("advertiser_id", self.definition.id_field, "create_time", "modify_time")
+        parent_ids = [parent.definition.id_field for parent in self.parents]
+        needed = (
+            "advertiser_id",
+            self.definition.id_field,
+            *parent_ids,
+            "create_time",
+            "modify_time",
+        )
         return list(dict.fromkeys([*needed, *selected]))
 
     @override
     def request_params(self, context: Context | None) -> dict[str, Any]:
-        """The advertiser, the selected fields and the pass's `filtering` object."""
+        """The advertiser, the selected fields (or the context's) and the pass's `filtering`."""
         context = context or {}
         params: dict[str, Any] = {"advertiser_id": context["advertiser_id"]}
-        fields = self.requested_fields()
+        fields = context.get("fields") or self.requested_fields()
         if fields is not None:
             params["fields"] = fields
         if context.get("filtering"):
@@ -234,7 +265,6 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         """
         started = dates.utc_now().replace(microsecond=0)
         since = dates.parse_tiktok_time(self.resume_bookmark(context))
-        latest = since
         include_deleted = self.runtime.settings.include_deleted
         deleted_unread = (
             include_deleted
@@ -246,21 +276,27 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         history = self.history if self.history is not None and self.history.selected else None
         versions: list[dict[str, Any]] = []
         shifted = False
+        read = _AdvertiserRead(
+            since,
+            self._changed_parents(context, since) if since is not None else {},
+            self._children_since(context),
+            latest=since,
+        )
         for filtering, whole in self._passes(deleted_unread=deleted_unread):
             self._paginator = None
-            for row in self.request_records({**context, "filtering": filtering}):
-                record = self._normalise(row)
-                changed = dates.parse_tiktok_time(record.get("modify_time"))
-                # Without TikTok's `modify_time` a change cannot be seen: never skipped.
-                dated = dates.parse_tiktok_time(row.get("modify_time")) is not None
-                if not whole and since and dated and changed is not None and changed < since:
-                    continue
-                if changed is not None and (latest is None or changed > latest):
-                    latest = changed
+            for record in self._pass_records(
+                {**context, "filtering": filtering}, read, whole=whole
+            ):
+                changed = read.saw(record)
                 if history is not None and changed is not None:
                     versions.append(dict(record))  # the SDK trims the yielded one in place
                 yield record
             shifted = shifted or (self._paginator is not None and self._paginator.totals_changed)
+        # The read is complete up to its parents' changes too: else the bookmark would stay
+        # before them, and their children be sent again on every run.
+        latest = read.newest(read.newest_parent_change())
+        if read.for_children is not None and not shifted:  # else children read it again
+            self._recent[context["advertiser_id"]] = (read.for_children, read.recent)
         if history is not None:
             # Before the bookmark moves: a run killed in between repeats, never loses, them.
             history.hand_over(context["advertiser_id"], versions)
@@ -278,6 +314,66 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             # Never past the clock: a `modify_time` from the future must not hide changes.
             notes = {DELETED_READ_KEY: include_deleted}
             self.set_bookmark(context, min(latest, started).isoformat(), notes=notes)
+
+    def _pass_records(
+        self, context: Context, read: _AdvertiserRead, *, whole: bool
+    ) -> Iterator[dict[str, Any]]:
+        """The records of one pass to emit: all of a `whole` pass, else the changed ones.
+
+        Changed: at or after the bookmark, or a parent changed after it, or without TikTok's
+        `modify_time` (a change cannot be seen: never skipped). Each entity's change is
+        noted for the child streams on the way.
+        """
+        for row in self.request_records(context):
+            record = self._normalise(row)
+            if read.for_children is not None:
+                entity_id = str(record.get(self.definition.id_field))
+                _note_change(read.recent, entity_id, row, read.for_children)
+            changed = dates.parse_tiktok_time(row.get("modify_time"))
+            recent = whole or read.since is None or changed is None or changed >= read.since
+            if recent or read.parent_changed(record):
+                yield record
+
+    def _children_since(self, context: Context) -> dt.datetime | None:
+        """The oldest bookmark of its child entity streams for this advertiser, if any."""
+        bookmarks = [
+            dates.parse_tiktok_time(child.resume_bookmark(context)) for child in self.children
+        ]
+        known = [bookmark for bookmark in bookmarks if bookmark is not None]
+        return min(known) if known else None
+
+    def _changed_parents(
+        self, context: Context, since: dt.datetime
+    ) -> dict[str, dict[str, dt.datetime | None]]:
+        """Parent id field -> the parents changed after `since`, and when."""
+        return {
+            parent.definition.id_field: parent.changed_since(context, since)
+            for parent in self.parents
+        }
+
+    def changed_since(self, context: Context, since: dt.datetime) -> dict[str, dt.datetime | None]:
+        """The advertiser's entities changed after `since`, and when (None: undated).
+
+        As this stream read them in this run, else read now: their ids and `modify_time`
+        only, through the passes this stream reads, and kept for its other child. The SDK
+        syncs streams by name, so ad groups and ads come before campaigns: one such read
+        of campaigns per advertiser serves both; ads use what the ad groups' read noted.
+        """
+        kept = self._recent.get(context["advertiser_id"])
+        if kept is None or kept[0] > since:
+            threshold = min(since, self._children_since(context) or since)
+            recent: dict[str, dt.datetime | None] = {}
+            fields = [self.definition.id_field, "modify_time"]
+            for filtering, _ in self._passes(deleted_unread=False):
+                pass_context = {**context, "filtering": filtering, "fields": fields}
+                for row in self.request_records(pass_context):
+                    _note_change(recent, str(row.get(self.definition.id_field)), row, threshold)
+            kept = self._recent[context["advertiser_id"]] = (threshold, recent)
+        return {
+            entity_id: changed
+            for entity_id, changed in kept[1].items()
+            if changed is None or changed > since
+        }
 
     def _passes(self, *, deleted_unread: bool) -> list[tuple[dict[str, Any], bool]]:
         """One `filtering` object per pass, and whether it emits all it reads (no bookmark).
@@ -337,16 +433,65 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         return record
 
 
+@dataclass
+class _AdvertiserRead:
+    """What one advertiser's read of an entity stream decides with, and notes on the way."""
+
+    since: dt.datetime | None  # its bookmark
+    # parent id field -> parent id -> its change after `since` (None: undated)
+    changed_parents: dict[str, dict[str, dt.datetime | None]]
+    for_children: dt.datetime | None  # its children's oldest bookmark: note changes since
+    recent: dict[str, dt.datetime | None] = field(default_factory=dict)
+    latest: dt.datetime | None = None  # the newest change emitted (from the bookmark on)
+
+    def saw(self, record: Mapping[str, Any]) -> dt.datetime | None:
+        """Take in an emitted record; its (normalised) `modify_time`."""
+        changed = dates.parse_tiktok_time(record.get("modify_time"))
+        self.newest(changed)
+        return changed
+
+    def newest(self, changed: dt.datetime | None) -> dt.datetime | None:
+        """`latest`, moved to `changed` if that is newer."""
+        if changed is not None and (self.latest is None or changed > self.latest):
+            self.latest = changed
+        return self.latest
+
+    def parent_changed(self, record: Mapping[str, Any]) -> bool:
+        """Whether a parent of the entity changed after the bookmark."""
+        return any(str(record.get(key)) in ids for key, ids in self.changed_parents.items())
+
+    def newest_parent_change(self) -> dt.datetime | None:
+        """The newest dated change of a parent: the read is complete up to it as well."""
+        changes = [c for ids in self.changed_parents.values() for c in ids.values() if c]
+        return max(changes, default=None)
+
+
+def _note_change(
+    recent: dict[str, dt.datetime | None],
+    entity_id: str,
+    row: Mapping[str, Any],
+    since: dt.datetime,
+) -> None:
+    """Note the entity's `modify_time` if at or after `since`; without one, as None (changed)."""
+    changed = dates.parse_tiktok_time(row.get("modify_time"))
+    if changed is None or changed >= since:
+        recent[entity_id] = changed
+
+
 def entity_streams(tap: Tap, runtime: Runtime) -> list[TikTokStream]:
     """The campaigns, ad groups and ads streams, each with its history stream as a child.
 
     The SDK ties a child to its parent by class, so each entity stream gets a class of its own.
     """
     streams: list[TikTokStream] = []
+    entities: dict[str, EntityStream] = {}
     for definition in ENTITIES:
         kind = definition.name.title()
         entity_class = type(f"{kind}Stream", (EntityStream,), {})
-        entity = entity_class(tap, runtime, definition)
+        entity = entities[definition.name] = entity_class(tap, runtime, definition)
+        entity.parents = [entities[name] for name in definition.parents]
+        for parent in entity.parents:
+            parent.children.append(entity)
         history_class = type(
             f"{kind}HistoryStream", (EntityHistoryStream,), {"parent_stream_type": entity_class}
         )
