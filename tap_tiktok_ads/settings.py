@@ -356,12 +356,12 @@ class Settings:
             base_url = SANDBOX_BASE_URL
         defaults = cls()
         return cls(
-            access_token=config.get("access_token") or None,
+            access_token=_trimmed(config.get("access_token") or "") or None,
             advertiser_ids=tuple(_trimmed(a) for a in config.get("advertiser_ids") or ()),
             business_center_ids=tuple(_trimmed(b) for b in config.get("business_center_ids") or ()),
             advertiser_shard=config.get("advertiser_shard") or None,
-            app_id=config.get("app_id") or None,
-            secret=config.get("secret") or None,
+            app_id=_trimmed(config.get("app_id") or "") or None,
+            secret=_trimmed(config.get("secret") or "") or None,
             start_date=str(config.get("start_date") or defaults.start_date),
             end_date=str(config.get("end_date") or defaults.end_date),
             attribution_window_days=int(
@@ -594,6 +594,7 @@ def _account_errors(settings: Settings) -> list[str]:
     """Problems with `tiktok_accounts`, each naming the entry and the fix."""
     errors: list[str] = []
     seen: set[str] = set()
+    token_entries: dict[str, int] = {}  # refresh token -> the first entry that has it
     for index, account in enumerate(settings.tiktok_accounts):
         entry = f"`tiktok_accounts[{index}]`"
         if not account.business_id.strip():
@@ -610,6 +611,16 @@ def _account_errors(settings: Settings) -> list[str]:
             errors.append(
                 f"{entry} has no `refresh_token`: authorise the account for your app and "
                 "set the refresh token TikTok returned."
+            )
+            continue
+        first = token_entries.setdefault(account.refresh_token, index)
+        if first != index:
+            # One token refreshed for two entries: TikTok may rotate it for the first, and
+            # refuse it for the second (a healthy account failed, with the wrong advice).
+            errors.append(
+                f"{entry} has the same `refresh_token` as `tiktok_accounts[{first}]`: a "
+                "refresh token belongs to one account; set the one TikTok returned when "
+                f"'{account.business_id}' was authorised."
             )
     if "refresh_token_store_path" in settings.extra and not settings.refresh_token_store_path:
         errors.append(

@@ -60,7 +60,8 @@ class RefreshTokenStore:
     @classmethod
     def load(cls, path: str) -> RefreshTokenStore:
         """The store at `path`; none there yet is an empty one (the first run)."""
-        store = Path(path).expanduser()
+        # A link (to a secrets volume, say) is followed: the file it points to is replaced.
+        store = Path(path).expanduser().resolve()
         return cls(store, _read(store))
 
     def refresh_token(self, business_id: str, configured: str) -> str | None:
@@ -101,10 +102,23 @@ class RefreshTokenStore:
                 file.flush()
                 os.fsync(file.fileno())
             temporary.replace(self.path)
+            _sync_folder(self.path.parent)
         except BaseException:
             with contextlib.suppress(OSError):
                 temporary.unlink()
             raise
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename durable: after a power cut the old file must not come back.
+
+    It may hold a refresh token TikTok no longer accepts.
+    """
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _read(path: Path) -> dict[str, dict[str, str]]:

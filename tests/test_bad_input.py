@@ -17,6 +17,7 @@ import pytest
 
 from tap_tiktok_ads.dates import format_day, format_hour, utc_now
 from tap_tiktok_ads.inputs import state_errors
+from tap_tiktok_ads.settings import check_settings
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.conftest import CollectingWriter, catalog_for, run_cli, run_tap, tap_config
 from tests.fake_api.business_centers import business_centers
@@ -388,3 +389,16 @@ def test_ids_pasted_with_spaces_or_a_newline_are_sent_trimmed(
     assert {first, second} <= synced
     assert [r["bc_id"] for r in result.records["business_centers"]] == [center.bc_id]
     assert not [r for r in fake_api.requests if r.code]
+
+
+def test_the_access_token_pasted_with_a_newline_is_sent_trimmed(
+    fake_api: FakeTikTokApi, fake_data: FakeData, frozen_now: dt.datetime
+) -> None:
+    """A `.env` file's trailing newline: `requests` refused the header (InvalidHeader)."""
+    config = tap_config(fake_api, access_token=f"{fake_api.token}\n")
+    assert not check_settings(config)
+
+    result = run_tap(config, streams={"advertisers": ["advertiser_id"]})
+
+    synced = {record["advertiser_id"] for record in result.records["advertisers"]}
+    assert synced >= set(fake_data.advertiser_ids())

@@ -738,6 +738,7 @@ def test_account_settings_are_checked_with_clear_messages():
                 {"refresh_token": "r2"},
                 {"business_id": "b"},
                 {"business_id": "a", "refresh_token": "r3"},
+                {"business_id": "c", "refresh_token": "r1"},  # a: one refresh would rotate it
             ]
         }
     )
@@ -745,6 +746,11 @@ def test_account_settings_are_checked_with_clear_messages():
     assert "`tiktok_accounts[1]` has no `business_id`" in " ".join(errors)
     assert "`tiktok_accounts[2]` (business_id 'b') has no `refresh_token`" in " ".join(errors)
     assert "`tiktok_accounts[3]` (business_id 'a') is listed twice" in " ".join(errors)
+    assert (
+        "`tiktok_accounts[4]` (business_id 'c') has the same `refresh_token` as "
+        "`tiktok_accounts[0]`" in " ".join(errors)
+    )
+    assert "r1" not in " ".join(errors)
     assert any("needs `app_id` and `secret`" in error for error in errors)
     assert (
         check_settings(
@@ -1270,3 +1276,32 @@ def test_a_refresh_that_keeps_answering_without_a_token_fails_that_account_namin
         f"Retries ran out on requests for 1 TikTok account(s): {accounts[0].business_id} "
         "(answers the tap could not read on /tt_user/oauth2/refresh_token/)"
     ) in str(error)
+
+
+def test_the_app_secret_pasted_with_a_newline_refreshes_the_tokens(fake_api, fake_data, frozen_now):
+    """`secret` is sent as TikTok's `client_secret` trimmed: with the newline, 40101."""
+    config = organic_config(fake_api)
+    config["secret"] = f"{config['secret']}\n"
+    assert not check_settings(config)
+
+    result = run_tap(config, streams={"organic_profile": None})
+
+    assert len(result.records["organic_profile"]) == len(organic_accounts(fake_data))
+
+
+def test_a_store_behind_a_link_is_written_where_the_link_points(
+    fake_api, fake_data, frozen_now, tmp_path
+):
+    """A store path linked to a secrets volume keeps its link; the file it names is updated."""
+    organic_auth(fake_api).rotate_refresh_tokens = True
+    volume = tmp_path / "volume" / "tokens.json"
+    volume.parent.mkdir()
+    volume.write_text("")
+    link = tmp_path / "refresh-tokens.json"
+    link.symlink_to(volume)
+    config = organic_config(fake_api, refresh_token_store_path=str(link))
+
+    run_tap(config, streams={"organic_profile": None})
+
+    assert link.is_symlink()
+    assert set(stored_accounts(volume)) == {a.business_id for a in organic_accounts(fake_data)}
