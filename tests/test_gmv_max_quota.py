@@ -11,11 +11,18 @@ import datetime as dt
 
 import pytest
 
-from tap_tiktok_ads.quotas import DailyQuotaUsedUpError, EndpointLimiter, EndpointQuota
+from tap_tiktok_ads.quotas import (
+    GMV_MAX_REPORT_QUOTA,
+    DailyQuotaUsedUpError,
+    EndpointLimiter,
+    EndpointQuota,
+)
 from tests.conftest import run_tap, tap_config
 from tests.fake_api import FakeTikTokApi
+from tests.fake_api.request_log import most_within
 from tests.fake_api.throttle import EndpointLimit
 from tests.gmv_max_truth import by_key, expected_report
+from tests.send_moments import DELIVERY_SKEW
 
 REPORT = "gmv_max/report/get/"
 STREAMS: dict[str, list[str] | None] = {"gmv_max_report_daily": None}
@@ -68,11 +75,20 @@ def test_a_sync_never_meets_the_endpoints_limit(
     fake_api: FakeTikTokApi, frozen_now: dt.datetime
 ) -> None:
     """Three windows x two campaign types x three stores: 18 requests, which a run held to
-    the general limit only (1,000 a second here) sends within a second."""
+    the general limit only (1,000 a second here) sends within a second.
+
+    The tap sends at most 8 in 1.05 s; the fake counts arrivals in 1 s, and its stamps lag
+    the sends by up to `DELIVERY_SKEW` on a loaded machine (send_moments.py): 50 ms more lag
+    on one arrival than on the one 8 before it met TikTok's refusal, which the tap retries.
+    So the limit holds at the fake within that lag, and a refusal came only if the arrivals
+    bunched beyond it."""
     config = tap_config(fake_api, start_date="2026-09-01")
     result = run_tap(config, streams=STREAMS)
-    assert fake_api.count(REPORT) == 18
-    assert fake_api.count(REPORT, code=40016) == 0
+    arrivals = [r.monotonic for r in fake_api.requests if r.path == REPORT]
+    refused = fake_api.count(REPORT, code=40016)
+    assert len(arrivals) == 18 + refused  # each refusal asked again
+    assert most_within(arrivals, 1.0 - DELIVERY_SKEW) <= GMV_MAX_REPORT_QUOTA.per_second
+    assert not refused or most_within(arrivals, 1.0) > GMV_MAX_REPORT_QUOTA.per_second
     truth = expected_report(fake_api.data, frozen_now, dt.date(2026, 9, 1), dt.date(2026, 11, 20))
     assert by_key(result.records["gmv_max_report_daily"]) == truth
 
