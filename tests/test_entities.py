@@ -537,6 +537,59 @@ def test_a_campaign_deleted_after_a_run_re_emits_its_ad_groups_and_ads(
     assert reads["adgroup/get/"] == before["adgroup/get/"]
 
 
+def test_a_campaign_deleted_while_ad_groups_read_their_campaigns_keeps_their_bookmark(
+    api: FakeTikTokApi, own_data: FakeData, caplog: pytest.LogCaptureFixture
+):
+    """The ad groups' read of their campaigns pages by offset too: a campaign deleted after
+    page 1 hides the next one, whose change must then come with the next run."""
+    config = tap_config(api, page_size=1)
+    first = run_tap(config, streams={"adgroups": None})
+    aid = own_data.advertiser_ids()[0]
+    high, low = sorted(
+        (
+            e
+            for e in own_data.entities(aid, DataLevel.CAMPAIGN)
+            if e.buying_type != "RESERVATION_TOP_VIEW"
+        ),
+        key=lambda e: e.entity_id,
+        reverse=True,
+    )[:2]
+    groups = [
+        e
+        for e in own_data.entities(aid, DataLevel.ADGROUP)
+        if e.record["campaign_id"] == low.entity_id
+    ]
+    assert groups
+    own_data.touch(low.entity_id, LATER - dt.timedelta(hours=1))  # the user pauses `low`
+    for group in groups:
+        group.record["secondary_status"] = "ADGROUP_STATUS_CAMPAIGN_DISABLE"
+    other = next(
+        e
+        for e in own_data.entities(aid, DataLevel.ADGROUP)
+        if e.record["campaign_id"] == high.entity_id
+    )
+    own_data.touch(other.entity_id, LATER - dt.timedelta(minutes=30))  # a later change
+    original = api.routes["campaign/get/"].handler
+
+    def deleting_after_page_one(request):
+        answer = original(request)
+        filtering = request.params.get("filtering") or {}
+        if str(request.params.get("page")) == "1" and _default_kinds(filtering):
+            high.deleted = True  # the user deletes `high` while the tap pages
+        return answer
+
+    api.register("campaign/get/", deleting_after_page_one)
+    with caplog.at_level(logging.WARNING):
+        second = run_tap(config, streams={"adgroups": None}, state=first.state)
+    api.register("campaign/get/", original)
+    third = run_tap(config, streams={"adgroups": None}, state=second.state)
+
+    assert bookmarks(second.state, "adgroups")[aid] == bookmarks(first.state, "adgroups")[aid]
+    assert any("changed while the tap paged" in r.getMessage() for r in caplog.records)
+    status = {r["adgroup_id"]: r["secondary_status"] for r in third.records["adgroups"]}
+    assert {status.get(g.entity_id) for g in groups} == {"ADGROUP_STATUS_CAMPAIGN_DISABLE"}
+
+
 # -- advertisers -------------------------------------------------------------------------------
 
 

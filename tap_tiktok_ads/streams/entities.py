@@ -275,13 +275,11 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             self._tell_deleted_unread()
         history = self.history if self.history is not None and self.history.selected else None
         versions: list[dict[str, Any]] = []
-        shifted = False
-        read = _AdvertiserRead(
-            since,
-            self._changed_parents(context, since) if since is not None else {},
-            self._children_since(context),
-            latest=since,
+        changed_parents, parents_complete = (
+            self._changed_parents(context, since) if since is not None else ({}, True)
         )
+        shifted = not parents_complete
+        read = _AdvertiserRead(since, changed_parents, self._children_since(context), latest=since)
         for filtering, whole in self._passes(deleted_unread=deleted_unread):
             self._paginator = None
             for record in self._pass_records(
@@ -291,7 +289,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
                 if history is not None and changed is not None:
                     versions.append(dict(record))  # the SDK trims the yielded one in place
                 yield record
-            shifted = shifted or (self._paginator is not None and self._paginator.totals_changed)
+            shifted = self._pass_shifted() or shifted
         # The read is complete up to its parents' changes too: else the bookmark would stay
         # before them, and their children be sent again on every run.
         latest = read.newest(read.newest_parent_change())
@@ -303,9 +301,10 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             self._sync_children({"advertiser_id": context["advertiser_id"]})
         if shifted:
             self.logger.warning(
-                "TikTok's list of %s for advertiser %s changed while the tap paged through it "
-                "(entities created or deleted meanwhile), so one may have been missed: its "
-                "bookmark stays at %s and the next run reads the changes since then again",
+                "TikTok's list of %s (or of their parents) for advertiser %s changed while the "
+                "tap paged through it (entities created or deleted meanwhile), so one may have "
+                "been missed: its bookmark stays at %s and the next run reads the changes since "
+                "then again",
                 self.name,
                 context["advertiser_id"],
                 since.isoformat() if since else "none (everything is read again)",
@@ -344,36 +343,51 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
 
     def _changed_parents(
         self, context: Context, since: dt.datetime
-    ) -> dict[str, dict[str, dt.datetime | None]]:
-        """Parent id field -> the parents changed after `since`, and when."""
-        return {
-            parent.definition.id_field: parent.changed_since(context, since)
-            for parent in self.parents
-        }
+    ) -> tuple[dict[str, dict[str, dt.datetime | None]], bool]:
+        """Parent id field -> the parents changed after `since`, and when; whether complete."""
+        changed: dict[str, dict[str, dt.datetime | None]] = {}
+        complete = True
+        for parent in self.parents:
+            changed[parent.definition.id_field], known = parent.changed_since(context, since)
+            complete = complete and known
+        return changed, complete
 
-    def changed_since(self, context: Context, since: dt.datetime) -> dict[str, dt.datetime | None]:
+    def changed_since(
+        self, context: Context, since: dt.datetime
+    ) -> tuple[dict[str, dt.datetime | None], bool]:
         """The advertiser's entities changed after `since`, and when (None: undated).
 
         As this stream read them in this run, else read now: their ids and `modify_time`
         only, through the passes this stream reads, and kept for its other child. The SDK
         syncs streams by name, so ad groups and ads come before campaigns: one such read
         of campaigns per advertiser serves both; ads use what the ad groups' read noted.
+        False with them when TikTok's list changed while read (one may have been missed).
         """
         kept = self._recent.get(context["advertiser_id"])
+        complete = True
         if kept is None or kept[0] > since:
             threshold = min(since, self._children_since(context) or since)
             recent: dict[str, dt.datetime | None] = {}
             fields = [self.definition.id_field, "modify_time"]
             for filtering, _ in self._passes(deleted_unread=False):
+                self._paginator = None
                 pass_context = {**context, "filtering": filtering, "fields": fields}
                 for row in self.request_records(pass_context):
                     _note_change(recent, str(row.get(self.definition.id_field)), row, threshold)
-            kept = self._recent[context["advertiser_id"]] = (threshold, recent)
-        return {
+                complete = complete and not self._pass_shifted()
+            kept = (threshold, recent)
+            if complete:
+                self._recent[context["advertiser_id"]] = kept
+        changes = {
             entity_id: changed
             for entity_id, changed in kept[1].items()
             if changed is None or changed > since
         }
+        return changes, complete
+
+    def _pass_shifted(self) -> bool:
+        """Whether TikTok's totals changed while the pass just read paged."""
+        return self._paginator is not None and self._paginator.totals_changed
 
     def _passes(self, *, deleted_unread: bool) -> list[tuple[dict[str, Any], bool]]:
         """One `filtering` object per pass, and whether it emits all it reads (no bookmark).
