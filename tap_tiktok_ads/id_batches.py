@@ -53,6 +53,7 @@ leaves them out.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections import defaultdict
@@ -850,21 +851,41 @@ def list_live_ids(
 
     `campaign/get/` / `adgroup/get/` with `primary_status` `STATUS_NOT_DELETE` (their
     default), one query per group of entity kinds, as `list_ads`; `pages(path, params)`
-    reads every page of a query.
+    reads every page of a query. A query whose totals change while it pages is listed again
+    (`_steady_listing`): its pages are offsets into a list that moved.
     """
     id_field = level.id_dimension
-    return frozenset(
-        str(item[id_field])
-        for kinds in EVERY_KIND
-        for page in pages(
-            LIVE_LIST_PATH[level],
-            {
-                "advertiser_id": advertiser_id,
-                "fields": [id_field],
-                "filtering": {"primary_status": "STATUS_NOT_DELETE", **kinds},
-                "page_size": TOP_VIEW_MAX_PAGE_SIZE if is_top_view(kinds) else AD_PAGE_SIZE,
-            },
-        )
-        for item in page.rows
-        if item.get(id_field)
-    )
+    ids: set[str] = set()
+    for kinds in EVERY_KIND:
+        params = {
+            "advertiser_id": advertiser_id,
+            "fields": [id_field],
+            "filtering": {"primary_status": "STATUS_NOT_DELETE", **kinds},
+            "page_size": TOP_VIEW_MAX_PAGE_SIZE if is_top_view(kinds) else AD_PAGE_SIZE,
+        }
+        ids |= _steady_listing(functools.partial(pages, LIVE_LIST_PATH[level], params), id_field)
+    return frozenset(ids)
+
+
+# Listings of one query while its totals keep changing, before the union of all is taken.
+_LISTINGS = 3
+
+
+def _steady_listing(listing: Callable[[], Iterable[Page]], id_field: str) -> set[str]:
+    """The IDs of a listing whose totals held while it paged, and of any read before it.
+
+    TikTok pages by offset over a list sorted by ID (Doc 1739315828649986): one deleted
+    after its page was read moves the next onto that page, and the next page skips it: a
+    live entity taken for deleted would leave its ads' rows out of the batches. Every listing
+    holds each entity that was live throughout, bar such a skip; the union holds them all,
+    plus one deleted meanwhile (its rows are what TikTok reports for it).
+    """
+    ids: set[str] = set()
+    for _ in range(_LISTINGS):
+        totals: set[tuple[int, int | None]] = set()
+        for page in listing():
+            totals.add((page.total_pages, page.total_rows))
+            ids.update(str(item[id_field]) for item in page.rows if item.get(id_field))
+        if len(totals) <= 1:
+            break
+    return ids
