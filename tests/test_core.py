@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+from typing import TYPE_CHECKING
 
+import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
+from tap_tiktok_ads import dates
 from tap_tiktok_ads.tap import TapTikTokAds
 from tests.fake_api import DataSpec, FakeData, FakeTikTokApi
 from tests.fake_api.organic import account_settings
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone.utc)
 # One server for the whole module: the SDK builds its test class at import time.
 _API = FakeTikTokApi(
     FakeData(
@@ -23,7 +30,7 @@ _API = FakeTikTokApi(
             last_day=dt.date(2026, 12, 31),
         )
     ),
-    clock=lambda: dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone.utc),
+    clock=lambda: NOW,
 )
 _API.start()
 atexit.register(_API.stop)
@@ -48,6 +55,16 @@ def _every_stream_selected() -> dict:
             if not item["breadcrumb"]:
                 item["metadata"]["selected"] = True
     return catalog
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _the_taps_clock_at_the_fakes() -> Iterator[None]:
+    """The tap's clock at the fake's moment, for the whole module: the SDK's runner syncs once
+    per class. On the real clock organic_profile_daily read days the fake's data does not
+    reach and returned no record with the clock at 2027-01-20 (at 2026-12-31 it still did)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dates, "utc_now", lambda: NOW)
+        yield
 
 
 TestTapTikTokAds = get_tap_test_class(
