@@ -5,10 +5,12 @@ A TikTok business account's access token lasts 24 hours and its refresh token a 
 is refreshed before the account's first call when none was configured, shortly before its
 `expires_in` runs out, and after a call answered 40102 (expired). A configured access token
 TikTok refuses (40104, 40105: often one that a re-authorisation revoked) is dropped and
-refreshed once. A refused refresh token (40103 expired, 40107 invalid), or a refreshed access
-token TikTok refuses, fails that account only: the streams go on with the other accounts, and
-the run's failure registry fails the run at its end. So does a refresh answer whose `open_id`
-is not the entry's `business_id`: the message names the account the token belongs to.
+refreshed once. A refused refresh token (40103 expired, 40107 invalid) is tried again once
+with the one `refresh_token_store_path` holds now, if another run kept a newer one there.
+A refresh token still refused, or a refreshed access token TikTok refuses, fails that account
+only: the streams go on with the other accounts, and the run's failure registry fails the run
+at its end. So does a refresh answer whose `open_id` is not the entry's `business_id`: the
+message names the account the token belongs to.
 """
 
 from __future__ import annotations
@@ -209,21 +211,8 @@ class AccountTokens:
 
     def _refresh(self, business_id: str, tokens: _AccountTokens) -> None:
         """Exchange the refresh token for a new access token (and maybe a new refresh token)."""
-        settings = self._runtime.settings
-        body = {
-            "client_id": settings.app_id,
-            "client_secret": settings.secret,
-            "grant_type": "refresh_token",
-            "refresh_token": tokens.refresh_token,
-        }
-        response = self._runtime.session.post(
-            settings.api_base_url + REFRESH_PATH,
-            json=body,
-            auth=without_session_auth,
-            timeout=settings.request_timeout_seconds,
-        )
         try:
-            data = self._answer(business_id, response)
+            data = self._exchange_newest(business_id, tokens)
         except AccountAuthorizationError as exc:
             tokens.failure = exc
             fix = tokens.fix() if tokens.configured_refused else _REFRESH_FIX
@@ -249,6 +238,49 @@ class AccountTokens:
             tokens.expires_at = time.monotonic() + expires_in - margin
         self._logger.info("Refreshed the access token of TikTok account %s", business_id)
         self._warn_of_expiry(business_id, tokens, data.get("refresh_token_expires_in"))
+
+    def _exchange_newest(self, business_id: str, tokens: _AccountTokens) -> dict[str, Any]:
+        """The refresh answer's `data`; a refused token is retried once with the store's newer one.
+
+        Another run (an hourly one beside a backfill, another shard) may have rotated the
+        token this run read from the store at its start, and kept the new one there.
+        """
+        try:
+            return self._exchange(business_id, tokens.refresh_token)
+        except AccountAuthorizationError as exc:
+            store = self._store
+            if store is None or exc.code not in REFUSED_REFRESH_CODES:
+                raise
+            newer = store.newer(business_id, tokens.configured_refresh_token, tokens.refresh_token)
+            if newer is None:
+                raise
+        self._runtime.redactor.add(newer)
+        tokens.refresh_token = newer
+        self._logger.info(
+            "TikTok account %s: TikTok refused the refresh token this run started with, and "
+            "another run kept a newer one in `%s` (%s) since; refreshing with that one.",
+            business_id,
+            STORE_SETTING,
+            store.path,
+        )
+        return self._exchange(business_id, newer)
+
+    def _exchange(self, business_id: str, refresh_token: str) -> dict[str, Any]:
+        """Ask TikTok for a new access token with `refresh_token` (reference 4.1)."""
+        settings = self._runtime.settings
+        body = {
+            "client_id": settings.app_id,
+            "client_secret": settings.secret,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        }
+        response = self._runtime.session.post(
+            settings.api_base_url + REFRESH_PATH,
+            json=body,
+            auth=without_session_auth,
+            timeout=settings.request_timeout_seconds,
+        )
+        return self._answer(business_id, response)
 
     def _rotated(self, business_id: str, owner: str, tokens: _AccountTokens) -> None:
         """TikTok issued a new refresh token: keep it for later runs, when there is a store.

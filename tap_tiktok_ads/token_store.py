@@ -10,6 +10,12 @@ there, read when a sync starts and written whole to a temporary file that replac
 An entry is keyed by the account's business_id and a SHA-256 hash of the refresh token
 configured for it: once the user configures another one (the account was re-authorised),
 the stored token no longer applies and the configured one is used.
+
+Runs that overlap (an hourly run and a backfill, two shards) share the file. A run writes it
+holding an exclusive `flock` on `<store>.lock` beside it, so that two runs writing at once
+cannot lose each other's entries; that needs `fcntl` (Linux, macOS): elsewhere the tap writes
+without the lock. A run whose refresh TikTok refuses reads the file again (`newer`): another
+run may have rotated the token it read at its start.
 """
 
 from __future__ import annotations
@@ -19,12 +25,19 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tap_tiktok_ads.inputs import InputFileError
+
+if sys.platform != "win32":
+    import fcntl
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 STORE_SETTING = "refresh_token_store_path"
 _ABOUT = (
@@ -71,18 +84,31 @@ class RefreshTokenStore:
             return None
         return entry["refresh_token"]
 
+    def newer(self, business_id: str, configured: str, refused: str) -> str | None:
+        """The account's token in the file now, if another run kept one in place of `refused`.
+
+        A file that cannot be read now offers nothing: the refusal stands.
+        """
+        with self._lock:
+            with contextlib.suppress(TokenStoreError):
+                self._accounts = _read(self.path)
+            kept = self.refresh_token(business_id, configured)
+        return kept if kept != refused else None
+
     def keep(self, business_id: str, configured: str, refresh_token: str) -> None:
         """Store the account's new refresh token; raises `OSError` when it cannot.
 
         The file is read again first, so that the entries another run kept in the meantime
-        (another shard, another selection of streams) stay.
+        (another shard, another selection of streams) stay; the lock on `<store>.lock` keeps
+        another run from writing between that read and this write.
         """
         entry = {
             "configured_sha256": configured_key(configured),
             "refresh_token": refresh_token,
             "stored_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         }
-        with self._lock:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with self._lock, _exclusive(self.path.with_name(f"{self.path.name}.lock")):
             with contextlib.suppress(TokenStoreError):
                 self._accounts = _read(self.path)
             self._accounts[business_id] = entry
@@ -90,7 +116,6 @@ class RefreshTokenStore:
 
     def _write(self, content: dict[str, Any]) -> None:
         """Replace the file at once: a temporary file beside it, renamed over it."""
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(  # mode 0600
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
@@ -107,6 +132,24 @@ class RefreshTokenStore:
             with contextlib.suppress(OSError):
                 temporary.unlink()
             raise
+
+
+@contextlib.contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive `flock` on `lock_file` (created empty, mode 0600); waits for it.
+
+    The lock file stays: removed, two runs could each lock another file of that name.
+    Without `fcntl` (Windows) there is no lock.
+    """
+    if sys.platform == "win32":
+        yield
+        return
+    descriptor = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def _sync_folder(folder: Path) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
 import re
 import stat
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -316,8 +319,11 @@ def test_hourly_second_run_survives_a_rotated_refresh_token(
         profiles = result.records["organic_profile"]
         assert [record["business_id"] for record in profiles] == [a.business_id for a in accounts]
     assert min(auth.refreshes.values()) == 2  # one refresh per account and run
+    lock = store.with_name("refresh-tokens.json.lock")  # runs that overlap take turns
     assert stat.S_IMODE(store.stat().st_mode) == 0o600
-    assert sorted(store.parent.iterdir()) == [store]  # no temporary file left behind
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    assert lock.read_bytes() == b""
+    assert sorted(store.parent.iterdir()) == [store, lock]  # no temporary file left behind
     kept = stored_accounts(store)
     assert set(kept) == {account.business_id for account in accounts}
     for account, token in zip(accounts, configured, strict=True):
@@ -354,6 +360,77 @@ def test_a_refresh_token_configured_anew_wins_over_the_kept_one(
     entry = stored_accounts(store)[business_id]
     assert entry["configured_sha256"] == sha256(config["tiktok_accounts"][0]["refresh_token"])
     assert entry["refresh_token"] == auth.refresh_token(business_id)
+
+
+def test_a_run_refused_a_token_another_run_rotated_takes_the_newer_one_from_the_store(
+    fake_api, fake_data, frozen_now, tmp_path, caplog
+):
+    """An hourly run and a backfill overlap. The backfill read the store at its start; the
+    hourly run then rotated every account's refresh token and kept the new ones. TikTok
+    refuses the backfill's refresh with the token it read (40107): it takes the store's."""
+    accounts = organic_accounts(fake_data)
+    auth = organic_auth(fake_api)
+    auth.rotate_refresh_tokens = True
+    store = tmp_path / "refresh-tokens.json"
+    config = organic_config(fake_api, refresh_token_store_path=str(store))
+    run_tap(config, streams={"organic_profile": None})  # an earlier run filled the store
+    read_at_start = {key: entry["refresh_token"] for key, entry in stored_accounts(store).items()}
+    hourly: list[SyncResult] = []
+    # The hourly run refreshes between the backfill's read of the store and its refresh.
+    auth.before_refresh = lambda: hourly.append(run_tap(config, streams={"organic_profile": None}))
+    backfill = config | {"request_timeout_seconds": 120}  # its refresh waits for the hourly run
+
+    with caplog.at_level(logging.INFO):
+        result = run_tap(backfill, streams=ORGANIC)
+
+    assert len(hourly) == 1
+    assert len(hourly[0].records["organic_profile"]) == len(accounts)
+    refused = [r for r in fake_api.requests if r.path == REFRESH and r.code == 40107]
+    assert refused  # what the backfill read was stale
+    assert_complete(result, fake_data)
+    kept = stored_accounts(store)
+    for account in accounts:  # the backfill rotated them again, and kept the newest
+        assert kept[account.business_id]["refresh_token"] == auth.refresh_token(account.business_id)
+        assert kept[account.business_id]["refresh_token"] != read_at_start[account.business_id]
+    assert "another run kept a newer one in `refresh_token_store_path`" in caplog.text
+    messages = json.dumps([hourly[0].messages, result.messages])
+    for secret in [*read_at_start.values(), *(entry["refresh_token"] for entry in kept.values())]:
+        assert secret not in caplog.text
+        assert secret not in messages
+
+
+def test_a_run_writes_the_store_only_while_no_other_run_holds_its_lock(
+    fake_api, fake_data, frozen_now, tmp_path
+):
+    """Another run re-read the store and is writing it: this run's write waits for the
+    other's lock, then reads the file again, so that neither run's entries are lost."""
+    accounts = organic_accounts(fake_data)
+    auth = organic_auth(fake_api)
+    auth.rotate_refresh_tokens = True
+    store = tmp_path / "refresh-tokens.json"
+    config = organic_config(fake_api, refresh_token_store_path=str(store))
+    other_entry = {"configured_sha256": sha256("rft.elsewhere"), "refresh_token": "rft.rotated"}
+    results: list[SyncResult] = []
+    run = threading.Thread(
+        target=lambda: results.append(run_tap(config, streams={"organic_profile": None}))
+    )
+
+    with (tmp_path / "refresh-tokens.json.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other run, between its read and its write
+        run.start()
+        deadline = time.monotonic() + 60
+        while not auth.refreshes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(1.0)  # time enough for a write that does not wait
+        written_meanwhile = store.exists()
+        store.write_text(json.dumps({"accounts": {"other-account": other_entry}}))
+    run.join(timeout=120)
+
+    assert not written_meanwhile
+    assert len(results[0].records["organic_profile"]) == len(accounts)
+    kept = stored_accounts(store)
+    assert set(kept) == {account.business_id for account in accounts} | {"other-account"}
+    assert kept["other-account"] == other_entry
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from tests.fake_api.request import PARAMETER_ERROR, ApiError, ApiRequest
 from tests.fake_api.routes import register
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from tests.fake_api.data import FakeData
     from tests.fake_api.server import FakeTikTokApi
@@ -425,6 +425,9 @@ class OrganicAuth:
     expire_after_seconds: float | None = None  # ...or after S seconds (announced in expires_in)
     rotate_refresh_tokens: bool = False  # each refresh issues a new refresh token
     refreshes: Counter[str] = field(default_factory=Counter)  # business_id -> refreshes
+    # Runs once, before the next refresh is answered: another client refreshing in between
+    # (a run that overlaps the one whose refresh is on its way).
+    before_refresh: Callable[[], None] | None = None
     # Seconds each account's refresh token has left, as the refresh answer says: one year
     # from the authorisation, not extended by refreshing (reference 4.1, captured fixture).
     _refresh_seconds_left: dict[str, int] = field(default_factory=dict)  # business_id -> s
@@ -537,6 +540,10 @@ class OrganicAuth:
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
         """Exchange a refresh token, or raise 40103/40107."""
+        with self._lock:
+            interleaved, self.before_refresh = self.before_refresh, None
+        if interleaved is not None:
+            interleaved()
         with self._lock:
             refused = self._refused.get(refresh_token)
             business_id = self._refresh_tokens.get(refresh_token)
