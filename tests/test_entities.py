@@ -765,3 +765,62 @@ def test_fake_modified_after_only_on_ads(api: FakeTikTokApi, own_data: FakeData)
     assert too_old["code"] == 40002
     bad = call(api, "ad/get/", advertiser_id=aid, filtering={"modified_after": "2026-12-01"})
     assert bad["code"] == 40002
+
+
+def test_a_campaign_paused_after_the_ad_groups_read_it_reaches_its_ads_next_run(
+    api: FakeTikTokApi, own_data: FakeData, monkeypatch
+):
+    """Ads reuse the campaigns' read the ad groups made, a whole stream earlier.
+
+    A campaign paused after that read, then any ad changed before the ads' read: the ads'
+    bookmark stops where the reused read began, so the next run sends the paused campaign's
+    ads with their new secondary_status (it moved past the pause: never; review r5).
+    """
+    config = tap_config(api)
+    streams = {"adgroups": None, "ads": None}
+    first = run_tap(config, streams=streams)
+    aid = own_data.advertiser_ids()[0]
+    campaigns = [
+        e
+        for e in own_data.entities(aid, DataLevel.CAMPAIGN)
+        if e.buying_type != "RESERVATION_TOP_VIEW" and e.origin != "PROMOTE"
+    ]
+    paused = campaigns[0]
+    paused_ads = [
+        e
+        for e in own_data.entities(aid, DataLevel.AD)
+        if e.record["campaign_id"] == paused.entity_id and "modify_time" in e.record
+    ]
+    # The user also edits one of them after pausing: a newer change the ads' read sees.
+    other_ad = paused_ads[-1]
+    assert len(paused_ads) > 1
+    done = []
+
+    # A clock that moves: run 2 starts an hour later; the user acts while the ad groups
+    # stream reads (after it read the campaigns, before the ads stream starts).
+    now = [LATER + dt.timedelta(hours=1)]
+    monkeypatch.setattr(dates, "utc_now", lambda: now[0])
+    base = now[0]
+    original_groups = api.routes["adgroup/get/"].handler
+
+    def user_acts_while_ad_groups_read(request):
+        if not done and request.params.get("advertiser_id") == aid:
+            done.append(1)
+            own_data.touch(paused.entity_id, base + dt.timedelta(minutes=10))
+            for ad in paused_ads:
+                ad.record["secondary_status"] = "AD_STATUS_CAMPAIGN_DISABLE"
+            own_data.touch(other_ad.entity_id, base + dt.timedelta(minutes=20))
+            now[0] = base + dt.timedelta(minutes=30)
+        return original_groups(request)
+
+    api.register("adgroup/get/", user_acts_while_ad_groups_read)
+    second = run_tap(config, streams=streams, state=first.state)
+    api.register("adgroup/get/", original_groups)
+    now[0] = base + dt.timedelta(hours=1)
+    third = run_tap(config, streams=streams, state=second.state)
+
+    status = {r["ad_id"]: r["secondary_status"] for r in first.records["ads"]}
+    for result in (second, third):
+        status.update({r["ad_id"]: r["secondary_status"] for r in result.records["ads"]})
+    assert {status[a.entity_id] for a in paused_ads} == {"AD_STATUS_CAMPAIGN_DISABLE"}
+    assert bookmarks(second.state, "ads")[aid] <= (base + dt.timedelta(minutes=10)).isoformat()

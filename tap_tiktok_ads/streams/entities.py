@@ -32,7 +32,9 @@ be sent on every run until a newer change (an idle account: always); what is ris
 parent change in the very second of one the run read, made after the read. The SDK syncs
 streams by name, children before campaigns: the ad groups read their campaigns' ids and
 `modify_time` (the passes the campaigns stream reads: 2 an advertiser, 4 with deleted), the
-ads reuse that read and what the ad groups' own read noted of theirs.
+ads reuse that read and what the ad groups' own read noted of theirs. A reused read was made a
+stream earlier: the child's bookmark stops where it began, so a parent changed after it (and
+a child changed later still) is seen on the next run.
 
 The schemas are TikTok's documented response fields (`tap_tiktok_ads.entity_fields`); a field
 TikTok sends beyond them is kept in `extra_fields`. Every entity TikTok hides by default is
@@ -151,9 +153,10 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         # groups; campaigns and ad groups for ads), and those of which this one is a parent.
         self.parents: list[EntityStream] = []
         self.children: list[EntityStream] = []
-        # advertiser -> (since when, id -> last change or None) read in this run: its
-        # entities changed since its children's oldest bookmark, which they ask for.
-        self._recent: dict[str, tuple[dt.datetime, dict[str, dt.datetime | None]]] = {}
+        # advertiser -> (since when, id -> last change or None, when the read began) read in
+        # this run: its entities changed since its children's oldest bookmark, which they ask
+        # for. The start bounds their bookmarks: a change after it was not seen.
+        self._recent: dict[str, tuple[dt.datetime, dict[str, dt.datetime | None], dt.datetime]] = {}
 
     def requested_fields(self) -> list[str] | None:
         """The `fields` parameter: the selected documented fields, or None for all of them.
@@ -275,8 +278,8 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             self._tell_deleted_unread()
         history = self.history if self.history is not None and self.history.selected else None
         versions: list[dict[str, Any]] = []
-        changed_parents, parents_complete = (
-            self._changed_parents(context, since) if since is not None else ({}, True)
+        changed_parents, parents_complete, parents_read = (
+            self._changed_parents(context, since) if since is not None else ({}, True, started)
         )
         shifted = not parents_complete
         read = _AdvertiserRead(since, changed_parents, self._children_since(context), latest=since)
@@ -294,7 +297,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         # before them, and their children be sent again on every run.
         latest = read.newest(read.newest_parent_change())
         if read.for_children is not None and not shifted:  # else children read it again
-            self._recent[context["advertiser_id"]] = (read.for_children, read.recent)
+            self._recent[context["advertiser_id"]] = (read.for_children, read.recent, started)
         if history is not None:
             # Before the bookmark moves: a run killed in between repeats, never loses, them.
             history.hand_over(context["advertiser_id"], versions)
@@ -312,7 +315,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
         elif latest is not None:
             # Never past the clock: a `modify_time` from the future must not hide changes.
             notes = {DELETED_READ_KEY: include_deleted}
-            self.set_bookmark(context, min(latest, started).isoformat(), notes=notes)
+            self.set_bookmark(context, min(latest, started, parents_read).isoformat(), notes=notes)
 
     def _pass_records(
         self, context: Context, read: _AdvertiserRead, *, whole: bool
@@ -343,29 +346,37 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
 
     def _changed_parents(
         self, context: Context, since: dt.datetime
-    ) -> tuple[dict[str, dict[str, dt.datetime | None]], bool]:
-        """Parent id field -> the parents changed after `since`, and when; whether complete."""
+    ) -> tuple[dict[str, dict[str, dt.datetime | None]], bool, dt.datetime]:
+        """Parent id field -> the parents changed after `since`, and when; whether complete.
+
+        Also when the earliest of the reads began: a stream earlier when reused, and a
+        parent changed since is not among them, so the child's bookmark may not pass it.
+        """
         changed: dict[str, dict[str, dt.datetime | None]] = {}
         complete = True
+        read_at = dates.utc_now().replace(microsecond=0)
         for parent in self.parents:
-            changed[parent.definition.id_field], known = parent.changed_since(context, since)
+            changed[parent.definition.id_field], known, at = parent.changed_since(context, since)
             complete = complete and known
-        return changed, complete
+            read_at = min(read_at, at)
+        return changed, complete, read_at
 
     def changed_since(
         self, context: Context, since: dt.datetime
-    ) -> tuple[dict[str, dt.datetime | None], bool]:
+    ) -> tuple[dict[str, dt.datetime | None], bool, dt.datetime]:
         """The advertiser's entities changed after `since`, and when (None: undated).
 
         As this stream read them in this run, else read now: their ids and `modify_time`
         only, through the passes this stream reads, and kept for its other child. The SDK
         syncs streams by name, so ad groups and ads come before campaigns: one such read
         of campaigns per advertiser serves both; ads use what the ad groups' read noted.
-        False with them when TikTok's list changed while read (one may have been missed).
+        False with them when TikTok's list changed while read (one may have been missed);
+        then when the read began.
         """
         kept = self._recent.get(context["advertiser_id"])
         complete = True
         if kept is None or kept[0] > since:
+            read_at = dates.utc_now().replace(microsecond=0)
             threshold = min(since, self._children_since(context) or since)
             recent: dict[str, dt.datetime | None] = {}
             fields = [self.definition.id_field, "modify_time"]
@@ -375,7 +386,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
                 for row in self.request_records(pass_context):
                     _note_change(recent, str(row.get(self.definition.id_field)), row, threshold)
                 complete = complete and not self._pass_shifted()
-            kept = (threshold, recent)
+            kept = (threshold, recent, read_at)
             if complete:
                 self._recent[context["advertiser_id"]] = kept
         changes = {
@@ -383,7 +394,7 @@ class EntityStream(CompleteDataBookmarks, PerAdvertiserStream):
             for entity_id, changed in kept[1].items()
             if changed is None or changed > since
         }
-        return changes, complete
+        return changes, complete, kept[2]
 
     def _pass_shifted(self) -> bool:
         """Whether TikTok's totals changed while the pass just read paged."""
