@@ -185,7 +185,9 @@ def test_a_tls_failure_fails_within_seconds_naming_the_setting(
     assert retry_seconds(errors[0]) < 15
     origin = base_url.split("/open_api")[0]
     assert f"the TLS handshake with {origin} failed" in errors[0]
-    assert "WRONG_VERSION_NUMBER" in errors[0]
+    # Plain HTTP at the port, in the words of the machine's OpenSSL: 3.0, or 3.2 and later.
+    plain_http = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG")
+    assert any(reason in errors[0] for reason in plain_http), errors[0]
     assert "3 attempts" in errors[0]
     for hint in ("`api_base_url`", "proxy", "certificate"):
         assert hint in errors[0]
