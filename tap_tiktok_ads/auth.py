@@ -132,15 +132,12 @@ class AccountTokens:
         for business_id, tokens in self._accounts.items():
             kept = store.refresh_token(business_id, tokens.configured_refresh_token)
             if kept and kept != tokens.refresh_token:
-                self._runtime.redactor.add(kept)
-                tokens.refresh_token = kept
-                self._logger.info(
-                    "TikTok account %s: using the refresh token kept in `%s` (%s), which "
-                    "TikTok issued in place of `%s.refresh_token`.",
+                self._adopt(
                     business_id,
-                    STORE_SETTING,
-                    store.path,
-                    tokens.entry,
+                    tokens,
+                    kept,
+                    f"using the refresh token kept in `{STORE_SETTING}` ({store.path}), which "
+                    f"TikTok issued in place of `{tokens.entry}.refresh_token`",
                 )
 
     @property
@@ -254,16 +251,20 @@ class AccountTokens:
             newer = store.newer(business_id, tokens.configured_refresh_token, tokens.refresh_token)
             if newer is None:
                 raise
-        self._runtime.redactor.add(newer)
-        tokens.refresh_token = newer
-        self._logger.info(
-            "TikTok account %s: TikTok refused the refresh token this run started with, and "
-            "another run kept a newer one in `%s` (%s) since; refreshing with that one.",
+        self._adopt(
             business_id,
-            STORE_SETTING,
-            store.path,
+            tokens,
+            newer,
+            "TikTok refused the refresh token this run started with, and another run kept a "
+            f"newer one in `{STORE_SETTING}` ({store.path}) since; refreshing with that one",
         )
         return self._exchange(business_id, newer)
+
+    def _adopt(self, business_id: str, tokens: _AccountTokens, kept: str, why: str) -> None:
+        """Refresh with a token from the store from now on: masked first, then logged (why)."""
+        self._runtime.redactor.add(kept)
+        tokens.refresh_token = kept
+        self._logger.info("TikTok account %s: %s.", business_id, why)
 
     def _exchange(self, business_id: str, refresh_token: str) -> dict[str, Any]:
         """Ask TikTok for a new access token with `refresh_token` (reference 4.1)."""
