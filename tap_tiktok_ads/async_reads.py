@@ -254,8 +254,7 @@ class AsyncReads:
         An entry of a hand-edited state that holds no task ID is dropped with a warning, as
         the TopView checks' are ignored: its range is read as if it were not there.
         """
-        stream_state = self.stream.tap_state.get("bookmarks", {}).get(self.stream.name, {})
-        tasks = stream_state.get(STATE_KEY)
+        tasks = self.stream.stored_stream_state().get(STATE_KEY)
         if not isinstance(tasks, dict):
             return {}
         if not self._state_checked:

@@ -125,20 +125,24 @@ class AccountTokens:
         read stops the run before any request (`TokenStoreError`).
         """
         path = self._runtime.settings.refresh_token_store_path
+        if self._store is not None or not path or not self._accounts:
+            return  # without the lock: `access_token` asks on every request
         with self._store_lock:
-            if self._store is not None or not path or not self._accounts:
+            if self._store is not None:
                 return
-            self._store = store = RefreshTokenStore.load(path)
-        for business_id, tokens in self._accounts.items():
-            kept = store.refresh_token(business_id, tokens.configured_refresh_token)
-            if kept and kept != tokens.refresh_token:
-                self._adopt(
-                    business_id,
-                    tokens,
-                    kept,
-                    f"using the refresh token kept in `{STORE_SETTING}` ({store.path}), which "
-                    f"TikTok issued in place of `{tokens.entry}.refresh_token`",
-                )
+            store = RefreshTokenStore.load(path)
+            for business_id, tokens in self._accounts.items():
+                kept = store.refresh_token(business_id, tokens.configured_refresh_token)
+                if kept and kept != tokens.refresh_token:
+                    self._adopt(
+                        business_id,
+                        tokens,
+                        kept,
+                        f"using the refresh token kept in `{STORE_SETTING}` ({store.path}), "
+                        f"which TikTok issued in place of `{tokens.entry}.refresh_token`",
+                    )
+            # Last: a request that sees the store sees the kept tokens taken.
+            self._store = store
 
     @property
     def business_ids(self) -> list[str]:

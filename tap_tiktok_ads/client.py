@@ -480,17 +480,29 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
         `last_final(at)`: the stream's last final day at `at`; its bookmarks never pass it and
         are marked so (`set_bookmark(final=True)`).
         """
-        bookmark = self.resume_bookmark(context)
+        state = self.resume_state(context)
+        bookmark = state.get("replication_key_value")
         if bookmark is None:
             return None
-        day = resume_day(
+        day = self.resumed_day(str(bookmark), timezone, last_final, final=is_final_bookmark(state))
+        return day.isoformat()
+
+    def resumed_day(
+        self,
+        bookmark: str,
+        timezone: str,
+        last_final: Callable[[dt.datetime | None], dt.date],
+        *,
+        final: bool,
+    ) -> dt.date:
+        """The day a read resumes from after `bookmark` (`dates.resume_day`)."""
+        return resume_day(
             day_of(bookmark),
             last_final,
             timezone,
             self.runtime.settings.attribution_window_days,
-            final=is_final_bookmark(self.resume_state(context)),
+            final=final,
         )
-        return day.isoformat()
 
     def resume_state(self, context: Context) -> Mapping[str, Any]:
         """The partition's state the run started with, if it resumes from it; else empty.
@@ -502,11 +514,19 @@ class TikTokStream(CatalogSchemaOnDemand, RESTStream[int]):
         """
         if self.replication_method != REPLICATION_INCREMENTAL:
             return {}
-        stream_state = self.tap_state.get("bookmarks", {}).get(self.name, {})
-        for partition in stream_state.get("partitions", []):
+        for partition in self.stored_stream_state().get("partitions", []):
             if partition.get("context") == dict(context):
                 return partition
         return {}
+
+    def stored_stream_state(self) -> Mapping[str, Any]:
+        """The stream's state as it stands, read without creating an entry for it.
+
+        The SDK's `stream_state` creates one: called from a worker thread reading ahead, it
+        would make STATE messages depend on timing.
+        """
+        stored: Mapping[str, Any] = self.tap_state.get("bookmarks", {}).get(self.name, {})
+        return stored
 
     @override
     def log_sync_costs(self) -> None:

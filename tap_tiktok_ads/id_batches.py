@@ -882,10 +882,12 @@ def _steady_listing(listing: Callable[[], Iterable[Page]], id_field: str) -> set
     """
     ids: set[str] = set()
     for _ in range(_LISTINGS):
-        totals: set[tuple[int, int | None]] = set()
+        first: Page | None = None
+        steady = True
         for page in listing():
-            totals.add((page.total_pages, page.total_rows))
+            first = first or page
+            steady = steady and first.same_totals(page)
             ids.update(str(item[id_field]) for item in page.rows if item.get(id_field))
-        if len(totals) <= 1:
+        if steady:
             break
     return ids

@@ -93,6 +93,16 @@ class Page:
         total_rows = info.total_number if info else None
         return cls(list(data.get(list_key) or []), pages_promised(data), total_rows)
 
+    def same_totals(self, other: Page) -> bool:
+        """Whether `other` announces the totals this page does; a missing row count agrees.
+
+        Other totals: rows were added or removed between the two answers.
+        """
+        rows_differ = None not in (self.total_rows, other.total_rows) and (
+            self.total_rows != other.total_rows
+        )
+        return not rows_differ and self.total_pages == other.total_pages
+
 
 def ask_until_complete(
     ask: Callable[[], _A],
@@ -140,8 +150,7 @@ class PageWalk:
 
     def __init__(self, first: Page, where: str, logger: logging.Logger) -> None:
         """Plan from page 1; `where` names the answer in warnings."""
-        self._first_total = first.total_pages
-        self._first_rows = first.total_rows
+        self._first = first
         self._total = first.total_pages
         self._totals_changed = False
         self._handed_out = 1  # the highest page number handed out to be read
@@ -166,10 +175,7 @@ class PageWalk:
 
     def seen(self, number: int, page: Page) -> None:
         """Take in the answer for page `number`."""
-        rows_changed = None not in (page.total_rows, self._first_rows) and (
-            page.total_rows != self._first_rows
-        )
-        if rows_changed or page.total_pages != self._first_total:
+        if not self._first.same_totals(page):
             self._totals_changed = True
         if page.total_pages != self._total:
             self._logger.warning(
@@ -179,10 +185,10 @@ class PageWalk:
                 self._total,
                 page.total_pages,
                 max(self._total, page.total_pages),
-                self._first_total,
+                self._first.total_pages,
             )
         self._total = max(self._total, page.total_pages)
-        if number > self._first_total and not page.rows:
+        if number > self._first.total_pages and not page.rows:
             self._ended = True
 
     def take(self, most: int | None = None) -> range:

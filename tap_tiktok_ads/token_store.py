@@ -21,7 +21,6 @@ run may have rotated the token it read at its start.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
@@ -31,6 +30,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tap_tiktok_ads.dates import utc_now
 from tap_tiktok_ads.inputs import InputFileError
 
 if sys.platform != "win32":
@@ -105,7 +105,7 @@ class RefreshTokenStore:
         entry = {
             "configured_sha256": configured_key(configured),
             "refresh_token": refresh_token,
-            "stored_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "stored_at": utc_now().isoformat(timespec="seconds"),
         }
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self._lock, _exclusive(self.path.with_name(f"{self.path.name}.lock")):

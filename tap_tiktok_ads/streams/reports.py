@@ -36,7 +36,6 @@ from tap_tiktok_ads.dates import (
     halves,
     last_final_day,
     month_periods,
-    resume_day,
     week_periods,
     windows,
 )
@@ -273,21 +272,17 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
 
     def resume_plan(self, advertiser: Advertiser) -> ReadPlan:
         """The advertiser's plan from the state the run started with."""
-        context = {"advertiser_id": advertiser.advertiser_id}
-        final = is_final_bookmark(self.resume_state(context))
-        return self.plan(advertiser, self.resume_bookmark(context), final=final)
+        state = self.resume_state({"advertiser_id": advertiser.advertiser_id})
+        bookmark = state.get("replication_key_value")
+        final = is_final_bookmark(state)
+        return self.plan(advertiser, None if bookmark is None else str(bookmark), final=final)
 
     def based_on(self, timezone: str, bookmark: str | None, *, final: bool) -> str | None:
         """The bookmark the read is based on: the state's, or an earlier day (`resume_day`)."""
         if not bookmark:
             return bookmark
-        day = resume_day(
-            day_of(bookmark),
-            functools.partial(self.final_through, timezone),
-            timezone,
-            self.runtime.settings.attribution_window_days,
-            final=final,
-        )
+        last_final = functools.partial(self.final_through, timezone)
+        day = self.resumed_day(bookmark, timezone, last_final, final=final)
         return bookmark if day == day_of(bookmark) else day.isoformat()
 
     def final_through(self, timezone: str, at: dt.datetime | None = None) -> dt.date:
@@ -1022,7 +1017,7 @@ class ReportStream(PageBatchedStream, CountsHeavyQueries, PerAdvertiserStream):
         """
         longest = self.definition.window_days
         level = self.definition.level.value.lower()
-        returned = remembered(self.stream_state, advertiser_id)
+        returned = remembered(self.stored_stream_state(), advertiser_id)
         if returned is not None:
             days = returned.window_days(longest)
             why = f"returned {returned.ids} {level} IDs over {returned.days} day(s) last time"
